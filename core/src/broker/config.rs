@@ -8,7 +8,7 @@
 
 use crate::error::{Error, ErrorCode, Result};
 
-use super::record::TimestampType;
+use crate::record::TimestampType;
 
 /// Configuration of one broker.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::protocol::Millis;
 
-use super::record::{self, BatchHeader, TimestampType};
+use crate::record::{self, BatchHeader, TimestampType};
 
 /// A batch as stored: its parsed header (after rewriting) and its bytes.
 #[derive(Debug, Clone)]
@@ -20,6 +20,21 @@ pub struct StoredBatch {
     pub bytes: Bytes,
     /// Broker time when the batch was appended.
     pub append_time: Millis,
+}
+
+/// (offset, timestamp) of the first record of `batch` whose timestamp satisfies `pred`.
+fn first_record(batch: &StoredBatch, pred: impl Fn(i64) -> bool) -> (i64, i64) {
+    let fallback = (batch.base_offset(), batch.effective_max_timestamp());
+    let decoded = record::Batch { header: batch.header, bytes: batch.bytes.clone() };
+    let Ok(records) = decoded.records() else { return fallback };
+    for r in records {
+        match r {
+            Ok(r) if pred(r.timestamp) => return (r.offset, r.timestamp),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    fallback
 }
 
 impl StoredBatch {
@@ -191,15 +206,16 @@ impl PartitionLog {
     }
 
     /// The first record of `batch` whose timestamp is >= `timestamp`: (offset, its timestamp).
-    /// LogAppendTime batches stamp every record alike, so their first record answers.
+    /// Decodes that one batch (decompressing it if need be); if it cannot be decoded, answers
+    /// with the batch's base offset and max timestamp, as Kafka did before KIP-734.
     pub fn offset_for_timestamp(&self, batch: &StoredBatch, timestamp: i64) -> (i64, i64) {
-        let _ = timestamp;
-        (batch.base_offset(), batch.effective_max_timestamp())
+        first_record(batch, |ts| ts >= timestamp)
     }
 
     /// The first record of `batch` holding the batch's max timestamp: (offset, timestamp).
     pub fn offset_of_max_timestamp(&self, batch: &StoredBatch) -> (i64, i64) {
-        (batch.base_offset(), batch.effective_max_timestamp())
+        let max = batch.header.max_timestamp;
+        first_record(batch, |ts| ts >= max)
     }
 
     /// Deletes whole batches from the front by age and size; returns true when the log

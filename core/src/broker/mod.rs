@@ -12,8 +12,6 @@
 pub mod api;
 pub mod config;
 pub mod log;
-#[path = "record_shim.rs"]
-pub(crate) mod record;
 pub mod topic;
 
 #[cfg(test)]

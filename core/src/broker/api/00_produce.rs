@@ -31,9 +31,9 @@ use crate::error::ErrorCode;
 use crate::protocol::Millis;
 
 use super::super::log::AppendInfo;
-use super::super::record::{self, Compression};
 use super::super::{topic, Broker};
 use super::{str_bytes, Outcome};
+use crate::record::{self, Compression};
 
 const NOT_ENOUGH_REPLICAS: ErrorCode = ErrorCode(19);
 

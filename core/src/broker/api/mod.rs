@@ -3,7 +3,8 @@
 //! One file per API key, named with its number. Each handler takes the decoded
 //! request and returns an `Outcome`; dispatch checks the version against `VERSIONS`
 //! first and answers UNSUPPORTED_VERSION in the response's error fields when it is
-//! out of range (ApiVersions answers at v0 with the table, as Kafka does).
+//! out of range (ApiVersions answers at v0 with the table, as Kafka does). A version
+//! no response can be encoded at (outside what `kafka-protocol` knows) closes the connection.
 
 #[path = "18_api_versions.rs"]
 mod api_versions;
@@ -85,7 +86,14 @@ impl Broker {
             self.closes.push_back(conn);
             return;
         };
-        let outcome = if !(lo..=hi).contains(&version) {
+        let encodable = api_key.valid_versions();
+        let outcome = if !(lo..=hi).contains(&version)
+            && api_key != ApiKey::ApiVersions
+            && !(encodable.min..=encodable.max).contains(&version)
+        {
+            // No response can be encoded at this version: Kafka closes the connection too.
+            Outcome::Close
+        } else if !(lo..=hi).contains(&version) {
             unsupported_version(&body)
         } else {
             match body {
