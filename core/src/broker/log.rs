@@ -266,3 +266,47 @@ impl PartitionLog {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{BatchBuilder, Compression};
+
+    fn log_of(batches: &[usize]) -> PartitionLog {
+        let mut log = PartitionLog::new();
+        for (i, n) in batches.iter().enumerate() {
+            let mut b = BatchBuilder::new(Compression::None, i as i64);
+            for _ in 0..*n {
+                b.append(i as i64, None, Some(b"value"), &[]);
+            }
+            log.append(&b.finish(-1, -1, -1, false), TimestampType::CreateTime, 0);
+        }
+        log
+    }
+
+    #[test]
+    fn batch_lookup_by_offset() {
+        let log = log_of(&[3, 1, 4]); // offsets 0-2, 3, 4-7
+        assert_eq!(log.batch_at(0).unwrap().base_offset(), 0);
+        assert_eq!(log.batch_at(2).unwrap().base_offset(), 0);
+        assert_eq!(log.batch_at(3).unwrap().base_offset(), 3);
+        assert_eq!(log.batch_at(7).unwrap().base_offset(), 4);
+        assert!(log.batch_at(8).is_none());
+        assert!(log.batch_at(-1).is_none());
+        let all = log.select(1, usize::MAX, false);
+        assert_eq!(all.bytes, log.size_bytes());
+        assert_eq!(log.select(8, usize::MAX, true).bytes, 0);
+    }
+
+    #[test]
+    fn log_start_moves_forward_only() {
+        let mut log = log_of(&[3, 1, 4]);
+        assert!(log.advance_log_start_offset(4));
+        assert_eq!((log.log_start_offset(), log.batches().count()), (4, 1));
+        assert!(log.advance_log_start_offset(2), "backwards is a no-op");
+        assert_eq!(log.log_start_offset(), 4);
+        assert!(!log.advance_log_start_offset(9), "beyond the high watermark");
+        assert!(log.advance_log_start_offset(8));
+        assert_eq!((log.log_start_offset(), log.batches().count(), log.size_bytes()), (8, 0, 0));
+    }
+}

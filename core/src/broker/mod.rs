@@ -103,7 +103,7 @@ impl Broker {
     pub fn handle_timeout(&mut self, now: Millis) {
         if now >= self.next_retention_check_ms {
             self.enforce_retention(now);
-            self.next_retention_check_ms = now.saturating_add(self.config.log_retention_check_interval_ms);
+            self.next_retention_check_ms = now.saturating_add(self.config.log_retention_check_interval_ms.max(1));
         }
         self.settle(now);
     }
@@ -162,10 +162,12 @@ impl Broker {
         self.parked_dirty |= moved;
     }
 
-    /// Creates a topic with the given partitions and configuration, for drivers and internal
-    /// topics. Returns false if a topic with that name exists.
+    /// Creates a topic with the given partitions (1..=topic_partitions_max) and configuration,
+    /// for drivers and internal topics. Returns false if the name is taken or invalid, or the
+    /// partition count out of range.
     pub fn create_topic(&mut self, name: &str, num_partitions: i32, config: TopicConfig) -> bool {
-        if self.topics.contains_key(name) {
+        let partitions_ok = (1..=self.config.topic_partitions_max).contains(&num_partitions);
+        if self.topics.contains_key(name) || topic::validate_topic_name(name).is_err() || !partitions_ok {
             return false;
         }
         self.topics_created += 1;

@@ -779,3 +779,83 @@ fn parked_fetch_below_new_log_start_is_answered() {
     let ResponseKind::Fetch(f) = &rs[0].body else { panic!() };
     assert_eq!(part(f, 0, 0).error_code, ErrorCode::OFFSET_OUT_OF_RANGE.0);
 }
+
+// ---- Bad input never panics ----
+
+#[test]
+fn every_single_byte_corruption_is_handled() {
+    let mut h = H::new();
+    h.create("t", 1, &[]);
+    let good = batch_ts(&[T0, T0 + 1, T0 + 2]);
+    let (mut accepted, mut rejected) = (0, 0);
+    for i in 0..good.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut bad = good.to_vec();
+            bad[i] ^= flip;
+            match h.produce("t", 0, Bytes::from(bad)) {
+                (0, _) => accepted += 1,
+                (code, _) => {
+                    assert!(code > 0, "a Kafka error code");
+                    rejected += 1
+                }
+            }
+        }
+    }
+    // Only the fields outside the CRC that the broker overwrites can change unnoticed:
+    // base offset (8 bytes) and partition leader epoch (4 bytes).
+    assert_eq!(accepted, 3 * 12);
+    assert_eq!(accepted + rejected, 3 * good.len());
+    let f = h.fetch(&[("t", 0, 0)], i32::MAX, i32::MAX);
+    let recs = records_of(part(&f, 0, 0).records.as_ref().unwrap());
+    assert_eq!(recs.len(), 3 * accepted, "every stored batch reads back, offsets in order");
+    assert!(recs.iter().enumerate().all(|(i, r)| r.0 == i as i64));
+
+    // Random buffers of every small length.
+    let mut seed: u64 = 42;
+    for len in 0..200 {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (seed >> 33) as u8
+            })
+            .collect();
+        assert_ne!(h.produce("t", 0, Bytes::from(bytes)).0, 0);
+    }
+}
+
+#[test]
+fn hostile_fetch_and_list_offsets_values() {
+    let mut h = H::new();
+    h.produce("t", 0, batch(1));
+    for (offset, pmax, max) in [(i64::MAX, i32::MAX, i32::MAX), (i64::MIN, -1, -1), (0, i32::MIN, i32::MIN)] {
+        let f = h.fetch(&[("t", 0, offset)], max, pmax);
+        assert!(part(&f, 0, 0).error_code == 0 || part(&f, 0, 0).error_code == 1);
+    }
+    for ts in [i64::MIN, i64::MAX, -4, -100] {
+        let (code, _, _) = h.list_offsets(7, "t", 0, ts);
+        assert_eq!(code, 0);
+    }
+    // A negative max_wait and min_bytes answer at once.
+    let ResponseKind::Fetch(_) = h.call(12, fetch_req(-5, -5, 100, vec![("t", 0, 1, 100)])) else { panic!() };
+    // Empty and absurd topic names everywhere.
+    let long = "x".repeat(10_000);
+    assert_eq!(h.produce("", 0, batch(1)).0, ErrorCode::INVALID_TOPIC_EXCEPTION.0);
+    assert_eq!(h.produce(&long, 0, batch(1)).0, ErrorCode::INVALID_TOPIC_EXCEPTION.0);
+    assert_eq!(h.list_offsets(7, "", 0, -1).0, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.0);
+    assert_eq!(h.create("", 1, &[]).topics[0].error_code, ErrorCode::INVALID_TOPIC_EXCEPTION.0);
+}
+
+#[test]
+fn acks_zero_behind_a_parked_fetch_keeps_order() {
+    let mut h = H::new();
+    h.create("t", 1, &[]);
+    h.send(1, 12, fetch_req(1_000, 1, 1 << 20, vec![("t", 0, 0, 1 << 20)]));
+    // The same connection produces with acks=0: Kafka reads nothing more from a connection
+    // until its response is out, so the produce waits for the fetch deadline.
+    h.send(1, 9, produce_req(0, vec![("t", 0, Some(batch(1)))]));
+    assert_eq!(h.broker.partition("t", 0).unwrap().log_end_offset(), 0);
+    h.now += 1_000;
+    h.broker.handle_timeout(h.now);
+    assert_eq!(h.drain().len(), 1, "the empty fetch; the produce is silent");
+    assert_eq!(h.broker.partition("t", 0).unwrap().log_end_offset(), 1);
+}

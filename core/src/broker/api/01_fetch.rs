@@ -58,7 +58,7 @@ impl Broker {
             let resp = FetchResponse::default().with_error_code(FETCH_SESSION_ID_NOT_FOUND.0);
             return Outcome::Respond(ResponseKind::Fetch(resp));
         }
-        let wait_ms = (req.max_wait_ms as i64).clamp(0, self.config.fetch_wait_ms_max);
+        let wait_ms = (req.max_wait_ms as i64).clamp(0, self.config.fetch_wait_ms_max.max(0));
         let answer_now = wait_ms == 0
             || req.min_bytes <= 0
             || self.parked.len() >= self.config.parked_fetches_max
