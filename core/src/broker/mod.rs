@@ -1,1 +1,226 @@
-//! (filled in by the broker work)
+//! The broker: a sans-IO state machine for one Kafka broker holding its topics in memory.
+//!
+//! Drivers feed it requests (`handle_request(conn, request, now)`), time (`handle_timeout`)
+//! and closed connections (`handle_disconnect`), and drain responses (`poll_response`).
+//! It owns topics (`topic.rs`), partition logs (`log.rs`) and configuration (`config.rs`);
+//! request handlers live one API key to a file under `api/`. It relies on the record layer
+//! to validate and rewrite record batches without decoding them.
+//!
+//! Like Kafka, the broker answers a connection's requests in order: while a Fetch waits for
+//! data on a connection, the requests that follow it on that connection wait too.
+
+pub mod api;
+pub mod config;
+pub mod log;
+pub mod topic;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use kafka_protocol::messages::FetchRequest;
+
+use crate::protocol::{ConnId, Millis, Request, Response};
+
+pub use config::{BrokerConfig, TopicConfig};
+pub use log::{PartitionLog, StoredBatch};
+pub use topic::Topic;
+
+/// The leader epoch of every partition: one broker, never a leader change.
+pub(crate) const LEADER_EPOCH: i32 = 0;
+
+/// A Fetch waiting for `min_bytes` or its deadline.
+#[derive(Debug)]
+struct ParkedFetch {
+    correlation_id: i32,
+    api_version: i16,
+    request: FetchRequest,
+    deadline: Millis,
+    /// Requests that arrived on the same connection after this fetch, answered after it.
+    backlog: VecDeque<Request>,
+    /// Answer at the next chance whatever the data (backlog full, parked limit).
+    force: bool,
+}
+
+pub struct Broker {
+    config: BrokerConfig,
+    topics: BTreeMap<String, Topic>,
+    /// Counts topic creations; feeds topic ids.
+    topics_created: u64,
+    responses: VecDeque<Response>,
+    /// Connections the broker wants closed (Kafka closes on an unknown API key, and on a
+    /// failed acks=0 produce so that the producer notices).
+    closes: VecDeque<ConnId>,
+    /// At most one parked fetch per connection (requests behind it are in its backlog).
+    parked: BTreeMap<ConnId, ParkedFetch>,
+    /// Data was appended or topics deleted: parked fetches may be answerable.
+    parked_dirty: bool,
+    next_retention_check_ms: Millis,
+}
+
+impl Broker {
+    pub fn new(config: BrokerConfig, now: Millis) -> Broker {
+        let next_retention_check_ms = now.saturating_add(config.log_retention_check_interval_ms);
+        Broker {
+            config,
+            topics: BTreeMap::new(),
+            topics_created: 0,
+            responses: VecDeque::new(),
+            closes: VecDeque::new(),
+            parked: BTreeMap::new(),
+            parked_dirty: false,
+            next_retention_check_ms,
+        }
+    }
+
+    /// One request from connection `conn`. Responses come out of `poll_response` (immediately for
+    /// most requests; later for a Fetch that waits for min bytes; never for Produce acks=0).
+    pub fn handle_request(&mut self, conn: ConnId, request: Request, now: Millis) {
+        if let Some(p) = self.parked.get_mut(&conn) {
+            p.backlog.push_back(request);
+            if p.backlog.len() >= self.config.conn_backlog_requests_max {
+                p.force = true;
+            }
+        } else {
+            self.dispatch(conn, request, now);
+        }
+        self.settle(now);
+    }
+
+    pub fn poll_response(&mut self) -> Option<Response> {
+        self.responses.pop_front()
+    }
+
+    /// A connection the broker wants closed, as Kafka would close it (after a failed
+    /// acks=0 Produce, or a request with an API key it does not know). Drivers close it
+    /// and then call `handle_disconnect`.
+    pub fn poll_close(&mut self) -> Option<ConnId> {
+        self.closes.pop_front()
+    }
+
+    /// Time passed: complete parked fetches whose max wait expired, enforce retention.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        if now >= self.next_retention_check_ms {
+            self.enforce_retention(now);
+            self.next_retention_check_ms = now.saturating_add(self.config.log_retention_check_interval_ms.max(1));
+        }
+        self.settle(now);
+    }
+
+    /// Earliest deadline at which `handle_timeout` has work (parked fetch expiry, next retention check).
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        let fetch = self.parked.values().map(|p| p.deadline).min();
+        let retention =
+            self.topics.values().any(|t| t.config().has_retention()).then_some(self.next_retention_check_ms);
+        match (fetch, retention) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A connection closed: forget its parked fetch and the requests queued behind it.
+    pub fn handle_disconnect(&mut self, conn: ConnId) {
+        self.parked.remove(&conn);
+        self.responses.retain(|r| r.conn != conn);
+        self.closes.retain(|c| *c != conn);
+    }
+
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    /// Topics in name order.
+    pub fn topics(&self) -> impl Iterator<Item = (&str, &Topic)> {
+        self.topics.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.get(name)
+    }
+
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionLog> {
+        self.topics.get(topic).and_then(|t| t.partition(partition))
+    }
+
+    /// Number of fetches currently waiting for data.
+    pub fn parked_fetches(&self) -> usize {
+        self.parked.len()
+    }
+
+    /// Runs retention over every partition now (also done every `log.retention.check.interval.ms`
+    /// by `handle_timeout`).
+    pub fn enforce_retention(&mut self, now: Millis) {
+        let mut moved = false;
+        for topic in self.topics.values_mut() {
+            let (ms, bytes) = (topic.config().retention_ms, topic.config().retention_bytes);
+            for p in topic.partitions_mut() {
+                moved |= p.enforce_retention(now, ms, bytes);
+            }
+        }
+        // A parked fetch whose offset fell below the log start now has an error to report.
+        self.parked_dirty |= moved;
+    }
+
+    /// Creates a topic with the given partitions (1..=topic_partitions_max) and configuration,
+    /// for drivers and internal topics. Returns false if the name is taken or invalid, or the
+    /// partition count out of range.
+    pub fn create_topic(&mut self, name: &str, num_partitions: i32, config: TopicConfig) -> bool {
+        let partitions_ok = (1..=self.config.topic_partitions_max).contains(&num_partitions);
+        if self.topics.contains_key(name) || topic::validate_topic_name(name).is_err() || !partitions_ok {
+            return false;
+        }
+        self.topics_created += 1;
+        let id = topic::topic_id(name, self.topics_created);
+        self.topics.insert(name.to_string(), Topic::new(id, config, num_partitions));
+        true
+    }
+
+    /// Creates `name` with the broker's defaults (Metadata and Produce auto-creation).
+    /// The caller checked that the name is valid and auto-creation allowed.
+    fn auto_create_topic(&mut self, name: &str) -> crate::error::ErrorCode {
+        use crate::error::ErrorCode;
+        let key = topic::collision_key(name);
+        if self.topics.keys().any(|t| topic::collision_key(t) == key) {
+            return ErrorCode::INVALID_TOPIC_EXCEPTION;
+        }
+        let config = TopicConfig::defaults(&self.config);
+        self.create_topic(name, self.config.num_partitions, config);
+        ErrorCode::NONE
+    }
+
+    fn push_response(&mut self, response: Response) {
+        self.responses.push_back(response);
+    }
+
+    /// Answers parked fetches that are due (deadline, data, error, forced), then runs the
+    /// requests queued behind them, until nothing changes.
+    fn settle(&mut self, now: Millis) {
+        loop {
+            let dirty = std::mem::take(&mut self.parked_dirty);
+            let due: Vec<ConnId> = self
+                .parked
+                .iter()
+                .filter(|(_, p)| p.force || p.deadline <= now || (dirty && self.fetch_ready(&p.request)))
+                .map(|(c, _)| *c)
+                .collect();
+            if due.is_empty() {
+                return;
+            }
+            for conn in due {
+                let Some(p) = self.parked.remove(&conn) else {
+                    continue;
+                };
+                self.complete_parked(conn, p.correlation_id, p.api_version, &p.request);
+                let mut backlog = p.backlog;
+                while let Some(req) = backlog.pop_front() {
+                    if let Some(again) = self.parked.get_mut(&conn) {
+                        again.backlog.push_back(req);
+                        continue;
+                    }
+                    self.dispatch(conn, req, now);
+                }
+            }
+        }
+    }
+}

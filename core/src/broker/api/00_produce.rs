@@ -1,0 +1,188 @@
+// Produce: v3-v9
+// Behaviour:
+// - acks must be 0, 1 or -1, else INVALID_REQUIRED_ACKS for every partition. One broker and one
+//   replica: acks=-1 is acks=1, except that min.insync.replicas above 1 fails with NOT_ENOUGH_REPLICAS.
+// - acks=0: no response; if any partition failed, the connection is closed (as Kafka does, so
+//   that the producer notices and refreshes its metadata).
+// - An unknown topic is created (num.partitions) when auto.create.topics.enable, else
+//   UNKNOWN_TOPIC_OR_PARTITION; an invalid name gets INVALID_TOPIC_EXCEPTION. (Kafka itself only
+//   auto-creates on Metadata; the spec asks for Produce too.)
+// - An unknown or negative partition: UNKNOWN_TOPIC_OR_PARTITION.
+// - Each partition's records must be exactly one v2 batch with at least one record, not a control
+//   batch: null, empty, several batches, empty batch or control batch: INVALID_RECORD. The record
+//   layer's validation maps its errors to CORRUPT_MESSAGE (CRC, lengths), INVALID_RECORD,
+//   UNSUPPORTED_FOR_MESSAGE_FORMAT (magic) or UNSUPPORTED_COMPRESSION_TYPE; nothing is stored.
+// - zstd before v7: UNSUPPORTED_COMPRESSION_TYPE. A batch over the topic's max.message.bytes:
+//   MESSAGE_TOO_LARGE.
+// - Offsets are assigned from the log end; CreateTime timestamps are kept as given, LogAppendTime
+//   topics stamp `now` (the CRC is recomputed). The producer id, epoch and sequence are stored
+//   as sent (idempotence checks come later, just before the append).
+// - A partition named twice in one request is appended twice, answered twice, in order.
+// - timeout_ms and transactional_id are ignored for now.
+// Version notes:
+// - v5+: log_start_offset. v7+: zstd allowed. v8+: error_message (record_errors left empty).
+// - v9+: flexible versions.
+
+use bytes::Bytes;
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind};
+
+use crate::error::ErrorCode;
+use crate::protocol::Millis;
+
+use super::super::log::AppendInfo;
+use super::super::{topic, Broker};
+use super::{str_bytes, Outcome};
+use crate::record::{self, Compression};
+
+const NOT_ENOUGH_REPLICAS: ErrorCode = ErrorCode(19);
+
+type PartitionResult = Result<(AppendInfo, i64), (ErrorCode, String)>;
+
+impl Broker {
+    pub(super) fn handle_produce(&mut self, version: i16, req: ProduceRequest, now: Millis) -> Outcome {
+        let acks = req.acks;
+        if !(-1..=1).contains(&acks) {
+            let message = format!("acks must be 0, 1 or -1, got {acks}");
+            let resp = error_response(&req, ErrorCode::INVALID_REQUIRED_ACKS, (version >= 8).then_some(message));
+            return Outcome::Respond(ResponseKind::Produce(resp));
+        }
+        let mut any_error = false;
+        let mut responses = Vec::with_capacity(req.topic_data.len());
+        for t in req.topic_data {
+            let name = t.name.0.to_string();
+            let topic_ok = self.topic_for_produce(&name);
+            let mut partitions = Vec::with_capacity(t.partition_data.len());
+            for p in t.partition_data {
+                let result = match &topic_ok {
+                    Ok(()) => self.append_partition(version, &name, p.index, p.records, acks, now),
+                    Err(e) => Err(e.clone()),
+                };
+                let mut r = PartitionProduceResponse::default().with_index(p.index);
+                match result {
+                    Ok((info, log_start_offset)) => {
+                        r.base_offset = info.base_offset;
+                        r.log_append_time_ms = info.log_append_time_ms;
+                        if version >= 5 {
+                            r.log_start_offset = log_start_offset;
+                        }
+                    }
+                    Err((code, message)) => {
+                        any_error = true;
+                        r.error_code = code.0;
+                        r.base_offset = -1;
+                        if version >= 8 {
+                            r.error_message = Some(str_bytes(message));
+                        }
+                    }
+                }
+                partitions.push(r);
+            }
+            responses.push(TopicProduceResponse::default().with_name(t.name).with_partition_responses(partitions));
+        }
+        match acks {
+            0 if any_error => Outcome::Close,
+            0 => Outcome::Silent,
+            _ => Outcome::Respond(ResponseKind::Produce(ProduceResponse::default().with_responses(responses))),
+        }
+    }
+
+    /// The topic exists, or was just auto-created.
+    fn topic_for_produce(&mut self, name: &str) -> Result<(), (ErrorCode, String)> {
+        if self.topics.contains_key(name) {
+            return Ok(());
+        }
+        topic::validate_topic_name(name).map_err(|m| (ErrorCode::INVALID_TOPIC_EXCEPTION, m))?;
+        if !self.config.auto_create_topics_enable {
+            return Err((ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, format!("Topic {name} does not exist")));
+        }
+        match self.auto_create_topic(name) {
+            ErrorCode::NONE => Ok(()),
+            code => Err((code, format!("Topic {name} collides with an existing topic"))),
+        }
+    }
+
+    /// Checks one partition's batch and appends it.
+    fn append_partition(
+        &mut self,
+        version: i16,
+        topic: &str,
+        index: i32,
+        records: Option<Bytes>,
+        acks: i16,
+        now: Millis,
+    ) -> PartitionResult {
+        let unknown = || (ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, format!("Partition {topic}-{index} does not exist"));
+        let t = self.topics.get_mut(topic).ok_or_else(unknown)?;
+        let (max_bytes, min_isr, ts_type) = {
+            let c = t.config();
+            (c.max_message_bytes, c.min_insync_replicas, c.message_timestamp_type)
+        };
+        let log = t.partition_mut(index).ok_or_else(unknown)?;
+        if acks == -1 && min_isr > 1 {
+            return Err((
+                NOT_ENOUGH_REPLICAS,
+                format!("min.insync.replicas is {min_isr} but there is 1 in-sync replica"),
+            ));
+        }
+        let batch = records.unwrap_or_default();
+        let one_batch =
+            || (ErrorCode::INVALID_RECORD, "Produce requests must contain exactly one record batch".to_string());
+        if batch.is_empty() {
+            return Err(one_batch());
+        }
+        let header = record::validate_batch(&batch).map_err(|e| (e.error_code(), e.to_string()))?;
+        if header.total_len() != batch.len() {
+            return Err(one_batch());
+        }
+        if header.records_count == 0 {
+            return Err((ErrorCode::INVALID_RECORD, "Record batch has no records".to_string()));
+        }
+        if header.is_control() {
+            return Err((ErrorCode::INVALID_RECORD, "Clients cannot produce control batches".to_string()));
+        }
+        if version < 7 && header.compression() == Ok(Compression::Zstd) {
+            return Err((
+                ErrorCode::UNSUPPORTED_COMPRESSION_TYPE,
+                "Produce requests with zstd compression need version 7 or later".to_string(),
+            ));
+        }
+        if batch.len() > max_bytes.max(0) as usize {
+            return Err((
+                ErrorCode::MESSAGE_TOO_LARGE,
+                format!("The batch is {} bytes, larger than max.message.bytes {max_bytes}", batch.len()),
+            ));
+        }
+        // Idempotence and transactions (next issue) check the producer id, epoch and sequence
+        // here, before the append, and may answer a duplicate with its original offset.
+        let info = log.append(&batch, ts_type, now);
+        let log_start = log.log_start_offset();
+        self.parked_dirty = true;
+        Ok((info, log_start))
+    }
+}
+
+pub(super) fn error_response(req: &ProduceRequest, code: ErrorCode, message: Option<String>) -> ProduceResponse {
+    let responses = req
+        .topic_data
+        .iter()
+        .map(|t| {
+            let partitions = t
+                .partition_data
+                .iter()
+                .map(|p| {
+                    PartitionProduceResponse::default()
+                        .with_index(p.index)
+                        .with_error_code(code.0)
+                        .with_base_offset(-1)
+                        .with_error_message(message.clone().map(str_bytes))
+                })
+                .collect();
+            TopicProduceResponse::default()
+                .with_name(t.name.clone())
+                .with_topic_id(t.topic_id)
+                .with_partition_responses(partitions)
+        })
+        .collect();
+    ProduceResponse::default().with_responses(responses)
+}

@@ -1,0 +1,156 @@
+//! Request dispatch and the table of supported API versions.
+//!
+//! One file per API key, named with its number. Each handler takes the decoded
+//! request and returns an `Outcome`; dispatch checks the version against `VERSIONS`
+//! first and answers UNSUPPORTED_VERSION in the response's error fields when it is
+//! out of range (ApiVersions answers at v0 with the table, as Kafka does). A version
+//! no response can be encoded at (outside what `kafka-protocol` knows) closes the connection.
+
+#[path = "18_api_versions.rs"]
+mod api_versions;
+#[path = "19_create_topics.rs"]
+mod create_topics;
+#[path = "20_delete_topics.rs"]
+mod delete_topics;
+#[path = "01_fetch.rs"]
+mod fetch;
+#[path = "02_list_offsets.rs"]
+mod list_offsets;
+#[path = "03_metadata.rs"]
+mod metadata;
+#[path = "00_produce.rs"]
+mod produce;
+
+use kafka_protocol::messages::{FetchRequest, RequestKind, ResponseKind};
+
+use crate::error::ErrorCode;
+use crate::protocol::{ApiKey, ConnId, Millis, Request, Response};
+
+use super::{Broker, ParkedFetch};
+
+/// Every API this broker answers, with the versions it supports: `(key, min, max)`.
+pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
+    (ApiKey::Produce, 3, 9),
+    (ApiKey::Fetch, 4, 12),
+    (ApiKey::ListOffsets, 1, 7),
+    (ApiKey::Metadata, 1, 12),
+    (ApiKey::ApiVersions, 0, 3),
+    (ApiKey::CreateTopics, 2, 7),
+    (ApiKey::DeleteTopics, 1, 6),
+];
+
+/// The `(min, max)` versions supported for `key`, if the broker answers it at all.
+pub fn version_range(key: ApiKey) -> Option<(i16, i16)> {
+    VERSIONS.iter().find(|(k, _, _)| *k == key).map(|&(_, lo, hi)| (lo, hi))
+}
+
+/// What a handler decided.
+pub(super) enum Outcome {
+    /// Answer now, at the request's version.
+    Respond(ResponseKind),
+    /// Answer now at another version (ApiVersions' UNSUPPORTED_VERSION answer is v0).
+    RespondAt(i16, ResponseKind),
+    /// No answer (Produce with acks=0).
+    Silent,
+    /// No answer, and close the connection (a failed acks=0 Produce).
+    Close,
+    /// Wait for data until the deadline (Fetch).
+    Park(FetchRequest, Millis),
+}
+
+/// A response field's string, from anything displayable.
+pub(super) fn str_bytes(s: impl Into<String>) -> crate::protocol::StrBytes {
+    crate::protocol::StrBytes::from_string(s.into())
+}
+
+/// A topic id as the protocol's Uuid type (the `uuid` crate is not a direct dependency).
+pub(super) fn to_uuid<U: TryFrom<Vec<u8>> + Default>(id: [u8; 16]) -> U {
+    U::try_from(id.to_vec()).unwrap_or_default()
+}
+
+/// The 16 bytes of a protocol Uuid.
+pub(super) fn from_uuid<U: Into<Vec<u8>>>(uuid: U) -> [u8; 16] {
+    uuid.into().try_into().unwrap_or_default()
+}
+
+impl Broker {
+    /// Runs one request (the connection has nothing parked) and queues its response.
+    pub(super) fn dispatch(&mut self, conn: ConnId, request: Request, now: Millis) {
+        let Request { api_version: version, correlation_id, body, .. } = request;
+        let Some(api_key) = crate::protocol::api_key(&body) else {
+            self.closes.push_back(conn);
+            return;
+        };
+        let Some((lo, hi)) = version_range(api_key) else {
+            // Kafka closes the connection on a request it does not implement.
+            self.closes.push_back(conn);
+            return;
+        };
+        let encodable = api_key.valid_versions();
+        let outcome = if !(lo..=hi).contains(&version)
+            && api_key != ApiKey::ApiVersions
+            && !(encodable.min..=encodable.max).contains(&version)
+        {
+            // No response can be encoded at this version: Kafka closes the connection too.
+            Outcome::Close
+        } else if !(lo..=hi).contains(&version) {
+            unsupported_version(&body)
+        } else {
+            match body {
+                RequestKind::Produce(r) => self.handle_produce(version, r, now),
+                RequestKind::Fetch(r) => self.handle_fetch(version, r, now),
+                RequestKind::ListOffsets(r) => self.handle_list_offsets(version, r),
+                RequestKind::Metadata(r) => self.handle_metadata(version, r),
+                RequestKind::ApiVersions(r) => api_versions::handle(version, &r),
+                RequestKind::CreateTopics(r) => self.handle_create_topics(version, r),
+                RequestKind::DeleteTopics(r) => self.handle_delete_topics(version, r),
+                _ => Outcome::Close,
+            }
+        };
+        let respond = |body, api_version| Response { conn, correlation_id, api_key, api_version, body };
+        match outcome {
+            Outcome::Respond(body) => self.push_response(respond(body, version)),
+            Outcome::RespondAt(v, body) => self.push_response(respond(body, v)),
+            Outcome::Silent => {}
+            Outcome::Close => self.closes.push_back(conn),
+            Outcome::Park(request, deadline) => {
+                let parked = ParkedFetch {
+                    correlation_id,
+                    api_version: version,
+                    request,
+                    deadline,
+                    backlog: Default::default(),
+                    force: false,
+                };
+                self.parked.insert(conn, parked);
+            }
+        }
+    }
+
+    /// Answers a parked fetch with what is there now.
+    pub(super) fn complete_parked(&mut self, conn: ConnId, correlation_id: i32, version: i16, req: &FetchRequest) {
+        let body = ResponseKind::Fetch(self.fetch_response(version, req));
+        self.push_response(Response { conn, correlation_id, api_key: ApiKey::Fetch, api_version: version, body });
+    }
+}
+
+/// The answer to a request whose version is outside `VERSIONS`.
+fn unsupported_version(body: &RequestKind) -> Outcome {
+    let code = ErrorCode::UNSUPPORTED_VERSION;
+    match body {
+        RequestKind::ApiVersions(_) => api_versions::unsupported(),
+        RequestKind::Produce(r) => Outcome::Respond(ResponseKind::Produce(produce::error_response(r, code, None))),
+        RequestKind::Fetch(r) => Outcome::Respond(ResponseKind::Fetch(fetch::error_response(r, code))),
+        RequestKind::ListOffsets(r) => {
+            Outcome::Respond(ResponseKind::ListOffsets(list_offsets::error_response(r, code)))
+        }
+        RequestKind::Metadata(r) => Outcome::Respond(ResponseKind::Metadata(metadata::error_response(r, code))),
+        RequestKind::CreateTopics(r) => {
+            Outcome::Respond(ResponseKind::CreateTopics(create_topics::error_response(r, code)))
+        }
+        RequestKind::DeleteTopics(r) => {
+            Outcome::Respond(ResponseKind::DeleteTopics(delete_topics::error_response(r, code)))
+        }
+        _ => Outcome::Close,
+    }
+}
