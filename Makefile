@@ -5,12 +5,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run demo test lint test-core check-core-deps bench toolchain help
+.PHONY: run demo test lint test-core check-core-deps bench toolchain help wasm test-wasm
 
 help:
 	@echo "make run    - the main job: start an in-process broker, produce and consume (kafkette demo)"
 	@echo "make test   - every check and test CI runs"
 	@echo "make bench  - throughput benchmarks (figures printed, medians of repeated runs)"
+	@echo "make wasm   - build the WebAssembly package into wasm/pkg (installs its toolchain)"
+	@echo "make test-wasm - build it and run its Node tests"
 
 # The Rust toolchain comes from rustup on these machines; make sure the components we use are there.
 toolchain:
@@ -31,11 +33,22 @@ lint: toolchain
 test-core: toolchain
 	$(CARGO) test --workspace -q
 
-# The core must stay free of binding crates (DESIGN.md: bindings are adapters).
+# The core must stay free of binding crates (DESIGN.md: bindings are adapters), on every
+# target: wasm32 is where wasm-bindgen would sneak in (uuid's or getrandom's `js` features).
 check-core-deps: toolchain
-	@leak=$$($(CARGO) tree -p kafkette -e normal | grep -oE '(pyo3|napi|wasm-bindgen)[a-z_-]*' | sort -u); \
+	@leak=$$($(CARGO) tree -p kafkette -e normal --target all | grep -oE '(pyo3|napi|wasm-bindgen)[a-z_-]*' | sort -u); \
 	if [ -n "$$leak" ]; then echo "core depends on binding crates: $$leak"; exit 1; fi; \
 	echo "core dependency check: no binding crates"
 
 bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench_inproc
+
+# The WebAssembly face: wasm/pkg is an ES module (`--target web`) the playground and Node load.
+# wasm/build.sh picks rustup's wasm32 target or Debian's rustc-web (std built from source), and
+# installs the packages and the wasm-bindgen-cli it needs. Not yet part of `test`.
+wasm: toolchain
+	HOST_CARGO=$(CARGO) wasm/build.sh
+
+test-wasm: wasm
+	@command -v node >/dev/null || { echo "node not found: install Node.js 20 or later"; exit 1; }
+	node --test wasm/test/*.test.mjs
