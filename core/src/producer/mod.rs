@@ -1,1 +1,3 @@
-//! (filled in by the producer work)
+//! The producer: records in, batches out, delivery reports back.
+
+pub mod partitioner;
