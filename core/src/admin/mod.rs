@@ -438,13 +438,13 @@ impl ClientMachine for Admin {
                 self.metadata_generation += 1;
                 request::fail_unroutable(self);
             }
-            (Sent::Topics(id, _), ResponseKind::CreateTopics(resp)) => {
+            (Sent::Topics(id, names), ResponseKind::CreateTopics(resp)) => {
                 self.in_flight.remove(&correlation_id);
-                request::handle_create_topics(self, id, resp, now);
+                request::handle_create_topics(self, id, names, resp, now);
             }
-            (Sent::Topics(id, _), ResponseKind::DeleteTopics(resp)) => {
+            (Sent::Topics(id, names), ResponseKind::DeleteTopics(resp)) => {
                 self.in_flight.remove(&correlation_id);
-                request::handle_delete_topics(self, id, resp, now);
+                request::handle_delete_topics(self, id, names, resp, now);
             }
             (Sent::ListTopics(id), ResponseKind::Metadata(resp)) => {
                 self.in_flight.remove(&correlation_id);

@@ -166,13 +166,20 @@ fn topic_error(code: i16, message: Option<&StrBytes>, what: &str, topic: &str) -
     }
 }
 
+/// Per-topic errors CreateTopics and DeleteTopics retry, as Kafka's admin client does:
+/// NOT_CONTROLLER (41) and THROTTLING_QUOTA_EXCEEDED (89). Others (UNKNOWN_TOPIC_OR_PARTITION
+/// for a missing topic included, retriable as it is elsewhere) are final answers.
+fn retried_topic_error(code: i16) -> bool {
+    matches!(code, 41 | 89)
+}
+
 /// Record one topic's answer; retriable ones are collected for a retry.
 fn topic_answer(a: &mut Admin, id: RequestId, topic: String, code: i16, error: Error, retry: &mut Vec<String>) {
     let Some(op) = a.ops.get_mut(&id) else { return };
     let (OpKind::CreateTopics { items, .. } | OpKind::DeleteTopics { items }) = &mut op.kind else { return };
     if code == 0 {
         items.finish(topic, Ok(()));
-    } else if ErrorCode(code).is_retriable() {
+    } else if retried_topic_error(code) {
         retry.push(topic);
     } else {
         items.finish(topic, Err(error));

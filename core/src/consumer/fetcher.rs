@@ -7,7 +7,7 @@
 //! and control batches are skipped; a partial batch at the end is normal (the
 //! broker cut it at the byte limit) and is fetched again next time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
@@ -21,6 +21,9 @@ use crate::record::{BatchIter, Record, RecordError, RecordIter, TimestampType};
 
 use super::{auto_reset, Consumer, ConsumerEvent, ConsumerRecord, PartitionState, Reset, Settings, TopicPartition};
 use super::{Events, BUFFERED_FETCHES_PER_PARTITION_MAX};
+
+/// A partition in a Fetch request: its seek epoch then, and the offset asked for.
+pub(super) type Fetched = (TopicPartition, u64, i64);
 
 /// One fetch response's records for one partition, handed out lazily.
 #[derive(Debug)]
@@ -184,7 +187,7 @@ pub(super) fn poll_fetch(
     c: &mut Consumer,
     cid: i32,
     now: Millis,
-) -> Option<(Transmit, Vec<(TopicPartition, u64, i64)>)> {
+) -> Option<(Transmit, Vec<Fetched>)> {
     let mut target: Option<BrokerId> = None;
     let mut parts: Vec<(TopicPartition, u64, i64, i32)> = Vec::new();
     let mut leader_unknown = false;
@@ -253,7 +256,7 @@ pub(super) fn poll_fetch(
     Some((transmit, parts.into_iter().map(|(tp, epoch, offset, _)| (tp, epoch, offset)).collect()))
 }
 
-pub(super) fn handle_fetch(c: &mut Consumer, parts: Vec<(TopicPartition, u64, i64)>, resp: FetchResponse, now: Millis) {
+pub(super) fn handle_fetch(c: &mut Consumer, parts: Vec<Fetched>, resp: FetchResponse, now: Millis) {
     let backoff = now + c.settings.retry_backoff_ms;
     let mut asked: HashMap<TopicPartition, (u64, i64)> = HashMap::with_capacity(parts.len());
     for (tp, epoch, offset) in parts {
