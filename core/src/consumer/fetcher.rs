@@ -19,7 +19,10 @@ use crate::error::{Error, ErrorCode};
 use crate::protocol::{BrokerId, Millis, Transmit};
 use crate::record::{BatchIter, Record, RecordError, RecordIter, TimestampType};
 
-use super::{auto_reset, Consumer, ConsumerEvent, ConsumerRecord, PartitionState, Reset, Settings, TopicPartition};
+use super::{
+    auto_reset, Consumer, ConsumerEvent, ConsumerRecord, PartitionState, Reset, Settings,
+    TopicPartition,
+};
 use super::{Events, BUFFERED_FETCHES_PER_PARTITION_MAX};
 
 /// A partition in a Fetch request: its seek epoch then, and the offset asked for.
@@ -50,8 +53,6 @@ struct OpenBatch {
 #[derive(Clone, Copy, Debug)]
 struct BatchMeta {
     timestamp_type: TimestampType,
-    /// LogAppendTime batches: every record's timestamp is the batch's max timestamp.
-    log_append_time: Option<i64>,
     leader_epoch: Option<i32>,
 }
 
@@ -88,7 +89,12 @@ impl CompletedFetch {
                     complete_bytes += b.header.total_len();
                     batches += 1;
                 }
-                Err(error) if batches == 0 => return Scanned::Bad(BadBatch { offset: fetch_offset, error }),
+                Err(error) if batches == 0 => {
+                    return Scanned::Bad(BadBatch {
+                        offset: fetch_offset,
+                        error,
+                    })
+                }
                 Err(_) => {
                     ends_in_error = true;
                     break;
@@ -136,7 +142,12 @@ impl CompletedFetch {
             let batch = match self.batches.next() {
                 None => return Ok(None),
                 Some(Ok(b)) => b,
-                Some(Err(error)) => return Err(BadBatch { offset: *position, error }),
+                Some(Err(error)) => {
+                    return Err(BadBatch {
+                        offset: *position,
+                        error,
+                    })
+                }
             };
             let h = batch.header;
             self.remaining_bytes = self.remaining_bytes.saturating_sub(h.total_len());
@@ -144,20 +155,25 @@ impl CompletedFetch {
                 continue;
             }
             if check_crcs {
-                batch.verify_crc().map_err(|error| BadBatch { offset: h.base_offset, error })?;
+                batch.verify_crc().map_err(|error| BadBatch {
+                    offset: h.base_offset,
+                    error,
+                })?;
             }
             if h.is_control() {
                 *position = (*position).max(h.last_offset() + 1);
                 continue;
             }
-            let records = batch.records().map_err(|error| BadBatch { offset: h.base_offset, error })?;
-            let timestamp_type = h.timestamp_type();
+            let records = batch.records().map_err(|error| BadBatch {
+                offset: h.base_offset,
+                error,
+            })?;
             self.current = Some(OpenBatch {
                 records,
                 meta: BatchMeta {
-                    timestamp_type,
-                    log_append_time: (timestamp_type == TimestampType::LogAppendTime).then_some(h.max_timestamp),
-                    leader_epoch: (h.partition_leader_epoch >= 0).then_some(h.partition_leader_epoch),
+                    timestamp_type: h.timestamp_type(),
+                    leader_epoch: (h.partition_leader_epoch >= 0)
+                        .then_some(h.partition_leader_epoch),
                 },
                 next_offset: h.last_offset() + 1,
             });
@@ -208,7 +224,11 @@ pub(super) fn poll_fetch(
         }
         target = Some(leader);
         let fetch_offset = s.buffered.back().map_or(position, |f| f.end_offset);
-        let epoch = c.metadata.topic(&tp.topic).and_then(|t| t.partitions.get(tp.partition as usize)).map_or(-1, |p| p.leader_epoch);
+        let epoch = c
+            .metadata
+            .topic(&tp.topic)
+            .and_then(|t| t.partitions.get(tp.partition as usize))
+            .map_or(-1, |p| p.leader_epoch);
         parts.push((tp.clone(), s.seek_epoch, fetch_offset, epoch));
     }
     if leader_unknown {
@@ -227,7 +247,9 @@ pub(super) fn poll_fetch(
             Some(t) if t.topic.0.as_str() == tp.topic => t.partitions.push(partition),
             _ => topics.push(
                 FetchTopic::default()
-                    .with_topic(TopicName(crate::protocol::StrBytes::from_string(tp.topic.clone())))
+                    .with_topic(TopicName(crate::protocol::StrBytes::from_string(
+                        tp.topic.clone(),
+                    )))
                     .with_partitions(vec![partition]),
             ),
         }
@@ -253,10 +275,21 @@ pub(super) fn poll_fetch(
         body: RequestKind::Fetch(body),
         expects_response: true,
     };
-    Some((transmit, parts.into_iter().map(|(tp, epoch, offset, _)| (tp, epoch, offset)).collect()))
+    Some((
+        transmit,
+        parts
+            .into_iter()
+            .map(|(tp, epoch, offset, _)| (tp, epoch, offset))
+            .collect(),
+    ))
 }
 
-pub(super) fn handle_fetch(c: &mut Consumer, parts: Vec<Fetched>, resp: FetchResponse, now: Millis) {
+pub(super) fn handle_fetch(
+    c: &mut Consumer,
+    parts: Vec<Fetched>,
+    resp: FetchResponse,
+    now: Millis,
+) {
     let backoff = now + c.settings.retry_backoff_ms;
     let mut asked: HashMap<TopicPartition, (u64, i64)> = HashMap::with_capacity(parts.len());
     for (tp, epoch, offset) in parts {
@@ -283,17 +316,31 @@ pub(super) fn handle_fetch(c: &mut Consumer, parts: Vec<Fetched>, resp: FetchRes
         for p in topic.partitions {
             let tp = TopicPartition::new(topic.topic.0.as_str(), p.partition_index);
             let Some((epoch, fetch_offset)) = asked.remove(&tp) else {
-                let e = Error::new(ErrorCode::BAD_MSG, format!("fetch response names {tp}, which was not fetched"));
+                let e = Error::new(
+                    ErrorCode::BAD_MSG,
+                    format!("fetch response names {tp}, which was not fetched"),
+                );
                 c.events.error(e);
                 continue;
             };
-            let Some(s) = c.partitions.get_mut(&tp) else { continue };
+            let Some(s) = c.partitions.get_mut(&tp) else {
+                continue;
+            };
             let expected = s.buffered.back().map(|f| f.end_offset).or(s.position);
             if s.seek_epoch != epoch || s.reset != Reset::Done || expected != Some(fetch_offset) {
                 continue; // stale: the partition was sought or reset since the request left
             }
             let had_data = !s.buffered.is_empty();
-            handle_partition(&c.settings, &mut c.events, &mut c.metadata, &tp, s, fetch_offset, p, backoff);
+            handle_partition(
+                &c.settings,
+                &mut c.events,
+                &mut c.metadata,
+                &tp,
+                s,
+                fetch_offset,
+                p,
+                backoff,
+            );
             if !had_data && !s.buffered.is_empty() && !c.ready.contains(&tp) {
                 c.ready.push_back(tp);
             }
@@ -353,17 +400,28 @@ fn handle_partition(
             s.backoff_until = Some(backoff);
         }
         _ => {
-            events.error(Error::from_code(p.error_code, format_args!("fetch {tp} at offset {fetch_offset}")));
+            events.error(Error::from_code(
+                p.error_code,
+                format_args!("fetch {tp} at offset {fetch_offset}"),
+            ));
             s.backoff_until = Some(backoff);
         }
     }
 }
 
 fn bad_batch_error(tp: &TopicPartition, bad: &BadBatch) -> Error {
-    Error::new(bad.error.error_code(), format!("{tp}: record batch at offset {}: {}", bad.offset, bad.error))
+    Error::new(
+        bad.error.error_code(),
+        format!("{tp}: record batch at offset {}: {}", bad.offset, bad.error),
+    )
 }
 
-fn maybe_eof(settings: &Settings, events: &mut Events, tp: &TopicPartition, s: &mut PartitionState) {
+fn maybe_eof(
+    settings: &Settings,
+    events: &mut Events,
+    tp: &TopicPartition,
+    s: &mut PartitionState,
+) {
     let Some(position) = s.position else { return };
     if settings.enable_partition_eof
         && s.buffered.is_empty()
@@ -372,7 +430,10 @@ fn maybe_eof(settings: &Settings, events: &mut Events, tp: &TopicPartition, s: &
         && s.eof_reported_at != Some(position)
     {
         s.eof_reported_at = Some(position);
-        events.push(ConsumerEvent::PartitionEof { tp: tp.clone(), offset: position });
+        events.push(ConsumerEvent::PartitionEof {
+            tp: tp.clone(),
+            offset: position,
+        });
     }
 }
 
@@ -385,7 +446,9 @@ pub(super) fn poll_records(c: &mut Consumer, now: Millis) -> Vec<ConsumerRecord>
     let mut paused: Vec<TopicPartition> = Vec::new();
     while out.len() < max {
         let Some(tp) = c.ready.pop_front() else { break };
-        let Some(s) = c.partitions.get_mut(&tp) else { continue };
+        let Some(s) = c.partitions.get_mut(&tp) else {
+            continue;
+        };
         if s.paused {
             paused.push(tp);
             continue;
@@ -425,7 +488,9 @@ fn drain(
     let partition_topic = s.topic.clone();
     let mut result = Ok(());
     while out.len() < max {
-        let Some(fetch) = s.buffered.front_mut() else { break };
+        let Some(fetch) = s.buffered.front_mut() else {
+            break;
+        };
         match fetch.next(&mut position, settings.check_crcs) {
             Ok(Some((r, batch))) => {
                 s.leader_epoch = batch.leader_epoch;
@@ -433,7 +498,7 @@ fn drain(
                     topic: partition_topic.clone(),
                     partition,
                     offset: r.offset,
-                    timestamp: batch.log_append_time.unwrap_or(r.timestamp),
+                    timestamp: r.timestamp,
                     timestamp_type: batch.timestamp_type,
                     key: r.key,
                     value: r.value,

@@ -48,7 +48,10 @@ pub struct TopicPartition {
 
 impl TopicPartition {
     pub fn new(topic: impl Into<String>, partition: i32) -> Self {
-        TopicPartition { topic: topic.into(), partition }
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
     }
 }
 
@@ -81,7 +84,11 @@ pub enum ConsumerEvent {
     PartitionEof { tp: TopicPartition, offset: i64 },
     /// The position was out of range (below the log start after retention, or past the
     /// end) and `auto.offset.reset` moved it: the records in between are skipped.
-    OffsetReset { tp: TopicPartition, from: i64, to: i64 },
+    OffsetReset {
+        tp: TopicPartition,
+        from: i64,
+        to: i64,
+    },
 }
 
 /// What `auto.offset.reset` (or a seek to a special offset) resets to.
@@ -293,13 +300,18 @@ impl Consumer {
         let mut topics: HashMap<String, Arc<str>> = HashMap::new();
         for (tp, offset) in partitions {
             if tp.partition < 0 || tp.topic.is_empty() {
-                self.push_event(ConsumerEvent::Error(Error::invalid_arg(format!("cannot assign {tp}"))));
+                self.push_event(ConsumerEvent::Error(Error::invalid_arg(format!(
+                    "cannot assign {tp}"
+                ))));
                 continue;
             }
             let mut state = match old.remove(&tp) {
                 Some(s) => s,
                 None => {
-                    let topic = topics.entry(tp.topic.clone()).or_insert_with(|| Arc::from(tp.topic.as_str())).clone();
+                    let topic = topics
+                        .entry(tp.topic.clone())
+                        .or_insert_with(|| Arc::from(tp.topic.as_str()))
+                        .clone();
                     let mut s = PartitionState::new(topic, Reset::AwaitingSeek, None);
                     if offset.is_none() {
                         self.auto_reset(&tp, &mut s, ErrorCode::NO_OFFSET);
@@ -332,7 +344,9 @@ impl Consumer {
     /// Move the position; data fetched for the old position (buffered or in flight) is discarded.
     pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> Result<()> {
         if offset < OFFSET_BEGINNING {
-            return Err(Error::invalid_arg(format!("cannot seek {tp} to offset {offset}")));
+            return Err(Error::invalid_arg(format!(
+                "cannot seek {tp} to offset {offset}"
+            )));
         }
         let mut state = self.partitions.remove(tp).ok_or_else(|| not_assigned(tp))?;
         self.seek_state(tp, &mut state, offset);
@@ -355,7 +369,10 @@ impl Consumer {
 
     /// The high watermark the last fetch of `tp` reported.
     pub fn high_watermark(&self, tp: &TopicPartition) -> Option<i64> {
-        self.partitions.get(tp).map(|s| s.high_watermark).filter(|hw| *hw >= 0)
+        self.partitions
+            .get(tp)
+            .map(|s| s.high_watermark)
+            .filter(|hw| *hw >= 0)
     }
 
     pub fn pause(&mut self, tps: &[TopicPartition]) {
@@ -376,12 +393,20 @@ impl Consumer {
     }
 
     pub fn paused(&self) -> Vec<TopicPartition> {
-        self.partitions.iter().filter(|(_, s)| s.paused).map(|(tp, _)| tp.clone()).collect()
+        self.partitions
+            .iter()
+            .filter(|(_, s)| s.paused)
+            .map(|(tp, _)| tp.clone())
+            .collect()
     }
 
     /// True if fetched data waits for `poll_records` (it may all lie before the position).
     pub fn has_records(&self) -> bool {
-        self.ready.iter().any(|tp| self.partitions.get(tp).is_some_and(|s| !s.paused && !s.buffered.is_empty()))
+        self.ready.iter().any(|tp| {
+            self.partitions
+                .get(tp)
+                .is_some_and(|s| !s.paused && !s.buffered.is_empty())
+        })
     }
 
     /// Up to `max.poll.records` records from the fetched data; positions advance past them.
@@ -428,12 +453,21 @@ impl Consumer {
             _ => 0,
         };
         let deadline = now + self.settings.request_timeout_ms + wait;
-        self.in_flight.insert(transmit.correlation_id, InFlight { broker: transmit.broker, deadline, kind });
+        self.in_flight.insert(
+            transmit.correlation_id,
+            InFlight {
+                broker: transmit.broker,
+                deadline,
+                kind,
+            },
+        );
     }
 
     /// A request got no usable answer (disconnect, timeout, garbage): retry what it asked after a backoff.
     fn fail_request(&mut self, cid: i32, now: Millis) {
-        let Some(req) = self.in_flight.remove(&cid) else { return };
+        let Some(req) = self.in_flight.remove(&cid) else {
+            return;
+        };
         let backoff = now + self.settings.retry_backoff_ms;
         match req.kind {
             InFlightKind::Metadata => self.metadata.handle_failure(now),
@@ -471,13 +505,18 @@ pub(crate) fn auto_reset(
     code: ErrorCode,
 ) {
     match settings.auto_offset_reset {
-        Some(to) => state.reset = Reset::Needed(to),
+        Some(to) => {
+            state.reset = Reset::Needed(to);
+            state.position = None;
+        }
         None => {
             let why = match (code, state.position) {
                 (ErrorCode::AUTO_OFFSET_RESET, Some(p)) => {
                     format!("{tp}: offset {p} is out of range and auto.offset.reset is none; seek to continue")
                 }
-                _ => format!("{tp}: no offset to start from and auto.offset.reset is none; seek to start"),
+                _ => format!(
+                    "{tp}: no offset to start from and auto.offset.reset is none; seek to start"
+                ),
             };
             state.reset = Reset::AwaitingSeek;
             state.position = None;
@@ -508,7 +547,10 @@ impl Events {
 }
 
 fn not_assigned(tp: &TopicPartition) -> Error {
-    Error::new(ErrorCode::UNKNOWN_PARTITION_LOCAL, format!("{tp} is not assigned to this consumer"))
+    Error::new(
+        ErrorCode::UNKNOWN_PARTITION_LOCAL,
+        format!("{tp} is not assigned to this consumer"),
+    )
 }
 
 impl ClientMachine for Consumer {
@@ -529,8 +571,16 @@ impl ClientMachine for Consumer {
         None
     }
 
-    fn handle_response(&mut self, broker: BrokerId, correlation_id: i32, body: ResponseKind, now: Millis) {
-        let Some(req) = self.in_flight.get(&correlation_id) else { return };
+    fn handle_response(
+        &mut self,
+        broker: BrokerId,
+        correlation_id: i32,
+        body: ResponseKind,
+        now: Millis,
+    ) {
+        let Some(req) = self.in_flight.get(&correlation_id) else {
+            return;
+        };
         if req.broker != broker {
             return;
         }
@@ -539,16 +589,24 @@ impl ClientMachine for Consumer {
                 self.in_flight.remove(&correlation_id);
                 self.metadata.handle_response(&resp, now);
                 for t in &resp.topics {
-                    let (Some(name), code) = (&t.name, ErrorCode(t.error_code)) else { continue };
+                    let (Some(name), code) = (&t.name, ErrorCode(t.error_code)) else {
+                        continue;
+                    };
                     let assigned = self.partitions.keys().any(|tp| tp.topic == name.0.as_str());
                     if assigned && code.is_error() && !code.is_retriable() {
-                        let e = Error::from_code(t.error_code, format_args!("metadata for topic {}", name.0.as_str()));
+                        let e = Error::from_code(
+                            t.error_code,
+                            format_args!("metadata for topic {}", name.0.as_str()),
+                        );
                         self.push_event(ConsumerEvent::Error(e));
                     }
                 }
             }
             (InFlightKind::Fetch(_), ResponseKind::Fetch(resp)) => {
-                let Some(InFlight { kind: InFlightKind::Fetch(parts), .. }) = self.in_flight.remove(&correlation_id)
+                let Some(InFlight {
+                    kind: InFlightKind::Fetch(parts),
+                    ..
+                }) = self.in_flight.remove(&correlation_id)
                 else {
                     return;
                 };
@@ -556,8 +614,10 @@ impl ClientMachine for Consumer {
                 fetcher::handle_fetch(self, parts, resp, now);
             }
             (InFlightKind::ListOffsets(_), ResponseKind::ListOffsets(resp)) => {
-                let Some(InFlight { kind: InFlightKind::ListOffsets(parts), .. }) =
-                    self.in_flight.remove(&correlation_id)
+                let Some(InFlight {
+                    kind: InFlightKind::ListOffsets(parts),
+                    ..
+                }) = self.in_flight.remove(&correlation_id)
                 else {
                     return;
                 };
@@ -575,7 +635,12 @@ impl ClientMachine for Consumer {
     }
 
     fn handle_disconnect(&mut self, broker: BrokerId, now: Millis) {
-        let cids: Vec<i32> = self.in_flight.iter().filter(|(_, r)| r.broker == broker).map(|(c, _)| *c).collect();
+        let cids: Vec<i32> = self
+            .in_flight
+            .iter()
+            .filter(|(_, r)| r.broker == broker)
+            .map(|(c, _)| *c)
+            .collect();
         let lost = !cids.is_empty();
         for cid in cids {
             self.fail_request(cid, now);
@@ -586,7 +651,12 @@ impl ClientMachine for Consumer {
     }
 
     fn handle_timeout(&mut self, now: Millis) {
-        let expired: Vec<i32> = self.in_flight.iter().filter(|(_, r)| r.deadline <= now).map(|(c, _)| *c).collect();
+        let expired: Vec<i32> = self
+            .in_flight
+            .iter()
+            .filter(|(_, r)| r.deadline <= now)
+            .map(|(c, _)| *c)
+            .collect();
         for cid in expired {
             self.fail_request(cid, now);
         }
@@ -598,6 +668,9 @@ impl ClientMachine for Consumer {
     fn poll_timeout(&self) -> Option<Millis> {
         let requests = self.in_flight.values().map(|r| r.deadline);
         let backoffs = self.partitions.values().filter_map(|s| s.backoff_until);
-        requests.chain(backoffs).chain(self.metadata.next_request_at()).min()
+        requests
+            .chain(backoffs)
+            .chain(self.metadata.next_request_at())
+            .min()
     }
 }
