@@ -245,6 +245,7 @@ impl fmt::Debug for Admin {
 
 impl Admin {
     pub fn new(config: AdminConfig, _now: Millis) -> Result<Admin> {
+        config.validate()?;
         let metadata = Metadata::new(config.metadata_max_age_ms, config.retry_backoff_ms, false);
         Ok(Admin {
             config,

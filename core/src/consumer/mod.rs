@@ -269,6 +269,7 @@ impl fmt::Debug for Consumer {
 
 impl Consumer {
     pub fn new(config: ConsumerConfig, _now: Millis) -> Result<Consumer> {
+        config.validate()?;
         let settings = Settings::from_config(&config);
         let metadata = Metadata::new(
             config.metadata_max_age_ms,

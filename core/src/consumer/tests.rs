@@ -722,3 +722,52 @@ fn many_records_in_many_batches() {
     assert_eq!(n, 2000);
     assert_eq!(h.c.position(&tp(0)), Some(2000));
 }
+
+/// Records per second through `poll_records` (run with `--release -- --ignored --nocapture`).
+/// Measures the test, not the machine under test: the state machine itself reads no clock.
+#[test]
+#[ignore]
+fn throughput_probe() {
+    let mut h = Harness::assigned(&[("max.poll.records", "500")], vec![(tp(0), Some(0))]);
+    let value = [7u8; 100];
+    let batch_of_1000 = |base: i64| {
+        let mut b = BatchBuilder::new(Compression::None, 1_000);
+        for i in 0..1000 {
+            b.append(1_000 + i, None, Some(&value), &[]);
+        }
+        let mut bytes = b.finish(-1, -1, -1, false).to_vec();
+        set_base_offset(&mut bytes, base);
+        bytes
+    };
+    let responses: Vec<Bytes> = (0..100)
+        .map(|r| {
+            Bytes::from(
+                (0..10)
+                    .flat_map(|b| batch_of_1000(r * 10_000 + b * 1000))
+                    .collect::<Vec<u8>>(),
+            )
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let mut n = 0usize;
+    for (r, records) in responses.into_iter().enumerate() {
+        let (t, _) = h.expect_fetch();
+        h.respond(
+            &t,
+            fetch(vec![fetch_part(0, 0, (r as i64 + 1) * 10_000, records)]),
+        );
+        loop {
+            let got = h.c.poll_records(h.now);
+            if got.is_empty() {
+                break;
+            }
+            n += got.len();
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(n, 1_000_000);
+    eprintln!(
+        "{n} records of 100 bytes in {secs:.3}s: {:.2} M records/s",
+        n as f64 / secs / 1e6
+    );
+}
