@@ -307,4 +307,56 @@ mod tests {
             assert_eq!(batch.records().unwrap().count(), 0);
         }
     }
+
+    /// Throughput of `append` + `finish` for 100-byte values. Run in release:
+    /// `cargo test --release -p kafkette record::builder::tests::append_throughput -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn append_throughput() {
+        let value = [b'x'; 100];
+        let key = *b"key-0001";
+        for codec in [
+            Compression::None,
+            Compression::Lz4,
+            Compression::Snappy,
+            Compression::Zstd,
+        ] {
+            let records = 2_000_000usize;
+            let per_batch = 1000; // ~110 KB batches, as with a large batch.size
+            let build = || {
+                let mut b = BatchBuilder::with_capacity(codec, 1_700_000_000_000, 128 * 1024);
+                for i in 0..per_batch {
+                    b.append(1_700_000_000_000 + i as i64, Some(&key), Some(&value), &[]);
+                }
+                b.finish(1, 0, 0, false)
+            };
+            // Timed as a producer runs: each batch is sent and freed.
+            let start = std::time::Instant::now();
+            for _ in 0..records / per_batch {
+                std::hint::black_box(build());
+            }
+            let build_secs = start.elapsed().as_secs_f64();
+            let batches: Vec<Bytes> = (0..records / per_batch).map(|_| build()).collect();
+            let bytes_out: usize = batches.iter().map(|b| b.len()).sum();
+            let start = std::time::Instant::now();
+            let mut seen = 0usize;
+            for bytes in batches {
+                crate::record::validate_batch(&bytes).unwrap();
+                for batch in crate::record::BatchIter::new(bytes) {
+                    for r in batch.unwrap().records().unwrap() {
+                        seen += r.unwrap().value.map_or(0, |v| v.len());
+                    }
+                }
+            }
+            let read_secs = start.elapsed().as_secs_f64();
+            assert_eq!(seen, records * value.len());
+            println!(
+                "{:>6}: build {:.2} M records/s, validate+iterate {:.2} M records/s ({} bytes out)",
+                codec.name(),
+                records as f64 / build_secs / 1e6,
+                records as f64 / read_secs / 1e6,
+                bytes_out
+            );
+        }
+    }
 }

@@ -11,7 +11,9 @@ use crate::error::{Error, ErrorCode};
 pub enum RecordError {
     /// The buffer ends before a field or a batch does: `need` bytes were required, `have` present.
     Truncated { need: usize, have: usize },
-    /// A batch length field is negative or smaller than the fixed header.
+    /// A length field is invalid: a batch length smaller than the fixed header, or a
+    /// record, key, value, header or header-count length that is negative (other than
+    /// -1 for a null key, value or header value).
     BadLength(i32),
     /// Magic byte other than 2 (message format v0 and v1 are not supported).
     BadMagic(i8),
@@ -50,7 +52,7 @@ impl fmt::Display for RecordError {
             RecordError::Truncated { need, have } => {
                 write!(f, "record batch truncated: need {need} bytes, have {have}")
             }
-            RecordError::BadLength(n) => write!(f, "invalid record batch length {n}"),
+            RecordError::BadLength(n) => write!(f, "invalid length {n} in record batch"),
             RecordError::BadMagic(m) => {
                 write!(
                     f,

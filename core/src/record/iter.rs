@@ -122,6 +122,9 @@ impl Batch {
         let section = self.bytes.slice(BATCH_HEADER_LEN..);
         let data = match compression {
             Compression::None => section,
+            // An empty batch (compaction can leave one) may carry a codec but no
+            // compressed stream at all.
+            _ if section.is_empty() => section,
             codec => Bytes::from(decompress(codec, &section)?),
         };
         if (h.records_count as usize).saturating_mul(RECORD_BYTES_MIN) > data.len() {
@@ -189,13 +192,16 @@ impl RecordIter {
         if len < 0 {
             return Err(RecordError::BadLength(len));
         }
-        let end = pos + len as usize;
-        if end > data.len() {
-            return Err(RecordError::Truncated {
-                need: end,
-                have: data.len(),
-            });
-        }
+        // Checked: on wasm32 a hostile length could overflow a 32-bit usize.
+        let end = match pos.checked_add(len as usize) {
+            Some(end) if end <= data.len() => end,
+            _ => {
+                return Err(RecordError::Truncated {
+                    need: pos.saturating_add(len as usize),
+                    have: data.len(),
+                })
+            }
+        };
         // Fields are read from the record's own bytes so that no length can
         // reach into the next record.
         let rec = &data[..end];
@@ -264,13 +270,15 @@ impl RecordIter {
             return Err(RecordError::BadLength(len));
         }
         let start = *pos;
-        let end = start + len as usize;
-        if end > rec.len() {
-            return Err(RecordError::Truncated {
-                need: end,
-                have: rec.len(),
-            });
-        }
+        let end = match start.checked_add(len as usize) {
+            Some(end) if end <= rec.len() => end,
+            _ => {
+                return Err(RecordError::Truncated {
+                    need: start.saturating_add(len as usize),
+                    have: rec.len(),
+                })
+            }
+        };
         *pos = end;
         Ok(Some(self.data.slice(start..end)))
     }
