@@ -8,44 +8,7 @@ use super::{canonical, pair, parse_bool, parse_enum, parse_int, reject_serde, se
 use crate::error::{Error, Result};
 use crate::protocol::Millis;
 
-// The record module's codec enum once it is merged; until then this mirror of
-// `record::Compression` (same variants, `parse` and `name`) keeps the config independent.
-pub use self::compression::Compression;
-
-mod compression {
-    /// The batch compression codec (`compression.type`), as the record attributes encode it.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub enum Compression {
-        None = 0,
-        Gzip = 1,
-        Snappy = 2,
-        Lz4 = 3,
-        Zstd = 4,
-    }
-
-    impl Compression {
-        pub fn parse(s: &str) -> Option<Compression> {
-            Some(match s {
-                "none" => Compression::None,
-                "gzip" => Compression::Gzip,
-                "snappy" => Compression::Snappy,
-                "lz4" => Compression::Lz4,
-                "zstd" => Compression::Zstd,
-                _ => return None,
-            })
-        }
-
-        pub fn name(self) -> &'static str {
-            match self {
-                Compression::None => "none",
-                Compression::Gzip => "gzip",
-                Compression::Snappy => "snappy",
-                Compression::Lz4 => "lz4",
-                Compression::Zstd => "zstd",
-            }
-        }
-    }
-}
+pub use crate::record::Compression;
 
 /// How many replicas must have a batch before the leader answers (`acks`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -282,13 +245,14 @@ impl ProducerConfig {
                 explicit.max_in_flight = typed();
             }
             "compression.type" => {
-                self.compression_type =
-                    Compression::parse(value.trim().to_ascii_lowercase().as_str()).ok_or_else(|| {
-                        Error::config(
-                            key,
-                            format!("expected one of none, gzip, snappy, lz4, zstd, got {:?}", value.trim()),
-                        )
-                    })?;
+                let v = value.trim();
+                let codec = Compression::parse(v.to_ascii_lowercase().as_str()).ok_or_else(|| {
+                    Error::config(key, format!("expected one of none, gzip, snappy, lz4, zstd, got {v:?}"))
+                })?;
+                if !codec.is_available() {
+                    return Err(Error::config(key, format!("{} is not available in this build", codec.name())));
+                }
+                self.compression_type = codec;
             }
             "partitioner.class" => self.partitioner = parse_enum(key, value, PartitionerKind::NAMES)?,
             "partitioner.ignore.keys" => self.partitioner_ignore_keys = parse_bool(key, value)?,
