@@ -45,12 +45,7 @@ pub struct NewTopic {
 
 impl NewTopic {
     pub fn new(name: impl Into<String>, num_partitions: i32, replication_factor: i16) -> Self {
-        NewTopic {
-            name: name.into(),
-            num_partitions,
-            replication_factor,
-            configs: Vec::new(),
-        }
+        NewTopic { name: name.into(), num_partitions, replication_factor, configs: Vec::new() }
     }
 
     pub fn with_config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
@@ -107,10 +102,7 @@ pub enum AdminResult {
 /// per-item errors (TIMED_OUT included) inside `Ok`; `Err` is for the whole operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AdminEvent {
-    Completed {
-        id: RequestId,
-        result: Result<AdminResult, Error>,
-    },
+    Completed { id: RequestId, result: Result<AdminResult, Error> },
 }
 
 /// Items of one operation: those to send (`pending`), sent, and answered.
@@ -131,11 +123,7 @@ impl<K: Ord + Clone, V> Items<K, V> {
                 order.push(k);
             }
         }
-        Items {
-            order,
-            pending,
-            done: BTreeMap::new(),
-        }
+        Items { order, pending, done: BTreeMap::new() }
     }
 
     fn finish(&mut self, key: K, result: Result<V, Error>) {
@@ -153,10 +141,7 @@ impl<K: Ord + Clone, V> Items<K, V> {
         order
             .into_iter()
             .map(|k| {
-                let r = self
-                    .done
-                    .remove(&k)
-                    .unwrap_or_else(|| Err(unfinished.clone()));
+                let r = self.done.remove(&k).unwrap_or_else(|| Err(unfinished.clone()));
                 (k, r)
             })
             .collect()
@@ -236,10 +221,7 @@ pub struct Admin {
 
 impl fmt::Debug for Admin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Admin")
-            .field("ops", &self.ops.len())
-            .field("in_flight", &self.in_flight.len())
-            .finish()
+        f.debug_struct("Admin").field("ops", &self.ops.len()).field("in_flight", &self.in_flight.len()).finish()
     }
 }
 
@@ -264,45 +246,22 @@ impl Admin {
         &self.config
     }
 
-    pub fn create_topics(
-        &mut self,
-        topics: Vec<NewTopic>,
-        validate_only: bool,
-        now: Millis,
-    ) -> RequestId {
+    pub fn create_topics(&mut self, topics: Vec<NewTopic>, validate_only: bool, now: Millis) -> RequestId {
         let items = Items::new(topics.iter().map(|t| t.name.clone()));
         let mut by_name = BTreeMap::new();
         for t in topics {
             by_name.entry(t.name.clone()).or_insert(t);
         }
-        self.start(
-            OpKind::CreateTopics {
-                topics: by_name,
-                validate_only,
-                items,
-            },
-            now,
-        )
+        self.start(OpKind::CreateTopics { topics: by_name, validate_only, items }, now)
     }
 
     pub fn delete_topics(&mut self, names: Vec<String>, now: Millis) -> RequestId {
-        self.start(
-            OpKind::DeleteTopics {
-                items: Items::new(names),
-            },
-            now,
-        )
+        self.start(OpKind::DeleteTopics { items: Items::new(names) }, now)
     }
 
     /// All topics the cluster has (a Metadata request with `topics = null`).
     pub fn list_topics(&mut self, now: Millis) -> RequestId {
-        self.start(
-            OpKind::ListTopics {
-                pending: true,
-                result: None,
-            },
-            now,
-        )
+        self.start(OpKind::ListTopics { pending: true, result: None }, now)
     }
 
     pub fn list_offsets(
@@ -318,14 +277,7 @@ impl Admin {
             specs.entry(tp).or_insert(spec);
         }
         let isolation_level = i8::from(isolation_level_committed);
-        self.start(
-            OpKind::ListOffsets {
-                specs,
-                isolation_level,
-                items,
-            },
-            now,
-        )
+        self.start(OpKind::ListOffsets { specs, isolation_level, items }, now)
     }
 
     pub fn poll_event(&mut self) -> Option<AdminEvent> {
@@ -385,35 +337,19 @@ impl Admin {
             return;
         };
         self.in_flight.retain(|_, r| sent_op(&r.sent) != Some(id));
-        let unfinished = unfinished
-            .unwrap_or_else(|| Error::internal("admin operation completed with items left"));
+        let unfinished = unfinished.unwrap_or_else(|| Error::internal("admin operation completed with items left"));
         let result = match op.kind {
-            OpKind::CreateTopics { items, .. } => {
-                Ok(AdminResult::CreateTopics(items.results(&unfinished)))
-            }
-            OpKind::DeleteTopics { items } => {
-                Ok(AdminResult::DeleteTopics(items.results(&unfinished)))
-            }
-            OpKind::ListTopics { result, .. } => {
-                result.map(AdminResult::ListTopics).ok_or(unfinished)
-            }
-            OpKind::ListOffsets { items, .. } => {
-                Ok(AdminResult::ListOffsets(items.results(&unfinished)))
-            }
+            OpKind::CreateTopics { items, .. } => Ok(AdminResult::CreateTopics(items.results(&unfinished))),
+            OpKind::DeleteTopics { items } => Ok(AdminResult::DeleteTopics(items.results(&unfinished))),
+            OpKind::ListTopics { result, .. } => result.map(AdminResult::ListTopics).ok_or(unfinished),
+            OpKind::ListOffsets { items, .. } => Ok(AdminResult::ListOffsets(items.results(&unfinished))),
         };
         self.push_event(AdminEvent::Completed { id, result });
     }
 
     fn track(&mut self, transmit: &Transmit, now: Millis, sent: Sent) {
         let deadline = now + self.config.request_timeout_ms;
-        self.in_flight.insert(
-            transmit.correlation_id,
-            InFlight {
-                broker: transmit.broker,
-                deadline,
-                sent,
-            },
-        );
+        self.in_flight.insert(transmit.correlation_id, InFlight { broker: transmit.broker, deadline, sent });
     }
 
     /// Items of a failed request go back to pending, to retry after the backoff
@@ -427,10 +363,7 @@ impl Admin {
         let give_up = op.retries_left < 0;
         op.retry_at = Some(now + backoff);
         match (&mut op.kind, keys) {
-            (
-                OpKind::CreateTopics { items, .. } | OpKind::DeleteTopics { items },
-                RetryKeys::Topics(names),
-            ) => {
+            (OpKind::CreateTopics { items, .. } | OpKind::DeleteTopics { items }, RetryKeys::Topics(names)) => {
                 for n in names {
                     if give_up {
                         items.finish(n, Err(error.clone()));
@@ -464,10 +397,7 @@ impl Admin {
     /// Route the operation's next requests only with metadata asked for after now.
     fn await_fresh_metadata(&mut self, id: RequestId) {
         self.metadata.request_refresh();
-        let in_flight = self
-            .in_flight
-            .values()
-            .any(|r| matches!(r.sent, Sent::Metadata));
+        let in_flight = self.in_flight.values().any(|r| matches!(r.sent, Sent::Metadata));
         let min = self.metadata_generation + 1 + u64::from(in_flight);
         if let Some(op) = self.ops.get_mut(&id) {
             op.metadata_generation_min = min;
@@ -505,7 +435,7 @@ fn sent_op(sent: &Sent) -> Option<RequestId> {
 
 impl ClientMachine for Admin {
     fn poll_transmit(&mut self, now: Millis) -> Option<Transmit> {
-        let cid = self.ids.next();
+        let cid = self.ids.next_id();
         if let Some(t) = self.metadata.poll_request(cid, now) {
             self.track(&t, now, Sent::Metadata);
             return Some(t);
@@ -515,13 +445,7 @@ impl ClientMachine for Admin {
         Some(transmit)
     }
 
-    fn handle_response(
-        &mut self,
-        broker: BrokerId,
-        correlation_id: i32,
-        body: ResponseKind,
-        now: Millis,
-    ) {
+    fn handle_response(&mut self, broker: BrokerId, correlation_id: i32, body: ResponseKind, now: Millis) {
         let Some(req) = self.in_flight.get(&correlation_id) else {
             return;
         };
@@ -563,48 +487,24 @@ impl ClientMachine for Admin {
     }
 
     fn handle_disconnect(&mut self, broker: BrokerId, now: Millis) {
-        let mut cids: Vec<i32> = self
-            .in_flight
-            .iter()
-            .filter(|(_, r)| r.broker == broker)
-            .map(|(c, _)| *c)
-            .collect();
+        let mut cids: Vec<i32> = self.in_flight.iter().filter(|(_, r)| r.broker == broker).map(|(c, _)| *c).collect();
         cids.sort_unstable();
         for cid in cids {
-            let e = Error::new(
-                ErrorCode::TRANSPORT,
-                format!("connection to broker {broker} lost"),
-            );
+            let e = Error::new(ErrorCode::TRANSPORT, format!("connection to broker {broker} lost"));
             self.fail_request(cid, e, now);
         }
     }
 
     fn handle_timeout(&mut self, now: Millis) {
-        let mut expired: Vec<i32> = self
-            .in_flight
-            .iter()
-            .filter(|(_, r)| r.deadline <= now)
-            .map(|(c, _)| *c)
-            .collect();
+        let mut expired: Vec<i32> = self.in_flight.iter().filter(|(_, r)| r.deadline <= now).map(|(c, _)| *c).collect();
         expired.sort_unstable();
         for cid in expired {
             let broker = self.in_flight.get(&cid).map_or(0, |r| r.broker);
-            self.fail_request(
-                cid,
-                Error::timed_out(format_args!("request {cid} to broker {broker}")),
-                now,
-            );
+            self.fail_request(cid, Error::timed_out(format_args!("request {cid} to broker {broker}")), now);
         }
-        let due: Vec<RequestId> = self
-            .ops
-            .iter()
-            .filter(|(_, op)| op.deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
+        let due: Vec<RequestId> = self.ops.iter().filter(|(_, op)| op.deadline <= now).map(|(id, _)| *id).collect();
         for id in due {
-            let e = Error::timed_out(format_args!(
-                "admin operation {id} (default.api.timeout.ms)"
-            ));
+            let e = Error::timed_out(format_args!("admin operation {id} (default.api.timeout.ms)"));
             self.complete(id, Some(e));
         }
         for op in self.ops.values_mut() {
@@ -616,14 +516,7 @@ impl ClientMachine for Admin {
 
     fn poll_timeout(&self) -> Option<Millis> {
         let requests = self.in_flight.values().map(|r| r.deadline);
-        let ops = self
-            .ops
-            .values()
-            .flat_map(|op| [Some(op.deadline), op.retry_at])
-            .flatten();
-        requests
-            .chain(ops)
-            .chain(self.metadata.next_request_at())
-            .min()
+        let ops = self.ops.values().flat_map(|op| [Some(op.deadline), op.retry_at]).flatten();
+        requests.chain(ops).chain(self.metadata.next_request_at()).min()
     }
 }

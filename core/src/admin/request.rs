@@ -6,9 +6,8 @@ use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableT
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::{
-    BrokerId as WireBrokerId, CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest,
-    DeleteTopicsResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
-    MetadataResponse, RequestKind, TopicName,
+    BrokerId as WireBrokerId, CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse,
+    ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, RequestKind, TopicName,
 };
 
 use crate::client::versions;
@@ -23,13 +22,7 @@ fn name(s: &str) -> TopicName {
 }
 
 fn transmit(broker: BrokerId, cid: i32, api_version: i16, body: RequestKind) -> Transmit {
-    Transmit {
-        broker,
-        correlation_id: cid,
-        api_version,
-        body,
-        expects_response: true,
-    }
+    Transmit { broker, correlation_id: cid, api_version, body, expects_response: true }
 }
 
 /// The next request any operation needs, oldest operation first.
@@ -42,14 +35,9 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
         if op.retry_at.is_some_and(|t| t > now) {
             continue;
         }
-        let timeout_ms =
-            i32::try_from(request_timeout.min(op.deadline - now).max(0)).unwrap_or(i32::MAX);
+        let timeout_ms = i32::try_from(request_timeout.min(op.deadline - now).max(0)).unwrap_or(i32::MAX);
         match &mut op.kind {
-            OpKind::CreateTopics {
-                topics,
-                validate_only,
-                items,
-            } if !items.pending.is_empty() => {
+            OpKind::CreateTopics { topics, validate_only, items } if !items.pending.is_empty() => {
                 let names: Vec<String> = std::mem::take(&mut items.pending).into_iter().collect();
                 let wire = names
                     .iter()
@@ -75,44 +63,23 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
                     .with_topics(wire)
                     .with_timeout_ms(timeout_ms)
                     .with_validate_only(*validate_only);
-                let t = transmit(
-                    any,
-                    cid,
-                    versions::CREATE_TOPICS,
-                    RequestKind::CreateTopics(body),
-                );
+                let t = transmit(any, cid, versions::CREATE_TOPICS, RequestKind::CreateTopics(body));
                 found = Some((t, Sent::Topics(*id, names)));
             }
             OpKind::DeleteTopics { items } if !items.pending.is_empty() => {
                 let names: Vec<String> = std::mem::take(&mut items.pending).into_iter().collect();
-                let wire = names
-                    .iter()
-                    .map(|n| DeleteTopicState::default().with_name(Some(name(n))))
-                    .collect();
-                let body = DeleteTopicsRequest::default()
-                    .with_topics(wire)
-                    .with_timeout_ms(timeout_ms);
-                let t = transmit(
-                    any,
-                    cid,
-                    versions::DELETE_TOPICS,
-                    RequestKind::DeleteTopics(body),
-                );
+                let wire = names.iter().map(|n| DeleteTopicState::default().with_name(Some(name(n)))).collect();
+                let body = DeleteTopicsRequest::default().with_topics(wire).with_timeout_ms(timeout_ms);
+                let t = transmit(any, cid, versions::DELETE_TOPICS, RequestKind::DeleteTopics(body));
                 found = Some((t, Sent::Topics(*id, names)));
             }
             OpKind::ListTopics { pending, .. } if *pending => {
                 *pending = false;
-                let body = MetadataRequest::default()
-                    .with_topics(None)
-                    .with_allow_auto_topic_creation(false);
+                let body = MetadataRequest::default().with_topics(None).with_allow_auto_topic_creation(false);
                 let t = transmit(any, cid, versions::METADATA, RequestKind::Metadata(body));
                 found = Some((t, Sent::ListTopics(*id)));
             }
-            OpKind::ListOffsets {
-                specs,
-                isolation_level,
-                items,
-            } if !items.pending.is_empty() => {
+            OpKind::ListOffsets { specs, isolation_level, items } if !items.pending.is_empty() => {
                 if a.metadata_generation < op.metadata_generation_min {
                     continue;
                 }
@@ -135,11 +102,9 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
                         .with_timestamp(spec.wire_timestamp());
                     match topics.last_mut() {
                         Some(t) if t.name.0.as_str() == tp.topic => t.partitions.push(p),
-                        _ => topics.push(
-                            ListOffsetsTopic::default()
-                                .with_name(name(&tp.topic))
-                                .with_partitions(vec![p]),
-                        ),
+                        _ => {
+                            topics.push(ListOffsetsTopic::default().with_name(name(&tp.topic)).with_partitions(vec![p]))
+                        }
                     }
                 }
                 let body = ListOffsetsRequest::default()
@@ -147,12 +112,7 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
                     .with_isolation_level(*isolation_level)
                     .with_timeout_ms(timeout_ms)
                     .with_topics(topics);
-                let t = transmit(
-                    leader,
-                    cid,
-                    versions::LIST_OFFSETS,
-                    RequestKind::ListOffsets(body),
-                );
+                let t = transmit(leader, cid, versions::LIST_OFFSETS, RequestKind::ListOffsets(body));
                 found = Some((t, Sent::Offsets(*id, tps)));
             }
             _ => continue,
@@ -181,17 +141,12 @@ pub(super) fn fail_unroutable(a: &mut Admin) {
                 continue;
             };
             let error = if topic.error.is_error() {
-                (topic.error == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
-                    || !topic.error.is_retriable())
-                .then(|| Error::from_code(topic.error.0, format_args!("list offsets of {tp}")))
+                (topic.error == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION || !topic.error.is_retriable())
+                    .then(|| Error::from_code(topic.error.0, format_args!("list offsets of {tp}")))
             } else if usize::try_from(tp.partition).map_or(true, |p| p >= topic.partitions.len()) {
                 Some(Error::new(
                     ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
-                    format!(
-                        "list offsets of {tp}: topic {} has {} partitions",
-                        tp.topic,
-                        topic.partitions.len()
-                    ),
+                    format!("list offsets of {tp}: topic {} has {} partitions", tp.topic, topic.partitions.len()),
                 ))
             } else {
                 None
@@ -212,14 +167,9 @@ pub(super) fn fail_unroutable(a: &mut Admin) {
 
 fn topic_error(code: i16, message: Option<&StrBytes>, what: &str, topic: &str) -> Error {
     match message {
-        Some(m) if !m.is_empty() => Error::new(
-            ErrorCode(code),
-            format!(
-                "{what} {topic}: {} ({})",
-                ErrorCode(code).name(),
-                m.as_str()
-            ),
-        ),
+        Some(m) if !m.is_empty() => {
+            Error::new(ErrorCode(code), format!("{what} {topic}: {} ({})", ErrorCode(code).name(), m.as_str()))
+        }
         _ => Error::from_code(code, format_args!("{what} {topic}")),
     }
 }
@@ -232,14 +182,7 @@ fn retried_topic_error(code: i16) -> bool {
 }
 
 /// Record one topic's answer; retriable ones are collected for a retry.
-fn topic_answer(
-    a: &mut Admin,
-    id: RequestId,
-    topic: String,
-    code: i16,
-    error: Error,
-    retry: &mut Vec<String>,
-) {
+fn topic_answer(a: &mut Admin, id: RequestId, topic: String, code: i16, error: Error, retry: &mut Vec<String>) {
     let Some(op) = a.ops.get_mut(&id) else { return };
     let (OpKind::CreateTopics { items, .. } | OpKind::DeleteTopics { items }) = &mut op.kind else {
         return;
@@ -268,12 +211,7 @@ pub(super) fn handle_create_topics(
         if !unanswered.remove(&topic) {
             continue;
         }
-        let error = topic_error(
-            t.error_code,
-            t.error_message.as_ref(),
-            "create topic",
-            &topic,
-        );
+        let error = topic_error(t.error_code, t.error_message.as_ref(), "create topic", &topic);
         if t.error_code != 0 {
             last = Some(error.clone());
         }
@@ -298,12 +236,7 @@ pub(super) fn handle_delete_topics(
         if !unanswered.remove(&topic) {
             continue;
         }
-        let error = topic_error(
-            t.error_code,
-            t.error_message.as_ref(),
-            "delete topic",
-            &topic,
-        );
+        let error = topic_error(t.error_code, t.error_message.as_ref(), "delete topic", &topic);
         if t.error_code != 0 {
             last = Some(error.clone());
         }
@@ -326,21 +259,11 @@ fn finish_topics(
         return;
     }
     retry.sort();
-    let error = last.unwrap_or_else(|| {
-        Error::new(
-            ErrorCode::BAD_MSG,
-            "the broker left topics out of its answer",
-        )
-    });
+    let error = last.unwrap_or_else(|| Error::new(ErrorCode::BAD_MSG, "the broker left topics out of its answer"));
     a.retry(id, RetryKeys::Topics(retry), error, now);
 }
 
-pub(super) fn handle_list_topics(
-    a: &mut Admin,
-    id: RequestId,
-    resp: MetadataResponse,
-    now: Millis,
-) {
+pub(super) fn handle_list_topics(a: &mut Admin, id: RequestId, resp: MetadataResponse, now: Millis) {
     if resp.error_code != 0 {
         let e = Error::from_code(resp.error_code, "list topics");
         if ErrorCode(resp.error_code).is_retriable() {
@@ -394,13 +317,7 @@ pub(super) fn handle_list_offsets(
             };
             let code = ErrorCode(p.error_code);
             if code == ErrorCode::NONE {
-                items.finish(
-                    tp,
-                    Ok(ListedOffset {
-                        offset: p.offset,
-                        timestamp: p.timestamp,
-                    }),
-                );
+                items.finish(tp, Ok(ListedOffset { offset: p.offset, timestamp: p.timestamp }));
             } else {
                 let e = Error::from_code(p.error_code, format_args!("list offsets of {tp}"));
                 if code.is_retriable() {
@@ -419,11 +336,6 @@ pub(super) fn handle_list_offsets(
     }
     retry.sort();
     a.await_fresh_metadata(id);
-    let error = last.unwrap_or_else(|| {
-        Error::new(
-            ErrorCode::BAD_MSG,
-            "the broker left partitions out of its answer",
-        )
-    });
+    let error = last.unwrap_or_else(|| Error::new(ErrorCode::BAD_MSG, "the broker left partitions out of its answer"));
     a.retry(id, RetryKeys::Partitions(retry), error, now);
 }

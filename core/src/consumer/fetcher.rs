@@ -19,10 +19,7 @@ use crate::error::{Error, ErrorCode};
 use crate::protocol::{BrokerId, Millis, Transmit};
 use crate::record::{BatchIter, Record, RecordError, RecordIter, TimestampType};
 
-use super::{
-    auto_reset, Consumer, ConsumerEvent, ConsumerRecord, PartitionState, Reset, Settings,
-    TopicPartition,
-};
+use super::{auto_reset, Consumer, ConsumerEvent, ConsumerRecord, PartitionState, Reset, Settings, TopicPartition};
 use super::{Events, BUFFERED_FETCHES_PER_PARTITION_MAX};
 
 /// A partition in a Fetch request: its seek epoch then, and the offset asked for.
@@ -89,12 +86,7 @@ impl CompletedFetch {
                     complete_bytes += b.header.total_len();
                     batches += 1;
                 }
-                Err(error) if batches == 0 => {
-                    return Scanned::Bad(BadBatch {
-                        offset: fetch_offset,
-                        error,
-                    })
-                }
+                Err(error) if batches == 0 => return Scanned::Bad(BadBatch { offset: fetch_offset, error }),
                 Err(_) => {
                     ends_in_error = true;
                     break;
@@ -115,11 +107,7 @@ impl CompletedFetch {
 
     /// The next record at or after `position`, advancing `position` past it (and past
     /// skipped control batches and batch tails). `Ok(None)`: this fetch is used up.
-    fn next(
-        &mut self,
-        position: &mut i64,
-        check_crcs: bool,
-    ) -> Result<Option<(Record, BatchMeta)>, BadBatch> {
+    fn next(&mut self, position: &mut i64, check_crcs: bool) -> Result<Option<(Record, BatchMeta)>, BadBatch> {
         loop {
             if let Some(open) = &mut self.current {
                 match open.records.next() {
@@ -142,12 +130,7 @@ impl CompletedFetch {
             let batch = match self.batches.next() {
                 None => return Ok(None),
                 Some(Ok(b)) => b,
-                Some(Err(error)) => {
-                    return Err(BadBatch {
-                        offset: *position,
-                        error,
-                    })
-                }
+                Some(Err(error)) => return Err(BadBatch { offset: *position, error }),
             };
             let h = batch.header;
             self.remaining_bytes = self.remaining_bytes.saturating_sub(h.total_len());
@@ -155,25 +138,18 @@ impl CompletedFetch {
                 continue;
             }
             if check_crcs {
-                batch.verify_crc().map_err(|error| BadBatch {
-                    offset: h.base_offset,
-                    error,
-                })?;
+                batch.verify_crc().map_err(|error| BadBatch { offset: h.base_offset, error })?;
             }
             if h.is_control() {
                 *position = (*position).max(h.last_offset() + 1);
                 continue;
             }
-            let records = batch.records().map_err(|error| BadBatch {
-                offset: h.base_offset,
-                error,
-            })?;
+            let records = batch.records().map_err(|error| BadBatch { offset: h.base_offset, error })?;
             self.current = Some(OpenBatch {
                 records,
                 meta: BatchMeta {
                     timestamp_type: h.timestamp_type(),
-                    leader_epoch: (h.partition_leader_epoch >= 0)
-                        .then_some(h.partition_leader_epoch),
+                    leader_epoch: (h.partition_leader_epoch >= 0).then_some(h.partition_leader_epoch),
                 },
                 next_offset: h.last_offset() + 1,
             });
@@ -199,11 +175,7 @@ fn wants_data(s: &PartitionState, settings: &Settings) -> bool {
 }
 
 /// The next Fetch, to the lowest-numbered leader without one in flight.
-pub(super) fn poll_fetch(
-    c: &mut Consumer,
-    cid: i32,
-    now: Millis,
-) -> Option<(Transmit, Vec<Fetched>)> {
+pub(super) fn poll_fetch(c: &mut Consumer, cid: i32, now: Millis) -> Option<(Transmit, Vec<Fetched>)> {
     let mut target: Option<BrokerId> = None;
     let mut parts: Vec<(TopicPartition, u64, i64, i32)> = Vec::new();
     let mut leader_unknown = false;
@@ -247,9 +219,7 @@ pub(super) fn poll_fetch(
             Some(t) if t.topic.0.as_str() == tp.topic => t.partitions.push(partition),
             _ => topics.push(
                 FetchTopic::default()
-                    .with_topic(TopicName(crate::protocol::StrBytes::from_string(
-                        tp.topic.clone(),
-                    )))
+                    .with_topic(TopicName(crate::protocol::StrBytes::from_string(tp.topic.clone())))
                     .with_partitions(vec![partition]),
             ),
         }
@@ -275,21 +245,10 @@ pub(super) fn poll_fetch(
         body: RequestKind::Fetch(body),
         expects_response: true,
     };
-    Some((
-        transmit,
-        parts
-            .into_iter()
-            .map(|(tp, epoch, offset, _)| (tp, epoch, offset))
-            .collect(),
-    ))
+    Some((transmit, parts.into_iter().map(|(tp, epoch, offset, _)| (tp, epoch, offset)).collect()))
 }
 
-pub(super) fn handle_fetch(
-    c: &mut Consumer,
-    parts: Vec<Fetched>,
-    resp: FetchResponse,
-    now: Millis,
-) {
+pub(super) fn handle_fetch(c: &mut Consumer, parts: Vec<Fetched>, resp: FetchResponse, now: Millis) {
     let backoff = now + c.settings.retry_backoff_ms;
     let mut asked: HashMap<TopicPartition, (u64, i64)> = HashMap::with_capacity(parts.len());
     for (tp, epoch, offset) in parts {
@@ -316,10 +275,7 @@ pub(super) fn handle_fetch(
         for p in topic.partitions {
             let tp = TopicPartition::new(topic.topic.0.as_str(), p.partition_index);
             let Some((epoch, fetch_offset)) = asked.remove(&tp) else {
-                let e = Error::new(
-                    ErrorCode::BAD_MSG,
-                    format!("fetch response names {tp}, which was not fetched"),
-                );
+                let e = Error::new(ErrorCode::BAD_MSG, format!("fetch response names {tp}, which was not fetched"));
                 c.events.error(e);
                 continue;
             };
@@ -331,16 +287,7 @@ pub(super) fn handle_fetch(
                 continue; // stale: the partition was sought or reset since the request left
             }
             let had_data = !s.buffered.is_empty();
-            handle_partition(
-                &c.settings,
-                &mut c.events,
-                &mut c.metadata,
-                &tp,
-                s,
-                fetch_offset,
-                p,
-                backoff,
-            );
+            handle_partition(&c.settings, &mut c.events, &mut c.metadata, &tp, s, fetch_offset, p, backoff);
             if !had_data && !s.buffered.is_empty() && !c.ready.contains(&tp) {
                 c.ready.push_back(tp);
             }
@@ -400,28 +347,17 @@ fn handle_partition(
             s.backoff_until = Some(backoff);
         }
         _ => {
-            events.error(Error::from_code(
-                p.error_code,
-                format_args!("fetch {tp} at offset {fetch_offset}"),
-            ));
+            events.error(Error::from_code(p.error_code, format_args!("fetch {tp} at offset {fetch_offset}")));
             s.backoff_until = Some(backoff);
         }
     }
 }
 
 fn bad_batch_error(tp: &TopicPartition, bad: &BadBatch) -> Error {
-    Error::new(
-        bad.error.error_code(),
-        format!("{tp}: record batch at offset {}: {}", bad.offset, bad.error),
-    )
+    Error::new(bad.error.error_code(), format!("{tp}: record batch at offset {}: {}", bad.offset, bad.error))
 }
 
-fn maybe_eof(
-    settings: &Settings,
-    events: &mut Events,
-    tp: &TopicPartition,
-    s: &mut PartitionState,
-) {
+fn maybe_eof(settings: &Settings, events: &mut Events, tp: &TopicPartition, s: &mut PartitionState) {
     let Some(position) = s.position else { return };
     if settings.enable_partition_eof
         && s.buffered.is_empty()
@@ -430,10 +366,7 @@ fn maybe_eof(
         && s.eof_reported_at != Some(position)
     {
         s.eof_reported_at = Some(position);
-        events.push(ConsumerEvent::PartitionEof {
-            tp: tp.clone(),
-            offset: position,
-        });
+        events.push(ConsumerEvent::PartitionEof { tp: tp.clone(), offset: position });
     }
 }
 

@@ -48,10 +48,7 @@ pub struct TopicPartition {
 
 impl TopicPartition {
     pub fn new(topic: impl Into<String>, partition: i32) -> Self {
-        TopicPartition {
-            topic: topic.into(),
-            partition,
-        }
+        TopicPartition { topic: topic.into(), partition }
     }
 }
 
@@ -84,11 +81,7 @@ pub enum ConsumerEvent {
     PartitionEof { tp: TopicPartition, offset: i64 },
     /// The position was out of range (below the log start after retention, or past the
     /// end) and `auto.offset.reset` moved it: the records in between are skipped.
-    OffsetReset {
-        tp: TopicPartition,
-        from: i64,
-        to: i64,
-    },
+    OffsetReset { tp: TopicPartition, from: i64, to: i64 },
 }
 
 /// What `auto.offset.reset` (or a seek to a special offset) resets to.
@@ -271,11 +264,8 @@ impl Consumer {
     pub fn new(config: ConsumerConfig, _now: Millis) -> Result<Consumer> {
         config.validate()?;
         let settings = Settings::from_config(&config);
-        let metadata = Metadata::new(
-            config.metadata_max_age_ms,
-            settings.retry_backoff_ms,
-            config.allow_auto_create_topics,
-        );
+        let metadata =
+            Metadata::new(config.metadata_max_age_ms, settings.retry_backoff_ms, config.allow_auto_create_topics);
         Ok(Consumer {
             config,
             settings,
@@ -301,18 +291,13 @@ impl Consumer {
         let mut topics: HashMap<String, Arc<str>> = HashMap::new();
         for (tp, offset) in partitions {
             if tp.partition < 0 || tp.topic.is_empty() {
-                self.push_event(ConsumerEvent::Error(Error::invalid_arg(format!(
-                    "cannot assign {tp}"
-                ))));
+                self.push_event(ConsumerEvent::Error(Error::invalid_arg(format!("cannot assign {tp}"))));
                 continue;
             }
             let mut state = match old.remove(&tp) {
                 Some(s) => s,
                 None => {
-                    let topic = topics
-                        .entry(tp.topic.clone())
-                        .or_insert_with(|| Arc::from(tp.topic.as_str()))
-                        .clone();
+                    let topic = topics.entry(tp.topic.clone()).or_insert_with(|| Arc::from(tp.topic.as_str())).clone();
                     let mut s = PartitionState::new(topic, Reset::AwaitingSeek, None);
                     if offset.is_none() {
                         self.auto_reset(&tp, &mut s, ErrorCode::NO_OFFSET);
@@ -345,9 +330,7 @@ impl Consumer {
     /// Move the position; data fetched for the old position (buffered or in flight) is discarded.
     pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> Result<()> {
         if offset < OFFSET_BEGINNING {
-            return Err(Error::invalid_arg(format!(
-                "cannot seek {tp} to offset {offset}"
-            )));
+            return Err(Error::invalid_arg(format!("cannot seek {tp} to offset {offset}")));
         }
         let mut state = self.partitions.remove(tp).ok_or_else(|| not_assigned(tp))?;
         self.seek_state(tp, &mut state, offset);
@@ -370,10 +353,7 @@ impl Consumer {
 
     /// The high watermark the last fetch of `tp` reported.
     pub fn high_watermark(&self, tp: &TopicPartition) -> Option<i64> {
-        self.partitions
-            .get(tp)
-            .map(|s| s.high_watermark)
-            .filter(|hw| *hw >= 0)
+        self.partitions.get(tp).map(|s| s.high_watermark).filter(|hw| *hw >= 0)
     }
 
     pub fn pause(&mut self, tps: &[TopicPartition]) {
@@ -394,20 +374,12 @@ impl Consumer {
     }
 
     pub fn paused(&self) -> Vec<TopicPartition> {
-        self.partitions
-            .iter()
-            .filter(|(_, s)| s.paused)
-            .map(|(tp, _)| tp.clone())
-            .collect()
+        self.partitions.iter().filter(|(_, s)| s.paused).map(|(tp, _)| tp.clone()).collect()
     }
 
     /// True if fetched data waits for `poll_records` (it may all lie before the position).
     pub fn has_records(&self) -> bool {
-        self.ready.iter().any(|tp| {
-            self.partitions
-                .get(tp)
-                .is_some_and(|s| !s.paused && !s.buffered.is_empty())
-        })
+        self.ready.iter().any(|tp| self.partitions.get(tp).is_some_and(|s| !s.paused && !s.buffered.is_empty()))
     }
 
     /// Up to `max.poll.records` records from the fetched data; positions advance past them.
@@ -454,14 +426,7 @@ impl Consumer {
             _ => 0,
         };
         let deadline = now + self.settings.request_timeout_ms + wait;
-        self.in_flight.insert(
-            transmit.correlation_id,
-            InFlight {
-                broker: transmit.broker,
-                deadline,
-                kind,
-            },
-        );
+        self.in_flight.insert(transmit.correlation_id, InFlight { broker: transmit.broker, deadline, kind });
     }
 
     /// A request got no usable answer (disconnect, timeout, garbage): retry what it asked after a backoff.
@@ -515,9 +480,7 @@ pub(crate) fn auto_reset(
                 (ErrorCode::AUTO_OFFSET_RESET, Some(p)) => {
                     format!("{tp}: offset {p} is out of range and auto.offset.reset is none; seek to continue")
                 }
-                _ => format!(
-                    "{tp}: no offset to start from and auto.offset.reset is none; seek to start"
-                ),
+                _ => format!("{tp}: no offset to start from and auto.offset.reset is none; seek to start"),
             };
             state.reset = Reset::AwaitingSeek;
             state.position = None;
@@ -548,15 +511,12 @@ impl Events {
 }
 
 fn not_assigned(tp: &TopicPartition) -> Error {
-    Error::new(
-        ErrorCode::UNKNOWN_PARTITION_LOCAL,
-        format!("{tp} is not assigned to this consumer"),
-    )
+    Error::new(ErrorCode::UNKNOWN_PARTITION_LOCAL, format!("{tp} is not assigned to this consumer"))
 }
 
 impl ClientMachine for Consumer {
     fn poll_transmit(&mut self, now: Millis) -> Option<Transmit> {
-        let cid = self.ids.next();
+        let cid = self.ids.next_id();
         if let Some(t) = self.metadata.poll_request(cid, now) {
             self.track(&t, now, InFlightKind::Metadata);
             return Some(t);
@@ -572,13 +532,7 @@ impl ClientMachine for Consumer {
         None
     }
 
-    fn handle_response(
-        &mut self,
-        broker: BrokerId,
-        correlation_id: i32,
-        body: ResponseKind,
-        now: Millis,
-    ) {
+    fn handle_response(&mut self, broker: BrokerId, correlation_id: i32, body: ResponseKind, now: Millis) {
         let Some(req) = self.in_flight.get(&correlation_id) else {
             return;
         };
@@ -595,19 +549,13 @@ impl ClientMachine for Consumer {
                     };
                     let assigned = self.partitions.keys().any(|tp| tp.topic == name.0.as_str());
                     if assigned && code.is_error() && !code.is_retriable() {
-                        let e = Error::from_code(
-                            t.error_code,
-                            format_args!("metadata for topic {}", name.0.as_str()),
-                        );
+                        let e = Error::from_code(t.error_code, format_args!("metadata for topic {}", name.0.as_str()));
                         self.push_event(ConsumerEvent::Error(e));
                     }
                 }
             }
             (InFlightKind::Fetch(_), ResponseKind::Fetch(resp)) => {
-                let Some(InFlight {
-                    kind: InFlightKind::Fetch(parts),
-                    ..
-                }) = self.in_flight.remove(&correlation_id)
+                let Some(InFlight { kind: InFlightKind::Fetch(parts), .. }) = self.in_flight.remove(&correlation_id)
                 else {
                     return;
                 };
@@ -615,10 +563,8 @@ impl ClientMachine for Consumer {
                 fetcher::handle_fetch(self, parts, resp, now);
             }
             (InFlightKind::ListOffsets(_), ResponseKind::ListOffsets(resp)) => {
-                let Some(InFlight {
-                    kind: InFlightKind::ListOffsets(parts),
-                    ..
-                }) = self.in_flight.remove(&correlation_id)
+                let Some(InFlight { kind: InFlightKind::ListOffsets(parts), .. }) =
+                    self.in_flight.remove(&correlation_id)
                 else {
                     return;
                 };
@@ -627,7 +573,10 @@ impl ClientMachine for Consumer {
             (kind, _) => {
                 let e = Error::new(
                     ErrorCode::BAD_MSG,
-                    format!("broker {broker} answered {} request {correlation_id} with another response type", kind.name()),
+                    format!(
+                        "broker {broker} answered {} request {correlation_id} with another response type",
+                        kind.name()
+                    ),
                 );
                 self.push_event(ConsumerEvent::Error(e));
                 self.fail_request(correlation_id, now);
@@ -636,12 +585,7 @@ impl ClientMachine for Consumer {
     }
 
     fn handle_disconnect(&mut self, broker: BrokerId, now: Millis) {
-        let cids: Vec<i32> = self
-            .in_flight
-            .iter()
-            .filter(|(_, r)| r.broker == broker)
-            .map(|(c, _)| *c)
-            .collect();
+        let cids: Vec<i32> = self.in_flight.iter().filter(|(_, r)| r.broker == broker).map(|(c, _)| *c).collect();
         let lost = !cids.is_empty();
         for cid in cids {
             self.fail_request(cid, now);
@@ -652,12 +596,7 @@ impl ClientMachine for Consumer {
     }
 
     fn handle_timeout(&mut self, now: Millis) {
-        let expired: Vec<i32> = self
-            .in_flight
-            .iter()
-            .filter(|(_, r)| r.deadline <= now)
-            .map(|(c, _)| *c)
-            .collect();
+        let expired: Vec<i32> = self.in_flight.iter().filter(|(_, r)| r.deadline <= now).map(|(c, _)| *c).collect();
         for cid in expired {
             self.fail_request(cid, now);
         }
@@ -669,9 +608,6 @@ impl ClientMachine for Consumer {
     fn poll_timeout(&self) -> Option<Millis> {
         let requests = self.in_flight.values().map(|r| r.deadline);
         let backoffs = self.partitions.values().filter_map(|s| s.backoff_until);
-        requests
-            .chain(backoffs)
-            .chain(self.metadata.next_request_at())
-            .min()
+        requests.chain(backoffs).chain(self.metadata.next_request_at()).min()
     }
 }

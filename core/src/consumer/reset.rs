@@ -16,11 +16,7 @@ use crate::protocol::{BrokerId, Millis, StrBytes, Transmit};
 use super::{Consumer, ConsumerEvent, Reset, ResetTo, TopicPartition};
 
 /// The next ListOffsets, to the lowest-numbered leader of a partition needing a reset.
-pub(super) fn poll_list_offsets(
-    c: &mut Consumer,
-    cid: i32,
-    now: Millis,
-) -> Option<(Transmit, Vec<TopicPartition>)> {
+pub(super) fn poll_list_offsets(c: &mut Consumer, cid: i32, now: Millis) -> Option<(Transmit, Vec<TopicPartition>)> {
     let mut by_broker: BTreeMap<BrokerId, Vec<(TopicPartition, ResetTo, i32)>> = BTreeMap::new();
     let mut leader_unknown = false;
     for (tp, s) in c.partitions.iter_mut() {
@@ -37,10 +33,7 @@ pub(super) fn poll_list_offsets(
             .topic(&tp.topic)
             .and_then(|t| t.partitions.get(tp.partition as usize))
             .map_or(-1, |p| p.leader_epoch);
-        by_broker
-            .entry(leader)
-            .or_default()
-            .push((tp.clone(), to, epoch));
+        by_broker.entry(leader).or_default().push((tp.clone(), to, epoch));
     }
     if leader_unknown {
         c.metadata.request_refresh();
@@ -92,10 +85,7 @@ pub(super) fn handle_list_offsets(
         for p in topic.partitions {
             let tp = TopicPartition::new(topic.name.0.as_str(), p.partition_index);
             if !asked.remove(&tp) {
-                let e = Error::new(
-                    ErrorCode::BAD_MSG,
-                    format!("ListOffsets response names {tp}, which was not asked"),
-                );
+                let e = Error::new(ErrorCode::BAD_MSG, format!("ListOffsets response names {tp}, which was not asked"));
                 c.events.error(e);
                 continue;
             }
@@ -113,29 +103,19 @@ pub(super) fn handle_list_offsets(
                 s.position = Some(p.offset);
                 s.reset = Reset::Done;
                 if let Some(from) = s.out_of_range_at.take() {
-                    c.events.push(ConsumerEvent::OffsetReset {
-                        tp,
-                        from,
-                        to: p.offset,
-                    });
+                    c.events.push(ConsumerEvent::OffsetReset { tp, from, to: p.offset });
                 }
                 continue;
             }
             s.reset = Reset::Needed(to);
             s.backoff_until = Some(backoff);
             if code == ErrorCode::NONE {
-                let e = Error::new(
-                    ErrorCode::BAD_MSG,
-                    format!("ListOffsets for {tp} returned offset {}", p.offset),
-                );
+                let e = Error::new(ErrorCode::BAD_MSG, format!("ListOffsets for {tp} returned offset {}", p.offset));
                 c.events.error(e);
             } else if code.is_retriable() {
                 c.metadata.request_refresh();
             } else {
-                c.events.error(Error::from_code(
-                    p.error_code,
-                    format_args!("ListOffsets for {tp}"),
-                ));
+                c.events.error(Error::from_code(p.error_code, format_args!("ListOffsets for {tp}")));
             }
         }
     }

@@ -2,15 +2,13 @@
 
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::list_offsets_response::{
-    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
-};
+use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
 use kafka_protocol::messages::{
-    BrokerId as WireBrokerId, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse,
-    MetadataResponse, RequestKind, ResponseKind, TopicName,
+    BrokerId as WireBrokerId, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataResponse,
+    RequestKind, ResponseKind, TopicName,
 };
 
 use super::*;
@@ -66,9 +64,7 @@ fn metadata(partitions: &[(i32, i32)]) -> ResponseKind {
     ResponseKind::Metadata(
         MetadataResponse::default()
             .with_brokers(brokers)
-            .with_topics(vec![MetadataResponseTopic::default()
-                .with_name(Some(name("t")))
-                .with_partitions(parts)]),
+            .with_topics(vec![MetadataResponseTopic::default().with_name(Some(name("t"))).with_partitions(parts)]),
     )
 }
 
@@ -83,9 +79,10 @@ fn fetch_part(p: i32, error: i16, hw: i64, records: Bytes) -> PartitionData {
 }
 
 fn fetch(parts: Vec<PartitionData>) -> ResponseKind {
-    ResponseKind::Fetch(FetchResponse::default().with_responses(
-        vec![FetchableTopicResponse::default().with_topic(name("t")).with_partitions(parts)],
-    ))
+    ResponseKind::Fetch(
+        FetchResponse::default()
+            .with_responses(vec![FetchableTopicResponse::default().with_topic(name("t")).with_partitions(parts)]),
+    )
 }
 
 fn list_offsets(p: i32, error: i16, offset: i64) -> ResponseKind {
@@ -94,9 +91,10 @@ fn list_offsets(p: i32, error: i16, offset: i64) -> ResponseKind {
         .with_error_code(error)
         .with_offset(offset)
         .with_timestamp(-1);
-    ResponseKind::ListOffsets(ListOffsetsResponse::default().with_topics(
-        vec![ListOffsetsTopicResponse::default().with_name(name("t")).with_partitions(vec![part])],
-    ))
+    ResponseKind::ListOffsets(
+        ListOffsetsResponse::default()
+            .with_topics(vec![ListOffsetsTopicResponse::default().with_name(name("t")).with_partitions(vec![part])]),
+    )
 }
 
 struct Harness {
@@ -107,10 +105,7 @@ struct Harness {
 impl Harness {
     fn new(pairs: &[(&str, &str)]) -> Harness {
         let config = ConsumerConfig::from_pairs(pairs.iter().copied()).expect("valid config");
-        Harness {
-            c: Consumer::new(config, 0).expect("consumer"),
-            now: 0,
-        }
+        Harness { c: Consumer::new(config, 0).expect("consumer"), now: 0 }
     }
 
     /// Assigned and with metadata: partitions 0 and 1 of `t`, led by broker 1 (and 2 for partition 1).
@@ -128,23 +123,18 @@ impl Harness {
     }
 
     fn respond(&mut self, t: &Transmit, body: ResponseKind) {
-        self.c
-            .handle_response(t.broker, t.correlation_id, body, self.now);
+        self.c.handle_response(t.broker, t.correlation_id, body, self.now);
     }
 
     fn expect_fetch(&mut self) -> (Transmit, FetchRequest) {
         let t = self.transmit().expect("a fetch");
-        let RequestKind::Fetch(f) = t.body.clone() else {
-            panic!("expected Fetch, got {:?}", t.body)
-        };
+        let RequestKind::Fetch(f) = t.body.clone() else { panic!("expected Fetch, got {:?}", t.body) };
         (t, f)
     }
 
     fn expect_list_offsets(&mut self) -> (Transmit, ListOffsetsRequest) {
         let t = self.transmit().expect("a ListOffsets");
-        let RequestKind::ListOffsets(l) = t.body.clone() else {
-            panic!("expected ListOffsets, got {:?}", t.body)
-        };
+        let RequestKind::ListOffsets(l) = t.body.clone() else { panic!("expected ListOffsets, got {:?}", t.body) };
         (t, l)
     }
 
@@ -153,22 +143,14 @@ impl Harness {
     }
 
     fn offsets(&mut self) -> Vec<i64> {
-        self.c
-            .poll_records(self.now)
-            .iter()
-            .map(|r| r.offset)
-            .collect()
+        self.c.poll_records(self.now).iter().map(|r| r.offset).collect()
     }
 }
 
 fn fetch_offsets(f: &FetchRequest) -> Vec<(String, i32, i64)> {
     f.topics
         .iter()
-        .flat_map(|t| {
-            t.partitions
-                .iter()
-                .map(|p| (t.topic.0.to_string(), p.partition, p.fetch_offset))
-        })
+        .flat_map(|t| t.partitions.iter().map(|p| (t.topic.0.to_string(), p.partition, p.fetch_offset)))
         .collect()
 }
 
@@ -196,10 +178,7 @@ fn earliest_reset_then_fetch_and_poll() {
 
     let (t, f) = h.expect_fetch();
     assert_eq!(t.api_version, 12);
-    assert_eq!(
-        (f.max_wait_ms, f.min_bytes, f.max_bytes, f.isolation_level),
-        (500, 1, 52_428_800, 0)
-    );
+    assert_eq!((f.max_wait_ms, f.min_bytes, f.max_bytes, f.isolation_level), (500, 1, 52_428_800, 0));
     assert_eq!(f.topics[0].partitions[0].partition_max_bytes, 1_048_576);
     assert_eq!(fetch_offsets(&f), vec![("t".into(), 0, 0)]);
     h.respond(&t, fetch(vec![fetch_part(0, 0, 3, batch(0, 3))]));
@@ -207,19 +186,13 @@ fn earliest_reset_then_fetch_and_poll() {
     assert_eq!(h.c.position(&tp(0)), Some(0), "fetched is not consumed");
 
     let records = h.c.poll_records(h.now);
-    assert_eq!(
-        records.iter().map(|r| r.offset).collect::<Vec<_>>(),
-        vec![0, 1, 2]
-    );
+    assert_eq!(records.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![0, 1, 2]);
     let r = &records[1];
     assert_eq!((&*r.topic, r.partition, r.timestamp), ("t", 0, 1_001));
     assert_eq!(r.timestamp_type, TimestampType::CreateTime);
     assert_eq!(r.key.as_deref(), Some(&b"k"[..]));
     assert_eq!(r.value.as_deref(), Some(&b"value-1"[..]));
-    assert!(
-        Arc::ptr_eq(&records[0].topic, &records[2].topic),
-        "one topic name shared"
-    );
+    assert!(Arc::ptr_eq(&records[0].topic, &records[2].topic), "one topic name shared");
     assert_eq!(h.c.position(&tp(0)), Some(3));
     assert!(!h.c.has_records());
     assert!(h.events().is_empty());
@@ -241,9 +214,7 @@ fn reset_none_reports_and_waits_for_seek() {
     let mut h = Harness::assigned(&[("auto.offset.reset", "none")], vec![(tp(0), None)]);
     let events = h.events();
     assert_eq!(error_codes(&events), vec![ErrorCode::NO_OFFSET]);
-    let ConsumerEvent::Error(e) = &events[0] else {
-        unreachable!()
-    };
+    let ConsumerEvent::Error(e) = &events[0] else { unreachable!() };
     assert!(e.message().contains("t-0"), "{e}");
     assert!(h.transmit().is_none(), "neither ListOffsets nor Fetch");
     h.c.seek(&tp(0), 5).unwrap();
@@ -254,14 +225,8 @@ fn reset_none_reports_and_waits_for_seek() {
 #[test]
 fn seek_unassigned_and_bad_offsets_are_errors() {
     let mut h = Harness::assigned(&[], vec![(tp(0), Some(0))]);
-    assert_eq!(
-        h.c.seek(&tp(7), 0).unwrap_err().code(),
-        ErrorCode::UNKNOWN_PARTITION_LOCAL
-    );
-    assert_eq!(
-        h.c.seek(&tp(0), -5).unwrap_err().code(),
-        ErrorCode::INVALID_ARG
-    );
+    assert_eq!(h.c.seek(&tp(7), 0).unwrap_err().code(), ErrorCode::UNKNOWN_PARTITION_LOCAL);
+    assert_eq!(h.c.seek(&tp(0), -5).unwrap_err().code(), ErrorCode::INVALID_ARG);
     h.c.seek_to_end(&tp(0)).unwrap();
     let (_, l) = h.expect_list_offsets();
     assert_eq!(l.topics[0].partitions[0].timestamp, OFFSET_END);
@@ -295,10 +260,7 @@ fn prefetches_from_the_end_of_buffered_data() {
     assert_eq!(fetch_offsets(&f), vec![("t".into(), 0, 5)]);
     assert!(h.transmit().is_none(), "one fetch in flight per broker");
     h.respond(&t2, fetch(vec![fetch_part(0, 0, 10, batch(5, 5))]));
-    assert!(
-        h.transmit().is_none(),
-        "at most two fetches buffered per partition"
-    );
+    assert!(h.transmit().is_none(), "at most two fetches buffered per partition");
     let mut all = Vec::new();
     for _ in 0..5 {
         all.extend(h.offsets());
@@ -310,16 +272,10 @@ fn prefetches_from_the_end_of_buffered_data() {
 
 #[test]
 fn large_buffered_data_is_not_prefetched() {
-    let mut h = Harness::assigned(
-        &[("max.partition.fetch.bytes", "1000")],
-        vec![(tp(0), Some(0))],
-    );
+    let mut h = Harness::assigned(&[("max.partition.fetch.bytes", "1000")], vec![(tp(0), Some(0))]);
     let (t, _) = h.expect_fetch();
     h.respond(&t, fetch(vec![fetch_part(0, 0, 30, batch(0, 30))]));
-    assert!(
-        h.transmit().is_none(),
-        "buffered bytes above half of max.partition.fetch.bytes"
-    );
+    assert!(h.transmit().is_none(), "buffered bytes above half of max.partition.fetch.bytes");
     assert_eq!(h.offsets().len(), 30);
     let (_, f) = h.expect_fetch();
     assert_eq!(fetch_offsets(&f), vec![("t".into(), 0, 30)]);
@@ -331,25 +287,14 @@ fn records_before_the_position_in_the_first_batch_are_skipped() {
     let (t, f) = h.expect_fetch();
     assert_eq!(fetch_offsets(&f), vec![("t".into(), 0, 2)]);
     // The broker returns the whole batch holding offset 2, and one more batch.
-    h.respond(
-        &t,
-        fetch(vec![fetch_part(
-            0,
-            0,
-            8,
-            concat(&[&batch(0, 5), &batch(5, 3)]),
-        )]),
-    );
+    h.respond(&t, fetch(vec![fetch_part(0, 0, 8, concat(&[&batch(0, 5), &batch(5, 3)]))]));
     assert_eq!(h.offsets(), vec![2, 3, 4, 5, 6, 7]);
     assert_eq!(h.c.position(&tp(0)), Some(8));
 }
 
 #[test]
 fn partial_trailing_batch_is_fetched_again() {
-    let mut h = Harness::assigned(
-        &[("max.partition.fetch.bytes", "100")],
-        vec![(tp(0), Some(0))],
-    );
+    let mut h = Harness::assigned(&[("max.partition.fetch.bytes", "100")], vec![(tp(0), Some(0))]);
     let (t, _) = h.expect_fetch();
     let second = batch(3, 4);
     let records = concat(&[&batch(0, 3), &second[..second.len() / 2]]);
@@ -370,13 +315,8 @@ fn a_batch_larger_than_the_fetch_is_an_error_naming_the_partition() {
     h.respond(&t, fetch(vec![fetch_part(0, 0, 3, b.slice(..b.len() - 1))]));
     let events = h.events();
     assert_eq!(error_codes(&events), vec![ErrorCode::MESSAGE_TOO_LARGE]);
-    let ConsumerEvent::Error(e) = &events[0] else {
-        unreachable!()
-    };
-    assert!(
-        e.message().contains("t-0") && e.message().contains("offset 0"),
-        "{e}"
-    );
+    let ConsumerEvent::Error(e) = &events[0] else { unreachable!() };
+    assert!(e.message().contains("t-0") && e.message().contains("offset 0"), "{e}");
     assert!(h.transmit().is_none(), "backing off");
 }
 
@@ -391,14 +331,7 @@ fn out_of_range_resets_to_earliest_and_reports_the_jump() {
     assert_eq!(l.topics[0].partitions[0].timestamp, OFFSET_BEGINNING);
     h.respond(&t, list_offsets(0, 0, 10));
     assert_eq!(h.c.position(&tp(0)), Some(10));
-    assert_eq!(
-        h.events(),
-        vec![ConsumerEvent::OffsetReset {
-            tp: tp(0),
-            from: 5,
-            to: 10
-        }]
-    );
+    assert_eq!(h.events(), vec![ConsumerEvent::OffsetReset { tp: tp(0), from: 5, to: 10 }]);
     let (_, f) = h.expect_fetch();
     assert_eq!(fetch_offsets(&f), vec![("t".into(), 0, 10)]);
 }
@@ -411,14 +344,7 @@ fn out_of_range_resets_to_latest() {
     let (t, l) = h.expect_list_offsets();
     assert_eq!(l.topics[0].partitions[0].timestamp, OFFSET_END);
     h.respond(&t, list_offsets(0, 0, 20));
-    assert_eq!(
-        h.events(),
-        vec![ConsumerEvent::OffsetReset {
-            tp: tp(0),
-            from: 5,
-            to: 20
-        }]
-    );
+    assert_eq!(h.events(), vec![ConsumerEvent::OffsetReset { tp: tp(0), from: 5, to: 20 }]);
 }
 
 #[test]
@@ -428,13 +354,8 @@ fn out_of_range_with_reset_none_is_an_error_until_seek() {
     h.respond(&t, fetch(vec![fetch_part(0, 1, 20, Bytes::new())]));
     let events = h.events();
     assert_eq!(error_codes(&events), vec![ErrorCode::AUTO_OFFSET_RESET]);
-    let ConsumerEvent::Error(e) = &events[0] else {
-        unreachable!()
-    };
-    assert!(
-        e.message().contains("t-0") && e.message().contains("offset 5"),
-        "{e}"
-    );
+    let ConsumerEvent::Error(e) = &events[0] else { unreachable!() };
+    assert!(e.message().contains("t-0") && e.message().contains("offset 5"), "{e}");
     assert_eq!(h.c.position(&tp(0)), None);
     assert!(h.transmit().is_none());
     h.c.seek(&tp(0), 12).unwrap();
@@ -447,10 +368,7 @@ fn fetch_in_flight_is_discarded_after_seek() {
     let mut h = Harness::assigned(&[], vec![(tp(0), Some(0))]);
     let (t, _) = h.expect_fetch();
     h.c.seek(&tp(0), 100).unwrap();
-    assert!(
-        h.transmit().is_none(),
-        "the partition's fetch is still in flight"
-    );
+    assert!(h.transmit().is_none(), "the partition's fetch is still in flight");
     h.respond(&t, fetch(vec![fetch_part(0, 0, 103, batch(0, 3))]));
     assert!(h.offsets().is_empty(), "stale data dropped");
     assert_eq!(h.c.position(&tp(0)), Some(100));
@@ -510,19 +428,14 @@ fn disconnect_retries_after_backoff() {
 
 #[test]
 fn request_timeout_retries_and_ignores_the_late_answer() {
-    let mut h = Harness::assigned(
-        &[("request.timeout.ms", "1000"), ("fetch.max.wait.ms", "500")],
-        vec![(tp(0), Some(0))],
-    );
+    let mut h =
+        Harness::assigned(&[("request.timeout.ms", "1000"), ("fetch.max.wait.ms", "500")], vec![(tp(0), Some(0))]);
     let (t, _) = h.expect_fetch();
     assert_eq!(h.c.poll_timeout(), Some(1_500));
     h.now = 1_500;
     h.c.handle_timeout(h.now);
     h.respond(&t, fetch(vec![fetch_part(0, 0, 3, batch(0, 3))]));
-    assert!(
-        h.offsets().is_empty(),
-        "an expired request's answer is ignored"
-    );
+    assert!(h.offsets().is_empty(), "an expired request's answer is ignored");
     h.now += 100;
     h.c.handle_timeout(h.now);
     let (_, f) = h.expect_fetch();
@@ -538,25 +451,12 @@ fn crc_mismatch_is_an_error_event_naming_the_partition() {
     let last = bad.len() - 1;
     bad[last] ^= 0xff;
     h.respond(&t, fetch(vec![fetch_part(0, 0, 4, concat(&[&good, &bad]))]));
-    assert_eq!(
-        h.offsets(),
-        vec![0, 1],
-        "records before the corrupt batch are returned"
-    );
+    assert_eq!(h.offsets(), vec![0, 1], "records before the corrupt batch are returned");
     let events = h.events();
     assert_eq!(error_codes(&events), vec![ErrorCode::CORRUPT_MESSAGE]);
-    let ConsumerEvent::Error(e) = &events[0] else {
-        unreachable!()
-    };
-    assert!(
-        e.message().contains("t-0") && e.message().contains("offset 2"),
-        "{e}"
-    );
-    assert_eq!(
-        h.c.position(&tp(0)),
-        Some(2),
-        "the position stays at the corrupt batch"
-    );
+    let ConsumerEvent::Error(e) = &events[0] else { unreachable!() };
+    assert!(e.message().contains("t-0") && e.message().contains("offset 2"), "{e}");
+    assert_eq!(h.c.position(&tp(0)), Some(2), "the position stays at the corrupt batch");
 }
 
 #[test]
@@ -577,10 +477,7 @@ fn control_batches_are_skipped_and_advance_the_position() {
     let (t, _) = h.expect_fetch();
     let mut marker = build_control_batch(ControlType::Commit, 9, 0, 0, 1_000).to_vec();
     set_base_offset(&mut marker, 3);
-    h.respond(
-        &t,
-        fetch(vec![fetch_part(0, 0, 4, concat(&[&batch(0, 3), &marker]))]),
-    );
+    h.respond(&t, fetch(vec![fetch_part(0, 0, 4, concat(&[&batch(0, 3), &marker]))]));
     assert_eq!(h.offsets(), vec![0, 1, 2]);
     assert_eq!(h.c.position(&tp(0)), Some(4));
 }
@@ -592,13 +489,7 @@ fn partition_eof_once_per_arrival_at_the_end() {
     h.respond(&t, fetch(vec![fetch_part(0, 0, 2, batch(0, 2))]));
     assert!(h.events().is_empty());
     assert_eq!(h.offsets(), vec![0, 1]);
-    assert_eq!(
-        h.events(),
-        vec![ConsumerEvent::PartitionEof {
-            tp: tp(0),
-            offset: 2
-        }]
-    );
+    assert_eq!(h.events(), vec![ConsumerEvent::PartitionEof { tp: tp(0), offset: 2 }]);
     let (t, _) = h.expect_fetch();
     h.respond(&t, fetch(vec![fetch_part(0, 0, 2, Bytes::new())]));
     assert!(h.events().is_empty(), "reported once at offset 2");
@@ -608,18 +499,10 @@ fn partition_eof_once_per_arrival_at_the_end() {
 fn unknown_partition_in_a_response_is_an_error_not_a_panic() {
     let mut h = Harness::assigned(&[], vec![(tp(0), Some(0))]);
     let (t, _) = h.expect_fetch();
-    h.respond(
-        &t,
-        fetch(vec![
-            fetch_part(9, 0, 3, batch(0, 3)),
-            fetch_part(0, 0, 1, batch(0, 1)),
-        ]),
-    );
+    h.respond(&t, fetch(vec![fetch_part(9, 0, 3, batch(0, 3)), fetch_part(0, 0, 1, batch(0, 1))]));
     let events = h.events();
     assert_eq!(error_codes(&events), vec![ErrorCode::BAD_MSG]);
-    let ConsumerEvent::Error(e) = &events[0] else {
-        unreachable!()
-    };
+    let ConsumerEvent::Error(e) = &events[0] else { unreachable!() };
     assert!(e.message().contains("t-9"), "{e}");
     assert_eq!(h.offsets(), vec![0]);
 }
@@ -634,9 +517,7 @@ fn garbage_record_bytes_are_an_error_not_a_panic() {
     assert!(h.offsets().is_empty());
     let events = h.events();
     assert_eq!(events.len(), 1);
-    let ConsumerEvent::Error(e) = &events[0] else {
-        panic!("{events:?}")
-    };
+    let ConsumerEvent::Error(e) = &events[0] else { panic!("{events:?}") };
     assert!(e.message().contains("t-0"), "{e}");
 }
 
@@ -663,14 +544,8 @@ fn one_fetch_per_leader() {
     let (t1, f1) = h.expect_fetch();
     let (t2, f2) = h.expect_fetch();
     assert!(h.transmit().is_none());
-    assert_eq!(
-        (t1.broker, fetch_offsets(&f1)),
-        (1, vec![("t".into(), 0, 0)])
-    );
-    assert_eq!(
-        (t2.broker, fetch_offsets(&f2)),
-        (2, vec![("t".into(), 1, 10)])
-    );
+    assert_eq!((t1.broker, fetch_offsets(&f1)), (1, vec![("t".into(), 0, 0)]));
+    assert_eq!((t2.broker, fetch_offsets(&f2)), (2, vec![("t".into(), 1, 10)]));
     h.respond(&t2, fetch(vec![fetch_part(1, 0, 11, batch(10, 1))]));
     h.respond(&t1, fetch(vec![fetch_part(0, 0, 1, batch(0, 1))]));
     let records = h.c.poll_records(h.now);
@@ -740,22 +615,13 @@ fn throughput_probe() {
         bytes
     };
     let responses: Vec<Bytes> = (0..100)
-        .map(|r| {
-            Bytes::from(
-                (0..10)
-                    .flat_map(|b| batch_of_1000(r * 10_000 + b * 1000))
-                    .collect::<Vec<u8>>(),
-            )
-        })
+        .map(|r| Bytes::from((0..10).flat_map(|b| batch_of_1000(r * 10_000 + b * 1000)).collect::<Vec<u8>>()))
         .collect();
     let start = std::time::Instant::now();
     let mut n = 0usize;
     for (r, records) in responses.into_iter().enumerate() {
         let (t, _) = h.expect_fetch();
-        h.respond(
-            &t,
-            fetch(vec![fetch_part(0, 0, (r as i64 + 1) * 10_000, records)]),
-        );
+        h.respond(&t, fetch(vec![fetch_part(0, 0, (r as i64 + 1) * 10_000, records)]));
         loop {
             let got = h.c.poll_records(h.now);
             if got.is_empty() {
@@ -766,8 +632,5 @@ fn throughput_probe() {
     }
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(n, 1_000_000);
-    eprintln!(
-        "{n} records of 100 bytes in {secs:.3}s: {:.2} M records/s",
-        n as f64 / secs / 1e6
-    );
+    eprintln!("{n} records of 100 bytes in {secs:.3}s: {:.2} M records/s", n as f64 / secs / 1e6);
 }

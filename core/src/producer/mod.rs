@@ -483,7 +483,7 @@ impl Producer {
             .with_acks(self.config.acks.as_i16())
             .with_timeout_ms(self.config.request_timeout_ms.min(i32::MAX as i64) as i32)
             .with_topic_data(topic_data);
-        let correlation_id = self.ids.next();
+        let correlation_id = self.ids.next_id();
         let broker_id = self.acc.brokers[broker].id;
         let expects_response = self.config.acks != Acks::None;
         if expects_response {
@@ -564,7 +564,7 @@ impl ClientMachine for Producer {
         // No topic yet, nothing to ask: the first send asks for its topic at once.
         let want_metadata = !self.acc.topics.is_empty() && self.metadata_in_flight.is_none();
         if want_metadata && self.metadata.next_request_at().is_some_and(|t| t <= now) {
-            let correlation_id = self.ids.next();
+            let correlation_id = self.ids.next_id();
             if let Some(tx) = self.metadata.poll_request(correlation_id, now) {
                 self.metadata_in_flight =
                     Some(MetadataInFlight { broker: tx.broker, deadline: now + self.config.request_timeout_ms });
