@@ -322,8 +322,10 @@ impl Accumulator {
     /// The earliest linger or backoff deadline.
     pub fn next_deadline(&self) -> Option<Millis> {
         let linger = self.lingering.front().map(|e| e.0);
-        let backoff = self.backoff.iter().map(|e| e.0).min();
-        linger.into_iter().chain(backoff).min()
+        match self.backoff.iter().map(|e| e.0).min() {
+            Some(b) => Some(linger.map_or(b, |l| l.min(b))),
+            None => linger,
+        }
     }
 
     /// Every open batch becomes drainable now (flush).

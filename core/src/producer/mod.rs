@@ -661,7 +661,8 @@ impl ClientMachine for Producer {
             None => self.metadata.next_request_at(),
         };
         let requests = self.in_flight.iter().map(|r| r.deadline).min();
-        [metadata, requests, self.acc.next_deadline(), self.expiry_check_at].into_iter().flatten().min()
+        // Called by drivers after every send: plain comparisons, no iterator over an array.
+        earliest(earliest(metadata, requests), earliest(self.acc.next_deadline(), self.expiry_check_at))
     }
 }
 
@@ -677,4 +678,12 @@ fn take_where(in_flight: &mut Vec<InFlight>, take: impl Fn(&InFlight) -> bool) -
         }
     }
     taken
+}
+
+fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
 }
