@@ -106,9 +106,8 @@ impl Metadata {
             .iter()
             .map(|t| MetadataRequestTopic::default().with_name(Some(TopicName(StrBytes::from_string(t.clone())))))
             .collect();
-        let body = MetadataRequest::default()
-            .with_topics(Some(topics))
-            .with_allow_auto_topic_creation(self.allow_auto_create);
+        let body =
+            MetadataRequest::default().with_topics(Some(topics)).with_allow_auto_topic_creation(self.allow_auto_create);
         Some(Transmit {
             broker: self.any_broker(),
             correlation_id,

@@ -42,7 +42,7 @@ pub mod versions {
 pub struct CorrelationIds(i32);
 
 impl CorrelationIds {
-    pub fn next(&mut self) -> i32 {
+    pub fn next_id(&mut self) -> i32 {
         self.0 = self.0.wrapping_add(1) & i32::MAX;
         self.0
     }

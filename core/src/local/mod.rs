@@ -1,1 +1,323 @@
-//! (filled in by the local work)
+//! The in-process driver: a broker and its clients in one process, with a plain
+//! blocking Rust API (no async runtime needed by the user).
+//!
+//! A [`Cluster`] owns the broker state machine behind a mutex. Each client wraps
+//! its sans-IO state machine in a [`Driver`] that hands requests straight to the
+//! broker (no encoding: the same request and response types the wire carries)
+//! and waits on a condition variable for responses that come later (a Fetch
+//! parked until data arrives). Drivers may read the clock; state machines never do.
+
+mod admin;
+mod consumer;
+mod producer;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use admin::Admin;
+pub use consumer::Consumer;
+pub use producer::Producer;
+
+use crate::broker::{Broker, BrokerConfig};
+use crate::client::ClientMachine;
+use crate::error::{Error, Result};
+use crate::protocol::{BrokerId, ConnId, Millis, Response, BOOTSTRAP};
+
+/// The scheme of in-process bootstrap addresses (`inproc://cluster-1`).
+pub const INPROC_SCHEME: &str = "inproc://";
+
+/// In-process clusters by name, so a client configured only with
+/// `bootstrap.servers` (as every Kafka client is) finds its broker.
+static REGISTRY: Mutex<Option<HashMap<String, Weak<Shared>>>> = Mutex::new(None);
+static NEXT_CLUSTER: AtomicU64 = AtomicU64::new(1);
+
+fn registry() -> MutexGuard<'static, Option<HashMap<String, Weak<Shared>>>> {
+    REGISTRY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Wall-clock milliseconds since the Unix epoch: record timestamps are CreateTime.
+pub fn wall_clock_ms() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
+}
+
+struct State {
+    broker: Broker,
+    mailboxes: HashMap<ConnId, VecDeque<Response>>,
+    next_conn: ConnId,
+}
+
+impl State {
+    /// Move the broker's responses to the mailboxes of the connections that asked.
+    fn route_responses(&mut self) -> bool {
+        let mut any = false;
+        while let Some(resp) = self.broker.poll_response() {
+            if let Some(mb) = self.mailboxes.get_mut(&resp.conn) {
+                mb.push_back(resp);
+                any = true;
+            }
+        }
+        any
+    }
+
+    fn run_broker_timers(&mut self, now: Millis) -> bool {
+        if self.broker.poll_timeout().is_some_and(|t| t <= now) {
+            self.broker.handle_timeout(now);
+            return self.route_responses();
+        }
+        false
+    }
+}
+
+struct Shared {
+    name: String,
+    state: Mutex<State>,
+    responses_ready: Condvar,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(map) = registry().as_mut() {
+            map.remove(&self.name);
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic in another thread while it held the lock leaves the broker as it was
+        // between two requests (handlers do not panic by design); keep serving.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// An in-process kafkette broker. Cheap to clone (a handle); the broker lives as
+/// long as any handle or client does.
+#[derive(Clone)]
+pub struct Cluster {
+    shared: Arc<Shared>,
+}
+
+impl Cluster {
+    /// A broker with default configuration.
+    pub fn new() -> Cluster {
+        Cluster::from_config(BrokerConfig::default())
+    }
+
+    /// A broker configured with Kafka broker property names (`num.partitions`, `log.retention.ms`, ...).
+    pub fn with_config<I, K, V>(pairs: I) -> Result<Cluster>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        Ok(Cluster::from_config(BrokerConfig::from_pairs(pairs)?))
+    }
+
+    pub fn from_config(config: BrokerConfig) -> Cluster {
+        let broker = Broker::new(config, wall_clock_ms());
+        let name = format!("{INPROC_SCHEME}cluster-{}", NEXT_CLUSTER.fetch_add(1, Ordering::Relaxed));
+        let shared = Arc::new(Shared {
+            name: name.clone(),
+            state: Mutex::new(State { broker, mailboxes: HashMap::new(), next_conn: 1 }),
+            responses_ready: Condvar::new(),
+        });
+        registry().get_or_insert_with(HashMap::new).insert(name, Arc::downgrade(&shared));
+        Cluster { shared }
+    }
+
+    /// What to put in `bootstrap.servers` for clients of this cluster (`inproc://cluster-N`).
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// The live in-process cluster named by one of `bootstrap_servers`.
+    pub fn lookup(bootstrap_servers: &[String]) -> Result<Cluster> {
+        let map = registry();
+        for server in bootstrap_servers {
+            if let Some(shared) = map.as_ref().and_then(|m| m.get(server.trim())).and_then(Weak::upgrade) {
+                return Ok(Cluster { shared });
+            }
+        }
+        let named = bootstrap_servers.join(",");
+        let problem = if bootstrap_servers.iter().any(|s| s.starts_with(INPROC_SCHEME)) {
+            format!("no in-process cluster named `{named}` is running in this process")
+        } else {
+            format!("`{named}` is not an in-process cluster (inproc://...); TCP brokers need the wire protocol driver")
+        };
+        Err(Error::config("bootstrap.servers", problem))
+    }
+
+    /// A producer (Kafka producer property names).
+    pub fn producer<I, K, V>(&self, config: I) -> Result<Producer>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        Producer::with_config(self, crate::config::ProducerConfig::from_pairs(config)?)
+    }
+
+    /// A consumer (Kafka consumer property names).
+    pub fn consumer<I, K, V>(&self, config: I) -> Result<Consumer>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        Consumer::with_config(self, crate::config::ConsumerConfig::from_pairs(config)?)
+    }
+
+    /// An admin client (Kafka admin property names).
+    pub fn admin<I, K, V>(&self, config: I) -> Result<Admin>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        Admin::with_config(self, crate::config::AdminConfig::from_pairs(config)?)
+    }
+
+    /// Read the broker's state (for tests and inspection).
+    pub fn with_broker<R>(&self, f: impl FnOnce(&Broker) -> R) -> R {
+        f(&self.shared.lock().broker)
+    }
+
+    fn connect(&self) -> Connection {
+        let mut st = self.shared.lock();
+        let conn = st.next_conn;
+        st.next_conn += 1;
+        st.mailboxes.insert(conn, VecDeque::new());
+        Connection { shared: self.shared.clone(), conn }
+    }
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Cluster::new()
+    }
+}
+
+/// One client's connection to the in-process broker.
+struct Connection {
+    shared: Arc<Shared>,
+    conn: ConnId,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        st.mailboxes.remove(&self.conn);
+        st.broker.handle_disconnect(self.conn);
+    }
+}
+
+/// Runs one client state machine against the in-process broker.
+pub(crate) struct Driver<M: ClientMachine> {
+    pub(crate) machine: M,
+    link: Connection,
+    client_id: Option<String>,
+    inbox: Vec<Response>,
+    /// Which broker id each request in flight was addressed to, so the response
+    /// is reported as coming from it (all ids reach the one in-process broker).
+    in_flight: HashMap<i32, BrokerId>,
+}
+
+impl<M: ClientMachine> Driver<M> {
+    fn new(cluster: &Cluster, machine: M, client_id: Option<String>) -> Self {
+        Driver { machine, link: cluster.connect(), client_id, inbox: Vec::new(), in_flight: HashMap::new() }
+    }
+
+    /// Hand every ready request to the broker and every waiting response to the
+    /// machine, without blocking. Returns true if anything moved.
+    pub(crate) fn pump(&mut self, now: Millis) -> bool {
+        let mut moved = false;
+        if self.machine.poll_timeout().is_some_and(|t| t <= now) {
+            self.machine.handle_timeout(now);
+        }
+        loop {
+            let mut first = self.machine.poll_transmit(now);
+            if first.is_none() && self.in_flight.is_empty() {
+                // Nothing to send and nothing awaited: skip the broker lock (the hot path of send()).
+                return moved;
+            }
+            {
+                let mut st = self.link.shared.lock();
+                let mut woke_others = st.run_broker_timers(now);
+                while let Some(t) = first.take() {
+                    if t.expects_response {
+                        self.in_flight.insert(t.correlation_id, t.broker);
+                    }
+                    st.broker.handle_request(self.link.conn, t.into_request(self.client_id.clone()), now);
+                    woke_others |= st.route_responses();
+                    first = self.machine.poll_transmit(now);
+                    moved = true;
+                }
+                if let Some(mb) = st.mailboxes.get_mut(&self.link.conn) {
+                    self.inbox.extend(mb.drain(..));
+                }
+                if woke_others {
+                    self.link.shared.responses_ready.notify_all();
+                }
+            }
+            if self.inbox.is_empty() {
+                return moved;
+            }
+            for resp in self.inbox.drain(..) {
+                let broker = self.in_flight.remove(&resp.correlation_id).unwrap_or(BOOTSTRAP);
+                self.machine.handle_response(broker, resp.correlation_id, resp.body, now);
+            }
+            moved = true;
+        }
+    }
+
+    /// Drive the machine until `done` holds or `timeout` passes, waiting for
+    /// responses and deadlines in between. Returns whether `done` held.
+    pub(crate) fn run_until(&mut self, timeout: Duration, mut done: impl FnMut(&mut M) -> bool) -> bool {
+        let start = Instant::now();
+        let give_up = start + timeout;
+        loop {
+            let now = wall_clock_ms();
+            self.pump(now);
+            if done(&mut self.machine) {
+                return true;
+            }
+            let instant_now = Instant::now();
+            if instant_now >= give_up {
+                return false;
+            }
+            // Sleep until a response arrives, the machine or the broker has a
+            // deadline, or we give up; whichever comes first.
+            let mut wait = give_up - instant_now;
+            let st = self.link.shared.lock();
+            if st.mailboxes.get(&self.link.conn).is_some_and(|mb| !mb.is_empty()) {
+                continue;
+            }
+            let deadline = [self.machine.poll_timeout(), st.broker.poll_timeout()].into_iter().flatten().min();
+            if let Some(d) = deadline {
+                let ms = (d - now).max(0) as u64;
+                wait = wait.min(Duration::from_millis(ms));
+            }
+            if self.machine_has_work(now) {
+                continue;
+            }
+            if !wait.is_zero() {
+                drop(self.link.shared.responses_ready.wait_timeout(st, wait).unwrap_or_else(|p| p.into_inner()));
+            }
+        }
+    }
+
+    fn machine_has_work(&self, now: Millis) -> bool {
+        self.machine.poll_timeout().is_some_and(|t| t <= now)
+    }
+}
+
+/// Convert a user's timeout (negative or infinite means "no limit" in Kafka APIs) to a Duration.
+pub fn timeout_from_secs(secs: f64) -> Duration {
+    if !secs.is_finite() || secs < 0.0 {
+        Duration::from_secs(365 * 24 * 3600)
+    } else {
+        Duration::from_secs_f64(secs)
+    }
+}

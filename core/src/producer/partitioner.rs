@@ -77,6 +77,12 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// True with probability `p` (0.0 never, 1.0 always).
+    pub fn chance(&mut self, p: f64) -> bool {
+        // 53 random bits as a float in [0, 1).
+        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
     /// Uniform in `0..n` (Lemire's multiply-shift; `n` must be > 0).
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64

@@ -65,23 +65,11 @@ impl BatchBuilder {
     pub fn with_capacity(compression: Compression, base_timestamp: i64, bytes: usize) -> Self {
         let mut buf = BytesMut::with_capacity(bytes.max(BATCH_HEADER_LEN));
         buf.put_bytes(0, BATCH_HEADER_LEN);
-        BatchBuilder {
-            compression,
-            base_timestamp,
-            max_timestamp: i64::MIN,
-            count: 0,
-            buf,
-        }
+        BatchBuilder { compression, base_timestamp, max_timestamp: i64::MIN, count: 0, buf }
     }
 
     /// Appends one record (offset delta = previous count). timestamp is absolute ms.
-    pub fn append(
-        &mut self,
-        timestamp: i64,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[RecordHeader],
-    ) {
+    pub fn append(&mut self, timestamp: i64, key: Option<&[u8]>, value: Option<&[u8]>, headers: &[RecordHeader]) {
         let ts_delta = timestamp.wrapping_sub(self.base_timestamp);
         let offset_delta = self.count;
         let body_len = 1 // attributes, unused: always 0
@@ -114,11 +102,7 @@ impl BatchBuilder {
 
     /// Encoded size upper bound of one record (for batch.size decisions): exact
     /// except that the timestamp and offset deltas are counted at their widest.
-    pub fn record_size(
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[RecordHeader],
-    ) -> usize {
+    pub fn record_size(key: Option<&[u8]>, value: Option<&[u8]>, headers: &[RecordHeader]) -> usize {
         let body = 1 + 10 + 5 + opt_len(key) + opt_len(value) + headers_len(headers);
         varint_len(body as i32) + body
     }
@@ -146,13 +130,7 @@ impl BatchBuilder {
     /// An empty builder gives a valid batch with records count 0 and last offset delta -1.
     /// If the codec is unavailable in this build (zstd on wasm32, see
     /// `Compression::is_available`), the batch is written uncompressed rather than lost.
-    pub fn finish(
-        self,
-        producer_id: i64,
-        producer_epoch: i16,
-        base_sequence: i32,
-        transactional: bool,
-    ) -> Bytes {
+    pub fn finish(self, producer_id: i64, producer_epoch: i16, base_sequence: i32, transactional: bool) -> Bytes {
         self.finish_with_attributes(
             producer_id,
             producer_epoch,
@@ -168,18 +146,8 @@ impl BatchBuilder {
         base_sequence: i32,
         extra_attributes: i16,
     ) -> Bytes {
-        let BatchBuilder {
-            compression,
-            base_timestamp,
-            max_timestamp,
-            count,
-            buf,
-        } = self;
-        let max_timestamp = if count == 0 {
-            base_timestamp
-        } else {
-            max_timestamp
-        };
+        let BatchBuilder { compression, base_timestamp, max_timestamp, count, buf } = self;
+        let max_timestamp = if count == 0 { base_timestamp } else { max_timestamp };
         let fill = |batch: &mut [u8], codec: Compression| {
             fill_header(
                 batch,
@@ -224,8 +192,7 @@ fn fill_header(
     let h = &mut batch[..BATCH_HEADER_LEN];
     h[BASE_OFFSET_AT..BASE_OFFSET_AT + 8].copy_from_slice(&0i64.to_be_bytes());
     h[LENGTH_AT..LENGTH_AT + 4].copy_from_slice(&batch_length.to_be_bytes());
-    h[LEADER_EPOCH_AT..LEADER_EPOCH_AT + 4]
-        .copy_from_slice(&NO_PARTITION_LEADER_EPOCH.to_be_bytes());
+    h[LEADER_EPOCH_AT..LEADER_EPOCH_AT + 4].copy_from_slice(&NO_PARTITION_LEADER_EPOCH.to_be_bytes());
     h[MAGIC_AT] = MAGIC_V2 as u8;
     h[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
     h[LAST_OFFSET_DELTA_AT..LAST_OFFSET_DELTA_AT + 4].copy_from_slice(&(count - 1).to_be_bytes());
@@ -247,15 +214,7 @@ mod tests {
     #[test]
     fn encodes_the_documented_layout() {
         let mut b = BatchBuilder::new(Compression::None, 1000);
-        b.append(
-            1003,
-            Some(b"k"),
-            Some(b"vv"),
-            &[RecordHeader {
-                key: Bytes::from_static(b"h"),
-                value: None,
-            }],
-        );
+        b.append(1003, Some(b"k"), Some(b"vv"), &[RecordHeader { key: Bytes::from_static(b"h"), value: None }]);
         assert_eq!(b.len(), 1);
         let bytes = b.finish(7, 1, 5, true);
         let h = validate_batch(&bytes).unwrap();
@@ -267,10 +226,7 @@ mod tests {
         assert_eq!(h.partition_leader_epoch, -1);
         // length 12: attrs 0, ts delta 3 (zigzag 6), offset delta 0, key 1 "k", value 2 "vv",
         // 1 header: key 1 "h", value null.
-        assert_eq!(
-            &bytes[BATCH_HEADER_LEN..],
-            &[24, 0, 6, 0, 2, b'k', 4, b'v', b'v', 2, 2, b'h', 1]
-        );
+        assert_eq!(&bytes[BATCH_HEADER_LEN..], &[24, 0, 6, 0, 2, b'k', 4, b'v', b'v', 2, 2, b'h', 1]);
     }
 
     #[test]
@@ -278,10 +234,7 @@ mod tests {
         let mut b = BatchBuilder::with_capacity(Compression::None, 0, 0);
         assert!(b.is_empty());
         assert_eq!(b.estimated_size(), BATCH_HEADER_LEN);
-        let hs = [RecordHeader {
-            key: Bytes::from_static(b"a"),
-            value: Some(Bytes::from_static(b"b")),
-        }];
+        let hs = [RecordHeader { key: Bytes::from_static(b"a"), value: Some(Bytes::from_static(b"b")) }];
         for i in 0..300 {
             let before = b.estimated_size();
             let v = vec![1u8; i];
@@ -299,10 +252,7 @@ mod tests {
         for c in [Compression::None, Compression::Gzip, Compression::Lz4] {
             let bytes = BatchBuilder::new(c, 77).finish(-1, -1, -1, false);
             let h = validate_batch(&bytes).unwrap();
-            assert_eq!(
-                (h.records_count, h.last_offset_delta, h.max_timestamp),
-                (0, -1, 77)
-            );
+            assert_eq!((h.records_count, h.last_offset_delta, h.max_timestamp), (0, -1, 77));
             let batch = BatchIter::new(bytes).next().unwrap().unwrap();
             assert_eq!(batch.records().unwrap().count(), 0);
         }
@@ -315,12 +265,7 @@ mod tests {
     fn append_throughput() {
         let value = [b'x'; 100];
         let key = *b"key-0001";
-        for codec in [
-            Compression::None,
-            Compression::Lz4,
-            Compression::Snappy,
-            Compression::Zstd,
-        ] {
+        for codec in [Compression::None, Compression::Lz4, Compression::Snappy, Compression::Zstd] {
             let records = 2_000_000usize;
             let per_batch = 1000; // ~110 KB batches, as with a large batch.size
             let build = || {

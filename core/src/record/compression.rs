@@ -25,9 +25,7 @@ use super::RecordError;
 pub const DECOMPRESSED_BYTES_MAX: usize = 256 << 20;
 
 /// Xerial snappy-java stream header: magic, version 1, minimum compatible version 1.
-const XERIAL_HEADER: [u8; 16] = [
-    0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1,
-];
+const XERIAL_HEADER: [u8; 16] = [0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1];
 const XERIAL_MAGIC_LEN: usize = 8;
 /// snappy-java's default block size, which Kafka uses.
 const XERIAL_BLOCK_LEN: usize = 32 * 1024;
@@ -101,11 +99,7 @@ impl Compression {
 /// Appends `input` compressed with `codec` to `out`. `codec` must not be `None`.
 /// Errors only when the codec is unavailable in this build or an encoder reports
 /// one (which writing into a `Vec` does not do in practice).
-pub(crate) fn compress_into(
-    codec: Compression,
-    input: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), RecordError> {
+pub(crate) fn compress_into(codec: Compression, input: &[u8], out: &mut Vec<u8>) -> Result<(), RecordError> {
     let io = |e: std::io::Error| RecordError::Decompress(format!("{} encoder: {e}", codec.name()));
     match codec {
         Compression::None => out.extend_from_slice(input),
@@ -124,8 +118,7 @@ pub(crate) fn compress_into(
                 .content_checksum(false);
             let mut enc = FrameEncoder::with_frame_info(info, out);
             enc.write_all(input).map_err(io)?;
-            enc.finish()
-                .map_err(|e| RecordError::Decompress(format!("lz4 encoder: {e}")))?;
+            enc.finish().map_err(|e| RecordError::Decompress(format!("lz4 encoder: {e}")))?;
         }
         #[cfg(not(target_arch = "wasm32"))]
         Compression::Zstd => {
@@ -160,11 +153,7 @@ pub(crate) fn decompress(codec: Compression, input: &[u8]) -> Result<Vec<u8>, Re
     decompress_bounded(codec, input, DECOMPRESSED_BYTES_MAX)
 }
 
-pub(crate) fn decompress_bounded(
-    codec: Compression,
-    input: &[u8],
-    limit: usize,
-) -> Result<Vec<u8>, RecordError> {
+pub(crate) fn decompress_bounded(codec: Compression, input: &[u8], limit: usize) -> Result<Vec<u8>, RecordError> {
     match codec {
         Compression::None => {
             if input.len() > limit {
@@ -172,19 +161,9 @@ pub(crate) fn decompress_bounded(
             }
             Ok(input.to_vec())
         }
-        Compression::Gzip => read_bounded(
-            flate2::read::MultiGzDecoder::new(input),
-            input,
-            limit,
-            "gzip",
-        ),
+        Compression::Gzip => read_bounded(flate2::read::MultiGzDecoder::new(input), input, limit, "gzip"),
         Compression::Snappy => snappy_decompress(input, limit),
-        Compression::Lz4 => read_bounded(
-            lz4_flex::frame::FrameDecoder::new(input),
-            input,
-            limit,
-            "lz4",
-        ),
+        Compression::Lz4 => read_bounded(lz4_flex::frame::FrameDecoder::new(input), input, limit, "lz4"),
         #[cfg(not(target_arch = "wasm32"))]
         Compression::Zstd => {
             let dec = zstd::stream::read::Decoder::with_buffer(input)
@@ -200,17 +179,10 @@ fn too_large(limit: usize) -> RecordError {
     RecordError::Decompress(format!("decompressed records exceed {limit} bytes"))
 }
 
-fn read_bounded<R: Read>(
-    rdr: R,
-    input: &[u8],
-    limit: usize,
-    name: &str,
-) -> Result<Vec<u8>, RecordError> {
+fn read_bounded<R: Read>(rdr: R, input: &[u8], limit: usize, name: &str) -> Result<Vec<u8>, RecordError> {
     // A guess at the ratio saves most regrowth; the bound keeps it sane.
     let mut out = Vec::with_capacity(input.len().saturating_mul(4).min(limit).min(1 << 20));
-    rdr.take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| RecordError::Decompress(format!("{name}: {e}")))?;
+    rdr.take(limit as u64 + 1).read_to_end(&mut out).map_err(|e| RecordError::Decompress(format!("{name}: {e}")))?;
     if out.len() > limit {
         return Err(too_large(limit));
     }
@@ -222,8 +194,7 @@ fn read_bounded<R: Read>(
 /// genuine block expands more than ~22 times. This keeps a 10-byte block from
 /// allocating the whole decompression limit.
 fn snappy_claimed_len(block: &[u8]) -> Result<usize, RecordError> {
-    let n = snap::raw::decompress_len(block)
-        .map_err(|e| RecordError::Decompress(format!("snappy: {e}")))?;
+    let n = snap::raw::decompress_len(block).map_err(|e| RecordError::Decompress(format!("snappy: {e}")))?;
     if n > block.len().saturating_mul(32).saturating_add(64) {
         return Err(RecordError::Decompress(format!(
             "snappy: a {}-byte block cannot expand to the {n} bytes it claims",
@@ -236,9 +207,7 @@ fn snappy_claimed_len(block: &[u8]) -> Result<usize, RecordError> {
 fn snappy_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordError> {
     let err = |e: snap::Error| RecordError::Decompress(format!("snappy: {e}"));
     let mut dec = snap::raw::Decoder::new();
-    if input.len() < XERIAL_HEADER.len()
-        || input[..XERIAL_MAGIC_LEN] != XERIAL_HEADER[..XERIAL_MAGIC_LEN]
-    {
+    if input.len() < XERIAL_HEADER.len() || input[..XERIAL_MAGIC_LEN] != XERIAL_HEADER[..XERIAL_MAGIC_LEN] {
         // One raw snappy block (librdkafka and some other clients write this).
         let n = snappy_claimed_len(input)?;
         if n > limit {
@@ -255,9 +224,7 @@ fn snappy_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordError>
     let mut out = Vec::new();
     while pos < input.len() {
         let Some(len_bytes) = input.get(pos..pos + 4) else {
-            return Err(RecordError::Decompress(
-                "snappy: truncated xerial block length".into(),
-            ));
+            return Err(RecordError::Decompress("snappy: truncated xerial block length".into()));
         };
         let block_len = u32::from_be_bytes(len_bytes.try_into().expect("4 bytes")) as usize;
         pos += 4;
@@ -283,13 +250,8 @@ fn snappy_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordError>
 mod tests {
     use super::*;
 
-    const ALL: [Compression; 5] = [
-        Compression::None,
-        Compression::Gzip,
-        Compression::Snappy,
-        Compression::Lz4,
-        Compression::Zstd,
-    ];
+    const ALL: [Compression; 5] =
+        [Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd];
 
     fn sample(n: usize) -> Vec<u8> {
         (0..n).map(|i| (i % 251) as u8 ^ (i / 1000) as u8).collect()
@@ -303,10 +265,7 @@ mod tests {
         }
         assert_eq!(Compression::parse("brotli"), None);
         for id in 5..=7 {
-            assert_eq!(
-                Compression::from_attributes(id),
-                Err(RecordError::BadCompression(id))
-            );
+            assert_eq!(Compression::from_attributes(id), Err(RecordError::BadCompression(id)));
         }
     }
 
@@ -331,10 +290,7 @@ mod tests {
         compress_into(Compression::Snappy, data, &mut out).unwrap();
         assert_eq!(&out[..16], &XERIAL_HEADER);
         assert_eq!(&out[16..20], &[0, 0, 0, 9]);
-        assert_eq!(
-            &out[20..],
-            &[0x07, 0x18, b'f', b'o', b'o', b'b', b'a', b'r', b'\n']
-        );
+        assert_eq!(&out[20..], &[0x07, 0x18, b'f', b'o', b'o', b'b', b'a', b'r', b'\n']);
         // Two blocks for just over 32 KiB.
         let mut out = Vec::new();
         compress_into(Compression::Snappy, &sample(XERIAL_BLOCK_LEN + 1), &mut out).unwrap();
@@ -356,10 +312,7 @@ mod tests {
         let mut out = Vec::new();
         compress_into(Compression::Lz4, b"hello hello hello", &mut out).unwrap();
         assert_eq!(&out[..4], &[0x04, 0x22, 0x4d, 0x18]); // magic 0x184D2204 LE
-        assert_eq!(
-            out[4], 0x60,
-            "FLG: version 1, independent blocks, no checksums"
-        );
+        assert_eq!(out[4], 0x60, "FLG: version 1, independent blocks, no checksums");
         assert_eq!(out[5], 0x40, "BD: 64 KiB blocks");
     }
 
@@ -376,10 +329,7 @@ mod tests {
                     // accepts a frame missing its end mark. The batch CRC catches truncation.)
                     let _ = decompress(c, &out[..cut]);
                 }
-                let _ = decompress(
-                    c,
-                    b"\x82SNAPPY\x00\x00\x00\x00\x01\x00\x00\x00\x01\xff\xff\xff\xff",
-                );
+                let _ = decompress(c, b"\x82SNAPPY\x00\x00\x00\x00\x01\x00\x00\x00\x01\xff\xff\xff\xff");
                 let _ = decompress(c, &[0xff; 64]);
             }
         }

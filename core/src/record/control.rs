@@ -76,18 +76,8 @@ pub fn build_control_batch(
     timestamp: i64,
 ) -> Bytes {
     let mut b = BatchBuilder::with_capacity(Compression::None, timestamp, 96);
-    b.append(
-        timestamp,
-        Some(&kind.key_bytes()),
-        Some(&end_txn_marker_value(coordinator_epoch)),
-        &[],
-    );
-    b.finish_with_attributes(
-        producer_id,
-        producer_epoch,
-        NO_SEQUENCE,
-        ATTR_CONTROL | ATTR_TRANSACTIONAL,
-    )
+    b.append(timestamp, Some(&kind.key_bytes()), Some(&end_txn_marker_value(coordinator_epoch)), &[]);
+    b.finish_with_attributes(producer_id, producer_epoch, NO_SEQUENCE, ATTR_CONTROL | ATTR_TRANSACTIONAL)
 }
 
 #[cfg(test)]
@@ -101,10 +91,7 @@ mod tests {
             let bytes = build_control_batch(kind, 1234, 5, 9, 1_700_000_000_000);
             let h = validate_batch(&bytes).unwrap();
             assert!(h.is_control() && h.is_transactional());
-            assert_eq!(
-                (h.producer_id, h.producer_epoch, h.base_sequence),
-                (1234, 5, -1)
-            );
+            assert_eq!((h.producer_id, h.producer_epoch, h.base_sequence), (1234, 5, -1));
             assert_eq!((h.records_count, h.last_offset_delta), (1, 0));
             let batch = BatchIter::new(bytes).next().unwrap().unwrap();
             assert_eq!(batch.control_type(), Some(kind));
@@ -118,14 +105,8 @@ mod tests {
 
     #[test]
     fn key_parsing() {
-        assert_eq!(
-            ControlType::from_key(&[0, 0, 0, 1]),
-            Some(ControlType::Commit)
-        );
-        assert_eq!(
-            ControlType::from_key(&[0, 1, 0, 0]),
-            Some(ControlType::Abort)
-        );
+        assert_eq!(ControlType::from_key(&[0, 0, 0, 1]), Some(ControlType::Commit));
+        assert_eq!(ControlType::from_key(&[0, 1, 0, 0]), Some(ControlType::Abort));
         assert_eq!(ControlType::from_key(&[0, 0, 0, 2]), None);
         assert_eq!(ControlType::from_key(&[0xff, 0xff, 0, 1]), None);
         assert_eq!(ControlType::from_key(&[0, 0, 0]), None);

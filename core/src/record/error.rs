@@ -54,24 +54,17 @@ impl fmt::Display for RecordError {
             }
             RecordError::BadLength(n) => write!(f, "invalid length {n} in record batch"),
             RecordError::BadMagic(m) => {
-                write!(
-                    f,
-                    "unsupported record batch magic {m} (only format v2 is supported)"
-                )
+                write!(f, "unsupported record batch magic {m} (only format v2 is supported)")
             }
-            RecordError::CrcMismatch { expected, actual } => write!(
-                f,
-                "record batch CRC mismatch: stored {expected:#010x}, computed {actual:#010x}"
-            ),
+            RecordError::CrcMismatch { expected, actual } => {
+                write!(f, "record batch CRC mismatch: stored {expected:#010x}, computed {actual:#010x}")
+            }
             RecordError::BadAttributes(a) => {
                 write!(f, "record batch has unknown attribute bits set: {a:#06x}")
             }
             RecordError::BadCompression(c) => {
                 if *c == super::Compression::Zstd as i16 {
-                    write!(
-                        f,
-                        "zstd compression is not available in this build (wasm32)"
-                    )
+                    write!(f, "zstd compression is not available in this build (wasm32)")
                 } else {
                     write!(f, "unknown compression codec id {c}")
                 }

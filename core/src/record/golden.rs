@@ -31,10 +31,7 @@ const GOLDEN: &[u8] = &[
 ];
 
 fn golden_headers() -> Vec<RecordHeader> {
-    vec![
-        RecordHeader::new("h", Some("1")),
-        RecordHeader::new("h", Some("2")),
-    ]
+    vec![RecordHeader::new("h", Some("1")), RecordHeader::new("h", Some("2"))]
 }
 
 #[test]
@@ -43,23 +40,14 @@ fn golden_batch_parses() {
     assert_eq!(h.total_len(), GOLDEN.len());
     assert_eq!(h.crc, 0x7f6d06f8);
     assert_eq!((h.base_offset, h.last_offset(), h.records_count), (0, 1, 2));
-    assert_eq!(
-        (h.base_timestamp, h.max_timestamp),
-        (1_700_000_000_000, 1_700_000_000_005)
-    );
-    assert_eq!(
-        (h.producer_id, h.producer_epoch, h.base_sequence),
-        (4242, 3, 10)
-    );
+    assert_eq!((h.base_timestamp, h.max_timestamp), (1_700_000_000_000, 1_700_000_000_005));
+    assert_eq!((h.producer_id, h.producer_epoch, h.base_sequence), (4242, 3, 10));
     assert_eq!(h.last_sequence(), 11);
     assert_eq!(h.partition_leader_epoch, -1);
     assert_eq!(h.compression(), Ok(Compression::None));
     assert!(!h.is_transactional() && !h.is_control());
 
-    let batch = BatchIter::new(Bytes::from_static(GOLDEN))
-        .next()
-        .unwrap()
-        .unwrap();
+    let batch = BatchIter::new(Bytes::from_static(GOLDEN)).next().unwrap().unwrap();
     let recs: Vec<Record> = batch.records().unwrap().map(Result::unwrap).collect();
     assert_eq!(
         recs,
@@ -85,12 +73,7 @@ fn golden_batch_parses() {
 #[test]
 fn builder_reproduces_golden_bytes() {
     let mut b = BatchBuilder::new(Compression::None, 1_700_000_000_000);
-    b.append(
-        1_700_000_000_000,
-        Some(b"key"),
-        Some(b"value"),
-        &golden_headers(),
-    );
+    b.append(1_700_000_000_000, Some(b"key"), Some(b"value"), &golden_headers());
     b.append(1_700_000_000_005, None, Some(b"v2"), &[]);
     assert_eq!(&b.finish(4242, 3, 10, false)[..], GOLDEN);
 }
@@ -98,8 +81,8 @@ fn builder_reproduces_golden_bytes() {
 #[test]
 fn kafka_protocol_crate_reads_our_batches_and_we_read_its() {
     use kafka_protocol::records::{
-        Compression as KpCompression, Record as KpRecord, RecordBatchDecoder, RecordBatchEncoder,
-        RecordEncodeOptions, TimestampType as KpTimestampType,
+        Compression as KpCompression, Record as KpRecord, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
+        TimestampType as KpTimestampType,
     };
 
     // Ours -> theirs.
@@ -133,22 +116,11 @@ fn kafka_protocol_crate_reads_our_batches_and_we_read_its() {
         })
         .collect();
     let mut buf = bytes::BytesMut::new();
-    let opts = RecordEncodeOptions {
-        version: 2,
-        compression: KpCompression::None,
-    };
+    let opts = RecordEncodeOptions { version: 2, compression: KpCompression::None };
     RecordBatchEncoder::encode(&mut buf, &recs, &opts).unwrap();
     let buf = buf.freeze();
     let h = validate_batch(&buf).unwrap();
-    assert_eq!(
-        (
-            h.base_offset,
-            h.records_count,
-            h.producer_id,
-            h.base_sequence
-        ),
-        (100, 3, 77, 40)
-    );
+    assert_eq!((h.base_offset, h.records_count, h.producer_id, h.base_sequence), (100, 3, 77, 40));
     assert!(h.is_transactional());
     let batch = BatchIter::new(buf).next().unwrap().unwrap();
     for (ours, theirs) in batch.records().unwrap().map(Result::unwrap).zip(&recs) {
@@ -156,12 +128,6 @@ fn kafka_protocol_crate_reads_our_batches_and_we_read_its() {
         assert_eq!(ours.timestamp, theirs.timestamp);
         assert_eq!(ours.key, theirs.key);
         assert_eq!(ours.value, theirs.value);
-        assert_eq!(
-            ours.headers,
-            vec![
-                RecordHeader::new("a", Some("x")),
-                RecordHeader::new("b", None::<Bytes>)
-            ]
-        );
+        assert_eq!(ours.headers, vec![RecordHeader::new("a", Some("x")), RecordHeader::new("b", None::<Bytes>)]);
     }
 }

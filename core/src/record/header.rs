@@ -101,10 +101,7 @@ impl BatchHeader {
     /// but the length; see `validate_batch`.
     pub fn parse(buf: &[u8]) -> Result<BatchHeader, RecordError> {
         if buf.len() < BATCH_HEADER_LEN {
-            return Err(RecordError::Truncated {
-                need: BATCH_HEADER_LEN,
-                have: buf.len(),
-            });
+            return Err(RecordError::Truncated { need: BATCH_HEADER_LEN, have: buf.len() });
         }
         Ok(BatchHeader {
             base_offset: be_i64(buf, BASE_OFFSET_AT),
@@ -125,9 +122,7 @@ impl BatchHeader {
 
     /// Whole batch length in bytes: 12 + batch_length (0 for a negative batch_length).
     pub fn total_len(&self) -> usize {
-        usize::try_from(self.batch_length)
-            .map(|l| l + LOG_OVERHEAD)
-            .unwrap_or(0)
+        usize::try_from(self.batch_length).map(|l| l + LOG_OVERHEAD).unwrap_or(0)
     }
 
     /// Offset of the last record: base_offset + last_offset_delta.
@@ -200,10 +195,7 @@ pub(crate) fn compute_crc(batch: &[u8]) -> u32 {
 /// Returns the total batch length.
 fn check_frame(buf: &[u8]) -> Result<usize, RecordError> {
     if buf.len() <= MAGIC_AT {
-        return Err(RecordError::Truncated {
-            need: BATCH_HEADER_LEN,
-            have: buf.len(),
-        });
+        return Err(RecordError::Truncated { need: BATCH_HEADER_LEN, have: buf.len() });
     }
     // Magic before length: a v0/v1 message set is shorter than our header and
     // should get UNSUPPORTED_FOR_MESSAGE_FORMAT, not CORRUPT_MESSAGE.
@@ -217,10 +209,7 @@ fn check_frame(buf: &[u8]) -> Result<usize, RecordError> {
     }
     let total = batch_length as usize + LOG_OVERHEAD;
     if total > buf.len() {
-        return Err(RecordError::Truncated {
-            need: total,
-            have: buf.len(),
-        });
+        return Err(RecordError::Truncated { need: total, have: buf.len() });
     }
     Ok(total)
 }
@@ -236,10 +225,7 @@ pub fn validate_batch(buf: &[u8]) -> Result<BatchHeader, RecordError> {
     let header = BatchHeader::parse(batch)?;
     let actual = compute_crc(batch);
     if actual != header.crc {
-        return Err(RecordError::CrcMismatch {
-            expected: header.crc,
-            actual,
-        });
+        return Err(RecordError::CrcMismatch { expected: header.crc, actual });
     }
     if header.attributes & !ATTR_KNOWN != 0 {
         return Err(RecordError::BadAttributes(header.attributes));
@@ -247,9 +233,7 @@ pub fn validate_batch(buf: &[u8]) -> Result<BatchHeader, RecordError> {
     let compression = header.compression()?;
     let count = header.records_count;
     if count < 0 {
-        return Err(RecordError::BadRecord(format!(
-            "negative records count {count}"
-        )));
+        return Err(RecordError::BadRecord(format!("negative records count {count}")));
     }
     if count > 0 && count as i64 != header.last_offset_delta as i64 + 1 {
         return Err(RecordError::BadRecord(format!(
@@ -258,12 +242,8 @@ pub fn validate_batch(buf: &[u8]) -> Result<BatchHeader, RecordError> {
         )));
     }
     let records_len = total - BATCH_HEADER_LEN;
-    if compression == Compression::None
-        && (count as usize).saturating_mul(RECORD_BYTES_MIN) > records_len
-    {
-        return Err(RecordError::BadRecord(format!(
-            "records count {count} cannot fit in {records_len} bytes"
-        )));
+    if compression == Compression::None && (count as usize).saturating_mul(RECORD_BYTES_MIN) > records_len {
+        return Err(RecordError::BadRecord(format!("records count {count} cannot fit in {records_len} bytes")));
     }
     Ok(header)
 }
@@ -380,10 +360,7 @@ mod tests {
         let mut b = good.clone();
         b[MAGIC_AT] = 1;
         assert_eq!(validate_batch(&b), Err(RecordError::BadMagic(1)));
-        assert_eq!(
-            RecordError::BadMagic(1).error_code(),
-            crate::error::ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT
-        );
+        assert_eq!(RecordError::BadMagic(1).error_code(), crate::error::ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT);
 
         let mut b = good.clone();
         b[LENGTH_AT..LENGTH_AT + 4].copy_from_slice(&(-5i32).to_be_bytes());
@@ -391,10 +368,7 @@ mod tests {
 
         let mut b = good.clone();
         b[ATTRIBUTES_AT + 1] ^= 0x02; // gzip bit: CRC catches it first
-        assert!(matches!(
-            validate_batch(&b),
-            Err(RecordError::CrcMismatch { .. })
-        ));
+        assert!(matches!(validate_batch(&b), Err(RecordError::CrcMismatch { .. })));
 
         let patch = |f: &dyn Fn(&mut Vec<u8>)| {
             let mut b = good.clone();
@@ -403,39 +377,26 @@ mod tests {
             b[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
             validate_batch(&b)
         };
-        assert_eq!(
-            patch(&|b| b[ATTRIBUTES_AT] = 0x01),
-            Err(RecordError::BadAttributes(0x0100))
-        );
-        assert_eq!(
-            patch(&|b| b[ATTRIBUTES_AT + 1] = 0x05),
-            Err(RecordError::BadCompression(5))
-        );
+        assert_eq!(patch(&|b| b[ATTRIBUTES_AT] = 0x01), Err(RecordError::BadAttributes(0x0100)));
+        assert_eq!(patch(&|b| b[ATTRIBUTES_AT + 1] = 0x05), Err(RecordError::BadCompression(5)));
         assert!(matches!(
-            patch(&|b| b[RECORDS_COUNT_AT..RECORDS_COUNT_AT + 4]
-                .copy_from_slice(&(-2i32).to_be_bytes())),
+            patch(&|b| b[RECORDS_COUNT_AT..RECORDS_COUNT_AT + 4].copy_from_slice(&(-2i32).to_be_bytes())),
             Err(RecordError::BadRecord(_))
         ));
         assert!(matches!(
-            patch(
-                &|b| b[RECORDS_COUNT_AT..RECORDS_COUNT_AT + 4].copy_from_slice(&2i32.to_be_bytes())
-            ),
+            patch(&|b| b[RECORDS_COUNT_AT..RECORDS_COUNT_AT + 4].copy_from_slice(&2i32.to_be_bytes())),
             Err(RecordError::BadRecord(_))
         ));
         // Count consistent with the offset delta but more records than bytes.
         assert!(matches!(
             patch(&|b| {
                 b[RECORDS_COUNT_AT..RECORDS_COUNT_AT + 4].copy_from_slice(&1000i32.to_be_bytes());
-                b[LAST_OFFSET_DELTA_AT..LAST_OFFSET_DELTA_AT + 4]
-                    .copy_from_slice(&999i32.to_be_bytes());
+                b[LAST_OFFSET_DELTA_AT..LAST_OFFSET_DELTA_AT + 4].copy_from_slice(&999i32.to_be_bytes());
             }),
             Err(RecordError::BadRecord(_))
         ));
         for cut in 0..good.len() {
-            assert!(matches!(
-                validate_batch(&good[..cut]),
-                Err(RecordError::Truncated { .. })
-            ));
+            assert!(matches!(validate_batch(&good[..cut]), Err(RecordError::Truncated { .. })));
         }
     }
 

@@ -14,8 +14,7 @@ use bytes::Bytes;
 use super::compression::decompress;
 use super::control::ControlType;
 use super::header::{
-    be_i32, compute_crc, frame_len, BatchHeader, TimestampType, BATCH_HEADER_LEN, CRC_AT,
-    RECORD_BYTES_MIN,
+    be_i32, compute_crc, frame_len, BatchHeader, TimestampType, BATCH_HEADER_LEN, CRC_AT, RECORD_BYTES_MIN,
 };
 use super::varint::{read_varint, read_varlong};
 use super::{Compression, RecordError, RecordHeader};
@@ -32,11 +31,7 @@ pub struct BatchIter {
 
 impl BatchIter {
     pub fn new(buf: bytes::Bytes) -> Self {
-        BatchIter {
-            buf,
-            pos: 0,
-            done: false,
-        }
+        BatchIter { buf, pos: 0, done: false }
     }
 
     /// Bytes consumed by the batches returned so far. After the iteration ends
@@ -89,10 +84,7 @@ impl Batch {
     /// Checks the stored CRC-32C against the batch bytes (consumers with `check.crcs`).
     pub fn verify_crc(&self) -> Result<(), RecordError> {
         if self.bytes.len() < BATCH_HEADER_LEN {
-            return Err(RecordError::Truncated {
-                need: BATCH_HEADER_LEN,
-                have: self.bytes.len(),
-            });
+            return Err(RecordError::Truncated { need: BATCH_HEADER_LEN, have: self.bytes.len() });
         }
         let expected = be_i32(&self.bytes, CRC_AT) as u32;
         let actual = compute_crc(&self.bytes);
@@ -106,18 +98,12 @@ impl Batch {
     /// are Bytes slices of the batch (or of the decompressed block): no per-record copy.
     pub fn records(&self) -> Result<RecordIter, RecordError> {
         if self.bytes.len() < BATCH_HEADER_LEN {
-            return Err(RecordError::Truncated {
-                need: BATCH_HEADER_LEN,
-                have: self.bytes.len(),
-            });
+            return Err(RecordError::Truncated { need: BATCH_HEADER_LEN, have: self.bytes.len() });
         }
         let h = &self.header;
         let compression = h.compression()?;
         if h.records_count < 0 {
-            return Err(RecordError::BadRecord(format!(
-                "negative records count {}",
-                h.records_count
-            )));
+            return Err(RecordError::BadRecord(format!("negative records count {}", h.records_count)));
         }
         let section = self.bytes.slice(BATCH_HEADER_LEN..);
         let data = match compression {
@@ -195,21 +181,13 @@ impl RecordIter {
         // Checked: on wasm32 a hostile length could overflow a 32-bit usize.
         let end = match pos.checked_add(len as usize) {
             Some(end) if end <= data.len() => end,
-            _ => {
-                return Err(RecordError::Truncated {
-                    need: pos.saturating_add(len as usize),
-                    have: data.len(),
-                })
-            }
+            _ => return Err(RecordError::Truncated { need: pos.saturating_add(len as usize), have: data.len() }),
         };
         // Fields are read from the record's own bytes so that no length can
         // reach into the next record.
         let rec = &data[..end];
         if pos >= end {
-            return Err(RecordError::Truncated {
-                need: pos + 1,
-                have: end,
-            });
+            return Err(RecordError::Truncated { need: pos + 1, have: end });
         }
         pos += 1; // attributes: unused in v2
         let ts_delta = read_varlong(rec, &mut pos)?;
@@ -222,17 +200,12 @@ impl RecordIter {
         }
         // Each header takes at least two bytes (two lengths).
         if header_count as usize > (end - pos) / 2 {
-            return Err(RecordError::BadRecord(format!(
-                "{header_count} headers cannot fit in {} bytes",
-                end - pos
-            )));
+            return Err(RecordError::BadRecord(format!("{header_count} headers cannot fit in {} bytes", end - pos)));
         }
         let mut headers = Vec::with_capacity(header_count as usize);
         for _ in 0..header_count {
             // Header keys are strings in Kafka and may not be null.
-            let key = self
-                .read_bytes(rec, &mut pos, false)?
-                .ok_or(RecordError::BadLength(-1))?;
+            let key = self.read_bytes(rec, &mut pos, false)?.ok_or(RecordError::BadLength(-1))?;
             let value = self.read_bytes(rec, &mut pos, true)?;
             headers.push(RecordHeader { key, value });
         }
@@ -245,9 +218,7 @@ impl RecordIter {
         self.pos = end;
         Ok(Record {
             offset: self.base_offset.wrapping_add(offset_delta as i64),
-            timestamp: self
-                .log_append_time
-                .unwrap_or_else(|| self.base_timestamp.wrapping_add(ts_delta)),
+            timestamp: self.log_append_time.unwrap_or_else(|| self.base_timestamp.wrapping_add(ts_delta)),
             key,
             value,
             headers,
@@ -256,12 +227,7 @@ impl RecordIter {
 
     /// A length-prefixed field as a slice of `self.data`; -1 is null where `nullable`.
     #[inline]
-    fn read_bytes(
-        &self,
-        rec: &[u8],
-        pos: &mut usize,
-        nullable: bool,
-    ) -> Result<Option<Bytes>, RecordError> {
+    fn read_bytes(&self, rec: &[u8], pos: &mut usize, nullable: bool) -> Result<Option<Bytes>, RecordError> {
         let len = read_varint(rec, pos)?;
         if len < 0 {
             if len == -1 && nullable {
@@ -272,12 +238,7 @@ impl RecordIter {
         let start = *pos;
         let end = match start.checked_add(len as usize) {
             Some(end) if end <= rec.len() => end,
-            _ => {
-                return Err(RecordError::Truncated {
-                    need: start.saturating_add(len as usize),
-                    have: rec.len(),
-                })
-            }
+            _ => return Err(RecordError::Truncated { need: start.saturating_add(len as usize), have: rec.len() }),
         };
         *pos = end;
         Ok(Some(self.data.slice(start..end)))
@@ -329,21 +290,13 @@ mod tests {
     use crate::record::{set_base_offset, set_log_append_time, BatchBuilder};
 
     fn hdr(k: &'static str, v: Option<&'static str>) -> RecordHeader {
-        RecordHeader {
-            key: Bytes::from_static(k.as_bytes()),
-            value: v.map(|v| Bytes::from_static(v.as_bytes())),
-        }
+        RecordHeader { key: Bytes::from_static(k.as_bytes()), value: v.map(|v| Bytes::from_static(v.as_bytes())) }
     }
 
     fn sample_batch() -> Bytes {
         let mut b = BatchBuilder::new(Compression::None, 1000);
         b.append(1000, Some(b"k0"), Some(b"v0"), &[]);
-        b.append(
-            999,
-            None,
-            Some(b""),
-            &[hdr("a", Some("1")), hdr("a", None), hdr("b", Some(""))],
-        );
+        b.append(999, None, Some(b""), &[hdr("a", Some("1")), hdr("a", None), hdr("b", Some(""))]);
         b.append(1005, Some(b""), None, &[]);
         b.finish(-1, -1, -1, false)
     }
@@ -356,23 +309,11 @@ mod tests {
         assert_eq!(batch.header.max_timestamp, 1005);
         let recs: Vec<Record> = batch.records().unwrap().map(Result::unwrap).collect();
         assert_eq!(recs.len(), 3);
-        assert_eq!(
-            (recs[0].offset, recs[0].timestamp, recs[0].key.as_deref()),
-            (0, 1000, Some(&b"k0"[..]))
-        );
-        assert_eq!(
-            (recs[1].offset, recs[1].timestamp, recs[1].key.clone()),
-            (1, 999, None)
-        );
+        assert_eq!((recs[0].offset, recs[0].timestamp, recs[0].key.as_deref()), (0, 1000, Some(&b"k0"[..])));
+        assert_eq!((recs[1].offset, recs[1].timestamp, recs[1].key.clone()), (1, 999, None));
         assert_eq!(recs[1].value.as_deref(), Some(&b""[..]));
-        assert_eq!(
-            recs[1].headers,
-            vec![hdr("a", Some("1")), hdr("a", None), hdr("b", Some(""))]
-        );
-        assert_eq!(
-            (recs[2].key.as_deref(), recs[2].value.clone()),
-            (Some(&b""[..]), None)
-        );
+        assert_eq!(recs[1].headers, vec![hdr("a", Some("1")), hdr("a", None), hdr("b", Some(""))]);
+        assert_eq!((recs[2].key.as_deref(), recs[2].value.clone()), (Some(&b""[..]), None));
         // The value points into the fetched buffer.
         let v = recs[0].value.as_ref().unwrap();
         let within = bytes.as_ptr_range();
@@ -387,10 +328,7 @@ mod tests {
         let batch = BatchIter::new(Bytes::from(bytes)).next().unwrap().unwrap();
         batch.verify_crc().unwrap();
         let recs: Vec<Record> = batch.records().unwrap().map(Result::unwrap).collect();
-        assert_eq!(
-            recs.iter().map(|r| r.offset).collect::<Vec<_>>(),
-            [100, 101, 102]
-        );
+        assert_eq!(recs.iter().map(|r| r.offset).collect::<Vec<_>>(), [100, 101, 102]);
         assert!(recs.iter().all(|r| r.timestamp == 77_777));
     }
 
@@ -421,10 +359,7 @@ mod tests {
             for x in [0x01u8, 0x80, 0xff] {
                 let mut b = good.to_vec();
                 b[i] ^= x;
-                let batch = Batch {
-                    header: BatchHeader::parse(&b).unwrap(),
-                    bytes: Bytes::from(b),
-                };
+                let batch = Batch { header: BatchHeader::parse(&b).unwrap(), bytes: Bytes::from(b) };
                 assert!(batch.verify_crc().is_err());
                 if let Ok(it) = batch.records() {
                     for r in it {
@@ -436,10 +371,7 @@ mod tests {
         // A count bigger than the bytes can hold is refused up front.
         let mut b = good.to_vec();
         b[57..61].copy_from_slice(&1_000_000i32.to_be_bytes());
-        let batch = Batch {
-            header: BatchHeader::parse(&b).unwrap(),
-            bytes: Bytes::from(b),
-        };
+        let batch = Batch { header: BatchHeader::parse(&b).unwrap(), bytes: Bytes::from(b) };
         assert!(matches!(batch.records(), Err(RecordError::BadRecord(_))));
     }
 
@@ -448,19 +380,13 @@ mod tests {
         let good = sample_batch();
         let mut b = good.to_vec();
         b[57..61].copy_from_slice(&2i32.to_be_bytes());
-        let batch = Batch {
-            header: BatchHeader::parse(&b).unwrap(),
-            bytes: Bytes::from(b),
-        };
+        let batch = Batch { header: BatchHeader::parse(&b).unwrap(), bytes: Bytes::from(b) };
         let out: Vec<_> = batch.records().unwrap().collect();
         assert_eq!(out.len(), 3);
         assert!(out[2].is_err());
         let mut b = good.to_vec();
         b.truncate(good.len() - 1);
-        let batch = Batch {
-            header: BatchHeader::parse(&b).unwrap(),
-            bytes: Bytes::from(b),
-        };
+        let batch = Batch { header: BatchHeader::parse(&b).unwrap(), bytes: Bytes::from(b) };
         let out: Vec<_> = batch.records().unwrap().collect();
         assert!(out.last().unwrap().is_err());
     }

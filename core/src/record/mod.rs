@@ -29,14 +29,12 @@ mod proptests;
 
 pub use builder::BatchBuilder;
 pub use compression::{Compression, DECOMPRESSED_BYTES_MAX};
-pub use control::{
-    build_control_batch, coordinator_epoch_from_value, end_txn_marker_value, ControlType,
-};
+pub use control::{build_control_batch, coordinator_epoch_from_value, end_txn_marker_value, ControlType};
 pub use error::RecordError;
 pub use header::{
-    increment_sequence, set_base_offset, set_log_append_time, set_partition_leader_epoch,
-    validate_batch, validate_batches, BatchHeader, TimestampType, BATCH_HEADER_LEN, LOG_OVERHEAD,
-    MAGIC_V2, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
+    increment_sequence, set_base_offset, set_log_append_time, set_partition_leader_epoch, validate_batch,
+    validate_batches, BatchHeader, TimestampType, BATCH_HEADER_LEN, LOG_OVERHEAD, MAGIC_V2, NO_PARTITION_LEADER_EPOCH,
+    NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
 };
 pub use iter::{Batch, BatchIter, Record, RecordIter};
 
@@ -49,9 +47,6 @@ pub struct RecordHeader {
 
 impl RecordHeader {
     pub fn new(key: impl Into<bytes::Bytes>, value: Option<impl Into<bytes::Bytes>>) -> Self {
-        RecordHeader {
-            key: key.into(),
-            value: value.map(Into::into),
-        }
+        RecordHeader { key: key.into(), value: value.map(Into::into) }
     }
 }

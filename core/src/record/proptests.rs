@@ -8,13 +8,8 @@ use proptest::prelude::*;
 use super::header::{compute_crc, ATTRIBUTES_AT, CRC_AT, LAST_OFFSET_DELTA_AT, RECORDS_COUNT_AT};
 use super::*;
 
-const CODECS: [Compression; 5] = [
-    Compression::None,
-    Compression::Gzip,
-    Compression::Snappy,
-    Compression::Lz4,
-    Compression::Zstd,
-];
+const CODECS: [Compression; 5] =
+    [Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd];
 
 #[derive(Debug, Clone)]
 struct Spec {
@@ -34,14 +29,8 @@ fn opt_bytes(max: usize) -> impl Strategy<Value = Option<Vec<u8>>> {
 
 fn header() -> impl Strategy<Value = RecordHeader> {
     // Keys from a small set so duplicates are common.
-    (
-        prop_oneof![Just("a"), Just("b"), Just(""), Just("trace-id")],
-        opt_bytes(16),
-    )
-        .prop_map(|(k, v)| RecordHeader {
-            key: Bytes::from_static(k.as_bytes()),
-            value: v.map(Bytes::from),
-        })
+    (prop_oneof![Just("a"), Just("b"), Just(""), Just("trace-id")], opt_bytes(16))
+        .prop_map(|(k, v)| RecordHeader { key: Bytes::from_static(k.as_bytes()), value: v.map(Bytes::from) })
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -51,12 +40,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         opt_bytes(300),
         proptest::collection::vec(header(), 0..4),
     )
-        .prop_map(|(ts_delta, key, value, headers)| Spec {
-            ts_delta,
-            key,
-            value,
-            headers,
-        })
+        .prop_map(|(ts_delta, key, value, headers)| Spec { ts_delta, key, value, headers })
 }
 
 fn codec() -> impl Strategy<Value = Compression> {
@@ -66,20 +50,10 @@ fn codec() -> impl Strategy<Value = Compression> {
 fn build(c: Compression, base_ts: i64, specs: &[Spec], pid: i64, txn: bool) -> Bytes {
     let mut b = BatchBuilder::new(c, base_ts);
     for s in specs {
-        b.append(
-            base_ts.wrapping_add(s.ts_delta),
-            s.key.as_deref(),
-            s.value.as_deref(),
-            &s.headers,
-        );
+        b.append(base_ts.wrapping_add(s.ts_delta), s.key.as_deref(), s.value.as_deref(), &s.headers);
     }
     assert_eq!(b.len(), specs.len());
-    b.finish(
-        pid,
-        if pid < 0 { -1 } else { 0 },
-        if pid < 0 { -1 } else { 7 },
-        txn,
-    )
+    b.finish(pid, if pid < 0 { -1 } else { 0 }, if pid < 0 { -1 } else { 7 }, txn)
 }
 
 /// Walks everything a consumer would, discarding results: must never panic.
@@ -97,10 +71,7 @@ fn consume_all(buf: Bytes) {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
 }
 
 proptest! {

@@ -78,10 +78,7 @@ fn read_uvarint(buf: &[u8], pos: &mut usize, max_bytes: usize) -> Result<u64, Re
     let mut result: u64 = 0;
     for i in 0..max_bytes {
         let Some(&b) = buf.get(*pos + i) else {
-            return Err(RecordError::Truncated {
-                need: *pos + i + 1,
-                have: buf.len(),
-            });
+            return Err(RecordError::Truncated { need: *pos + i + 1, have: buf.len() });
         };
         result |= ((b & 0x7f) as u64) << (7 * i);
         if b & 0x80 == 0 {
@@ -89,10 +86,7 @@ fn read_uvarint(buf: &[u8], pos: &mut usize, max_bytes: usize) -> Result<u64, Re
             return Ok(result);
         }
     }
-    Err(RecordError::BadRecord(format!(
-        "varint longer than {max_bytes} bytes at byte {}",
-        *pos
-    )))
+    Err(RecordError::BadRecord(format!("varint longer than {max_bytes} bytes at byte {}", *pos)))
 }
 
 /// Reads a zigzag varint at `*pos` and advances `*pos` past it.
@@ -141,28 +135,12 @@ mod tests {
         assert_eq!(enc32(i32::MIN), [0xff, 0xff, 0xff, 0xff, 0x0f]);
         let mut b = Vec::new();
         put_varlong(&mut b, i64::MIN);
-        assert_eq!(
-            b,
-            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
-        );
+        assert_eq!(b, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
     }
 
     #[test]
     fn round_trip_and_len() {
-        for v in [
-            0,
-            1,
-            -1,
-            63,
-            64,
-            -64,
-            -65,
-            8191,
-            8192,
-            1 << 20,
-            i32::MAX,
-            i32::MIN,
-        ] {
+        for v in [0, 1, -1, 63, 64, -64, -65, 8191, 8192, 1 << 20, i32::MAX, i32::MIN] {
             let b = enc32(v);
             assert_eq!(b.len(), varint_len(v), "{v}");
             let mut pos = 0;
@@ -182,16 +160,10 @@ mod tests {
     #[test]
     fn truncated_and_overlong_are_errors() {
         let mut pos = 0;
-        assert!(matches!(
-            read_varint(&[0x80, 0x80], &mut pos),
-            Err(RecordError::Truncated { .. })
-        ));
+        assert!(matches!(read_varint(&[0x80, 0x80], &mut pos), Err(RecordError::Truncated { .. })));
         assert_eq!(pos, 0);
         assert!(read_varint(&[], &mut pos).is_err());
-        assert!(matches!(
-            read_varint(&[0x80; 6], &mut pos),
-            Err(RecordError::BadRecord(_))
-        ));
+        assert!(matches!(read_varint(&[0x80; 6], &mut pos), Err(RecordError::BadRecord(_))));
         assert!(read_varlong(&[0xff; 11], &mut pos).is_err());
     }
 }

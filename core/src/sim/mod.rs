@@ -1,1 +1,548 @@
-//! (filled in by the sim work)
+//! The simulation driver: the broker and any number of clients on one thread,
+//! under a virtual clock, over a simulated network that can drop, delay or
+//! duplicate any request or response.
+//!
+//! Everything that could vary between runs comes from the seed: link latency
+//! jitter and random faults draw from one seeded generator, clients are visited
+//! in the order they were added, and the broker and clients are deterministic
+//! state machines. The same seed and the same calls give the same journal, which
+//! is what makes fault tests reproducible and the playground replayable.
+
+mod fault;
+mod journal;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+pub use fault::{Direction, Fault, FaultRule, RandomFaults};
+pub use journal::{EventKind, Fate, SimEvent};
+
+use crate::admin::{self, AdminEvent};
+use crate::broker::{Broker, BrokerConfig};
+use crate::client::ClientMachine;
+use crate::config::{AdminConfig, ConsumerConfig, ProducerConfig};
+use crate::consumer::{self, ConsumerEvent, ConsumerRecord};
+use crate::error::Result;
+use crate::producer::partitioner::Rng;
+use crate::producer::{self, DeliveryId, ProducerEvent, ProducerRecord};
+use crate::protocol::{ApiKey, BrokerId, ConnId, Millis, Request, Response, BOOTSTRAP};
+
+/// A client of the simulation, by the order it was added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub usize);
+
+/// Network shape. Latency is one way; each message draws `latency_ms + U[0, jitter_ms]`.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub latency_ms: Millis,
+    pub jitter_ms: Millis,
+    /// Virtual time the run starts at (record timestamps are taken from it).
+    pub start_ms: Millis,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { seed: 0, latency_ms: 1, jitter_ms: 0, start_ms: 1_700_000_000_000 }
+    }
+}
+
+enum Machine {
+    Producer(producer::Producer),
+    Consumer(consumer::Consumer),
+    Admin(admin::Admin),
+}
+
+impl Machine {
+    fn client(&mut self) -> &mut dyn ClientMachine {
+        match self {
+            Machine::Producer(m) => m,
+            Machine::Consumer(m) => m,
+            Machine::Admin(m) => m,
+        }
+    }
+
+    fn client_ref(&self) -> &dyn ClientMachine {
+        match self {
+            Machine::Producer(m) => m,
+            Machine::Consumer(m) => m,
+            Machine::Admin(m) => m,
+        }
+    }
+}
+
+struct Node {
+    name: String,
+    conn: ConnId,
+    machine: Machine,
+    /// Broker id each request in flight was sent to (responses name it back).
+    in_flight: BTreeMap<i32, BrokerId>,
+    deliveries: Vec<ProducerEvent>,
+    consumer_events: Vec<ConsumerEvent>,
+    admin_events: Vec<AdminEvent>,
+}
+
+#[derive(Clone)]
+enum Message {
+    Request { node: NodeId, request: Request },
+    Response { node: NodeId, response: Response },
+}
+
+struct Scheduled {
+    at: Millis,
+    seq: u64,
+    message: Message,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// A deterministic world: one broker, clients, a network, a clock.
+pub struct Simulation {
+    config: SimConfig,
+    now: Millis,
+    rng: Rng,
+    broker: Broker,
+    nodes: Vec<Node>,
+    conn_to_node: BTreeMap<ConnId, NodeId>,
+    network: BinaryHeap<Reverse<Scheduled>>,
+    seq: u64,
+    rules: Vec<FaultRule>,
+    random: RandomFaults,
+    journal: Vec<SimEvent>,
+}
+
+impl Simulation {
+    pub fn new(config: SimConfig, broker: BrokerConfig) -> Simulation {
+        let now = config.start_ms;
+        Simulation {
+            rng: Rng::new(config.seed),
+            broker: Broker::new(broker, now),
+            config,
+            now,
+            nodes: Vec::new(),
+            conn_to_node: BTreeMap::new(),
+            network: BinaryHeap::new(),
+            seq: 0,
+            rules: Vec::new(),
+            random: RandomFaults::default(),
+            journal: Vec::new(),
+        }
+    }
+
+    /// A simulation with default network settings and broker.
+    pub fn with_seed(seed: u64) -> Simulation {
+        Simulation::new(SimConfig { seed, ..SimConfig::default() }, BrokerConfig::default())
+    }
+
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    pub fn broker(&self) -> &Broker {
+        &self.broker
+    }
+
+    pub fn journal(&self) -> &[SimEvent] {
+        &self.journal
+    }
+
+    fn add_node(&mut self, name: &str, machine: Machine) -> NodeId {
+        let id = NodeId(self.nodes.len());
+        let conn = id.0 as ConnId + 1;
+        self.conn_to_node.insert(conn, id);
+        self.nodes.push(Node {
+            name: name.to_string(),
+            conn,
+            machine,
+            in_flight: BTreeMap::new(),
+            deliveries: Vec::new(),
+            consumer_events: Vec::new(),
+            admin_events: Vec::new(),
+        });
+        self.log(Some(id), EventKind::NodeAdded { name: name.to_string() });
+        self.flush();
+        id
+    }
+
+    pub fn add_producer(&mut self, name: &str, config: ProducerConfig) -> Result<NodeId> {
+        // Each producer's sticky partitioner draws from its own seed, derived from the run's.
+        let seed = self.rng.next_u64();
+        let m = producer::Producer::with_seed(config, self.now, seed)?;
+        Ok(self.add_node(name, Machine::Producer(m)))
+    }
+
+    pub fn add_consumer(&mut self, name: &str, config: ConsumerConfig) -> Result<NodeId> {
+        let m = consumer::Consumer::new(config, self.now)?;
+        Ok(self.add_node(name, Machine::Consumer(m)))
+    }
+
+    pub fn add_admin(&mut self, name: &str, config: AdminConfig) -> Result<NodeId> {
+        let m = admin::Admin::new(config, self.now)?;
+        Ok(self.add_node(name, Machine::Admin(m)))
+    }
+
+    pub fn node_name(&self, node: NodeId) -> &str {
+        &self.nodes[node.0].name
+    }
+
+    /// The producer state machine of `node` (panics if `node` is not a producer:
+    /// a programming error in the test or engine, not bad input).
+    pub fn producer(&mut self, node: NodeId) -> &mut producer::Producer {
+        match &mut self.nodes[node.0].machine {
+            Machine::Producer(p) => p,
+            _ => panic!("node {node:?} is not a producer"),
+        }
+    }
+
+    pub fn consumer(&mut self, node: NodeId) -> &mut consumer::Consumer {
+        match &mut self.nodes[node.0].machine {
+            Machine::Consumer(c) => c,
+            _ => panic!("node {node:?} is not a consumer"),
+        }
+    }
+
+    pub fn admin(&mut self, node: NodeId) -> &mut admin::Admin {
+        match &mut self.nodes[node.0].machine {
+            Machine::Admin(a) => a,
+            _ => panic!("node {node:?} is not an admin client"),
+        }
+    }
+
+    /// Send a record from a producer at the current virtual time.
+    pub fn send(&mut self, node: NodeId, record: ProducerRecord) -> Result<DeliveryId> {
+        let now = self.now;
+        let id = self.producer(node).send(record, now)?;
+        self.log(Some(node), EventKind::Send { delivery: id });
+        self.flush();
+        Ok(id)
+    }
+
+    /// Flush a producer now (ignore linger); the records still need time to travel.
+    pub fn flush_producer(&mut self, node: NodeId) {
+        let now = self.now;
+        self.producer(node).flush_now(now);
+        self.flush();
+    }
+
+    /// Hand out the records a consumer has buffered (its `poll`).
+    pub fn poll(&mut self, node: NodeId) -> Vec<ConsumerRecord> {
+        let now = self.now;
+        let records = self.consumer(node).poll_records(now);
+        for r in &records {
+            self.journal.push(SimEvent {
+                at: now,
+                node: Some(node),
+                kind: EventKind::Consumed { topic: r.topic.to_string(), partition: r.partition, offset: r.offset },
+            });
+        }
+        self.flush();
+        records
+    }
+
+    /// Delivery reports a producer has received so far (and forget them).
+    pub fn take_deliveries(&mut self, node: NodeId) -> Vec<ProducerEvent> {
+        std::mem::take(&mut self.nodes[node.0].deliveries)
+    }
+
+    pub fn take_consumer_events(&mut self, node: NodeId) -> Vec<ConsumerEvent> {
+        std::mem::take(&mut self.nodes[node.0].consumer_events)
+    }
+
+    pub fn take_admin_events(&mut self, node: NodeId) -> Vec<AdminEvent> {
+        std::mem::take(&mut self.nodes[node.0].admin_events)
+    }
+
+    /// Apply `f` to a client and then let its output flow (for calls the
+    /// simulation has no wrapper for: assign, seek, create_topics...).
+    pub fn with_consumer<R>(&mut self, node: NodeId, f: impl FnOnce(&mut consumer::Consumer, Millis) -> R) -> R {
+        let now = self.now;
+        let r = f(self.consumer(node), now);
+        self.flush();
+        r
+    }
+
+    pub fn with_producer<R>(&mut self, node: NodeId, f: impl FnOnce(&mut producer::Producer, Millis) -> R) -> R {
+        let now = self.now;
+        let r = f(self.producer(node), now);
+        self.flush();
+        r
+    }
+
+    pub fn with_admin<R>(&mut self, node: NodeId, f: impl FnOnce(&mut admin::Admin, Millis) -> R) -> R {
+        let now = self.now;
+        let r = f(self.admin(node), now);
+        self.flush();
+        r
+    }
+
+    /// Add a targeted fault: it applies to the next matching messages.
+    pub fn inject(&mut self, rule: FaultRule) {
+        self.log(rule.node, EventKind::FaultArmed { rule: rule.describe() });
+        self.rules.push(rule);
+    }
+
+    /// Random faults applied to every message from now on (probabilities drawn from the seed).
+    pub fn set_random_faults(&mut self, random: RandomFaults) {
+        self.random = random;
+    }
+
+    /// The time of the next thing that will happen, if anything is scheduled.
+    pub fn next_event_time(&self) -> Option<Millis> {
+        let net = self.network.peek().map(|Reverse(s)| s.at);
+        let nodes = self.nodes.iter().filter_map(|n| n.machine.client_ref().poll_timeout());
+        let broker = self.broker.poll_timeout();
+        net.into_iter().chain(nodes).chain(broker).min()
+    }
+
+    /// Process the next event (a message arriving or a deadline). Returns false
+    /// when nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        let Some(t) = self.next_event_time() else { return false };
+        self.now = self.now.max(t);
+        let now = self.now;
+        if self.network.peek().is_some_and(|Reverse(s)| s.at <= now) {
+            let Some(Reverse(s)) = self.network.pop() else { return false };
+            self.deliver(s.message);
+        } else {
+            if self.broker.poll_timeout().is_some_and(|d| d <= now) {
+                self.broker.handle_timeout(now);
+            }
+            for n in &mut self.nodes {
+                let m = n.machine.client();
+                if m.poll_timeout().is_some_and(|d| d <= now) {
+                    m.handle_timeout(now);
+                }
+            }
+        }
+        self.flush();
+        true
+    }
+
+    /// Run every event up to and including virtual time `t`, then set the clock to `t`.
+    pub fn run_until(&mut self, t: Millis) {
+        while self.next_event_time().is_some_and(|n| n <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+        self.flush();
+    }
+
+    pub fn run_for(&mut self, d: Millis) {
+        self.run_until(self.now + d);
+    }
+
+    /// Run until `done` holds, or `limit_ms` of virtual time passes. Returns whether it held.
+    pub fn run_until_cond(&mut self, limit_ms: Millis, mut done: impl FnMut(&mut Simulation) -> bool) -> bool {
+        let stop = self.now + limit_ms;
+        loop {
+            if done(self) {
+                return true;
+            }
+            match self.next_event_time() {
+                Some(t) if t <= stop => {
+                    self.step();
+                }
+                _ => {
+                    self.now = self.now.max(stop);
+                    return done(self);
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, message: Message) {
+        let now = self.now;
+        match message {
+            Message::Request { node, request } => {
+                let conn = self.nodes[node.0].conn;
+                self.broker.handle_request(conn, request, now);
+            }
+            Message::Response { node, response } => {
+                let n = &mut self.nodes[node.0];
+                let broker = n.in_flight.remove(&response.correlation_id).unwrap_or(BOOTSTRAP);
+                let api = response.api_key;
+                let cid = response.correlation_id;
+                n.machine.client().handle_response(broker, cid, response.body, now);
+                self.log(Some(node), EventKind::ResponseReceived { api: api_name(Some(api)), correlation_id: cid });
+            }
+        }
+    }
+
+    fn latency(&mut self) -> Millis {
+        let jitter =
+            if self.config.jitter_ms > 0 { self.rng.below(self.config.jitter_ms as u64 + 1) as Millis } else { 0 };
+        self.config.latency_ms + jitter
+    }
+
+    fn schedule(&mut self, delay: Millis, message: Message) {
+        self.seq += 1;
+        self.network.push(Reverse(Scheduled { at: self.now + delay, seq: self.seq, message }));
+    }
+
+    /// Take the first armed rule matching this message, if any.
+    fn take_rule(&mut self, node: NodeId, api: Option<ApiKey>, dir: Direction) -> Option<Fault> {
+        let i = self.rules.iter().position(|r| r.matches(node, api, dir))?;
+        let rule = &mut self.rules[i];
+        let fault = rule.fault;
+        rule.count -= 1;
+        if rule.count == 0 {
+            self.rules.remove(i);
+        }
+        Some(fault)
+    }
+
+    fn random_fault(&mut self, dir: Direction) -> Option<Fault> {
+        let (drop, dup) = match dir {
+            Direction::Request => (self.random.drop_request, self.random.duplicate_request),
+            Direction::Response => (self.random.drop_response, 0.0),
+        };
+        if drop > 0.0 && self.rng.chance(drop) {
+            return Some(Fault::Drop);
+        }
+        if dup > 0.0 && self.rng.chance(dup) {
+            return Some(Fault::Duplicate);
+        }
+        if self.random.delay_max_ms > 0
+            && self.random.delay_probability > 0.0
+            && self.rng.chance(self.random.delay_probability)
+        {
+            let by = self.rng.below(self.random.delay_max_ms as u64 + 1) as Millis;
+            return Some(Fault::Delay(by));
+        }
+        None
+    }
+
+    /// Move everything the machines want to send onto the network, applying faults,
+    /// and collect application events into the journal. Called after every input.
+    fn flush(&mut self) {
+        let now = self.now;
+        loop {
+            let mut moved = false;
+            for i in 0..self.nodes.len() {
+                let node = NodeId(i);
+                while let Some(t) = self.nodes[i].machine.client().poll_transmit(now) {
+                    moved = true;
+                    let api = t.api_key();
+                    let cid = t.correlation_id;
+                    if t.expects_response {
+                        self.nodes[i].in_flight.insert(cid, t.broker);
+                    }
+                    let client_id = Some(self.nodes[i].name.clone());
+                    let request = t.into_request(client_id);
+                    self.put_on_wire(node, api, cid, Message::Request { node, request });
+                }
+                self.collect_events(node);
+            }
+            while let Some(response) = self.broker.poll_response() {
+                moved = true;
+                let Some(&node) = self.conn_to_node.get(&response.conn) else { continue };
+                let (api, cid) = (Some(response.api_key), response.correlation_id);
+                self.put_on_wire(node, api, cid, Message::Response { node, response });
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    /// Schedule a message's arrival after the link latency, applying the first
+    /// armed rule that matches it, else a random fault, and journal its fate.
+    fn put_on_wire(&mut self, node: NodeId, api: Option<ApiKey>, correlation_id: i32, message: Message) {
+        let direction = match message {
+            Message::Request { .. } => Direction::Request,
+            Message::Response { .. } => Direction::Response,
+        };
+        let fault = self.take_rule(node, api, direction).or_else(|| self.random_fault(direction));
+        let fate = match fault {
+            None => Fate::Sent,
+            Some(Fault::Drop) => Fate::Dropped,
+            Some(Fault::Delay(by_ms)) => Fate::Delayed { by_ms },
+            Some(Fault::Duplicate) => Fate::Duplicated,
+        };
+        self.log(Some(node), EventKind::Message { direction, api: api_name(api), correlation_id, fate });
+        match fate {
+            Fate::Dropped => {}
+            Fate::Sent => {
+                let d = self.latency();
+                self.schedule(d, message);
+            }
+            Fate::Delayed { by_ms } => {
+                let d = self.latency() + by_ms;
+                self.schedule(d, message);
+            }
+            Fate::Duplicated => {
+                let d1 = self.latency();
+                self.schedule(d1, message.clone());
+                let d2 = self.latency();
+                self.schedule(d2, message);
+            }
+        }
+    }
+
+    fn collect_events(&mut self, node: NodeId) {
+        let now = self.now;
+        let n = &mut self.nodes[node.0];
+        match &mut n.machine {
+            Machine::Producer(p) => {
+                while let Some(ev) = p.poll_event() {
+                    let ProducerEvent::Delivery { id, result } = &ev;
+                    let kind = match result {
+                        Ok(md) => EventKind::Delivered { delivery: *id, partition: md.partition, offset: md.offset },
+                        Err(e) => EventKind::DeliveryFailed { delivery: *id, error: e.code().name() },
+                    };
+                    self.journal.push(SimEvent { at: now, node: Some(node), kind });
+                    n.deliveries.push(ev);
+                }
+            }
+            Machine::Consumer(c) => {
+                while let Some(ev) = c.poll_event() {
+                    self.journal.push(SimEvent {
+                        at: now,
+                        node: Some(node),
+                        kind: EventKind::ConsumerEvent { what: format!("{ev:?}") },
+                    });
+                    n.consumer_events.push(ev);
+                }
+            }
+            Machine::Admin(a) => {
+                while let Some(ev) = a.poll_event() {
+                    self.journal.push(SimEvent {
+                        at: now,
+                        node: Some(node),
+                        kind: EventKind::AdminEvent { what: format!("{ev:?}") },
+                    });
+                    n.admin_events.push(ev);
+                }
+            }
+        }
+    }
+
+    fn log(&mut self, node: Option<NodeId>, kind: EventKind) {
+        self.journal.push(SimEvent { at: self.now, node, kind });
+    }
+}
+
+fn api_name(api: Option<ApiKey>) -> String {
+    match api {
+        Some(a) => format!("{a:?}"),
+        None => "Unknown".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+//! Blocking admin client over the in-process broker: each call sends its
+//! request and waits for the result or `default.api.timeout.ms`.
+
+use std::time::Duration;
+
+use super::{wall_clock_ms, Cluster, Driver};
+use crate::admin::{self, AdminEvent, AdminResult, NewTopic, OffsetSpec, RequestId};
+use crate::config::AdminConfig;
+use crate::consumer::TopicPartition;
+use crate::error::{Error, Result};
+
+pub struct Admin {
+    driver: Driver<admin::Admin>,
+    timeout: Duration,
+}
+
+impl Admin {
+    /// An admin client of the in-process cluster named by `bootstrap.servers`
+    /// (`Cluster::bootstrap_servers()`), configured with Kafka property names.
+    pub fn new<I, K, V>(config: I) -> Result<Admin>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let config = AdminConfig::from_pairs(config)?;
+        let cluster = Cluster::lookup(&config.bootstrap_servers)?;
+        Admin::with_config(&cluster, config)
+    }
+
+    /// An admin client of `cluster` (its `bootstrap.servers` is not consulted).
+    pub fn with_config(cluster: &Cluster, config: AdminConfig) -> Result<Admin> {
+        let client_id = Some(config.client_id.clone());
+        // The machine enforces default.api.timeout.ms itself; the driver waits a little longer.
+        let timeout = Duration::from_millis(config.default_api_timeout_ms as u64 + 1000);
+        let machine = admin::Admin::new(config, wall_clock_ms())?;
+        Ok(Admin { driver: Driver::new(cluster, machine, client_id), timeout })
+    }
+
+    fn wait(&mut self, id: RequestId) -> Result<AdminResult> {
+        let mut result = None;
+        self.driver.run_until(self.timeout, |m| {
+            while let Some(AdminEvent::Completed { id: done, result: r }) = m.poll_event() {
+                if done == id {
+                    result = Some(r);
+                }
+            }
+            result.is_some()
+        });
+        result.unwrap_or_else(|| Err(Error::timed_out("admin request")))
+    }
+
+    pub fn create_topics(&mut self, topics: Vec<NewTopic>, validate_only: bool) -> Result<AdminResult> {
+        let id = self.driver.machine.create_topics(topics, validate_only, wall_clock_ms());
+        self.wait(id)
+    }
+
+    /// Create one topic, failing if it could not be created.
+    pub fn create_topic(&mut self, name: &str, num_partitions: i32, configs: &[(&str, &str)]) -> Result<()> {
+        let topic = NewTopic {
+            name: name.to_string(),
+            num_partitions,
+            replication_factor: -1,
+            configs: configs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        match self.create_topics(vec![topic], false)? {
+            AdminResult::CreateTopics(mut results) => match results.pop() {
+                Some((_, r)) => r,
+                None => Err(Error::internal("CreateTopics returned no result")),
+            },
+            other => Err(Error::internal(format!("unexpected admin result {other:?}"))),
+        }
+    }
+
+    pub fn delete_topics(&mut self, names: Vec<String>) -> Result<AdminResult> {
+        let id = self.driver.machine.delete_topics(names, wall_clock_ms());
+        self.wait(id)
+    }
+
+    pub fn list_topics(&mut self) -> Result<AdminResult> {
+        let id = self.driver.machine.list_topics(wall_clock_ms());
+        self.wait(id)
+    }
+
+    pub fn list_offsets(
+        &mut self,
+        req: Vec<(TopicPartition, OffsetSpec)>,
+        read_committed: bool,
+    ) -> Result<AdminResult> {
+        let id = self.driver.machine.list_offsets(req, read_committed, wall_clock_ms());
+        self.wait(id)
+    }
+}

@@ -1,0 +1,100 @@
+//! Blocking consumer over the in-process broker (no groups yet): assign, seek,
+//! poll, in the shape of confluent-kafka's `Consumer`.
+
+use std::time::Duration;
+
+use super::{wall_clock_ms, Cluster, Driver};
+use crate::config::ConsumerConfig;
+use crate::consumer::{self, ConsumerEvent, ConsumerRecord, TopicPartition};
+use crate::error::Result;
+
+pub struct Consumer {
+    driver: Driver<consumer::Consumer>,
+    /// Events the machine reported that poll() turns into errors or hands out.
+    events: Vec<ConsumerEvent>,
+}
+
+impl Consumer {
+    /// A consumer of the in-process cluster named by `bootstrap.servers`
+    /// (`Cluster::bootstrap_servers()`), configured with Kafka property names.
+    pub fn new<I, K, V>(config: I) -> Result<Consumer>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let config = ConsumerConfig::from_pairs(config)?;
+        let cluster = Cluster::lookup(&config.bootstrap_servers)?;
+        Consumer::with_config(&cluster, config)
+    }
+
+    /// A consumer of `cluster` (its `bootstrap.servers` is not consulted).
+    pub fn with_config(cluster: &Cluster, config: ConsumerConfig) -> Result<Consumer> {
+        let client_id = Some(config.client_id.clone());
+        let machine = consumer::Consumer::new(config, wall_clock_ms())?;
+        Ok(Consumer { driver: Driver::new(cluster, machine, client_id), events: Vec::new() })
+    }
+
+    /// Consume these partitions, each from an offset or (None) per `auto.offset.reset`.
+    pub fn assign(&mut self, partitions: Vec<(TopicPartition, Option<i64>)>) {
+        self.driver.machine.assign(partitions);
+        self.driver.pump(wall_clock_ms());
+    }
+
+    pub fn unassign(&mut self) {
+        self.driver.machine.unassign();
+    }
+
+    pub fn assignment(&self) -> Vec<TopicPartition> {
+        self.driver.machine.assignment()
+    }
+
+    pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> Result<()> {
+        self.driver.machine.seek(tp, offset)?;
+        self.driver.pump(wall_clock_ms());
+        Ok(())
+    }
+
+    pub fn position(&self, tp: &TopicPartition) -> Option<i64> {
+        self.driver.machine.position(tp)
+    }
+
+    pub fn pause(&mut self, tps: &[TopicPartition]) {
+        self.driver.machine.pause(tps);
+    }
+
+    pub fn resume(&mut self, tps: &[TopicPartition]) {
+        self.driver.machine.resume(tps);
+    }
+
+    /// Wait up to `timeout` for records (at most `max.poll.records`). An error the
+    /// consumer reported (offset reset with `none`, a corrupt batch) is returned
+    /// first, once.
+    pub fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
+        let events = &mut self.events;
+        self.driver.run_until(timeout, |m| {
+            while let Some(e) = m.poll_event() {
+                events.push(e);
+            }
+            m.has_records() || events.iter().any(|e| matches!(e, ConsumerEvent::Error(_)))
+        });
+        if let Some(i) = self.events.iter().position(|e| matches!(e, ConsumerEvent::Error(_))) {
+            if let ConsumerEvent::Error(err) = self.events.remove(i) {
+                return Err(err);
+            }
+        }
+        let records = self.driver.machine.poll_records(wall_clock_ms());
+        // Hand the next fetch to the broker now so it overlaps with the caller's processing.
+        self.driver.pump(wall_clock_ms());
+        Ok(records)
+    }
+
+    /// Non-error events (partition EOF) seen so far.
+    pub fn take_events(&mut self) -> Vec<ConsumerEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    pub fn machine(&self) -> &consumer::Consumer {
+        &self.driver.machine
+    }
+}

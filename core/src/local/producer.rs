@@ -1,0 +1,89 @@
+//! Blocking producer over the in-process broker, in the shape of confluent-kafka's
+//! `Producer`: `send` enqueues, delivery reports come back from `poll` and `flush`.
+
+use std::time::Duration;
+
+use super::{wall_clock_ms, Cluster, Driver};
+use crate::config::ProducerConfig;
+use crate::error::{Error, Result};
+use crate::producer::{self, DeliveryId, ProducerEvent, ProducerRecord};
+
+pub struct Producer {
+    driver: Driver<producer::Producer>,
+}
+
+impl Producer {
+    /// A producer of the in-process cluster named by `bootstrap.servers`
+    /// (`Cluster::bootstrap_servers()`), configured with Kafka property names.
+    pub fn new<I, K, V>(config: I) -> Result<Producer>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let config = ProducerConfig::from_pairs(config)?;
+        let cluster = Cluster::lookup(&config.bootstrap_servers)?;
+        Producer::with_config(&cluster, config)
+    }
+
+    /// A producer of `cluster` (its `bootstrap.servers` is not consulted).
+    pub fn with_config(cluster: &Cluster, config: ProducerConfig) -> Result<Producer> {
+        let client_id = Some(config.client_id.clone());
+        let machine = producer::Producer::new(config, wall_clock_ms())?;
+        Ok(Producer { driver: Driver::new(cluster, machine, client_id) })
+    }
+
+    /// Enqueue a record; returns its delivery id. Ready batches are handed to the
+    /// broker right away. Fails with QUEUE_FULL when `buffer.memory` is used up
+    /// (as confluent-kafka raises BufferError): poll or flush, then send again.
+    pub fn send(&mut self, record: ProducerRecord) -> Result<DeliveryId> {
+        let now = wall_clock_ms();
+        let id = self.driver.machine.send(record, now)?;
+        self.driver.pump(now);
+        Ok(id)
+    }
+
+    /// Serve delivery reports for up to `timeout`; returns as soon as at least one is ready.
+    pub fn poll(&mut self, timeout: Duration) -> Vec<ProducerEvent> {
+        let mut events = Vec::new();
+        self.driver.run_until(timeout, |m| {
+            while let Some(e) = m.poll_event() {
+                events.push(e);
+            }
+            !events.is_empty() || m.pending() == 0
+        });
+        events
+    }
+
+    /// Send everything queued now (ignoring `linger.ms`) and wait until every
+    /// record is acknowledged or failed, or `timeout` passes. Reports are kept for `poll`
+    /// unless `events` collects them.
+    pub fn flush(&mut self, timeout: Duration) -> Result<()> {
+        self.driver.machine.flush_now(wall_clock_ms());
+        let done = self.driver.run_until(timeout, |m| m.pending() == 0);
+        if done {
+            Ok(())
+        } else {
+            Err(Error::timed_out(format!("flush with {} records outstanding", self.driver.machine.pending())))
+        }
+    }
+
+    /// Delivery reports already available, without waiting.
+    pub fn take_events(&mut self) -> Vec<ProducerEvent> {
+        let mut out = Vec::new();
+        while let Some(e) = self.driver.machine.poll_event() {
+            out.push(e);
+        }
+        out
+    }
+
+    /// Records sent and not yet reported.
+    pub fn pending(&self) -> usize {
+        self.driver.machine.pending()
+    }
+
+    /// The state machine, for inspection.
+    pub fn machine(&self) -> &producer::Producer {
+        &self.driver.machine
+    }
+}
