@@ -102,6 +102,12 @@ fi
 
 # --- 3. Compile ---------------------------------------------------------------------------------------
 
+# One build at a time per checkout: cargo locks its target dir itself, but the swap of
+# wasm/pkg below must not interleave with another run's.
+mkdir -p "$target_dir"
+exec 8>"$target_dir/.build.lock"
+flock 8
+
 say "compiling $crate for $target ($toolchain toolchain, $profile)"
 # Line tables would only be stripped again by wasm-bindgen; skipping them halves std's build time.
 CARGO_PROFILE_RELEASE_DEBUG=0 "${cargo[@]}" build -q --profile "$profile" --target "$target" "${build_std[@]}" \
