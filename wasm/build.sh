@@ -8,8 +8,11 @@
 # with -Zbuild-std and links with wasm-ld from lld.
 #
 # Environment: HOST_CARGO (cargo for host tools, default `cargo`), WASM_PROFILE (release),
-# KAFKETTE_TOOLS (where wasm-bindgen-cli is installed, default $CARGO_HOME/kafkette-tools).
+# KAFKETTE_TOOLS (where wasm-bindgen-cli is installed, default $CARGO_HOME/kafkette-tools),
+# WASM_TARGET_DIR (cargo target dir, default target/wasm).
 set -euo pipefail
+# The braces make bash read the whole script before running it, so editing it mid-build is safe.
+{
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,7 +21,7 @@ target=wasm32-unknown-unknown
 crate=kafkette-wasm
 lib=kafkette_wasm
 profile="${WASM_PROFILE:-release}"
-target_dir="$root/target/wasm"
+target_dir="${WASM_TARGET_DIR:-$root/target/wasm}"
 out_dir="$root/wasm/pkg"
 host_cargo="${HOST_CARGO:-cargo}"
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
@@ -109,7 +112,8 @@ exec 8>"$target_dir/.build.lock"
 flock 8
 
 say "compiling $crate for $target ($toolchain toolchain, $profile)"
-# Line tables would only be stripped again by wasm-bindgen; skipping them halves std's build time.
+# No line tables: the workspace's release profile keeps them for native profiling, but
+# wasm-bindgen strips them again, and std built from source compiles faster without.
 CARGO_PROFILE_RELEASE_DEBUG=0 "${cargo[@]}" build -q --profile "$profile" --target "$target" "${build_std[@]}" \
     --target-dir "$target_dir" -p "$crate"
 
@@ -121,7 +125,7 @@ wasm="$target_dir/$target/$profile_dir/$lib.wasm"
 # --- 4. JavaScript bindings -------------------------------------------------------------------------
 
 stamp="$out_dir/.stamp"
-want_stamp="wasm-bindgen $version, $toolchain, $profile"
+want_stamp="wasm-bindgen $version, $toolchain, $wasm"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ] && [ "$out_dir/${lib}_bg.wasm" -nt "$wasm" ]; then
     say "wasm/pkg is up to date"
     exit 0
@@ -150,3 +154,5 @@ mv "$tmp" "$out_dir"
 rm -rf "$out_dir.old"
 trap - EXIT
 say "wrote $out_dir ($(du -k "$out_dir/${lib}_bg.wasm" | cut -f1) KiB wasm)"
+exit
+}
