@@ -4,7 +4,7 @@
 //! directly, so every behaviour the page relies on is checked on the host too.
 
 use bytes::Bytes;
-use kafkette::admin::{AdminEvent, NewTopic};
+use kafkette::admin::{AdminEvent, AdminResult, NewTopic};
 use kafkette::broker::BrokerConfig;
 use kafkette::config::{AdminConfig, ConsumerConfig, ProducerConfig};
 use kafkette::consumer::ConsumerRecord;
@@ -71,14 +71,24 @@ impl Engine {
         };
         let topic =
             NewTopic { name: name.to_string(), num_partitions: partitions, replication_factor: 1, configs: vec![] };
-        self.sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
-        let mut events = Vec::new();
+        let request = self.sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
+        let mut answer = None;
         self.sim.run_until_cond(ADMIN_WAIT_MS_MAX, |s| {
-            events.extend(s.take_admin_events(admin));
-            !events.is_empty()
+            for AdminEvent::Completed { id, result } in s.take_admin_events(admin) {
+                if id == request {
+                    answer = Some(result);
+                }
+            }
+            answer.is_some()
         });
-        match events.pop() {
-            Some(AdminEvent::Completed { result, .. }) => result.map(|_| ()),
+        // The operation can fail as a whole, or succeed with a per-topic error inside.
+        match answer {
+            Some(Ok(AdminResult::CreateTopics(topics))) => match topics.into_iter().find(|(t, _)| t == name) {
+                Some((_, result)) => result,
+                None => Err(Error::internal(format!("creating topic {name}: no answer for it"))),
+            },
+            Some(Ok(other)) => Err(Error::internal(format!("creating topic {name}: unexpected answer {other:?}"))),
+            Some(Err(e)) => Err(e),
             None => Err(Error::timed_out(format!("creating topic {name}"))),
         }
     }

@@ -17,7 +17,7 @@ use crate::engine::Engine;
 type JsResult<T> = Result<T, JsValue>;
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(rename_all = "camelCase", default)]
 struct SimOptions {
     seed: Option<u64>,
     latency_ms: Option<Millis>,
@@ -46,7 +46,6 @@ impl ConfigValue {
 
 /// `send`'s record: text key and value (`null` or absent for none).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SendRecord {
     topic: String,
     #[serde(default)]
@@ -78,8 +77,12 @@ impl JsSimulation {
     /// `new Simulation({ seed, latencyMs, jitterMs, startMs })`, every field optional.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<JsSimulation> {
-        let o: SimOptions =
-            if options.is_undefined() || options.is_null() { SimOptions::default() } else { from_js(options)? };
+        let o: SimOptions = if options.is_undefined() || options.is_null() {
+            SimOptions::default()
+        } else {
+            check_keys(&options, &["seed", "latencyMs", "jitterMs", "startMs"], "Simulation options")?;
+            from_js(options)?
+        };
         let d = SimConfig::default();
         let config = SimConfig {
             seed: o.seed.unwrap_or(d.seed),
@@ -124,6 +127,7 @@ impl JsSimulation {
 
     /// Sends `{ topic, key?, value?, partition? }` from a producer; returns the delivery id.
     pub fn send(&mut self, producer: usize, record: JsValue) -> JsResult<f64> {
+        check_keys(&record, &["topic", "key", "value", "partition"], "record")?;
         let r: SendRecord = from_js(record)?;
         let record = Engine::text_record(&r.topic, r.key.as_deref(), r.value.as_deref(), r.partition);
         let id = self.engine.send(producer, record).map_err(kafka_error)?;
@@ -236,6 +240,21 @@ fn kafka_error(e: Error) -> JsValue {
     set("fatal", e.is_fatal().into());
     set("txnRequiresAbort", e.txn_requires_abort().into());
     js.into()
+}
+
+/// serde-wasm-bindgen reads only the fields a struct names, so `deny_unknown_fields` never
+/// fires on JavaScript objects: check the keys here, so a typo fails as loudly as an
+/// unknown configuration key does in the core.
+fn check_keys(v: &JsValue, allowed: &[&str], what: &str) -> JsResult<()> {
+    let Some(obj) = v.dyn_ref::<js_sys::Object>() else { return Ok(()) }; // from_js reports the type
+    for key in js_sys::Object::keys(obj).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            let problem = format!("{what}: unknown field `{key}` (known: {})", allowed.join(", "));
+            return Err(kafka_error(Error::invalid_arg(problem)));
+        }
+    }
+    Ok(())
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(v: JsValue) -> JsResult<T> {

@@ -52,7 +52,10 @@ test('misuse throws an Error with the core answers', () => {
   });
   assert.throws(() => sim.send(42, { topic: 't', value: 'x' }), { code: 'INVALID_ARG' });
   assert.throws(() => sim.runFor(1.5), { code: 'INVALID_ARG' });
+  assert.throws(() => new Simulation({ sead: 1 }), { code: 'INVALID_ARG' });
+  assert.throws(() => sim.createTopic('t', 0), { code: 'INVALID_PARTITIONS' });
   // The simulation is still usable after a thrown error.
   sim.createTopic('t', 2);
+  assert.throws(() => sim.createTopic('t', 2), { code: 'TOPIC_ALREADY_EXISTS' });
   assert.equal(sim.snapshot().topics[0].partitions.length, 2);
 });

@@ -57,3 +57,14 @@ fn misuse_is_an_error_not_a_panic() {
     assert!(e.add_producer("p", &pairs(&[("acks", "several")])).is_err());
     assert_eq!(api_key("InitProducerId").unwrap(), ApiKey::InitProducerId);
 }
+
+#[test]
+fn create_topic_reports_the_brokers_answer() {
+    let mut e = engine(1);
+    e.create_topic("t", 2).unwrap();
+    assert!(e.create_topic("t", 2).is_err(), "exists already");
+    assert!(e.create_topic("u", 0).is_err(), "no partitions");
+    assert!(e.create_topic("bad name!", 1).is_err(), "invalid name");
+    let topics: Vec<_> = e.snapshot().topics.into_iter().map(|t| (t.name, t.partitions.len())).collect();
+    assert_eq!(topics, [("t".to_string(), 2)]);
+}
