@@ -15,6 +15,26 @@ use wasm_bindgen::prelude::*;
 
 pub use simulation::JsSimulation;
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// Runs when the module is instantiated. A panic aborts the module, which JavaScript sees
+/// only as `RuntimeError: unreachable`; print the panic's message and place first.
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| console_error(&format!("kafkette panicked: {info}"))));
+}
+
+/// For the Node tests of the panic path; not part of the API.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __panicForTest)]
+pub fn panic_for_test() {
+    panic!("deliberately");
+}
+
 /// The Java client's default partition for `key` (murmur2, positive-masked).
 #[wasm_bindgen(js_name = partitionForKey)]
 pub fn partition_for_key(key: &[u8], num_partitions: i32) -> i32 {

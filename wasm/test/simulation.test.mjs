@@ -59,3 +59,10 @@ test('misuse throws an Error with the core answers', () => {
   assert.throws(() => sim.createTopic('t', 2), { code: 'TOPIC_ALREADY_EXISTS' });
   assert.equal(sim.snapshot().topics[0].partitions.length, 2);
 });
+
+test('a panic surfaces as a RuntimeError with its message on console.error', (t) => {
+  const logged = [];
+  t.mock.method(console, 'error', (m) => logged.push(String(m)));
+  assert.throws(() => kafkette.__panicForTest(), WebAssembly.RuntimeError);
+  assert.match(logged.join('\n'), /kafkette panicked: .*deliberately/s);
+});
