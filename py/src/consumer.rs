@@ -182,7 +182,7 @@ impl PyConsumer {
     }
 
     /// One message (a record or an error event) within `timeout` seconds, or None.
-    #[pyo3(signature = (timeout=-1.0))]
+    #[pyo3(signature = (timeout=-1.0), text_signature = "(self, /, timeout=-1.0)")]
     fn poll(&self, py: Python<'_>, timeout: f64) -> PyResult<Option<PyMessage>> {
         let mut items = self.collect(py, 1, timeout)?;
         match items.pop() {
@@ -192,7 +192,7 @@ impl PyConsumer {
     }
 
     /// Up to `num_messages` messages within `timeout` seconds (possibly none).
-    #[pyo3(signature = (num_messages=1, timeout=-1.0))]
+    #[pyo3(signature = (num_messages=1, timeout=-1.0), text_signature = "(self, /, num_messages=1, timeout=-1.0)")]
     fn consume(&self, py: Python<'_>, num_messages: usize, timeout: f64) -> PyResult<Vec<PyMessage>> {
         let items = self.collect(py, num_messages.max(1), timeout)?;
         items.into_iter().map(|i| Self::to_message(py, i)).collect()

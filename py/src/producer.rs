@@ -206,7 +206,7 @@ impl PyProducer {
 
     /// Serve delivery reports, waiting up to `timeout` seconds (negative: forever)
     /// for the first; returns how many were served.
-    #[pyo3(signature = (timeout=-1.0))]
+    #[pyo3(signature = (timeout=-1.0), text_signature = "(self, /, timeout=-1.0)")]
     fn poll(&self, py: Python<'_>, timeout: f64) -> PyResult<usize> {
         let until = deadline(timeout);
         let mut first = true;
@@ -228,7 +228,7 @@ impl PyProducer {
 
     /// Send everything queued and wait up to `timeout` seconds (negative: forever) until
     /// every record is reported, serving callbacks; returns how many are still queued.
-    #[pyo3(signature = (timeout=-1.0))]
+    #[pyo3(signature = (timeout=-1.0), text_signature = "(self, /, timeout=-1.0)")]
     fn flush(&self, py: Python<'_>, timeout: f64) -> PyResult<usize> {
         let until = deadline(timeout);
         loop {

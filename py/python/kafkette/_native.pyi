@@ -1,6 +1,8 @@
 # Stubs for the native module kafkette._native (py/src/*.rs); checked with stubtest.
 from typing import Any, Optional, final
 
+__all__ = ["Cluster", "Producer", "Consumer", "AdminClient", "Message", "error_codes", "map_core_code", "PARTITION_EOF"]
+
 PARTITION_EOF: int
 
 def error_codes() -> list[tuple[int, str]]: ...

@@ -172,13 +172,13 @@ class AdminClient:
                     f.set_exception(e)
                 return
             for key, value, err in outcomes:
-                f = futures.get(key)
-                if f is None or f.done():
+                future = futures.get(key)
+                if future is None or future.done():
                     continue
                 if err is not None:
-                    f.set_exception(KafkaException(err))
+                    future.set_exception(KafkaException(err))
                 else:
-                    f.set_result(value)
+                    future.set_result(value)
             for f in futures.values():
                 if not f.done():
                     f.set_exception(KafkaException(KafkaError(KafkaError._FAIL, "no result for this item")))

@@ -8,6 +8,7 @@ mirror it and a test checks that they match, both ways.
 
 from __future__ import annotations
 
+import builtins
 from typing import Final, Optional
 
 from . import _native
@@ -163,10 +164,10 @@ class KafkaError:
     def code(self) -> int:
         return self._code
 
-    def name(self) -> str:
+    def name(self) -> builtins.str:
         return _NAMES.get(self._code, f"ERR_{self._code}")
 
-    def str(self) -> str:
+    def str(self) -> builtins.str:
         """The reason (naming the key, topic or partition), else the code's name."""
         return self._reason if self._reason else self.name()
 
@@ -179,10 +180,10 @@ class KafkaError:
     def txn_requires_abort(self) -> bool:
         return self._txn_requires_abort
 
-    def __str__(self) -> str:
+    def __str__(self) -> builtins.str:
         return self.str()
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> builtins.str:
         return (
             f"KafkaError{{code={self.name()},val={self._code},str=\"{self.str()}\""
             f"{',fatal' if self._fatal else ''}{',retriable' if self._retriable else ''}"
