@@ -23,6 +23,9 @@ pub struct PyAdmin {
 /// Per-item outcome: None for success, else a `KafkaError`.
 type ItemError = Option<Py<PyAny>>;
 
+/// `(name, num_partitions, replication_factor, [(key, value)])`, as the Python module passes a `NewTopic`.
+type TopicSpec = (String, i32, i16, Vec<(String, String)>);
+
 fn item_error<T>(py: Python<'_>, r: &Result<T, Error>) -> PyResult<ItemError> {
     match r {
         Ok(_) => Ok(None),
@@ -71,7 +74,7 @@ impl PyAdmin {
     fn create_topics(
         &self,
         py: Python<'_>,
-        topics: Vec<(String, i32, i16, Vec<(String, String)>)>,
+        topics: Vec<TopicSpec>,
         validate_only: bool,
     ) -> PyResult<Vec<(String, ItemError)>> {
         let topics: Vec<NewTopic> = topics

@@ -31,9 +31,10 @@ def test_stubtest_native_module() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_mypy_strict_accepts_typed_usage() -> None:
-    pkg = Path(kafkette.__file__).parent
-    r = run("mypy", "--strict", str(pkg), str(HERE / "typing" / "usage_ok.py"))
+def test_mypy_strict_accepts_the_package_and_typed_usage() -> None:
+    r = run("mypy", "--strict", "-p", "kafkette")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run("mypy", "--strict", str(HERE / "typing" / "usage_ok.py"))
     assert r.returncode == 0, r.stdout + r.stderr
 
 
