@@ -19,9 +19,15 @@ use crate::error::{check, kafka_error, shield, to_py_err, with_cause};
 use crate::message::{Fields, Headers, Payload, PyMessage, TIMESTAMP_CREATE_TIME};
 use crate::{deadline, lock, next_slice};
 
+/// confluent-kafka's offset of a record that was not written.
+const OFFSET_INVALID: i64 = -1001;
+
 /// What a delivery report needs that the core does not keep: the callback and the record.
 struct Pending {
     callback: Py<PyAny>,
+    /// For failed deliveries, whose report carries no metadata: the topic and the partition asked for.
+    topic: String,
+    partition: i32,
     key: Option<Bytes>,
     value: Option<Bytes>,
     headers: Vec<RecordHeader>,
@@ -119,7 +125,14 @@ impl PyProducer {
                 ),
                 Err(e) => {
                     let err = kafka_error(py, &e)?;
-                    (err.clone_ref(py), Fields { error: Some(err), ..Fields::default() })
+                    let fields = Fields {
+                        topic: Some(p.topic.clone()),
+                        partition: Some(p.partition),
+                        offset: Some(OFFSET_INVALID),
+                        error: Some(err.clone_ref(py)),
+                        ..Fields::default()
+                    };
+                    (err, fields)
                 }
             };
             let msg = PyMessage::from_fields(Fields {
@@ -168,7 +181,7 @@ impl PyProducer {
             .into_iter()
             .map(|(k, v)| RecordHeader { key: Bytes::from(k.into_bytes()), value: bytes_of(v) })
             .collect();
-        let kept = on_delivery.is_some().then(|| (key.clone(), value.clone(), headers.clone()));
+        let kept = on_delivery.is_some().then(|| (topic.clone(), key.clone(), value.clone(), headers.clone()));
         let record = ProducerRecord {
             topic,
             partition: (partition >= 0).then_some(partition),
@@ -189,8 +202,9 @@ impl PyProducer {
         match result {
             Ok((id, events)) => {
                 let mut r = lock(&self.reports);
-                if let (Some(callback), Some((key, value, headers))) = (on_delivery, kept) {
-                    r.callbacks.insert(id, Pending { callback, key, value, headers });
+                if let (Some(callback), Some((topic, key, value, headers))) = (on_delivery, kept) {
+                    r.callbacks
+                        .insert(id, Pending { callback, topic, partition: partition.max(-1), key, value, headers });
                 }
                 r.ready.extend(events);
                 Ok(())

@@ -217,3 +217,15 @@ def test_closed_producer_refuses_work(producer: Producer) -> None:
         producer.produce("x", b"1")
     assert info.value.args[0].code() == KafkaError._DESTROY
     assert producer.flush(0) == 0
+
+
+def test_failed_delivery_reports_the_error_with_the_record(kafka_cluster: Cluster) -> None:
+    p = Producer(conf(kafka_cluster, allow_auto_create_topics=False, delivery_timeout_ms=300, request_timeout_ms=100,
+                      linger_ms=0))
+    reports: list[tuple[Optional[KafkaError], Message]] = []
+    p.produce("absent", b"lost", key=b"k", on_delivery=lambda e, m: reports.append((e, m)))
+    assert p.flush(10) == 0
+    ((err, msg),) = reports
+    assert isinstance(err, KafkaError) and msg.error() == err
+    assert err.code() in (KafkaError._MSG_TIMED_OUT, KafkaError.UNKNOWN_TOPIC_OR_PART), repr(err)
+    assert (msg.topic(), msg.partition(), msg.value(), msg.key()) == ("absent", -1, b"lost", b"k")
