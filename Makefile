@@ -22,7 +22,7 @@ run: demo
 demo: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- demo
 
-test: lint test-core check-core-deps test-ffi
+test: lint test-core check-core-deps test-ffi test-py
 
 lint: toolchain
 	$(CARGO) fmt --all --check
@@ -41,3 +41,4 @@ bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench_inproc
 
 include mk/ffi.mk
+include mk/py.mk
