@@ -2,19 +2,21 @@
 //! thread. The poll waits in short slices so `wakeup()` (used by `stop()` and by a
 //! seek during `run`) returns it early without taking the client's lock.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kafkette::consumer::{ConsumerRecord, TopicPartition};
+use kafkette::error::{Error, ErrorCode, Result};
 use kafkette::local::Consumer;
 use kafkette::record::TimestampType;
-use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Object};
+use napi::Env;
 use napi_derive::napi;
 
 use crate::config_pairs;
-use crate::error::sync;
+use crate::error::{guard, sync, to_napi};
 use crate::task::{Blocking, Slot};
 
 /// How long one slice of a poll waits before checking for a wakeup.
@@ -175,34 +177,24 @@ impl JsConsumer {
     }
 
     /// Wait up to `timeout_ms` for records; returns early (maybe empty) after `wakeup()`.
+    ///
+    /// Runs on a thread of its own rather than libuv's pool: a running consumer
+    /// polls nearly all the time, and a few of them would otherwise hold every
+    /// pool thread and starve the producer's sends (and node's own fs and dns).
     #[napi(ts_return_type = "Promise<JsPollResult>")]
-    pub fn poll(&self, timeout_ms: u32) -> AsyncTask<Blocking<JsPollResult>> {
+    pub fn poll<'env>(&self, env: &'env Env, timeout_ms: u32) -> napi::Result<Object<'env>> {
+        let (deferred, promise) = env.create_deferred()?;
         let slot = self.slot.clone();
         let wake = self.wake.clone();
-        let give_up = Instant::now() + Duration::from_millis(timeout_ms as u64);
-        Blocking::spawn(move || {
-            slot.with("consumer", |c| {
-                let records = loop {
-                    let left = give_up.saturating_duration_since(Instant::now());
-                    let records = c.poll(left.min(Duration::from_millis(POLL_SLICE_MS)))?;
-                    if !records.is_empty() || left.is_zero() || wake.swap(false, Ordering::AcqRel) {
-                        break records;
-                    }
-                };
-                let mut partitions = BTreeMap::new();
-                for r in &records {
-                    partitions.entry((r.topic.to_string(), r.partition)).or_insert(());
-                }
-                let partitions = partitions
-                    .into_keys()
-                    .map(|(topic, partition)| {
-                        let high_watermark = c.machine().high_watermark(&TopicPartition::new(topic.clone(), partition));
-                        JsPartitionState { topic, partition, high_watermark }
-                    })
-                    .collect();
-                Ok(JsPollResult { records: records.into_iter().map(JsConsumerRecord::from).collect(), partitions })
-            })
-        })
+        let timeout = Duration::from_millis(timeout_ms as u64);
+        let spawned = std::thread::Builder::new().name("kafkette-poll".into()).spawn(move || {
+            match guard(|| slot.with("consumer", |c| poll_blocking(c, timeout, &wake))) {
+                Ok(result) => deferred.resolve(move |_| Ok(result)),
+                Err(e) => deferred.reject(to_napi(&e)),
+            }
+        });
+        spawned.map_err(|e| to_napi(&Error::new(ErrorCode::IO, format!("cannot start a poll thread: {e}"))))?;
+        Ok(promise)
     }
 
     /// Make a poll in progress (or the next one) return early. Never blocks.
@@ -220,4 +212,24 @@ impl JsConsumer {
             Ok(())
         })
     }
+}
+
+fn poll_blocking(c: &mut Consumer, timeout: Duration, wake: &AtomicBool) -> Result<JsPollResult> {
+    let give_up = Instant::now() + timeout;
+    let records = loop {
+        let left = give_up.saturating_duration_since(Instant::now());
+        let records = c.poll(left.min(Duration::from_millis(POLL_SLICE_MS)))?;
+        if !records.is_empty() || left.is_zero() || wake.swap(false, Ordering::AcqRel) {
+            break records;
+        }
+    };
+    let mut seen = BTreeSet::new();
+    let mut partitions = Vec::new();
+    for r in &records {
+        if seen.insert((r.topic.clone(), r.partition)) {
+            let high_watermark = c.machine().high_watermark(&TopicPartition::new(&*r.topic, r.partition));
+            partitions.push(JsPartitionState { topic: r.topic.to_string(), partition: r.partition, high_watermark });
+        }
+    }
+    Ok(JsPollResult { records: records.into_iter().map(JsConsumerRecord::from).collect(), partitions })
 }
