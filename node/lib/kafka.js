@@ -8,6 +8,12 @@ const { Producer } = require('./producer')
 const { Consumer } = require('./consumer')
 const { Admin } = require('./admin')
 
+/**
+ * Clusters stay up until `close()`, not until garbage collection: a program that
+ * keeps only `cluster.bootstrapServers` (as a KafkaJS config does) still has its broker.
+ */
+const live = new Set()
+
 /** An in-process kafkette broker; pass `cluster.bootstrapServers` as a broker. */
 class Cluster {
   #native
@@ -16,6 +22,7 @@ class Cluster {
   constructor(config = {}) {
     const pairs = rawConfig(config, 'cluster')
     this.#native = call(() => new native.Cluster(pairs))
+    live.add(this.#native)
   }
 
   /** `inproc://cluster-N`: what `brokers` (or `bootstrap.servers`) names. */
@@ -25,6 +32,7 @@ class Cluster {
 
   /** Release this handle; the broker stops once its clients are gone too. */
   close() {
+    live.delete(this.#native)
     this.#native.close()
   }
 }
