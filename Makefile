@@ -22,7 +22,7 @@ run: demo
 demo: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- demo
 
-test: lint test-core check-core-deps
+test: lint test-core check-core-deps test-node
 
 lint: toolchain
 	$(CARGO) fmt --all --check
@@ -39,3 +39,4 @@ check-core-deps: toolchain
 
 bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench_inproc
+include mk/node.mk
