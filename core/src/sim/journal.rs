@@ -1,7 +1,7 @@
 //! The simulation's journal: every message and application event with its
 //! virtual time. Two runs with the same seed and calls give equal journals.
 
-use super::NodeId;
+use super::{Direction, NodeId};
 use crate::producer::DeliveryId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,20 +13,54 @@ pub struct SimEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
-    NodeAdded { name: String },
-    FaultArmed { rule: String },
-    Send { delivery: DeliveryId },
-    RequestSent { api: String, correlation_id: i32 },
-    RequestDropped { api: String, correlation_id: i32 },
-    RequestDelayed { api: String, correlation_id: i32, by_ms: i64 },
-    RequestDuplicated { api: String, correlation_id: i32 },
-    ResponseDropped { api: String, correlation_id: i32 },
-    ResponseDelayed { api: String, correlation_id: i32, by_ms: i64 },
-    ResponseDuplicated { api: String, correlation_id: i32 },
-    ResponseReceived { api: String, correlation_id: i32 },
-    Delivered { delivery: DeliveryId, partition: i32, offset: i64 },
-    DeliveryFailed { delivery: DeliveryId, error: String },
-    Consumed { topic: String, partition: i32, offset: i64 },
-    ConsumerEvent { what: String },
-    AdminEvent { what: String },
+    NodeAdded {
+        name: String,
+    },
+    FaultArmed {
+        rule: String,
+    },
+    Send {
+        delivery: DeliveryId,
+    },
+    /// A request or response put on the simulated wire, and what the network does to it.
+    Message {
+        direction: Direction,
+        api: String,
+        correlation_id: i32,
+        fate: Fate,
+    },
+    /// A response reached its client.
+    ResponseReceived {
+        api: String,
+        correlation_id: i32,
+    },
+    Delivered {
+        delivery: DeliveryId,
+        partition: i32,
+        offset: i64,
+    },
+    DeliveryFailed {
+        delivery: DeliveryId,
+        error: String,
+    },
+    Consumed {
+        topic: String,
+        partition: i32,
+        offset: i64,
+    },
+    ConsumerEvent {
+        what: String,
+    },
+    AdminEvent {
+        what: String,
+    },
+}
+
+/// What the simulated network does to one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Sent,
+    Dropped,
+    Delayed { by_ms: i64 },
+    Duplicated,
 }

@@ -15,7 +15,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 pub use fault::{Direction, Fault, FaultRule, RandomFaults};
-pub use journal::{EventKind, SimEvent};
+pub use journal::{EventKind, Fate, SimEvent};
 
 use crate::admin::{self, AdminEvent};
 use crate::broker::{Broker, BrokerConfig};
@@ -82,6 +82,7 @@ struct Node {
     admin_events: Vec<AdminEvent>,
 }
 
+#[derive(Clone)]
 enum Message {
     Request { node: NodeId, request: Request },
     Response { node: NodeId, response: Response },
@@ -443,69 +444,52 @@ impl Simulation {
                     }
                     let client_id = Some(self.nodes[i].name.clone());
                     let request = t.into_request(client_id);
-                    let fault =
-                        self.take_rule(node, api, Direction::Request).or_else(|| self.random_fault(Direction::Request));
-                    let name = api_name(api);
-                    match fault {
-                        Some(Fault::Drop) => {
-                            self.log(Some(node), EventKind::RequestDropped { api: name, correlation_id: cid });
-                        }
-                        Some(Fault::Duplicate) => {
-                            self.log(Some(node), EventKind::RequestDuplicated { api: name, correlation_id: cid });
-                            let d1 = self.latency();
-                            self.schedule(d1, Message::Request { node, request: request.clone() });
-                            let d2 = self.latency();
-                            self.schedule(d2, Message::Request { node, request });
-                        }
-                        Some(Fault::Delay(by)) => {
-                            self.log(
-                                Some(node),
-                                EventKind::RequestDelayed { api: name, correlation_id: cid, by_ms: by },
-                            );
-                            let d = self.latency() + by;
-                            self.schedule(d, Message::Request { node, request });
-                        }
-                        None => {
-                            self.log(Some(node), EventKind::RequestSent { api: name, correlation_id: cid });
-                            let d = self.latency();
-                            self.schedule(d, Message::Request { node, request });
-                        }
-                    }
+                    self.put_on_wire(node, api, cid, Message::Request { node, request });
                 }
                 self.collect_events(node);
             }
             while let Some(response) = self.broker.poll_response() {
                 moved = true;
                 let Some(&node) = self.conn_to_node.get(&response.conn) else { continue };
-                let api = Some(response.api_key);
-                let cid = response.correlation_id;
-                let name = api_name(api);
-                let fault =
-                    self.take_rule(node, api, Direction::Response).or_else(|| self.random_fault(Direction::Response));
-                match fault {
-                    Some(Fault::Drop) => {
-                        self.log(Some(node), EventKind::ResponseDropped { api: name, correlation_id: cid });
-                    }
-                    Some(Fault::Duplicate) => {
-                        self.log(Some(node), EventKind::ResponseDuplicated { api: name, correlation_id: cid });
-                        let d1 = self.latency();
-                        self.schedule(d1, Message::Response { node, response: response.clone() });
-                        let d2 = self.latency();
-                        self.schedule(d2, Message::Response { node, response });
-                    }
-                    Some(Fault::Delay(by)) => {
-                        self.log(Some(node), EventKind::ResponseDelayed { api: name, correlation_id: cid, by_ms: by });
-                        let d = self.latency() + by;
-                        self.schedule(d, Message::Response { node, response });
-                    }
-                    None => {
-                        let d = self.latency();
-                        self.schedule(d, Message::Response { node, response });
-                    }
-                }
+                let (api, cid) = (Some(response.api_key), response.correlation_id);
+                self.put_on_wire(node, api, cid, Message::Response { node, response });
             }
             if !moved {
                 break;
+            }
+        }
+    }
+
+    /// Schedule a message's arrival after the link latency, applying the first
+    /// armed rule that matches it, else a random fault, and journal its fate.
+    fn put_on_wire(&mut self, node: NodeId, api: Option<ApiKey>, correlation_id: i32, message: Message) {
+        let direction = match message {
+            Message::Request { .. } => Direction::Request,
+            Message::Response { .. } => Direction::Response,
+        };
+        let fault = self.take_rule(node, api, direction).or_else(|| self.random_fault(direction));
+        let fate = match fault {
+            None => Fate::Sent,
+            Some(Fault::Drop) => Fate::Dropped,
+            Some(Fault::Delay(by_ms)) => Fate::Delayed { by_ms },
+            Some(Fault::Duplicate) => Fate::Duplicated,
+        };
+        self.log(Some(node), EventKind::Message { direction, api: api_name(api), correlation_id, fate });
+        match fate {
+            Fate::Dropped => {}
+            Fate::Sent => {
+                let d = self.latency();
+                self.schedule(d, message);
+            }
+            Fate::Delayed { by_ms } => {
+                let d = self.latency() + by_ms;
+                self.schedule(d, message);
+            }
+            Fate::Duplicated => {
+                let d1 = self.latency();
+                self.schedule(d1, message.clone());
+                let d2 = self.latency();
+                self.schedule(d2, message);
             }
         }
     }

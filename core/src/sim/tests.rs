@@ -71,7 +71,7 @@ fn dropped_ack_without_idempotence_stores_the_record_twice() {
     assert!(sim
         .journal()
         .iter()
-        .any(|e| matches!(&e.kind, EventKind::ResponseDropped { api, .. } if api == "Produce")));
+        .any(|e| matches!(&e.kind, EventKind::Message { direction: Direction::Response, api, fate: Fate::Dropped, .. } if api == "Produce")));
 
     let stored = read_all(&mut sim, "t", 1);
     assert_eq!(stored, vec![(0, 0, "hello".to_string()), (0, 1, "hello".to_string())]);
