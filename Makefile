@@ -22,7 +22,7 @@ run: demo
 demo: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- demo
 
-test: lint test-core check-core-deps test-ffi test-py
+test: lint test-core check-core-deps test-ffi test-py test-node
 
 lint: toolchain
 	$(CARGO) fmt --all --check
@@ -42,3 +42,4 @@ bench: toolchain
 
 include mk/ffi.mk
 include mk/py.mk
+include mk/node.mk
