@@ -5,14 +5,12 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run demo test lint test-core check-core-deps bench toolchain help wasm test-wasm
+.PHONY: run demo test lint test-core check-core-deps bench toolchain help
 
 help:
 	@echo "make run    - the main job: start an in-process broker, produce and consume (kafkette demo)"
 	@echo "make test   - every check and test CI runs"
 	@echo "make bench  - throughput benchmarks (figures printed, medians of repeated runs)"
-	@echo "make wasm   - build the WebAssembly package into wasm/pkg (installs its toolchain)"
-	@echo "make test-wasm - build it and run its Node tests"
 
 # The Rust toolchain comes from rustup on these machines; make sure the components we use are there.
 toolchain:
@@ -24,7 +22,7 @@ run: demo
 demo: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- demo
 
-test: lint test-core check-core-deps
+test: lint test-core check-core-deps test-ffi test-py test-node
 
 lint: toolchain
 	$(CARGO) fmt --all --check
@@ -43,12 +41,7 @@ check-core-deps: toolchain
 bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench_inproc
 
-# The WebAssembly face: wasm/pkg is an ES module (`--target web`) the playground and Node load.
-# wasm/build.sh picks rustup's wasm32 target or Debian's rustc-web (std built from source), and
-# installs the packages and the wasm-bindgen-cli it needs. Not yet part of `test`.
-wasm: toolchain
-	HOST_CARGO=$(CARGO) wasm/build.sh
-
-test-wasm: wasm
-	@command -v node >/dev/null || { echo "node not found: install Node.js 20 or later"; exit 1; }
-	node --test wasm/test/*.test.mjs
+include mk/ffi.mk
+include mk/py.mk
+include mk/node.mk
+include mk/wasm.mk

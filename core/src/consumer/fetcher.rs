@@ -370,8 +370,8 @@ fn maybe_eof(settings: &Settings, events: &mut Events, tp: &TopicPartition, s: &
     }
 }
 
-pub(super) fn poll_records(c: &mut Consumer, now: Millis) -> Vec<ConsumerRecord> {
-    let max = c.settings.max_poll_records;
+pub(super) fn poll_records(c: &mut Consumer, now: Millis, max: usize) -> Vec<ConsumerRecord> {
+    let max = max.max(1);
     if c.ready.is_empty() {
         return Vec::new();
     }

@@ -384,7 +384,13 @@ impl Consumer {
 
     /// Up to `max.poll.records` records from the fetched data; positions advance past them.
     pub fn poll_records(&mut self, now: Millis) -> Vec<ConsumerRecord> {
-        fetcher::poll_records(self, now)
+        fetcher::poll_records(self, now, self.settings.max_poll_records)
+    }
+
+    /// Like `poll_records`, at most `max` records (and never more than `max.poll.records`):
+    /// for APIs that hand out one record at a time (confluent-kafka's `poll`).
+    pub fn poll_records_up_to(&mut self, now: Millis, max: usize) -> Vec<ConsumerRecord> {
+        fetcher::poll_records(self, now, max.min(self.settings.max_poll_records))
     }
 
     pub fn poll_event(&mut self) -> Option<ConsumerEvent> {

@@ -71,19 +71,29 @@ impl Consumer {
     /// consumer reported (offset reset with `none`, a corrupt batch) is returned
     /// first, once.
     pub fn poll(&mut self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
+        self.poll_up_to(timeout, usize::MAX)
+    }
+
+    /// Like `poll`, at most `max` records; also returns (possibly with no records)
+    /// as soon as a partition EOF event waits in `take_events`.
+    pub fn poll_up_to(&mut self, timeout: Duration, max: usize) -> Result<Vec<ConsumerRecord>> {
         let events = &mut self.events;
+        // Only EOFs reported during this call end the wait: old ones may never be taken.
+        let seen = events.len();
         self.driver.run_until(timeout, |m| {
             while let Some(e) = m.poll_event() {
                 events.push(e);
             }
-            m.has_records() || events.iter().any(|e| matches!(e, ConsumerEvent::Error(_)))
+            m.has_records()
+                || events.iter().any(|e| matches!(e, ConsumerEvent::Error(_)))
+                || events[seen..].iter().any(|e| matches!(e, ConsumerEvent::PartitionEof { .. }))
         });
         if let Some(i) = self.events.iter().position(|e| matches!(e, ConsumerEvent::Error(_))) {
             if let ConsumerEvent::Error(err) = self.events.remove(i) {
                 return Err(err);
             }
         }
-        let records = self.driver.machine.poll_records(wall_clock_ms());
+        let records = self.driver.machine.poll_records_up_to(wall_clock_ms(), max);
         // Hand the next fetch to the broker now so it overlaps with the caller's processing.
         self.driver.pump(wall_clock_ms());
         Ok(records)

@@ -1,0 +1,330 @@
+// Type declarations for kafkette's Node.js API (KafkaJS's shapes).
+/// <reference types="node" />
+
+export type Config = Record<string, string | number | boolean>
+
+/** An in-process kafkette broker. */
+export class Cluster {
+  /** Kafka broker properties, e.g. `{ 'num.partitions': 3 }`. */
+  constructor(config?: Config)
+  /** `inproc://cluster-N`: put it in `brokers`. */
+  readonly bootstrapServers: string
+  close(): void
+}
+
+export interface RetryOptions {
+  retries?: number
+  initialRetryTime?: number
+  maxRetryTime?: number
+}
+
+export interface KafkaConfig {
+  brokers: string[] | string | (() => string[])
+  clientId?: string
+  requestTimeout?: number
+  retry?: RetryOptions
+  /** Accepted and ignored (in-process connections). */
+  connectionTimeout?: number
+  authenticationTimeout?: number
+  reauthenticationThreshold?: number
+  enforceRequestTimeout?: boolean
+  logLevel?: number
+  logCreator?: unknown
+  socketFactory?: unknown
+  /** Not supported in-process: must be absent or false. */
+  ssl?: false
+  sasl?: undefined
+}
+
+export type PartitionerMarker = (() => never) & { kafketteBuiltin: true }
+
+export interface ProducerConfig {
+  createPartitioner?: PartitionerMarker
+  retry?: RetryOptions
+  metadataMaxAge?: number
+  allowAutoTopicCreation?: boolean
+  transactionTimeout?: number
+  idempotent?: boolean
+  maxInFlightRequests?: number
+  transactionalId?: string
+  /** kafkette: raw Kafka producer properties, applied last (`{ 'linger.ms': 10 }`). */
+  config?: Config
+}
+
+export interface ConsumerConfig {
+  /** Optional before consumer groups exist. */
+  groupId?: string
+  partitionAssigners?: unknown[]
+  sessionTimeout?: number
+  rebalanceTimeout?: number
+  heartbeatInterval?: number
+  metadataMaxAge?: number
+  allowAutoTopicCreation?: boolean
+  maxBytesPerPartition?: number
+  minBytes?: number
+  maxBytes?: number
+  maxWaitTimeInMs?: number
+  retry?: RetryOptions
+  readUncommitted?: boolean
+  maxInFlightRequests?: number
+  rackId?: string
+  /** kafkette: raw Kafka consumer properties, applied last (`{ 'auto.offset.reset': 'earliest' }`). */
+  config?: Config
+}
+
+export interface AdminConfig {
+  retry?: RetryOptions
+  /** kafkette: raw Kafka admin properties, applied last. */
+  config?: Config
+}
+
+export class Kafka {
+  constructor(config: KafkaConfig)
+  producer(config?: ProducerConfig): Producer
+  consumer(config?: ConsumerConfig): Consumer
+  admin(config?: AdminConfig): Admin
+}
+
+export type IHeaders = { [key: string]: Buffer | string | (Buffer | string)[] | null | undefined }
+
+export interface Message {
+  key?: Buffer | string | null
+  value: Buffer | string | null
+  partition?: number
+  headers?: IHeaders
+  timestamp?: string | number
+}
+
+export interface ProducerRecord {
+  topic: string
+  messages: Message[]
+  acks?: -1 | 0 | 1
+  timeout?: number
+  compression?: CompressionTypes
+}
+
+export interface TopicMessages {
+  topic: string
+  messages: Message[]
+}
+
+export interface ProducerBatch {
+  topicMessages: TopicMessages[]
+  acks?: -1 | 0 | 1
+  timeout?: number
+  compression?: CompressionTypes
+}
+
+export interface RecordMetadata {
+  topicName: string
+  partition: number
+  errorCode: number
+  /** The first offset written to the partition by this send ('-1' with acks 0). */
+  baseOffset?: string
+  logAppendTime?: string
+  logStartOffset?: string
+}
+
+export interface InstrumentationEvent<T> {
+  type: string
+  timestamp: number
+  payload: T
+}
+
+export type RemoveInstrumentationEventListener = () => void
+
+export interface Producer {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  isIdempotent(): boolean
+  send(record: ProducerRecord): Promise<RecordMetadata[]>
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>
+  readonly events: { CONNECT: 'producer.connect'; DISCONNECT: 'producer.disconnect' }
+  on(event: 'producer.connect' | 'producer.disconnect', listener: (event: InstrumentationEvent<null>) => void): RemoveInstrumentationEventListener
+}
+
+export interface ITopicConfig {
+  topic: string
+  numPartitions?: number
+  replicationFactor?: number
+  replicaAssignment?: object[]
+  configEntries?: { name: string; value: string }[]
+}
+
+export interface PartitionOffsets {
+  partition: number
+  offset: string
+  high: string
+  low: string
+}
+
+export interface Admin {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  /** true: all created; false: some already existed and nothing else failed; rejects otherwise. */
+  createTopics(options: { topics: ITopicConfig[]; validateOnly?: boolean; timeout?: number; waitForLeaders?: boolean }): Promise<boolean>
+  deleteTopics(options: { topics: string[]; timeout?: number }): Promise<void>
+  listTopics(): Promise<string[]>
+  fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<{ partition: number; offset: string }[]>
+}
+
+export interface KafkaMessage {
+  key: Buffer | null
+  value: Buffer | null
+  /** Milliseconds since the epoch, as a string. */
+  timestamp: string
+  attributes: number
+  offset: string
+  headers: { [key: string]: Buffer | null | (Buffer | null)[] }
+}
+
+export interface EachMessagePayload {
+  topic: string
+  partition: number
+  message: KafkaMessage
+  heartbeat(): Promise<void>
+  pause(): () => void
+}
+
+export interface Batch {
+  topic: string
+  partition: number
+  highWatermark: string
+  messages: KafkaMessage[]
+  isEmpty(): boolean
+  firstOffset(): string | null
+  lastOffset(): string
+  offsetLag(): string
+  offsetLagLow(): string
+}
+
+export interface EachBatchPayload {
+  batch: Batch
+  resolveOffset(offset: string): void
+  heartbeat(): Promise<void>
+  pause(): () => void
+  commitOffsetsIfNecessary(offsets?: unknown): Promise<void>
+  uncommittedOffsets(): { topics: unknown[] }
+  isRunning(): boolean
+  isStale(): boolean
+}
+
+export interface ConsumerRunConfig {
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>
+  eachBatchAutoResolve?: boolean
+  /** Accepted; there are no groups to commit to yet. */
+  autoCommit?: boolean
+  partitionsConsumedConcurrently?: number
+}
+
+export interface TopicPartitions {
+  topic: string
+  partitions: number[]
+}
+
+/** kafkette's pre-groups extension: one entry of `consumer.assign`. */
+export interface Assignment extends TopicPartitions {
+  /** New partitions start at the beginning (true) or end (false); absent: per `auto.offset.reset`. */
+  fromBeginning?: boolean
+}
+
+export type ConsumerEvents = {
+  CONNECT: 'consumer.connect'
+  DISCONNECT: 'consumer.disconnect'
+  STOP: 'consumer.stop'
+  CRASH: 'consumer.crash'
+  START_BATCH_PROCESS: 'consumer.start_batch_process'
+  END_BATCH_PROCESS: 'consumer.end_batch_process'
+}
+
+export interface Consumer {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  /** kafkette's pre-groups extension: consume exactly these partitions. */
+  assign(assignments: Assignment[]): Promise<void>
+  assignment(): TopicPartitions[]
+  /** Without groups: assigns every partition of the topics. */
+  subscribe(subscription: { topic?: string | RegExp; topics?: (string | RegExp)[]; fromBeginning?: boolean }): Promise<void>
+  run(config: ConsumerRunConfig): Promise<void>
+  stop(): Promise<void>
+  /** Offsets as strings or numbers; -2 is the beginning, -1 the end. */
+  seek(target: { topic: string; partition: number; offset: string | number }): void
+  pause(topics: { topic: string; partitions?: number[] }[]): void
+  resume(topics: { topic: string; partitions?: number[] }[]): void
+  paused(): TopicPartitions[]
+  readonly events: ConsumerEvents
+  on(event: ConsumerEvents[keyof ConsumerEvents], listener: (event: InstrumentationEvent<any>) => void): RemoveInstrumentationEventListener
+}
+
+export enum CompressionTypes {
+  None = 0,
+  GZIP = 1,
+  Snappy = 2,
+  LZ4 = 3,
+  ZSTD = 4,
+}
+
+export const CompressionCodecs: { [type in CompressionTypes]?: () => unknown }
+
+export const Partitioners: {
+  DefaultPartitioner: PartitionerMarker
+  JavaCompatiblePartitioner: PartitionerMarker
+}
+
+export enum logLevel {
+  NOTHING = 0,
+  ERROR = 1,
+  WARN = 2,
+  INFO = 4,
+  DEBUG = 5,
+}
+
+/** Fields every kafkette error carries; match on these, never on message text. */
+export interface KafketteErrorFields {
+  /** Kafka's error name ('TOPIC_ALREADY_EXISTS') or kafkette's local one ('TIMED_OUT'). */
+  code: string
+  /** Same as `code` (KafkaJS's protocol errors name it `type`). */
+  type: string
+  /** The code's number (36); kafkette's local codes are -100 and below. */
+  errorCode: number
+  retriable: boolean
+  fatal: boolean
+  txnRequiresAbort: boolean
+  /** The topic (and partition) an error is about, when it is about one. */
+  topic?: string
+  partition?: number
+}
+
+export class KafkaJSError extends Error implements KafketteErrorFields {
+  constructor(e: Error | string, metadata?: Partial<KafketteErrorFields> & { cause?: unknown })
+  code: string
+  type: string
+  errorCode: number
+  retriable: boolean
+  fatal: boolean
+  txnRequiresAbort: boolean
+  topic?: string
+  partition?: number
+  helpUrl?: string
+}
+export class KafkaJSNonRetriableError extends KafkaJSError {}
+export class KafkaJSProtocolError extends KafkaJSError {}
+export class KafkaJSTimeout extends KafkaJSError {}
+export class KafkaJSConnectionError extends KafkaJSError {}
+export class KafkaJSAggregateError extends KafkaJSError {
+  constructor(message: string, errors: KafkaJSError[])
+  errors: KafkaJSError[]
+}
+/** A bad argument or configuration value: a TypeError naming the field. */
+export class KafkaJSInvalidArgumentError extends TypeError implements KafketteErrorFields {
+  constructor(message: string, options?: { field?: string; code?: string; errorCode?: number })
+  field?: string
+  code: string
+  type: string
+  errorCode: number
+  retriable: false
+  fatal: false
+  txnRequiresAbort: false
+}

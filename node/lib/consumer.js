@@ -1,0 +1,419 @@
+'use strict'
+// KafkaJS's consumer before consumer groups exist: partitions are assigned by
+// hand (`assign`, kafkette's pre-groups extension) or `subscribe` takes every
+// partition of the topics; `run` loops on a background poll until `stop()`.
+//
+// Seeks, pauses and resumes made while `run` is looping are queued and applied
+// between polls (KafkaJS does the same): the poll in progress is woken so they
+// take effect at once, and records of a partition sought or paused after its
+// poll are dropped and fetched again from the new position.
+
+const { EventEmitter } = require('node:events')
+const native = require('../native')
+const { call, fromNative, stateError } = require('./errors')
+const { bad, check, describe } = require('./config')
+
+const EVENTS = Object.freeze({
+  CONNECT: 'consumer.connect',
+  DISCONNECT: 'consumer.disconnect',
+  STOP: 'consumer.stop',
+  CRASH: 'consumer.crash',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+})
+
+const OFFSET_BEGINNING = -2
+const OFFSET_END = -1
+const RETRY_BACKOFF_MS = 100
+
+const tpKey = (topic, partition) => `${topic}\u0000${partition}`
+
+/** The record's headers as KafkaJS gives them: an object, repeated keys as arrays. */
+function headersObject(list) {
+  const out = {}
+  for (const { key, value } of list) {
+    const v = value === undefined ? null : value
+    if (!Object.prototype.hasOwnProperty.call(out, key)) out[key] = v
+    else if (Array.isArray(out[key])) out[key].push(v)
+    else out[key] = [out[key], v]
+  }
+  return out
+}
+
+function toMessage(r) {
+  return {
+    key: r.key === undefined ? null : r.key,
+    value: r.value === undefined ? null : r.value,
+    timestamp: String(r.timestamp),
+    attributes: r.timestampType === 1 ? 8 : 0,
+    offset: String(r.offset),
+    headers: headersObject(r.headers),
+  }
+}
+
+/** KafkaJS's Batch: the records of one partition from one poll. */
+class Batch {
+  constructor(topic, partition, highWatermark, messages) {
+    this.topic = topic
+    this.partition = partition
+    this.highWatermark = String(highWatermark)
+    this.messages = messages
+  }
+  isEmpty() {
+    return this.messages.length === 0
+  }
+  firstOffset() {
+    return this.isEmpty() ? null : this.messages[0].offset
+  }
+  lastOffset() {
+    return this.isEmpty() ? String(Number(this.highWatermark) - 1) : this.messages[this.messages.length - 1].offset
+  }
+  offsetLag() {
+    return String(Math.max(0, Number(this.highWatermark) - 1 - Number(this.lastOffset())))
+  }
+  offsetLagLow() {
+    return this.isEmpty() ? '0' : String(Math.max(0, Number(this.highWatermark) - 1 - Number(this.firstOffset())))
+  }
+}
+
+/** `[{ topic, partitions: [..] }]` checked → [{ topic, partition }]. */
+function topicPartitions(list, field, base = 0) {
+  check.array(list, field)
+  const out = []
+  list.forEach((t, n) => {
+    const i = base + n
+    check.object(t, `${field}[${i}]`)
+    const topic = check.string(t.topic, `${field}[${i}].topic`)
+    check.array(t.partitions, `${field}[${i}].partitions`)
+    t.partitions.forEach((p, j) => out.push({ topic, partition: check.int(p, `${field}[${i}].partitions[${j}]`, 0, 2 ** 31 - 1) }))
+  })
+  return out
+}
+
+class Consumer {
+  #pairs
+  #kafka
+  #native = null
+  #emitter = new EventEmitter()
+  /** tp key → { topic, partition } currently assigned. */
+  #assigned = new Map()
+  #paused = new Set()
+  /** Operations (seek, pause, resume) waiting to be applied, in order. */
+  #ops = []
+  /** tp keys with an operation queued: their records from the current poll are stale. */
+  #touched = new Set()
+  #idle = Promise.resolve()
+  #running = false
+  #loop = null
+  #pollMs
+
+  constructor(kafka, pairs, maxWaitTimeInMs) {
+    this.#kafka = kafka
+    this.#pairs = pairs
+    this.#pollMs = maxWaitTimeInMs === undefined ? 5000 : maxWaitTimeInMs
+    this.events = EVENTS
+  }
+
+  #client() {
+    if (!this.#native) throw stateError('the consumer is not connected: call connect() first')
+    return this.#native
+  }
+
+  #emit(event, payload) {
+    this.#emitter.emit(event, { type: event, timestamp: Date.now(), payload })
+  }
+
+  async connect() {
+    if (this.#native) return
+    this.#native = call(() => new native.Consumer(this.#pairs))
+    this.#emit(EVENTS.CONNECT, null)
+  }
+
+  /**
+   * kafkette's pre-groups extension: consume exactly these partitions, replacing
+   * the assignment. Partitions already assigned keep their position; new ones
+   * start at the beginning with `fromBeginning: true`, at the end with `false`,
+   * else per `auto.offset.reset` (`config: { 'auto.offset.reset': 'earliest' }`; default latest).
+   */
+  async assign(list) {
+    check.array(list, 'assign')
+    const wanted = []
+    list.forEach((t, i) => {
+      const tps = topicPartitions([t], 'assign', i)
+      if (t.fromBeginning !== undefined) check.bool(t.fromBeginning, `assign[${i}].fromBeginning`)
+      for (const tp of tps) wanted.push({ ...tp, fromBeginning: t.fromBeginning })
+    })
+    await this.#setAssignment(wanted)
+  }
+
+  async #setAssignment(wanted) {
+    const client = this.#client()
+    const next = new Map()
+    const request = []
+    for (const { topic, partition, fromBeginning } of wanted) {
+      const k = tpKey(topic, partition)
+      if (next.has(k)) continue
+      next.set(k, { topic, partition })
+      const entry = { topic, partition }
+      if (!this.#assigned.has(k) && fromBeginning !== undefined) entry.offset = fromBeginning ? OFFSET_BEGINNING : OFFSET_END
+      request.push(entry)
+    }
+    await this.#idle
+    await call(() => client.assign(request))
+    this.#assigned = next
+    for (const k of this.#paused) if (!next.has(k)) this.#paused.delete(k)
+    client.wakeup()
+  }
+
+  /** The assigned partitions as [{ topic, partitions }]. */
+  assignment() {
+    const byTopic = new Map()
+    for (const { topic, partition } of this.#assigned.values()) {
+      if (!byTopic.has(topic)) byTopic.set(topic, [])
+      byTopic.get(topic).push(partition)
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }))
+  }
+
+  /**
+   * Without groups: assigns every partition of the topics (added to what is
+   * assigned), from the beginning with `fromBeginning`, else from the end.
+   * `topics` may hold RegExps, matched against the existing topics.
+   */
+  async subscribe({ topic, topics, fromBeginning = false } = {}) {
+    const list = topics !== undefined ? check.array(topics, 'topics') : [topic]
+    check.bool(fromBeginning, 'fromBeginning')
+    const admin = this.#kafka.admin()
+    await admin.connect()
+    try {
+      const existing = await admin.listTopics()
+      const names = new Set()
+      list.forEach((t, i) => {
+        if (t instanceof RegExp) existing.filter((n) => t.test(n)).forEach((n) => names.add(n))
+        else names.add(check.string(t, topics !== undefined ? `topics[${i}]` : 'topic'))
+      })
+      const wanted = [...this.#assigned.values()]
+      for (const name of names) {
+        const offsets = await admin.fetchTopicOffsets(name)
+        for (const { partition } of offsets) wanted.push({ topic: name, partition, fromBeginning })
+      }
+      await this.#setAssignment(wanted)
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  #assignedTp(topic, partition, field) {
+    const k = tpKey(topic, partition)
+    if (!this.#assigned.has(k)) {
+      throw Object.assign(stateError(`${field}: partition ${topic}/${partition} is not assigned`, 'UNKNOWN_PARTITION_LOCAL'), { errorCode: -109 })
+    }
+    return k
+  }
+
+  #queue(keys, op) {
+    for (const k of keys) this.#touched.add(k)
+    this.#ops.push(op)
+    if (this.#running) this.#native.wakeup()
+    else this.#idle = this.#idle.then(() => this.#drain()).catch((e) => this.#emit(EVENTS.CRASH, { error: e }))
+  }
+
+  async #drain() {
+    const ops = this.#ops
+    this.#ops = []
+    this.#touched.clear()
+    for (const op of ops) await op()
+  }
+
+  /**
+   * Move an assigned partition's position (offset as a string or number; -2 the
+   * beginning, -1 the end). Applied before the next poll; returns at once as KafkaJS's does.
+   */
+  seek({ topic, partition, offset } = {}) {
+    const client = this.#client()
+    check.string(topic, 'topic')
+    check.int(partition, 'partition', 0, 2 ** 31 - 1)
+    const o = check.int(offset, 'offset', -2)
+    const k = this.#assignedTp(topic, partition, 'seek')
+    this.#queue([k], () => call(() => client.seek(topic, partition, o)))
+  }
+
+  #pauseOrResume(list, field, pause) {
+    const client = this.#client()
+    check.array(list, field)
+    const tps = []
+    list.forEach((t, i) => {
+      check.object(t, `${field}[${i}]`)
+      const topic = check.string(t.topic, `${field}[${i}].topic`)
+      const partitions = t.partitions === undefined
+        ? [...this.#assigned.values()].filter((a) => a.topic === topic).map((a) => a.partition)
+        : topicPartitions([t], field, i).map((x) => x.partition)
+      for (const partition of partitions) tps.push({ topic, partition })
+    })
+    const keys = tps.map(({ topic, partition }) => tpKey(topic, partition))
+    for (const k of keys) (pause ? this.#paused.add(k) : this.#paused.delete(k))
+    this.#queue(pause ? keys : [], () => call(() => (pause ? client.pause(tps) : client.resume(tps))))
+  }
+
+  /** Stop fetching these partitions (`[{ topic, partitions? }]`, all of the topic's when omitted). */
+  pause(list) {
+    this.#pauseOrResume(list, 'pause', true)
+  }
+
+  resume(list) {
+    this.#pauseOrResume(list, 'resume', false)
+  }
+
+  paused() {
+    const out = new Map()
+    for (const k of this.#paused) {
+      const [topic, partition] = k.split('\u0000')
+      if (!out.has(topic)) out.set(topic, [])
+      out.get(topic).push(Number(partition))
+    }
+    return [...out].map(([topic, partitions]) => ({ topic, partitions }))
+  }
+
+  /**
+   * Start consuming: resolves once the loop runs (as KafkaJS's does). Handlers
+   * are awaited one at a time; a handler that throws stops the loop with a
+   * `consumer.crash` event, and its message is consumed again by the next `run`.
+   */
+  async run({ eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit, partitionsConsumedConcurrently } = {}) {
+    this.#client()
+    if (this.#running) throw stateError('the consumer is already running')
+    if (eachMessage === undefined && eachBatch === undefined) throw bad('run', 'expected eachMessage or eachBatch')
+    if (eachMessage !== undefined) check.func(eachMessage, 'eachMessage')
+    if (eachBatch !== undefined) check.func(eachBatch, 'eachBatch')
+    check.bool(eachBatchAutoResolve, 'eachBatchAutoResolve')
+    await this.#idle
+    this.#running = true
+    this.#loop = this.#runLoop({ eachMessage, eachBatch, eachBatchAutoResolve })
+  }
+
+  /** Records from `next` on are not processed: fetch them again (unless a seek or pause already moved on). */
+  #rewind(topic, partition, next) {
+    const k = tpKey(topic, partition)
+    if (this.#touched.has(k) || !this.#assigned.has(k)) return
+    const client = this.#native
+    this.#touched.add(k)
+    this.#ops.push(() => call(() => client.seek(topic, partition, next)))
+  }
+
+  async #runLoop(handlers) {
+    const client = this.#native
+    try {
+      while (this.#running) {
+        await this.#drain()
+        let polled
+        try {
+          polled = await call(() => client.poll(this.#pollMs))
+        } catch (e) {
+          if (e.retriable && this.#running) {
+            await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS))
+            continue
+          }
+          throw e
+        }
+        await this.#process(polled, handlers)
+      }
+    } catch (error) {
+      this.#running = false
+      this.#emit(EVENTS.CRASH, { error, groupId: undefined, restart: false })
+    } finally {
+      this.#running = false
+      await this.#drain().catch((error) => this.#emit(EVENTS.CRASH, { error }))
+    }
+  }
+
+  async #process(polled, { eachMessage, eachBatch, eachBatchAutoResolve }) {
+    const hw = new Map(polled.partitions.map((p) => [tpKey(p.topic, p.partition), p.highWatermark]))
+    const batches = new Map()
+    for (const r of polled.records) {
+      const k = tpKey(r.topic, r.partition)
+      if (!batches.has(k)) batches.set(k, { topic: r.topic, partition: r.partition, records: [] })
+      batches.get(k).records.push(r)
+    }
+    let failure = null
+    for (const [k, { topic, partition, records }] of batches) {
+      if (failure || !this.#running || this.#touched.has(k)) {
+        this.#rewind(topic, partition, records[0].offset)
+        continue
+      }
+      const high = hw.get(k) ?? records[records.length - 1].offset + 1
+      const batch = new Batch(topic, partition, high, records.map(toMessage))
+      this.#emit(EVENTS.START_BATCH_PROCESS, { topic, partition, highWatermark: batch.highWatermark, offsetLag: batch.offsetLag(), batchSize: records.length, firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() })
+      let next = records[0].offset
+      try {
+        if (eachBatch) {
+          let resolved = null
+          await eachBatch({
+            batch,
+            resolveOffset: (o) => { resolved = Number(o) },
+            heartbeat: async () => {},
+            commitOffsetsIfNecessary: async () => {},
+            uncommittedOffsets: () => ({ topics: [] }),
+            isRunning: () => this.#running,
+            isStale: () => this.#touched.has(k),
+            pause: () => { this.pause([{ topic, partitions: [partition] }]); return () => this.resume([{ topic, partitions: [partition] }]) },
+          })
+          next = eachBatchAutoResolve ? records[records.length - 1].offset + 1 : resolved === null ? records[0].offset : resolved + 1
+        } else {
+          for (const r of records) {
+            if (!this.#running || this.#touched.has(k)) break
+            await eachMessage({
+              topic,
+              partition,
+              message: toMessage(r),
+              heartbeat: async () => {},
+              pause: () => { this.pause([{ topic, partitions: [partition] }]); return () => this.resume([{ topic, partitions: [partition] }]) },
+            })
+            next = r.offset + 1
+          }
+        }
+      } catch (e) {
+        failure = e
+      }
+      if (next <= records[records.length - 1].offset) this.#rewind(topic, partition, next)
+      this.#emit(EVENTS.END_BATCH_PROCESS, { topic, partition, batchSize: records.length })
+    }
+    if (failure) throw failure
+  }
+
+  /** Stop the loop after the message in progress; resolves when it has stopped. */
+  async stop() {
+    const loop = this.#loop
+    if (this.#running) {
+      this.#running = false
+      if (this.#native) this.#native.wakeup()
+    }
+    this.#loop = null
+    if (loop) {
+      await loop
+      this.#emit(EVENTS.STOP, null)
+    }
+  }
+
+  async disconnect() {
+    await this.stop()
+    await this.#idle
+    const client = this.#native
+    this.#native = null
+    this.#assigned.clear()
+    this.#paused.clear()
+    if (client) {
+      await call(() => client.close())
+      this.#emit(EVENTS.DISCONNECT, null)
+    }
+  }
+
+  /** Listen to one of `consumer.events`; returns a function that removes the listener. */
+  on(event, listener) {
+    if (!Object.values(EVENTS).includes(event)) throw bad('event', `expected one of ${Object.values(EVENTS).join(', ')}, got ${describe(event)}`)
+    check.func(listener, 'listener')
+    this.#emitter.on(event, listener)
+    return () => this.#emitter.off(event, listener)
+  }
+}
+
+module.exports = { Consumer, headersObject, fromNative }

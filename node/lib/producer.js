@@ -1,0 +1,161 @@
+'use strict'
+// KafkaJS's producer: connect, send, sendBatch, disconnect, events.
+//
+// KafkaJS chooses acks and compression per send; the core chooses them per
+// producer. So each (acks, compression) a send asks for gets its own native
+// producer, created on first use (most applications use one).
+
+const { EventEmitter } = require('node:events')
+const native = require('../native')
+const { call, stateError } = require('./errors')
+const { bad, check, describe, acksValue, compressionType } = require('./config')
+
+const EVENTS = Object.freeze({ CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' })
+
+function toBuffer(v, field, nullable = true) {
+  if (Buffer.isBuffer(v)) return v
+  if (typeof v === 'string') return Buffer.from(v)
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  if (v === null && nullable) return null
+  throw bad(field, `expected a string, Buffer or null, got ${describe(v)}`)
+}
+
+/** KafkaJS's header object ({ k: v | [v1, v2] }) → [{ key, value }] in order. */
+function toHeaders(headers, field) {
+  if (headers === undefined || headers === null) return undefined
+  check.object(headers, field)
+  const out = []
+  for (const [key, v] of Object.entries(headers)) {
+    const values = Array.isArray(v) ? v : [v]
+    values.forEach((x, i) => {
+      if (x === undefined) return
+      const value = toBuffer(x, Array.isArray(v) ? `${field}.${key}[${i}]` : `${field}.${key}`)
+      out.push(value === null ? { key } : { key, value })
+    })
+  }
+  return out
+}
+
+function toRecord(topic, m, field) {
+  check.object(m, field)
+  if (m.value === undefined) throw bad(`${field}.value`, 'a message needs a value (null for a tombstone)')
+  // Absent rather than null: napi's object fields read `undefined` as None.
+  const record = { topic }
+  const value = toBuffer(m.value, `${field}.value`)
+  if (value !== null) record.value = value
+  if (m.key !== undefined && m.key !== null) record.key = toBuffer(m.key, `${field}.key`)
+  if (m.partition !== undefined && m.partition !== null) record.partition = check.int(m.partition, `${field}.partition`, 0, 2 ** 31 - 1)
+  if (m.timestamp !== undefined && m.timestamp !== null) record.timestamp = check.int(m.timestamp, `${field}.timestamp`, 0)
+  const headers = toHeaders(m.headers, `${field}.headers`)
+  if (headers) record.headers = headers
+  return record
+}
+
+/** One RecordMetadata per partition written, in order of first appearance (KafkaJS's shape). */
+function recordMetadata(deliveries) {
+  const byPartition = new Map()
+  for (const d of deliveries) {
+    const k = `${d.topic}\u0000${d.partition}`
+    const seen = byPartition.get(k)
+    if (!seen) {
+      byPartition.set(k, { topicName: d.topic, partition: d.partition, errorCode: 0, base: d.offset })
+    } else if (d.offset >= 0 && (seen.base < 0 || d.offset < seen.base)) {
+      seen.base = d.offset
+    }
+  }
+  // logAppendTime and logStartOffset are not in the core's delivery reports yet: '-1' (KafkaJS's "unknown").
+  return [...byPartition.values()].map(({ topicName, partition, errorCode, base }) => ({
+    topicName,
+    partition,
+    errorCode,
+    baseOffset: String(base),
+    logAppendTime: '-1',
+    logStartOffset: '-1',
+  }))
+}
+
+class Producer {
+  #pairs
+  #variants = new Map()
+  #connected = false
+  #emitter = new EventEmitter()
+
+  constructor(pairs) {
+    this.#pairs = pairs
+    this.events = EVENTS
+  }
+
+  #native(acks, compression) {
+    const extra = []
+    if (acks !== undefined) extra.push(['acks', acksValue(acks, 'acks')])
+    if (compression !== undefined) extra.push(['compression.type', compressionType(compression, 'compression')])
+    const key = extra.map((p) => p[1]).join('|')
+    let p = this.#variants.get(key)
+    if (!p) {
+      p = call(() => new native.Producer([...this.#pairs, ...extra]))
+      this.#variants.set(key, p)
+    }
+    return p
+  }
+
+  /** Validates the configuration (errors name the property) and makes `send` available. */
+  async connect() {
+    this.#native(undefined, undefined)
+    this.#connected = true
+    this.#emitter.emit(EVENTS.CONNECT, { type: EVENTS.CONNECT, timestamp: Date.now(), payload: null })
+  }
+
+  async #sendRecords(records, { acks, timeout = 30000, compression }) {
+    if (!this.#connected) throw stateError('the producer is not connected: call connect() first')
+    check.int(timeout, 'timeout', 0, 2 ** 32 - 1)
+    const deliveries = await call(() => this.#native(acks, compression).send(records, timeout))
+    return recordMetadata(deliveries)
+  }
+
+  /** KafkaJS's `send({ topic, messages, acks, timeout, compression })` → RecordMetadata[]. */
+  async send(req) {
+    check.object(req, 'send')
+    const topic = check.string(req.topic, 'topic')
+    check.array(req.messages, 'messages')
+    const records = req.messages.map((m, i) => toRecord(topic, m, `messages[${i}]`))
+    return this.#sendRecords(records, req)
+  }
+
+  /** KafkaJS's `sendBatch({ topicMessages: [{ topic, messages }], acks, timeout, compression })`. */
+  async sendBatch(req) {
+    check.object(req, 'sendBatch')
+    check.array(req.topicMessages, 'topicMessages')
+    const records = []
+    req.topicMessages.forEach((tm, t) => {
+      check.object(tm, `topicMessages[${t}]`)
+      const topic = check.string(tm.topic, `topicMessages[${t}].topic`)
+      check.array(tm.messages, `topicMessages[${t}].messages`)
+      tm.messages.forEach((m, i) => records.push(toRecord(topic, m, `topicMessages[${t}].messages[${i}]`)))
+    })
+    return this.#sendRecords(records, req)
+  }
+
+  /** Delivers what is queued, then closes every native producer. */
+  async disconnect() {
+    const variants = [...this.#variants.values()]
+    this.#variants.clear()
+    const wasConnected = this.#connected
+    this.#connected = false
+    await Promise.all(variants.map((p) => call(() => p.close(30000))))
+    if (wasConnected) this.#emitter.emit(EVENTS.DISCONNECT, { type: EVENTS.DISCONNECT, timestamp: Date.now(), payload: null })
+  }
+
+  isIdempotent() {
+    return !this.#pairs.some(([k, v]) => k === 'enable.idempotence' && v === 'false')
+  }
+
+  /** Listen to `producer.connect` / `producer.disconnect`; returns a function that removes the listener. */
+  on(event, listener) {
+    if (!Object.values(EVENTS).includes(event)) throw bad('event', `expected one of ${Object.values(EVENTS).join(', ')}, got ${describe(event)}`)
+    check.func(listener, 'listener')
+    this.#emitter.on(event, listener)
+    return () => this.#emitter.off(event, listener)
+  }
+}
+
+module.exports = { Producer, toBuffer }

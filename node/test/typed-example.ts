@@ -1,0 +1,49 @@
+// Compiled with `tsc --noEmit` by `make test-node`: the declarations cover what the README shows.
+import { Kafka, Cluster, CompressionTypes, KafkaJSError, KafkaJSInvalidArgumentError, RecordMetadata, EachMessagePayload, Partitioners } from 'kafkette'
+
+async function main(): Promise<void> {
+  const cluster = new Cluster({ 'num.partitions': 3 })
+  const kafka = new Kafka({ clientId: 'typed', brokers: [cluster.bootstrapServers] })
+
+  const admin = kafka.admin()
+  await admin.connect()
+  const created: boolean = await admin.createTopics({ topics: [{ topic: 'typed', numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '60000' }] }] })
+  const topics: string[] = await admin.listTopics()
+  const offsets = await admin.fetchTopicOffsets('typed')
+  const high: string = offsets[0].high
+  const byTime = await admin.fetchTopicOffsetsByTimestamp('typed', Date.now())
+
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner, config: { 'linger.ms': 1 } })
+  await producer.connect()
+  const md: RecordMetadata[] = await producer.send({
+    topic: 'typed',
+    messages: [{ key: 'k', value: Buffer.from('v'), headers: { h: ['a', Buffer.from('b')] }, timestamp: Date.now() }],
+    acks: -1,
+    compression: CompressionTypes.GZIP,
+  })
+  await producer.sendBatch({ topicMessages: [{ topic: 'typed', messages: [{ value: null }] }] })
+
+  const consumer = kafka.consumer({ groupId: 'g', maxWaitTimeInMs: 100 })
+  await consumer.connect()
+  await consumer.assign([{ topic: 'typed', partitions: [0, 1], fromBeginning: true }])
+  consumer.seek({ topic: 'typed', partition: 0, offset: '0' })
+  const remove = consumer.on(consumer.events.CRASH, (e) => console.error(e.payload))
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }: EachMessagePayload) => {
+      const value: Buffer | null = message.value
+      const h = message.headers['h']
+      console.log(topic, partition, message.offset, value, h, md[0].baseOffset, high, created, topics, byTime)
+    },
+  })
+  await consumer.stop()
+  remove()
+  await consumer.disconnect()
+  await producer.disconnect()
+  await admin.disconnect()
+  cluster.close()
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof KafkaJSInvalidArgumentError) console.error(e.field, e.code)
+  else if (e instanceof KafkaJSError) console.error(e.code, e.errorCode, e.retriable, e.fatal, e.txnRequiresAbort)
+})

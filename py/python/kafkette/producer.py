@@ -1,0 +1,134 @@
+"""Producer, with confluent-kafka's API: ``produce`` enqueues, ``poll`` and ``flush``
+serve delivery callbacks ``cb(err, msg)`` on the calling thread."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Optional, Union
+
+from . import _native
+from ._config import to_pairs
+from .error import KafkaError, KafkaException
+from .message import Message
+
+DeliveryCallback = Callable[[Optional[KafkaError], Message], Any]
+Payload = Union[str, bytes, bytearray, memoryview, None]
+HeaderValue = Union[str, bytes, None]
+Headers = Union[Mapping[str, HeaderValue], list[tuple[str, HeaderValue]], None]
+
+_CALLBACKS = frozenset({"on_delivery", "error_cb"})
+
+
+def _payload(what: str, v: object) -> Optional[bytes]:
+    if v is None or isinstance(v, bytes):
+        return v
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    if isinstance(v, (bytearray, memoryview)):
+        return bytes(v)
+    raise TypeError(f"{what} must be str, bytes or None, got {type(v).__name__}")
+
+
+def _headers(headers: object) -> list[tuple[str, Optional[bytes]]]:
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        items = list(headers.items())
+    elif isinstance(headers, (list, tuple)):
+        items = list(headers)
+    else:
+        raise TypeError(f"headers must be a dict or a list of (key, value) tuples, got {type(headers).__name__}")
+    out: list[tuple[str, Optional[bytes]]] = []
+    for item in items:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise TypeError(f"each header must be a (key, value) tuple, got {item!r}")
+        key, value = item
+        if not isinstance(key, str):
+            raise TypeError(f"header keys must be str, got {type(key).__name__}")
+        out.append((key, _payload(f"header `{key}` value", value)))
+    return out
+
+
+def _int(name: str, v: object) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"{name} must be int, got {type(v).__name__}")
+    return v
+
+
+class Producer:
+    """A producer of an in-process cluster (``bootstrap.servers`` = ``Cluster.bootstrap_servers``).
+
+    Config keys are Kafka's (``acks``, ``linger.ms``, ``compression.type``...), plus
+    ``on_delivery`` (a default delivery callback) and ``error_cb`` (kept; the
+    in-process driver reports no global errors yet).
+    """
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+        pairs, callbacks = to_pairs(config, kwargs, _CALLBACKS)
+        self._on_delivery = callbacks.get("on_delivery")
+        self._error_cb = callbacks.get("error_cb")
+        self._native = _native.Producer(pairs)
+
+    def produce(
+        self,
+        topic: str,
+        value: Payload = None,
+        key: Payload = None,
+        partition: int = -1,
+        on_delivery: Optional[DeliveryCallback] = None,
+        timestamp: int = 0,
+        headers: Headers = None,
+        *,
+        callback: Optional[DeliveryCallback] = None,
+    ) -> None:
+        """Enqueue a record. Raises BufferError when ``queue.buffering.max.messages`` /
+        ``buffer.memory`` is used up (poll or flush, then retry), KafkaException for
+        Kafka errors, TypeError for arguments of the wrong type."""
+        if not isinstance(topic, str):
+            raise TypeError(f"topic must be str, got {type(topic).__name__}")
+        partition = _int("partition", partition)
+        timestamp = _int("timestamp", timestamp)
+        if partition < -1:
+            raise KafkaException(KafkaError(KafkaError._INVALID_ARG, f"invalid partition {partition}"))
+        if timestamp < 0:
+            raise KafkaException(KafkaError(KafkaError._INVALID_ARG, f"invalid timestamp {timestamp}"))
+        cb = on_delivery if on_delivery is not None else callback
+        if cb is None:
+            cb = self._on_delivery
+        elif not callable(cb):
+            raise TypeError("on_delivery must be callable")
+        self._native.produce(
+            topic, _payload("value", value), _payload("key", key), partition, cb, timestamp, _headers(headers)
+        )
+
+    def poll(self, timeout: Optional[float] = None) -> int:
+        """Serve delivery callbacks, waiting up to ``timeout`` seconds (None or
+        negative: forever) for the first; returns the number of events served."""
+        return self._native.poll(_timeout(timeout))
+
+    def flush(self, timeout: Optional[float] = None) -> int:
+        """Deliver everything queued, serving callbacks, for up to ``timeout`` seconds;
+        returns the number of records (and reports) still queued."""
+        return self._native.flush(_timeout(timeout))
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def __bool__(self) -> bool:
+        # A producer is an object, not a container: `if producer:` must not depend on its queue.
+        return True
+
+    def close(self) -> None:
+        """Release the producer; records not yet delivered are dropped (flush first)."""
+        self._native.close()
+
+    def config(self) -> dict[str, str]:
+        """The effective configuration, all keys, Kafka's names."""
+        return dict(self._native.config())
+
+
+def _timeout(timeout: Optional[float]) -> float:
+    if timeout is None:
+        return -1.0
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    return float(timeout)
