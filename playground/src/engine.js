@@ -8,7 +8,7 @@
 // createTopic, addProducer, addConsumer, assign, send, poll, dropNextResponse, step,
 // runFor, snapshot() -> { now, topics, nodes, journal }; nodes[].positions is used when present.
 
-import init, { Simulation } from '../pkg/kafkette_wasm.js';
+import init, * as wasm from '../pkg/kafkette_wasm.js';
 
 export const TOPIC = 'demo';
 export const PRODUCER = 'p1';
@@ -29,14 +29,16 @@ let ready = null;
 
 /** Loads and instantiates the wasm module once (fetches pkg/kafkette_wasm_bg.wasm). */
 export function loadEngine() {
-  ready ??= init();
+  ready ??= init().then(() => {
+    if (typeof wasm.Simulation !== 'function') throw new Error('this build of the wasm package has no Simulation');
+  });
   return ready;
 }
 
 export class World {
   constructor(seed) {
     this.seed = seed;
-    this.sim = new Simulation({ seed });
+    this.sim = new wasm.Simulation({ seed });
     this.start = this.sim.now;
     this.sim.createTopic(TOPIC, 1);
     this.producer = this.sim.addProducer(PRODUCER, PRODUCER_CONFIG);

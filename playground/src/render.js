@@ -17,7 +17,9 @@ const el = (tag, attrs = {}, ...children) => {
 };
 
 // Offsets are drawn left to right from the log start; a marker sits on the left edge of
-// the cell whose offset it names (LEO points at the empty "next" slot).
+// the cell whose offset it names (LEO points at the empty "next" slot). Each kind has its own
+// row, in the order the offsets always keep (start <= position <= HW <= LEO), so two labels
+// never land on one spot, and a label covers the lines of markers further right.
 const MARKERS = [
   { key: 'logStartOffset', id: 'log-start-offset', label: 'log start', help: 'first offset still stored' },
   { key: 'highWatermark', id: 'high-watermark', label: 'high watermark', help: 'consumers may read below it' },
@@ -61,29 +63,31 @@ function recordCell(r, dup, consumed) {
 }
 
 function markerLane(p, consumers, first) {
-  const lane = el('div', { class: 'markers', 'aria-label': 'offset markers' });
-  const at = new Map(); // offset -> markers there, stacked
-  const put = (offset, m) => at.set(offset, [...(at.get(offset) ?? []), m]);
-  for (const m of MARKERS) put(p[m.key], { ...m, offset: p[m.key] });
+  const rows = [{ ...MARKERS[0], offset: p.logStartOffset }];
   for (const c of consumers) {
     const pos = c.positions[`${p.topic}/${p.partition}`];
     if (pos !== undefined && pos !== null) {
-      put(pos, { id: 'consumer-position', label: `${c.name} position`, help: 'next offset it reads', offset: pos, who: c.name });
+      rows.push({ id: 'consumer-position', label: `${c.name} position`, help: 'next offset it reads', offset: pos, who: c.name });
     }
   }
-  for (const [offset, ms] of [...at.entries()].sort((a, b) => a[0] - b[0])) {
-    const stack = el('div', { class: 'marker-stack', style: `--slot: ${offset - first}` });
-    ms.forEach((m) =>
-      stack.append(
-        el(
-          'div',
-          { class: `marker marker-${m.id}`, 'data-marker': m.id, 'data-offset': m.offset, 'data-consumer': m.who, title: `${m.label} = ${m.offset}: ${m.help}` },
-          el('span', { class: 'marker-label', text: `${m.label} ${m.offset}` }),
-        ),
+  for (const m of MARKERS.slice(1)) rows.push({ ...m, offset: p[m.key] });
+  const lane = el('div', { class: 'markers', 'aria-label': 'offset markers', style: `--rows: ${rows.length}` });
+  rows.forEach((m, row) =>
+    lane.append(
+      el(
+        'div',
+        {
+          class: `marker marker-${m.id}`,
+          'data-marker': m.id,
+          'data-offset': m.offset,
+          'data-consumer': m.who,
+          style: `--slot: ${m.offset - first}; --row: ${row}`,
+          title: `${m.label} = ${m.offset}: ${m.help}`,
+        },
+        el('span', { class: 'marker-label', text: `${m.label} ${m.offset}` }),
       ),
-    );
-    lane.append(stack);
-  }
+    ),
+  );
   return lane;
 }
 

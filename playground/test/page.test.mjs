@@ -30,7 +30,14 @@ async function open(fragment = '') {
   await page.goto(`${server.url}${fragment}`);
   // A fragment-only change does not reload; make sure this is a fresh load of the page.
   await page.reload();
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+  await ready();
+}
+
+async function ready() {
+  await page.waitForSelector('body[data-ready]', { timeout: 15_000 });
+  if ((await page.getAttribute('body', 'data-ready')) !== 'true') {
+    assert.fail(`the page did not start: ${await page.locator('#error').innerText()}`);
+  }
 }
 
 const partition = () => page.locator('section.partition[data-topic="demo"][data-partition="0"]');
@@ -115,7 +122,7 @@ test('a dropped acknowledgement makes the retry store a duplicate', async () => 
   const first = await frame();
   await page.goto('about:blank');
   await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
+  await ready();
   assert.deepEqual(await frame(), first);
 
   // Back undoes the poll (a replay of the tape without it).
