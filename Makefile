@@ -8,9 +8,13 @@ export CARGO_TERM_COLOR ?= never
 .PHONY: run demo test lint test-core check-core-deps bench toolchain help
 
 help:
-	@echo "make run    - the main job: start an in-process broker, produce and consume (kafkette demo)"
+	@echo "make run    - build the browser playground and serve it on 127.0.0.1 (prints the URL)"
+	@echo "make demo   - start an in-process broker, produce and consume (kafkette demo)"
 	@echo "make test   - every check and test CI runs"
 	@echo "make bench  - throughput benchmarks (figures printed, medians of repeated runs)"
+	@echo "make wasm   - build the WebAssembly package into wasm/pkg (installs its toolchain)"
+	@echo "make test-wasm - build it and run its Node tests"
+	@echo "make test-playground - the playground in headless Chromium (installs Chromium and playwright-core)"
 
 # The Rust toolchain comes from rustup on these machines; make sure the components we use are there.
 toolchain:
@@ -18,7 +22,7 @@ toolchain:
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
 
-run: demo
+run: serve-playground
 demo: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- demo
 
@@ -45,3 +49,4 @@ include mk/ffi.mk
 include mk/py.mk
 include mk/node.mk
 include mk/wasm.mk
+include mk/playground.mk
