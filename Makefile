@@ -26,7 +26,7 @@ run: serve-playground
 demo: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- demo
 
-test: lint test-core check-core-deps test-ffi test-py test-node
+test: lint test-core check-core-deps test-ffi test-py test-node test-wasm test-playground
 
 lint: toolchain
 	$(CARGO) fmt --all --check

@@ -2,7 +2,7 @@
 # `make wasm` builds wasm/pkg, an ES module (`--target web`) with its .wasm; wasm/build.sh picks
 # rustup's wasm32 target or Debian's rustc-web (std built from source) and installs the apt
 # packages and the wasm-bindgen-cli it needs. `make test-wasm` also runs wasm/test with node --test.
-# Not yet part of `make test`: wired in when the face is complete.
+
 
 .PHONY: wasm test-wasm
 

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use kafkette::admin::{AdminEvent, AdminResult, NewTopic};
 use kafkette::broker::BrokerConfig;
 use kafkette::config::{AdminConfig, ConsumerConfig, ProducerConfig};
-use kafkette::consumer::ConsumerRecord;
+use kafkette::consumer::{ConsumerRecord, TopicPartition};
 use kafkette::producer::{DeliveryId, ProducerRecord};
 use kafkette::protocol::ApiKey;
 use kafkette::sim::{FaultRule, NodeId, SimConfig, Simulation};
@@ -133,6 +133,13 @@ impl Engine {
     pub fn flush_producer(&mut self, producer: usize) -> Result<()> {
         let node = self.node(producer, NodeKind::Producer)?;
         self.sim.flush_producer(node);
+        Ok(())
+    }
+
+    /// Replaces a consumer's assignment: each partition from an offset, or (None) per `auto.offset.reset`.
+    pub fn assign(&mut self, consumer: usize, partitions: Vec<(TopicPartition, Option<i64>)>) -> Result<()> {
+        let node = self.node(consumer, NodeKind::Consumer)?;
+        self.sim.with_consumer(node, |c, _| c.assign(partitions));
         Ok(())
     }
 

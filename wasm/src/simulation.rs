@@ -56,6 +56,15 @@ struct SendRecord {
     partition: Option<i32>,
 }
 
+/// One entry of `assign`'s list (unknown fields are caught by `check_keys`).
+#[derive(Debug, Deserialize)]
+struct AssignPartition {
+    topic: String,
+    partition: i32,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PolledRecord {
@@ -138,6 +147,22 @@ impl JsSimulation {
     #[wasm_bindgen(js_name = flushProducer)]
     pub fn flush_producer(&mut self, producer: usize) -> JsResult<()> {
         self.engine.flush_producer(producer).map_err(kafka_error)
+    }
+
+    /// Replaces a consumer's assignment with `[{ topic, partition, offset? }]`; without an
+    /// offset the partition starts where `auto.offset.reset` says.
+    pub fn assign(&mut self, consumer: usize, partitions: JsValue) -> JsResult<()> {
+        if let Some(list) = partitions.dyn_ref::<js_sys::Array>() {
+            for entry in list.iter() {
+                check_keys(&entry, &["topic", "partition", "offset"], "assign entry")?;
+            }
+        }
+        let wanted: Vec<AssignPartition> = from_js(partitions)?;
+        let tps = wanted
+            .into_iter()
+            .map(|p| (kafkette::consumer::TopicPartition::new(p.topic, p.partition), p.offset))
+            .collect();
+        self.engine.assign(consumer, tps).map_err(kafka_error)
     }
 
     /// The records a consumer has fetched so far (its `poll`), as an array.

@@ -37,6 +37,20 @@ test('a dropped acknowledgement without idempotence stores the record twice', ()
   assert.deepEqual(dropped.map((e) => [e.api, snap.nodes[e.node].name]), [['Produce', 'p1']]);
 });
 
+test('an assigned consumer polls both copies, offsets in order', () => {
+  const sim = droppedAck(7);
+  const c = sim.addConsumer('c1', { 'auto.offset.reset': 'earliest' });
+  sim.assign(c, [{ topic: 't', partition: 0 }]);
+  let got = [];
+  for (let i = 0; i < 20 && got.length < 2; i++) {
+    sim.runFor(50);
+    got = got.concat(sim.poll(c));
+  }
+  assert.deepEqual(got.map((r) => [r.partition, r.offset, r.value]), [[0, 0, 'hello'], [0, 1, 'hello']]);
+  assert.throws(() => sim.assign(c, [{ topic: 't', partition: 0, offest: 1 }]), { code: 'INVALID_ARG' });
+  assert.throws(() => sim.assign(99, []), { code: 'INVALID_ARG' });
+});
+
 test('the same seed and calls give the same snapshot', () => {
   assert.deepEqual(droppedAck(3).snapshot(), droppedAck(3).snapshot());
 });
