@@ -229,3 +229,30 @@ def test_failed_delivery_reports_the_error_with_the_record(kafka_cluster: Cluste
     assert isinstance(err, KafkaError) and msg.error() == err
     assert err.code() in (KafkaError._MSG_TIMED_OUT, KafkaError.UNKNOWN_TOPIC_OR_PART), repr(err)
     assert (msg.topic(), msg.partition(), msg.value(), msg.key()) == ("absent", -1, b"lost", b"k")
+
+
+# Apache Kafka's murmur2 vectors (UtilsTest.testMurmur2), as partitions of a 6-partition topic:
+# positive-masked hash modulo 6, what the Java client's default partitioner picks.
+MURMUR2_PARTITIONS_OF_6 = {
+    "21": 0,  # murmur2 = -973932308
+    "foobar": 0,  # -790332482
+    "a-little-bit-long-string": 2,  # -985981536
+    "a-little-bit-longer-string": 5,  # -1486304829
+    "lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": 5,  # -58897971
+    "abc": 3,  # 479470107
+}
+
+
+def test_keys_land_on_the_java_partitioners_partition(kafka_cluster: Cluster, producer: Producer) -> None:
+    admin = AdminClient(conf(kafka_cluster))
+    create(admin, "keyed", 6)
+    reports: dict[str, int] = {}
+
+    def on_delivery(err: Optional[KafkaError], msg: Message) -> None:
+        assert err is None, err
+        reports[msg.key().decode()] = msg.partition()  # type: ignore[union-attr]
+
+    for key in MURMUR2_PARTITIONS_OF_6:
+        producer.produce("keyed", value=b"v", key=key, on_delivery=on_delivery)
+    assert producer.flush(10) == 0
+    assert reports == MURMUR2_PARTITIONS_OF_6
