@@ -256,3 +256,40 @@ fn mutations_the_guard_accepts_decode_safely() {
     }
     assert!(accepted > 1000, "{accepted}");
 }
+
+/// Metadata v12 claiming 2^32-2 topics in five bytes: what the guard refuses.
+const HOSTILE_METADATA_V12: [u8; 8] = [0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0];
+
+/// The hazard is real: the same bytes decoded without the guard abort the process (run in a child
+/// process, this test binary filtered to the ignored test below). Skipped where the kernel
+/// overcommits every allocation (`vm.overcommit_memory=1`), since then nothing fails up front.
+#[test]
+fn unguarded_decode_of_a_hostile_count_aborts() {
+    assert!(check(ApiKey::Metadata, 12, &HOSTILE_METADATA_V12).is_err());
+    let overcommit = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap_or_default();
+    if overcommit.trim() != "0" && overcommit.trim() != "2" {
+        eprintln!("vm.overcommit_memory is {overcommit:?}: skipping the unguarded decode");
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "net::guard::tests::unguarded_decode_child", "--ignored", "--nocapture"])
+        .env("KAFKETTE_UNGUARDED_DECODE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the unguarded decode survived: {stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(6), "expected SIGABRT: {stderr}");
+    }
+    assert!(stderr.contains("memory allocation"), "{stderr}");
+}
+
+#[test]
+#[ignore = "aborts the process on purpose; run in a child by unguarded_decode_of_a_hostile_count_aborts"]
+fn unguarded_decode_child() {
+    if std::env::var_os("KAFKETTE_UNGUARDED_DECODE").is_some() {
+        let _ = RequestKind::decode(ApiKey::Metadata, &mut Bytes::from_static(&HOSTILE_METADATA_V12), 12);
+    }
+}
