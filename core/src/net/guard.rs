@@ -378,4 +378,4 @@ impl<'a> Walk<'a> {
 
 #[cfg(test)]
 #[path = "guard_tests.rs"]
-mod tests;
+pub(super) mod tests;

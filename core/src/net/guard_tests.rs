@@ -29,7 +29,7 @@ fn topic(v: &'static str) -> TopicName {
 
 /// A request of `key` at `version` with every array non-empty (two elements where it nests) and
 /// every field the version has set, plus an unknown tagged field where the version is flexible.
-fn populated(key: ApiKey, v: i16) -> RequestKind {
+pub(in crate::net) fn populated(key: ApiKey, v: i16) -> RequestKind {
     let unknown = |flexible: bool| {
         let mut m = std::collections::BTreeMap::new();
         if flexible {
