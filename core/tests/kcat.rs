@@ -43,15 +43,37 @@ fn kcat_lists_produces_and_consumes() {
     let config = BrokerConfig::from_pairs([("num.partitions", "3")]).unwrap();
     let server = BackgroundServer::start(config, "127.0.0.1:0").unwrap();
     let broker = server.bootstrap_servers();
-
     let listing = kcat(&["-b", &broker, "-L"], None);
     assert!(listing.contains(&format!("broker 0 at {broker}")), "{listing}");
+    round_trip(&broker);
+}
 
+/// Three nodes (`--brokers 3`): librdkafka sees three brokers and routes each partition to its
+/// leader, bootstrapping from one of them.
+#[test]
+fn kcat_against_three_nodes() {
+    if !kcat_available() {
+        eprintln!("kcat is not installed: skipping");
+        return;
+    }
+    let config = BrokerConfig::from_pairs([("num.partitions", "6")]).unwrap();
+    let server = BackgroundServer::start_nodes(config, "127.0.0.1:0".parse().unwrap(), 3).unwrap();
+    let first = server.local_addr().to_string();
+    let listing = kcat(&["-b", &first, "-L"], None);
+    assert!(listing.contains(" 3 brokers:"), "{listing}");
+    for (i, addr) in server.local_addrs().iter().enumerate() {
+        assert!(listing.contains(&format!("broker {i} at {addr}")), "{listing}");
+    }
+    round_trip(&first);
+}
+
+/// Keyed records with a header into an auto-created topic, then every one read back.
+fn round_trip(broker: &str) {
     let n = 300;
     let input: String = (0..n).map(|i| format!("key-{}:value-{i}\n", i % 17)).collect();
-    kcat(&["-b", &broker, "-P", "-t", "events", "-K:", "-H", "origin=kcat"], Some(&input));
+    kcat(&["-b", broker, "-P", "-t", "events", "-K:", "-H", "origin=kcat"], Some(&input));
 
-    let out = kcat(&["-b", &broker, "-C", "-t", "events", "-o", "beginning", "-e", "-f", "%p %o %k %s %h\\n"], None);
+    let out = kcat(&["-b", broker, "-C", "-t", "events", "-o", "beginning", "-e", "-f", "%p %o %k %s %h\\n"], None);
     let mut values = BTreeSet::new();
     let mut offsets: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
     let mut key_partition: BTreeMap<String, i32> = BTreeMap::new();

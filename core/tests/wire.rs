@@ -420,3 +420,73 @@ fn shutdown_closes_connections() {
     s.shutdown().unwrap();
     assert!(c.is_closed());
 }
+
+/// `--brokers 3`: three listeners, three nodes in Metadata, partition leaders spread over them,
+/// and a partition's Produce, Fetch and ListOffsets answered only by its leader.
+#[test]
+fn three_nodes_spread_leaders_and_refuse_what_they_do_not_lead() {
+    use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+    use kafka_protocol::messages::ListOffsetsRequest;
+
+    let s = BackgroundServer::start_nodes(BrokerConfig::default(), "127.0.0.1:0".parse().unwrap(), 3).unwrap();
+    let addrs = s.local_addrs().to_vec();
+    assert_eq!(addrs.len(), 3);
+    let mut clients: Vec<Client> = addrs
+        .iter()
+        .map(|a| {
+            let stream = TcpStream::connect(a).unwrap();
+            stream.set_read_timeout(Some(WAIT)).unwrap();
+            Client { stream, next_correlation: 1 }
+        })
+        .collect();
+    create_topic(&mut clients[0], "spread", 6);
+
+    let req = MetadataRequest::default().with_topics(None);
+    let ResponseKind::Metadata(md) = clients[1].call(ApiKey::Metadata, 12, RequestKind::Metadata(req)) else {
+        panic!()
+    };
+    let brokers: Vec<(i32, i32)> = md.brokers.iter().map(|b| (b.node_id.0, b.port)).collect();
+    let want: Vec<(i32, i32)> = addrs.iter().enumerate().map(|(i, a)| (i as i32, a.port() as i32)).collect();
+    assert_eq!(brokers, want);
+    let leaders: Vec<i32> = md.topics[0].partitions.iter().map(|p| p.leader_id.0).collect();
+    assert_eq!(leaders.len(), 6);
+    for node in 0..3 {
+        assert_eq!(leaders.iter().filter(|l| **l == node).count(), 2, "{leaders:?}");
+    }
+
+    for (partition, leader) in leaders.iter().enumerate() {
+        let partition = partition as i32;
+        for (node, c) in clients.iter_mut().enumerate() {
+            let is_leader = node as i32 == *leader;
+            let want = if is_leader { ErrorCode::NONE } else { ErrorCode::NOT_LEADER_OR_FOLLOWER };
+
+            let records = PartitionProduceData::default().with_index(partition).with_records(Some(batch(&["v"])));
+            let t = TopicProduceData::default().with_name(name("spread")).with_partition_data(vec![records]);
+            let req = ProduceRequest::default().with_acks(1).with_timeout_ms(1000).with_topic_data(vec![t]);
+            let ResponseKind::Produce(r) = c.call(ApiKey::Produce, 9, RequestKind::Produce(req)) else { panic!() };
+            assert_eq!(
+                ErrorCode(r.responses[0].partition_responses[0].error_code),
+                want,
+                "produce p{partition} via {node}"
+            );
+
+            let fp = FetchPartition::default().with_partition(partition).with_partition_max_bytes(1 << 20);
+            let ft = FetchTopic::default().with_topic(name("spread")).with_partitions(vec![fp]);
+            let req = FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_topics(vec![ft]);
+            let ResponseKind::Fetch(r) = c.call(ApiKey::Fetch, 12, RequestKind::Fetch(req)) else { panic!() };
+            assert_eq!(ErrorCode(r.responses[0].partitions[0].error_code), want, "fetch p{partition} via {node}");
+
+            let lp = ListOffsetsPartition::default().with_partition_index(partition).with_timestamp(-1);
+            let lt = ListOffsetsTopic::default().with_name(name("spread")).with_partitions(vec![lp]);
+            let req = ListOffsetsRequest::default().with_topics(vec![lt]);
+            let ResponseKind::ListOffsets(r) = c.call(ApiKey::ListOffsets, 7, RequestKind::ListOffsets(req)) else {
+                panic!()
+            };
+            let p = &r.topics[0].partitions[0];
+            assert_eq!(ErrorCode(p.error_code), want, "list offsets p{partition} via {node}");
+            if is_leader {
+                assert_eq!(p.offset, 1);
+            }
+        }
+    }
+}

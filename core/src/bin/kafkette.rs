@@ -15,6 +15,8 @@ const USAGE: &str = "usage: kafkette <command>
 commands:
   serve      run a broker speaking the Kafka protocol on TCP until SIGINT or SIGTERM
              --listen HOST:PORT       address to listen on (default 127.0.0.1:9092)
+             --brokers N              N brokers (nodes) in one process on ports PORT.. PORT+N-1
+                                      (each ephemeral for port 0), partition leaders spread
              --advertised-host HOST   host that Metadata tells clients (default: the listen host)
              --config KEY=VALUE       broker configuration, Kafka's names (repeatable)
   demo       start an in-process broker, produce keyed records, consume them back
@@ -105,6 +107,7 @@ fn demo() -> kafkette::Result<()> {
 fn serve(args: &[String]) -> Result<(), String> {
     let mut listen = "127.0.0.1:9092".to_string();
     let mut advertised_host = None;
+    let mut brokers: u16 = 1;
     let mut pairs = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -116,6 +119,14 @@ fn serve(args: &[String]) -> Result<(), String> {
         match flag {
             "--listen" => listen = value()?,
             "--advertised-host" => advertised_host = Some(value()?),
+            "--brokers" => {
+                let v = value()?;
+                brokers = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or(format!("--brokers expects 1..=64, got {v:?}"))?;
+            }
             "--config" => {
                 let v = value()?;
                 let (k, v) = v.split_once('=').ok_or(format!("--config expects KEY=VALUE, got {v:?}"))?;
@@ -127,11 +138,18 @@ fn serve(args: &[String]) -> Result<(), String> {
     let config = kafkette::broker::BrokerConfig::from_pairs(pairs).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let server = kafkette::net::server::Server::bind(config, listen.as_str(), advertised_host)
+        use kafkette::net::server::{node_addrs, Server};
+        let first = tokio::net::lookup_host(listen.as_str())
+            .await
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .ok_or(format!("cannot resolve --listen {listen:?}"))?;
+        let server = Server::bind_nodes(config, &node_addrs(first, brokers), advertised_host)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        let addr = server.local_addr().map_err(|e| e.to_string())?;
-        eprintln!("kafkette {} serving the Kafka protocol on {addr}", env!("CARGO_PKG_VERSION"));
+        let addrs = server.local_addrs().map_err(|e| e.to_string())?;
+        let addrs = addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
+        eprintln!("kafkette {} serving the Kafka protocol on {addrs}", env!("CARGO_PKG_VERSION"));
         server.run(shutdown_signal()).await.map_err(|e| e.to_string())?;
         eprintln!("kafkette: shut down");
         Ok(())

@@ -19,6 +19,11 @@ pub struct BrokerConfig {
     pub host: String,
     /// Port advertised in Metadata.
     pub port: i32,
+    /// The nodes this one broker state machine answers as (`kafkette serve --brokers N`): node id,
+    /// advertised host and port of each. Empty means one node: `node_id`, `host`, `port`. Partition
+    /// leaders are spread across the nodes; a Produce, Fetch or ListOffsets for a partition that
+    /// reaches a node not leading it gets NOT_LEADER_OR_FOLLOWER, as from separate brokers.
+    pub nodes: Vec<(i32, String, i32)>,
     /// `cluster.id`, returned in Metadata.
     pub cluster_id: String,
     /// `auto.create.topics.enable`.
@@ -60,6 +65,7 @@ impl Default for BrokerConfig {
             node_id: 0,
             host: "127.0.0.1".to_string(),
             port: 9092,
+            nodes: Vec::new(),
             cluster_id: "kafkette-local-cluster".to_string(),
             auto_create_topics_enable: true,
             num_partitions: 1,

@@ -9,6 +9,10 @@
 //! with `handle_disconnect`. Bad frames and refused requests close the connection with one log
 //! line on stderr naming the peer.
 //!
+//! With several listeners (`kafkette serve --brokers N`) each is one node of the broker
+//! (`BrokerConfig::nodes`): node ids `node_id`, `node_id + 1`, ..., and the broker answers a
+//! connection as the node whose listener accepted it.
+//!
 //! Bounded: frames by `socket.request.max.bytes`, requests awaiting a response on one connection by
 //! [`CONN_IN_FLIGHT_REQUESTS_MAX`] (the reader stops reading until the writer catches up).
 
@@ -81,10 +85,22 @@ impl Shared {
     }
 }
 
-/// A bound listener and its broker, not yet serving.
+/// Bound listeners (one per node) and their broker, not yet serving.
 pub struct Server {
-    listener: TcpListener,
+    /// Each listener with the node id it serves.
+    listeners: Vec<(TcpListener, i32)>,
     shared: Arc<Shared>,
+}
+
+/// The addresses of `brokers` listeners starting from `addr`: consecutive ports, or every one
+/// ephemeral when `addr`'s port is 0.
+pub fn node_addrs(addr: SocketAddr, brokers: u16) -> Vec<SocketAddr> {
+    (0..brokers.max(1))
+        .map(|i| {
+            let port = if addr.port() == 0 { 0 } else { addr.port().saturating_add(i) };
+            SocketAddr::new(addr.ip(), port)
+        })
+        .collect()
 }
 
 impl Server {
@@ -92,54 +108,106 @@ impl Server {
     /// `advertised_host` if given, else a host set in `config` (`advertised.listeners`), else the
     /// listening address unless it is a wildcard, else 127.0.0.1.
     pub async fn bind(
-        mut config: BrokerConfig,
+        config: BrokerConfig,
         addr: impl ToSocketAddrs,
         advertised_host: Option<String>,
     ) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
-        let local = listener.local_addr()?;
-        config.port = local.port() as i32;
+        Server::with_listeners(config, vec![listener], advertised_host)
+    }
+
+    /// Binds one listener per address, each a node of one broker (`--brokers N`): node ids from
+    /// `config.node_id` up, partition leaders spread across them.
+    pub async fn bind_nodes(
+        config: BrokerConfig,
+        addrs: &[SocketAddr],
+        advertised_host: Option<String>,
+    ) -> io::Result<Server> {
+        let mut listeners = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            listeners.push(TcpListener::bind(addr).await?);
+        }
+        Server::with_listeners(config, listeners, advertised_host)
+    }
+
+    fn with_listeners(
+        mut config: BrokerConfig,
+        listeners: Vec<TcpListener>,
+        advertised_host: Option<String>,
+    ) -> io::Result<Server> {
+        let first = listeners.first().ok_or_else(|| io::Error::other("no address to listen on"))?.local_addr()?;
         let configured = config.host != BrokerConfig::default().host;
         if let Some(host) = advertised_host {
             config.host = host;
-        } else if !configured && !local.ip().is_unspecified() {
-            config.host = local.ip().to_string();
+        } else if !configured && !first.ip().is_unspecified() {
+            config.host = first.ip().to_string();
         }
+        config.port = first.port() as i32;
+        let mut nodes = Vec::with_capacity(listeners.len());
+        let mut tagged = Vec::with_capacity(listeners.len());
+        for (i, listener) in listeners.into_iter().enumerate() {
+            let node = config.node_id.saturating_add(i as i32);
+            nodes.push((node, config.host.clone(), listener.local_addr()?.port() as i32));
+            tagged.push((listener, node));
+        }
+        config.nodes = if nodes.len() > 1 { nodes } else { Vec::new() };
         let request_max_bytes = config.socket_request_max_bytes;
         let broker = Broker::new(config, wall_clock_ms());
         let state = State { broker, conns: HashMap::new(), next_conn: 1 };
         let shared = Arc::new(Shared { state: Mutex::new(state), deadline_moved: Notify::new(), request_max_bytes });
-        Ok(Server { listener, shared })
+        Ok(Server { listeners: tagged, shared })
     }
 
+    /// The first listener's address (node `node_id`).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+        self.listeners[0].0.local_addr()
+    }
+
+    /// Every listener's address, in node order.
+    pub fn local_addrs(&self) -> io::Result<Vec<SocketAddr>> {
+        self.listeners.iter().map(|(l, _)| l.local_addr()).collect()
     }
 
     /// Serves until `shutdown` completes, then closes every connection.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let Server { listener, shared } = self;
+        let Server { listeners, shared } = self;
         let mut tasks = JoinSet::new();
         tasks.spawn(timer(shared.clone()));
+        let (accepted_tx, mut accepted) = mpsc::channel(64);
+        for (listener, node) in listeners {
+            tasks.spawn(accept_loop(listener, node, accepted_tx.clone()));
+        }
+        drop(accepted_tx);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => {
-                        tasks.spawn(connection(shared.clone(), stream, peer));
-                    }
-                    Err(e) => {
-                        eprintln!("kafkette: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(ACCEPT_RETRY_MS)).await;
-                    }
-                },
-                // Reap finished connections (the timer task never finishes).
+                Some((stream, peer, node)) = accepted.recv() => {
+                    tasks.spawn(connection(shared.clone(), stream, peer, node));
+                }
+                // Reap finished connections (the timer and accept tasks never finish).
                 Some(_) = tasks.join_next() => {}
             }
         }
         tasks.shutdown().await;
         Ok(())
+    }
+}
+
+/// Accepts connections for one node and hands them to the serving loop.
+async fn accept_loop(listener: TcpListener, node: i32, accepted: mpsc::Sender<(TcpStream, SocketAddr, i32)>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                if accepted.send((stream, peer, node)).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                eprintln!("kafkette: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(ACCEPT_RETRY_MS)).await;
+            }
+        }
     }
 }
 
@@ -173,7 +241,7 @@ async fn timer(shared: Arc<Shared>) {
     }
 }
 
-async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, node: i32) {
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -182,6 +250,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
         let conn = st.next_conn;
         st.next_conn += 1;
         st.conns.insert(conn, tx);
+        st.broker.set_connection_node(conn, node);
         conn
     };
     let in_flight = Arc::new(Semaphore::new(CONN_IN_FLIGHT_REQUESTS_MAX));
@@ -265,6 +334,7 @@ async fn write_loop(mut rx: mpsc::UnboundedReceiver<Out>, wr: OwnedWriteHalf, in
 /// no tokio runtime. Dropping it shuts the server down.
 pub struct BackgroundServer {
     addr: SocketAddr,
+    addrs: Vec<SocketAddr>,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<io::Result<()>>>,
@@ -275,7 +345,19 @@ impl BackgroundServer {
     pub fn start(config: BrokerConfig, addr: &str) -> io::Result<BackgroundServer> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let server = runtime.block_on(Server::bind(config, addr, None))?;
-        let addr = server.local_addr()?;
+        BackgroundServer::run(runtime, server)
+    }
+
+    /// `brokers` nodes of one broker, listening from `addr` on (see [`node_addrs`]).
+    pub fn start_nodes(config: BrokerConfig, addr: SocketAddr, brokers: u16) -> io::Result<BackgroundServer> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let server = runtime.block_on(Server::bind_nodes(config, &node_addrs(addr, brokers), None))?;
+        BackgroundServer::run(runtime, server)
+    }
+
+    fn run(runtime: tokio::runtime::Runtime, server: Server) -> io::Result<BackgroundServer> {
+        let addrs = server.local_addrs()?;
+        let addr = addrs[0];
         let shared = server.shared.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new().name("kafkette-net".into()).spawn(move || {
@@ -283,16 +365,22 @@ impl BackgroundServer {
                 let _ = stopped.await;
             }))
         })?;
-        Ok(BackgroundServer { addr, shared, stop: Some(stop), thread: Some(thread) })
+        Ok(BackgroundServer { addr, addrs, shared, stop: Some(stop), thread: Some(thread) })
     }
 
+    /// The first node's address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// What to put in `bootstrap.servers`.
+    /// Every node's address, in node order.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// What to put in `bootstrap.servers`: every node, comma-separated.
     pub fn bootstrap_servers(&self) -> String {
-        self.addr.to_string()
+        self.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
     }
 
     /// Reads the broker's state (for tests and inspection).

@@ -30,7 +30,7 @@ const LATEST: i64 = -1;
 const MAX_TIMESTAMP: i64 = -3;
 
 impl Broker {
-    pub(super) fn handle_list_offsets(&mut self, version: i16, req: ListOffsetsRequest) -> Outcome {
+    pub(super) fn handle_list_offsets(&mut self, version: i16, req: ListOffsetsRequest, node: i32) -> Outcome {
         let mut counts: BTreeMap<(&str, i32), usize> = BTreeMap::new();
         for t in &req.topics {
             for p in &t.partitions {
@@ -52,6 +52,9 @@ impl Broker {
                         let result = match log {
                             _ if duplicate => Err(ErrorCode::INVALID_REQUEST),
                             None => Err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
+                            Some(_) if !self.leads(node, name, p.partition_index) => {
+                                Err(ErrorCode::NOT_LEADER_OR_FOLLOWER)
+                            }
                             Some(_) if version >= 4 && p.current_leader_epoch > LEADER_EPOCH => {
                                 Err(UNKNOWN_LEADER_EPOCH)
                             }
