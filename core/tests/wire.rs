@@ -40,7 +40,11 @@ struct Client {
 
 impl Client {
     fn connect(server: &BackgroundServer) -> Client {
-        let stream = TcpStream::connect(server.local_addr()).expect("connects");
+        Client::connect_to(server.local_addr())
+    }
+
+    fn connect_to(addr: std::net::SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).expect("connects");
         stream.set_read_timeout(Some(WAIT)).unwrap();
         Client { stream, next_correlation: 1 }
     }
@@ -431,14 +435,7 @@ fn three_nodes_spread_leaders_and_refuse_what_they_do_not_lead() {
     let s = BackgroundServer::start_nodes(BrokerConfig::default(), "127.0.0.1:0".parse().unwrap(), 3).unwrap();
     let addrs = s.local_addrs().to_vec();
     assert_eq!(addrs.len(), 3);
-    let mut clients: Vec<Client> = addrs
-        .iter()
-        .map(|a| {
-            let stream = TcpStream::connect(a).unwrap();
-            stream.set_read_timeout(Some(WAIT)).unwrap();
-            Client { stream, next_correlation: 1 }
-        })
-        .collect();
+    let mut clients: Vec<Client> = addrs.iter().map(|a| Client::connect_to(*a)).collect();
     create_topic(&mut clients[0], "spread", 6);
 
     let req = MetadataRequest::default().with_topics(None);
@@ -489,4 +486,32 @@ fn three_nodes_spread_leaders_and_refuse_what_they_do_not_lead() {
             }
         }
     }
+
+    // A fetch parked on a partition's leader is released by a produce through the same node.
+    let (partition, leader) = (0, leaders[0] as usize);
+    let mut waiting = Client::connect_to(addrs[leader]);
+    let fp = FetchPartition::default().with_partition(partition).with_fetch_offset(1).with_partition_max_bytes(1 << 20);
+    let ft = FetchTopic::default().with_topic(name("spread")).with_partitions(vec![fp]);
+    let req = FetchRequest::default()
+        .with_max_wait_ms(30_000)
+        .with_min_bytes(1)
+        .with_max_bytes(1 << 20)
+        .with_topics(vec![ft]);
+    let sent = waiting.send(12, RequestKind::Fetch(req));
+    let start = Instant::now();
+    while s.with_broker(|b| b.parked_fetches()) == 0 {
+        assert!(start.elapsed() < WAIT, "the fetch never parked");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let records = PartitionProduceData::default().with_index(partition).with_records(Some(batch(&["late"])));
+    let t = TopicProduceData::default().with_name(name("spread")).with_partition_data(vec![records]);
+    let req = ProduceRequest::default().with_acks(1).with_timeout_ms(1000).with_topic_data(vec![t]);
+    let ResponseKind::Produce(r) = clients[leader].call(ApiKey::Produce, 9, RequestKind::Produce(req)) else {
+        panic!()
+    };
+    assert_eq!(r.responses[0].partition_responses[0].base_offset, 1);
+    let (correlation_id, body) = waiting.recv(ApiKey::Fetch, 12);
+    assert_eq!(correlation_id, sent);
+    assert!(!fetched_records(&body).is_empty());
+    assert!(start.elapsed() < Duration::from_secs(5));
 }
