@@ -182,29 +182,37 @@ mod tests {
     use crate::net::guard::tests::populated;
 
     /// A whole frame (size prefix stripped) of a populated request of every supported version.
-    fn frames() -> Vec<(ApiKey, i16, Bytes)> {
-        let mut out = Vec::new();
-        for &(key, lo, hi) in VERSIONS {
-            for v in lo..=hi {
-                let request =
-                    Request { api_version: v, correlation_id: 9, client_id: Some("c".into()), body: populated(key, v) };
-                out.push((key, v, encode_request(&request).unwrap().slice(4..)));
+    fn frames() -> &'static [(ApiKey, i16, Bytes)] {
+        static FRAMES: std::sync::OnceLock<Vec<(ApiKey, i16, Bytes)>> = std::sync::OnceLock::new();
+        FRAMES.get_or_init(|| {
+            let mut out = Vec::new();
+            for &(key, lo, hi) in VERSIONS {
+                for v in lo..=hi {
+                    let body = populated(key, v);
+                    let request = Request { api_version: v, correlation_id: 9, client_id: Some("c".into()), body };
+                    out.push((key, v, encode_request(&request).unwrap().slice(4..)));
+                }
             }
-        }
-        out
+            out
+        })
+    }
+
+    /// Cases of the mutation test: `KAFKETTE_FUZZ_CASES` (`make fuzz` runs many), else 3000.
+    fn fuzz_cases() -> u32 {
+        std::env::var("KAFKETTE_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(3000)
     }
 
     #[test]
     fn round_trip_every_supported_version() {
         for (key, v, frame) in frames() {
-            let r = decode_request(frame).unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
-            assert_eq!((r.api_key(), r.api_version, r.correlation_id), (Some(key), v, 9));
+            let r = decode_request(frame.clone()).unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
+            assert_eq!((r.api_key(), r.api_version, r.correlation_id), (Some(*key), *v, 9));
             assert_eq!(r.client_id.as_deref(), Some("c"));
         }
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: fuzz_cases(), ..ProptestConfig::default() })]
 
         /// Random overwrites and truncation of whole request frames (header included) decode or are
         /// refused; none aborts the process.
