@@ -271,6 +271,22 @@ fn acks_zero_gets_no_response_and_the_next_request_is_answered() {
     assert_eq!(s.with_broker(|b| b.partition("t", 0).unwrap().log_end_offset()), 1);
 }
 
+/// A failed acks=0 produce closes the connection (the broker's `poll_close`), as Kafka does so that
+/// the producer notices.
+#[test]
+fn a_failed_acks_zero_produce_closes_the_connection() {
+    let s = server();
+    let mut c = Client::connect(&s);
+    create_topic(&mut c, "t", 1);
+    let partition = PartitionProduceData::default().with_index(99).with_records(Some(batch(&["lost"])));
+    let t = TopicProduceData::default().with_name(name("t")).with_partition_data(vec![partition]);
+    let req = ProduceRequest::default().with_acks(0).with_timeout_ms(1000).with_topic_data(vec![t]);
+    c.send(9, RequestKind::Produce(req));
+    assert!(c.is_closed());
+    let mut other = Client::connect(&s);
+    assert_eq!(api_versions(&mut other), ErrorCode::NONE);
+}
+
 #[test]
 fn pipelined_requests_are_answered_in_order() {
     let s = server();
