@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run demo test lint test-core check-core-deps bench fuzz serve toolchain help
+.PHONY: run demo test lint test-core check-core-deps bench fuzz fuzz-corpus serve toolchain help
 
 help:
 	@echo "make run    - build the browser playground and serve it on 127.0.0.1 (prints the URL)"
@@ -48,10 +48,15 @@ serve: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- serve $(ARGS)
 
 # Bounded fuzzing of request decoding (frame -> header -> guard -> decoder): random overwrites and
-# truncations of a populated request of every supported (API key, version). FUZZ_CASES sets how many.
+# truncations of a populated request of every supported (API key, version) and of the requests
+# recorded from kcat in tests/corpus/requests. FUZZ_CASES sets how many.
 fuzz: toolchain
 	KAFKETTE_FUZZ_CASES=$(or $(FUZZ_CASES),2000000) $(CARGO) test --release -q -p kafkette --lib \
 		net::codec::tests::mutated_frames_never_abort
+
+# Re-records the real-client seeds of make fuzz (tests/corpus/requests) from kcat through a proxy.
+fuzz-corpus: toolchain
+	$(CARGO) test -q -p kafkette --test kcat -- --ignored record_kcat_requests
 
 bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench_inproc

@@ -93,3 +93,77 @@ fn round_trip(broker: &str) {
         assert_eq!(os, (0..os.len() as i64).collect::<Vec<_>>(), "partition {p}: offsets dense from 0");
     }
 }
+
+/// Records the request frames kcat (librdkafka) sends, through a proxy in front of the server,
+/// into `tests/corpus/requests/`: the real-client seeds of `make fuzz`. The server advertises
+/// 127.0.0.2 (same port), where the proxy listens, so that kcat's broker connections pass through
+/// it too. Run by `make fuzz-corpus`.
+#[test]
+#[ignore = "rewrites tests/corpus/requests; run by `make fuzz-corpus`"]
+fn record_kcat_requests() {
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    assert!(kcat_available(), "kcat is needed to record its requests");
+    let config =
+        BrokerConfig::from_pairs([("num.partitions", "2"), ("advertised.listeners", "PLAINTEXT://127.0.0.2:1")])
+            .unwrap();
+    let server = BackgroundServer::start(config, "127.0.0.1:0").unwrap();
+    let upstream = server.local_addr();
+    let proxy = TcpListener::bind(("127.0.0.2", upstream.port())).expect("127.0.0.2 on the server's port");
+    let frames: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    {
+        let frames = frames.clone();
+        std::thread::spawn(move || {
+            for client in proxy.incoming().flatten() {
+                let Ok(server_side) = TcpStream::connect(upstream) else { continue };
+                let (mut from_server, mut to_client) = (server_side.try_clone().unwrap(), client.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_server, &mut to_client);
+                });
+                let (mut from_client, mut to_server) = (client, server_side);
+                let frames = frames.clone();
+                std::thread::spawn(move || loop {
+                    let mut size = [0u8; 4];
+                    if from_client.read_exact(&mut size).is_err() {
+                        return;
+                    }
+                    let mut frame = vec![0u8; i32::from_be_bytes(size).max(0) as usize];
+                    if from_client.read_exact(&mut frame).is_err() {
+                        return;
+                    }
+                    frames.lock().unwrap().push(frame.clone());
+                    if to_server.write_all(&size).and_then(|_| to_server.write_all(&frame)).is_err() {
+                        return;
+                    }
+                });
+            }
+        });
+    }
+    let bootstrap = format!("127.0.0.2:{}", upstream.port());
+    let input: String = (0..20).map(|i| format!("key-{i}:value-{i}\n")).collect();
+    kcat(&["-b", &bootstrap, "-L"], None);
+    kcat(&["-b", &bootstrap, "-P", "-t", "seeds", "-K:", "-H", "h=v", "-z", "gzip"], Some(&input));
+    kcat(&["-b", &bootstrap, "-P", "-t", "seeds", "-K:"], Some(&input));
+    kcat(&["-b", &bootstrap, "-C", "-t", "seeds", "-o", "beginning", "-e"], None);
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/requests");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut seen = BTreeSet::new();
+    for frame in frames.lock().unwrap().iter() {
+        // Correlation ids aside, one file per distinct request.
+        let mut key = frame.clone();
+        if key.len() >= 8 {
+            key[4..8].fill(0);
+        }
+        if frame.len() < 4 || !seen.insert(key) {
+            continue;
+        }
+        let (api, version) = (i16::from_be_bytes([frame[0], frame[1]]), i16::from_be_bytes([frame[2], frame[3]]));
+        let path = dir.join(format!("kcat-key{api}-v{version}-{:03}.bin", seen.len()));
+        std::fs::write(path, frame).unwrap();
+    }
+    assert!(seen.len() >= 5, "{} distinct requests recorded", seen.len());
+}
