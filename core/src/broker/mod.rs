@@ -33,6 +33,8 @@ pub(crate) const LEADER_EPOCH: i32 = 0;
 /// A Fetch waiting for `min_bytes` or its deadline.
 #[derive(Debug)]
 struct ParkedFetch {
+    /// The node the connection reached.
+    node: i32,
     correlation_id: i32,
     api_version: i16,
     request: FetchRequest,
@@ -52,6 +54,8 @@ pub struct Broker {
     /// Connections the broker wants closed (Kafka closes on an unknown API key, and on a
     /// failed acks=0 produce so that the producer notices).
     closes: VecDeque<ConnId>,
+    /// The node each connection reached, when not `config.node_id` (`BrokerConfig::nodes`).
+    conn_nodes: BTreeMap<ConnId, i32>,
     /// At most one parked fetch per connection (requests behind it are in its backlog).
     parked: BTreeMap<ConnId, ParkedFetch>,
     /// Data was appended or topics deleted: parked fetches may be answerable.
@@ -68,6 +72,7 @@ impl Broker {
             topics_created: 0,
             responses: VecDeque::new(),
             closes: VecDeque::new(),
+            conn_nodes: BTreeMap::new(),
             parked: BTreeMap::new(),
             parked_dirty: false,
             next_retention_check_ms,
@@ -122,8 +127,46 @@ impl Broker {
     /// A connection closed: forget its parked fetch and the requests queued behind it.
     pub fn handle_disconnect(&mut self, conn: ConnId) {
         self.parked.remove(&conn);
+        self.conn_nodes.remove(&conn);
         self.responses.retain(|r| r.conn != conn);
         self.closes.retain(|c| *c != conn);
+    }
+
+    /// Says which node connection `conn` reached (a driver listening once per node calls this
+    /// before the connection's first request; without it a connection reaches `node_id`).
+    pub fn set_connection_node(&mut self, conn: ConnId, node: i32) {
+        self.conn_nodes.insert(conn, node);
+    }
+
+    pub(crate) fn node_of(&self, conn: ConnId) -> i32 {
+        self.conn_nodes.get(&conn).copied().unwrap_or(self.config.node_id)
+    }
+
+    /// Every node as `(id, advertised host, port)`: `BrokerConfig::nodes`, or this one.
+    pub fn nodes(&self) -> Vec<(i32, String, i32)> {
+        if self.config.nodes.is_empty() {
+            vec![(self.config.node_id, self.config.host.clone(), self.config.port)]
+        } else {
+            self.config.nodes.clone()
+        }
+    }
+
+    /// The node leading a partition: spread over the nodes from a per-topic start (from its id),
+    /// one partition to the next node. The first node for a topic that does not exist.
+    pub fn leader(&self, topic: &str, partition: i32) -> i32 {
+        let nodes = &self.config.nodes;
+        let Some(t) = self.topics.get(topic).filter(|_| nodes.len() > 1) else {
+            return nodes.first().map_or(self.config.node_id, |n| n.0);
+        };
+        let id = t.id();
+        let start = u32::from_be_bytes([id[0], id[1], id[2], id[3]]) as usize;
+        nodes[(start + partition.max(0) as usize) % nodes.len()].0
+    }
+
+    /// True unless the partition exists and another node leads it (errors for unknown
+    /// partitions take precedence).
+    pub(crate) fn leads(&self, node: i32, topic: &str, partition: i32) -> bool {
+        self.partition(topic, partition).is_none() || self.leader(topic, partition) == node
     }
 
     pub fn config(&self) -> &BrokerConfig {
@@ -201,7 +244,7 @@ impl Broker {
             let due: Vec<ConnId> = self
                 .parked
                 .iter()
-                .filter(|(_, p)| p.force || p.deadline <= now || (dirty && self.fetch_ready(&p.request)))
+                .filter(|(_, p)| p.force || p.deadline <= now || (dirty && self.fetch_ready(p.node, &p.request)))
                 .map(|(c, _)| *c)
                 .collect();
             if due.is_empty() {
@@ -211,7 +254,7 @@ impl Broker {
                 let Some(p) = self.parked.remove(&conn) else {
                     continue;
                 };
-                self.complete_parked(conn, p.correlation_id, p.api_version, &p.request);
+                self.complete_parked(conn, p.node, p.correlation_id, p.api_version, &p.request);
                 let mut backlog = p.backlog;
                 while let Some(req) = backlog.pop_front() {
                     if let Some(again) = self.parked.get_mut(&conn) {

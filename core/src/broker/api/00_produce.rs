@@ -7,7 +7,8 @@
 // - An unknown topic is created (num.partitions) when auto.create.topics.enable, else
 //   UNKNOWN_TOPIC_OR_PARTITION; an invalid name gets INVALID_TOPIC_EXCEPTION. (Kafka itself only
 //   auto-creates on Metadata; the spec asks for Produce too.)
-// - An unknown or negative partition: UNKNOWN_TOPIC_OR_PARTITION.
+// - An unknown or negative partition: UNKNOWN_TOPIC_OR_PARTITION. A partition another node leads
+//   (`BrokerConfig::nodes`): NOT_LEADER_OR_FOLLOWER.
 // - Each partition's records must be exactly one v2 batch with at least one record, not a control
 //   batch: null, empty, several batches, empty batch or control batch: INVALID_RECORD. The record
 //   layer's validation maps its errors to CORRUPT_MESSAGE (CRC, lengths), INVALID_RECORD,
@@ -40,7 +41,7 @@ const NOT_ENOUGH_REPLICAS: ErrorCode = ErrorCode(19);
 type PartitionResult = Result<(AppendInfo, i64), (ErrorCode, String)>;
 
 impl Broker {
-    pub(super) fn handle_produce(&mut self, version: i16, req: ProduceRequest, now: Millis) -> Outcome {
+    pub(super) fn handle_produce(&mut self, version: i16, req: ProduceRequest, node: i32, now: Millis) -> Outcome {
         let acks = req.acks;
         if !(-1..=1).contains(&acks) {
             let message = format!("acks must be 0, 1 or -1, got {acks}");
@@ -55,6 +56,10 @@ impl Broker {
             let mut partitions = Vec::with_capacity(t.partition_data.len());
             for p in t.partition_data {
                 let result = match &topic_ok {
+                    Ok(()) if !self.leads(node, &name, p.index) => Err((
+                        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                        format!("This server (node {node}) is not the leader for {name}-{}", p.index),
+                    )),
                     Ok(()) => self.append_partition(version, &name, p.index, p.records, acks, now),
                     Err(e) => Err(e.clone()),
                 };

@@ -1,6 +1,7 @@
 // Fetch: v4-v12
 // Behaviour:
 // - Per partition: unknown topic or partition (negative too): UNKNOWN_TOPIC_OR_PARTITION; a
+//   partition another node leads (`BrokerConfig::nodes`): NOT_LEADER_OR_FOLLOWER; a
 //   current_leader_epoch (v9+) above ours: UNKNOWN_LEADER_EPOCH (ours is always 0); fetch_offset
 //   below the log start or above the log end: OFFSET_OUT_OF_RANGE. Errors carry -1 for the high
 //   watermark, last stable offset and log start offset, and no records.
@@ -53,7 +54,7 @@ struct FetchPlan {
 }
 
 impl Broker {
-    pub(super) fn handle_fetch(&mut self, version: i16, req: FetchRequest, now: Millis) -> Outcome {
+    pub(super) fn handle_fetch(&mut self, version: i16, req: FetchRequest, node: i32, now: Millis) -> Outcome {
         if req.session_id != 0 {
             let resp = FetchResponse::default().with_error_code(FETCH_SESSION_ID_NOT_FOUND.0);
             return Outcome::Respond(ResponseKind::Fetch(resp));
@@ -62,21 +63,21 @@ impl Broker {
         let answer_now = wait_ms == 0
             || req.min_bytes <= 0
             || self.parked.len() >= self.config.parked_fetches_max
-            || self.fetch_ready(&req);
+            || self.fetch_ready(node, &req);
         if answer_now {
-            Outcome::Respond(ResponseKind::Fetch(self.fetch_response(version, &req)))
+            Outcome::Respond(ResponseKind::Fetch(self.fetch_response(node, version, &req)))
         } else {
             Outcome::Park(req, now.saturating_add(wait_ms))
         }
     }
 
     /// True when the fetch can be answered: min_bytes are there, or a partition has an error.
-    pub(in super::super) fn fetch_ready(&self, req: &FetchRequest) -> bool {
-        let plan = self.plan_fetch(req);
+    pub(in super::super) fn fetch_ready(&self, node: i32, req: &FetchRequest) -> bool {
+        let plan = self.plan_fetch(node, req);
         plan.has_error || plan.bytes >= req.min_bytes.max(0) as usize
     }
 
-    fn plan_fetch(&self, req: &FetchRequest) -> FetchPlan {
+    fn plan_fetch(&self, node: i32, req: &FetchRequest) -> FetchPlan {
         let mut remaining = req.max_bytes.max(0) as usize;
         let mut min_one = true;
         let mut plan = FetchPlan { partitions: Vec::with_capacity(req.topics.len()), bytes: 0, has_error: false };
@@ -87,6 +88,9 @@ impl Broker {
                 let log = topic.and_then(|t| t.partition(p.partition));
                 let entry = match log {
                     None => PartitionPlan::Error(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
+                    Some(_) if !self.leads(node, t.topic.0.as_str(), p.partition) => {
+                        PartitionPlan::Error(ErrorCode::NOT_LEADER_OR_FOLLOWER)
+                    }
                     Some(_) if p.current_leader_epoch > LEADER_EPOCH => PartitionPlan::Error(UNKNOWN_LEADER_EPOCH),
                     Some(log) if p.fetch_offset < log.log_start_offset() || p.fetch_offset > log.log_end_offset() => {
                         PartitionPlan::Error(ErrorCode::OFFSET_OUT_OF_RANGE)
@@ -111,8 +115,8 @@ impl Broker {
     }
 
     /// The answer to a fetch with the data there is now.
-    pub(in super::super) fn fetch_response(&self, _version: i16, req: &FetchRequest) -> FetchResponse {
-        let plan = self.plan_fetch(req);
+    pub(in super::super) fn fetch_response(&self, node: i32, _version: i16, req: &FetchRequest) -> FetchResponse {
+        let plan = self.plan_fetch(node, req);
         let read_committed = req.isolation_level == READ_COMMITTED;
         let responses = req
             .topics

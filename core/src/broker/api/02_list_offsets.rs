@@ -6,8 +6,9 @@
 //   -1/-1 on an empty log. -3 before v7: UNSUPPORTED_VERSION.
 // - Any other timestamp: the first record whose timestamp is >= it (the first batch whose max
 //   timestamp is, then the record inside it; never below the log start), or -1/-1 if none.
-// - Unknown topic or partition (negative too): UNKNOWN_TOPIC_OR_PARTITION; a current_leader_epoch
-//   (v4+) above ours: UNKNOWN_LEADER_EPOCH; a partition named twice: INVALID_REQUEST for both.
+// - Unknown topic or partition (negative too): UNKNOWN_TOPIC_OR_PARTITION; a partition another node
+//   leads (`BrokerConfig::nodes`): NOT_LEADER_OR_FOLLOWER; a current_leader_epoch (v4+) above ours:
+//   UNKNOWN_LEADER_EPOCH; a partition named twice: INVALID_REQUEST for both.
 // - replica_id is ignored (one broker).
 // Version notes:
 // - v2+: isolation_level, throttle_time_ms. v4+: current_leader_epoch and leader_epoch (0 for
@@ -30,7 +31,7 @@ const LATEST: i64 = -1;
 const MAX_TIMESTAMP: i64 = -3;
 
 impl Broker {
-    pub(super) fn handle_list_offsets(&mut self, version: i16, req: ListOffsetsRequest) -> Outcome {
+    pub(super) fn handle_list_offsets(&mut self, version: i16, req: ListOffsetsRequest, node: i32) -> Outcome {
         let mut counts: BTreeMap<(&str, i32), usize> = BTreeMap::new();
         for t in &req.topics {
             for p in &t.partitions {
@@ -52,6 +53,9 @@ impl Broker {
                         let result = match log {
                             _ if duplicate => Err(ErrorCode::INVALID_REQUEST),
                             None => Err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
+                            Some(_) if !self.leads(node, name, p.partition_index) => {
+                                Err(ErrorCode::NOT_LEADER_OR_FOLLOWER)
+                            }
                             Some(_) if version >= 4 && p.current_leader_epoch > LEADER_EPOCH => {
                                 Err(UNKNOWN_LEADER_EPOCH)
                             }

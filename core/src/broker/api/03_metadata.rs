@@ -1,6 +1,7 @@
 // Metadata: v1-v12
 // Behaviour:
-// - Brokers: this node with the advertised host and port; controller = this node; cluster id from config.
+// - Brokers: every node (`BrokerConfig::nodes`, else this one) with its advertised host and port;
+//   controller = the first; cluster id from config.
 // - topics null: every topic, in name order; empty list: none; otherwise the named ones in
 //   request order, duplicates once.
 // - An unknown name is created (num.partitions) when both the request (v4+) and
@@ -8,7 +9,8 @@
 //   complete rather than LEADER_NOT_AVAILABLE. Else UNKNOWN_TOPIC_OR_PARTITION.
 //   An invalid name gets INVALID_TOPIC_EXCEPTION; more than request_topics_max names to
 //   create gets INVALID_REQUEST for the ones beyond.
-// - Partitions: leader = replicas = isr = [node id], leader epoch 0, no offline replicas.
+// - Partitions: leader = replicas = isr = [the leading node] (`Broker::leader`), leader epoch 0, no
+//   offline replicas.
 // - A topic asked by id (v10+, null name) is looked up by id; unknown: UNKNOWN_TOPIC_ID.
 // - Authorized operations (v8+) when asked: everything (there are no ACLs).
 // Version notes:
@@ -36,14 +38,18 @@ const CLUSTER_OPERATIONS: i32 = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 <
 
 impl Broker {
     pub(super) fn handle_metadata(&mut self, version: i16, req: MetadataRequest) -> Outcome {
-        let node = self.config.node_id;
+        let nodes = self.nodes();
+        let controller = nodes.first().map_or(self.config.node_id, |n| n.0);
+        let brokers = nodes
+            .into_iter()
+            .map(|(id, host, port)| {
+                MetadataResponseBroker::default().with_node_id(BrokerId(id)).with_host(str_bytes(host)).with_port(port)
+            })
+            .collect();
         let mut resp = MetadataResponse::default()
-            .with_brokers(vec![MetadataResponseBroker::default()
-                .with_node_id(BrokerId(node))
-                .with_host(str_bytes(self.config.host.clone()))
-                .with_port(self.config.port)])
+            .with_brokers(brokers)
             .with_cluster_id(Some(str_bytes(self.config.cluster_id.clone())))
-            .with_controller_id(BrokerId(node));
+            .with_controller_id(BrokerId(controller));
         if (8..=10).contains(&version) && req.include_cluster_authorized_operations {
             resp.cluster_authorized_operations = CLUSTER_OPERATIONS;
         }
@@ -107,10 +113,10 @@ impl Broker {
     }
 
     fn topic_metadata(&self, version: i16, name: &str, id: [u8; 16], ops: bool) -> MetadataResponseTopic {
-        let node = BrokerId(self.config.node_id);
         let n = self.topics.get(name).map_or(0, |t| t.num_partitions());
         let partitions = (0..n)
             .map(|i| {
+                let node = BrokerId(self.leader(name, i));
                 MetadataResponsePartition::default()
                     .with_partition_index(i)
                     .with_leader_id(node)

@@ -86,6 +86,7 @@ impl Broker {
             self.closes.push_back(conn);
             return;
         };
+        let node = self.node_of(conn);
         let encodable = api_key.valid_versions();
         let outcome = if !(lo..=hi).contains(&version)
             && api_key != ApiKey::ApiVersions
@@ -97,9 +98,9 @@ impl Broker {
             unsupported_version(&body)
         } else {
             match body {
-                RequestKind::Produce(r) => self.handle_produce(version, r, now),
-                RequestKind::Fetch(r) => self.handle_fetch(version, r, now),
-                RequestKind::ListOffsets(r) => self.handle_list_offsets(version, r),
+                RequestKind::Produce(r) => self.handle_produce(version, r, node, now),
+                RequestKind::Fetch(r) => self.handle_fetch(version, r, node, now),
+                RequestKind::ListOffsets(r) => self.handle_list_offsets(version, r, node),
                 RequestKind::Metadata(r) => self.handle_metadata(version, r),
                 RequestKind::ApiVersions(r) => api_versions::handle(version, &r),
                 RequestKind::CreateTopics(r) => self.handle_create_topics(version, r),
@@ -115,6 +116,7 @@ impl Broker {
             Outcome::Close => self.closes.push_back(conn),
             Outcome::Park(request, deadline) => {
                 let parked = ParkedFetch {
+                    node,
                     correlation_id,
                     api_version: version,
                     request,
@@ -128,8 +130,15 @@ impl Broker {
     }
 
     /// Answers a parked fetch with what is there now.
-    pub(super) fn complete_parked(&mut self, conn: ConnId, correlation_id: i32, version: i16, req: &FetchRequest) {
-        let body = ResponseKind::Fetch(self.fetch_response(version, req));
+    pub(super) fn complete_parked(
+        &mut self,
+        conn: ConnId,
+        node: i32,
+        correlation_id: i32,
+        version: i16,
+        req: &FetchRequest,
+    ) {
+        let body = ResponseKind::Fetch(self.fetch_response(node, version, req));
         self.push_response(Response { conn, correlation_id, api_key: ApiKey::Fetch, api_version: version, body });
     }
 }
