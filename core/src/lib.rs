@@ -12,6 +12,8 @@ pub mod config;
 pub mod consumer;
 pub mod error;
 pub mod local;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod net;
 pub mod producer;
 pub mod protocol;
 pub mod record;
