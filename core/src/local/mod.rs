@@ -272,6 +272,23 @@ impl<M: ClientMachine> Driver<M> {
         }
     }
 
+    /// Pump until the transport has written everything the machine handed over (acks=0
+    /// records are complete for the machine once handed over) or `timeout` passes.
+    pub(crate) fn run_until_sent(&mut self, timeout: Duration) -> bool {
+        let give_up = Instant::now() + timeout;
+        loop {
+            self.link.pump(&mut self.machine, wall_clock_ms());
+            if !self.link.has_unsent() {
+                return true;
+            }
+            let instant_now = Instant::now();
+            if instant_now >= give_up {
+                return false;
+            }
+            self.link.wait(&self.machine, wall_clock_ms(), give_up - instant_now);
+        }
+    }
+
     /// The transport's last connection problem, if any (added to timeout messages).
     pub(crate) fn transport_error(&self) -> Option<Error> {
         self.link.last_error()

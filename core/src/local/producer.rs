@@ -71,7 +71,9 @@ impl Producer {
     /// unless `events` collects them.
     pub fn flush(&mut self, timeout: Duration) -> Result<()> {
         self.driver.machine.flush_now(wall_clock_ms());
-        let done = self.driver.run_until(timeout, |m| m.pending() == 0);
+        let start = std::time::Instant::now();
+        let done = self.driver.run_until(timeout, |m| m.pending() == 0)
+            && self.driver.run_until_sent(timeout.saturating_sub(start.elapsed()));
         if done {
             Ok(())
         } else {

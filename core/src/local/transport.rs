@@ -27,6 +27,9 @@ pub(crate) trait Transport {
     /// The last connection problem worth telling the user (a broker that cannot be
     /// reached, versions that do not overlap), for error messages after a timeout.
     fn last_error(&self) -> Option<Error>;
+    /// True while requests the machine handed over are not written yet (only TCP
+    /// queues: a connection still opening). `flush` waits for them.
+    fn has_unsent(&self) -> bool;
 }
 
 /// What the clients need from their configuration to connect.
@@ -93,6 +96,14 @@ impl Transport for Link {
             Link::InProcess(t) => t.last_error(),
             #[cfg(not(target_arch = "wasm32"))]
             Link::Tcp(t) => t.last_error(),
+        }
+    }
+
+    fn has_unsent(&self) -> bool {
+        match self {
+            Link::InProcess(t) => t.has_unsent(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Link::Tcp(t) => t.has_unsent(),
         }
     }
 }
@@ -173,5 +184,9 @@ impl Transport for InProcess {
 
     fn last_error(&self) -> Option<Error> {
         None
+    }
+
+    fn has_unsent(&self) -> bool {
+        false
     }
 }

@@ -9,7 +9,9 @@
 //! flight per connection (at most `max.in.flight.requests.per.connection`, the rest
 //! queued in order), and reconnects (`reconnect.backoff.ms`, doubling to
 //! `reconnect.backoff.max.ms`). A broken connection is reported once to the state
-//! machine with `handle_disconnect`, which retries as it sees fit.
+//! machine with `handle_disconnect`, which retries as it sees fit; a request no
+//! common version can carry is answered locally with UNSUPPORTED_VERSION on each of
+//! its items (`unsupported.rs`), so the machine fails it rather than retrying.
 //!
 //! Why threads and blocking sockets rather than an async runtime: the clients'
 //! API is blocking, so a runtime would sit behind a channel anyway; here each
@@ -27,6 +29,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 
 use super::conn::{self, BrokerVersions, ConnEvent, ConnSpec};
+use super::unsupported;
 use crate::client::{versions, ClientMachine};
 use crate::error::{Error, ErrorCode, Result};
 use crate::local::LinkConfig;
@@ -164,6 +167,12 @@ impl TcpTransport {
         self.last_error.clone()
     }
 
+    /// True while requests the machine handed over wait to be written (a connection
+    /// still opening, a full pipeline).
+    pub(crate) fn has_unsent(&self) -> bool {
+        self.conns.values().any(|c| !c.queued.is_empty())
+    }
+
     fn address_of(&mut self, broker: BrokerId) -> Option<String> {
         if broker == BOOTSTRAP {
             return self.bootstrap.get(self.next_bootstrap % self.bootstrap.len().max(1)).cloned();
@@ -245,8 +254,19 @@ impl TcpTransport {
                 Ok(v) => v,
                 Err(e) => {
                     let e = Error::new(e.code(), format!("broker {} ({}): {}", broker, c.addr, e.message()));
-                    self.fail(machine, broker, e, now);
-                    return;
+                    match unsupported::error_response(&t.body, &e) {
+                        Some(resp) => {
+                            self.last_error = Some(e);
+                            if t.expects_response {
+                                machine.handle_response(broker, t.correlation_id, resp, now);
+                            }
+                            continue;
+                        }
+                        None => {
+                            self.fail(machine, broker, e, now);
+                            return;
+                        }
+                    }
                 }
             };
             conn::fit_to_version(&mut t.body, version);

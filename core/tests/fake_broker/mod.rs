@@ -1,0 +1,278 @@
+//! A minimal test-only TCP server over the real broker state machine, so the TCP
+//! client can be tested before (and independently of) `kafkette serve`: a thread
+//! accepts, a thread per connection reads and decodes requests with kafka-protocol
+//! and feeds them to one shared `Broker`, a timer thread runs the broker's
+//! deadlines, and responses are routed to the connection that asked.
+//!
+//! Faults for tests: advertise lower max versions in ApiVersions, close the
+//! connection when a given API arrives (mid-request), kill every connection, and
+//! stop and restart the listener on the same port (a broker restart).
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::{RequestHeader, RequestKind, ResponseHeader, ResponseKind};
+use kafka_protocol::protocol::Encodable;
+use kafkette::broker::{Broker, BrokerConfig};
+use kafkette::local::wall_clock_ms;
+use kafkette::protocol::{ApiKey, ConnId, Request, Response};
+
+#[derive(Default)]
+pub struct Faults {
+    /// ApiVersions answers at most this max version for these keys.
+    pub max_versions: HashMap<i16, i16>,
+    /// Close the connection, unanswered, when a request of this key arrives (this many times).
+    pub close_on: Option<(ApiKey, usize)>,
+}
+
+struct Shared {
+    broker: Broker,
+    outboxes: HashMap<ConnId, Sender<Response>>,
+    streams: HashMap<ConnId, TcpStream>,
+    next_conn: ConnId,
+    faults: Faults,
+    /// (api key, version) of every request received, in order.
+    seen: Vec<(i16, i16)>,
+    accepted: usize,
+}
+
+impl Shared {
+    fn route(&mut self) {
+        while let Some(r) = self.broker.poll_response() {
+            if let Some(tx) = self.outboxes.get(&r.conn) {
+                let _ = tx.send(r);
+            }
+        }
+        while let Some(c) = self.broker.poll_close() {
+            if let Some(s) = self.streams.get(&c) {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+}
+
+pub struct FakeBroker {
+    pub port: u16,
+    shared: Arc<Mutex<Shared>>,
+    running: Arc<AtomicBool>,
+    acceptor: Option<JoinHandle<()>>,
+    alive: Arc<AtomicBool>,
+}
+
+impl FakeBroker {
+    pub fn start() -> FakeBroker {
+        FakeBroker::with_faults(Faults::default())
+    }
+
+    pub fn with_faults(faults: Faults) -> FakeBroker {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let config = BrokerConfig { port: i32::from(port), ..BrokerConfig::default() };
+        let shared = Arc::new(Mutex::new(Shared {
+            broker: Broker::new(config, wall_clock_ms()),
+            outboxes: HashMap::new(),
+            streams: HashMap::new(),
+            next_conn: 1,
+            faults,
+            seen: Vec::new(),
+            accepted: 0,
+        }));
+        let alive = Arc::new(AtomicBool::new(true));
+        {
+            let (shared, alive) = (shared.clone(), alive.clone());
+            std::thread::spawn(move || {
+                while alive.load(Ordering::Relaxed) {
+                    {
+                        let mut st = shared.lock().unwrap();
+                        let now = wall_clock_ms();
+                        if st.broker.poll_timeout().is_some_and(|t| t <= now) {
+                            st.broker.handle_timeout(now);
+                            st.route();
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            });
+        }
+        let mut fb = FakeBroker { port, shared, running: Arc::new(AtomicBool::new(false)), acceptor: None, alive };
+        fb.listen(listener);
+        fb
+    }
+
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn listen(&mut self, listener: TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        let running = Arc::new(AtomicBool::new(true));
+        self.running = running.clone();
+        let shared = self.shared.clone();
+        self.acceptor = Some(std::thread::spawn(move || {
+            while running.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        serve(shared.clone(), stream);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        }));
+    }
+
+    /// Closes every client connection (the listener stays).
+    pub fn kill_connections(&self) {
+        let mut st = self.shared.lock().unwrap();
+        for (_, s) in st.streams.drain() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Stops listening and closes every connection: the broker is down.
+    pub fn stop(&mut self) {
+        self.running.store(false, Ordering::Relaxed);
+        if let Some(a) = self.acceptor.take() {
+            a.join().unwrap();
+        }
+        self.kill_connections();
+    }
+
+    /// Listens again on the same port, with the same broker state (a restart with its data kept).
+    pub fn restart(&mut self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        self.listen(listener);
+    }
+
+    pub fn seen(&self) -> Vec<(i16, i16)> {
+        self.shared.lock().unwrap().seen.clone()
+    }
+
+    /// The versions requests of `key` arrived at.
+    pub fn versions_seen(&self, key: ApiKey) -> Vec<i16> {
+        self.seen().into_iter().filter(|(k, _)| *k == key as i16).map(|(_, v)| v).collect()
+    }
+
+    pub fn connections_accepted(&self) -> usize {
+        self.shared.lock().unwrap().accepted
+    }
+
+    pub fn with_broker<R>(&self, f: impl FnOnce(&mut Broker) -> R) -> R {
+        f(&mut self.shared.lock().unwrap().broker)
+    }
+}
+
+impl Drop for FakeBroker {
+    fn drop(&mut self) {
+        self.stop();
+        self.alive.store(false, Ordering::Relaxed);
+    }
+}
+
+fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream) {
+    let (tx, rx) = channel::<Response>();
+    let conn = {
+        let mut st = shared.lock().unwrap();
+        let conn = st.next_conn;
+        st.next_conn += 1;
+        st.accepted += 1;
+        st.outboxes.insert(conn, tx);
+        st.streams.insert(conn, stream.try_clone().unwrap());
+        conn
+    };
+    let mut writer = stream.try_clone().unwrap();
+    std::thread::spawn(move || {
+        for resp in rx {
+            let mut buf = BytesMut::new();
+            buf.put_i32(0);
+            ResponseHeader::default()
+                .with_correlation_id(resp.correlation_id)
+                .encode(&mut buf, resp.api_key.response_header_version(resp.api_version))
+                .unwrap();
+            resp.body.encode(&mut buf, resp.api_version).unwrap();
+            let len = (buf.len() - 4) as i32;
+            buf[..4].copy_from_slice(&len.to_be_bytes());
+            if writer.write_all(&buf).is_err() {
+                return;
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        let mut reader = stream;
+        loop {
+            let mut len = [0u8; 4];
+            if reader.read_exact(&mut len).is_err() {
+                break;
+            }
+            let mut frame = vec![0u8; i32::from_be_bytes(len) as usize];
+            if reader.read_exact(&mut frame).is_err() {
+                break;
+            }
+            let mut frame = Bytes::from(frame);
+            let header = kafka_protocol::protocol::decode_request_header_from_buffer(&mut frame).unwrap();
+            let key = ApiKey::try_from(header.request_api_key).unwrap();
+            let version = header.request_api_version;
+            let body = RequestKind::decode(key, &mut frame, version).unwrap();
+            let mut st = shared.lock().unwrap();
+            st.seen.push((header.request_api_key, version));
+            if let Some((k, n)) = st.faults.close_on {
+                if k == key && n > 0 {
+                    st.faults.close_on = Some((k, n - 1));
+                    let _ = reader.shutdown(Shutdown::Both);
+                    break;
+                }
+            }
+            let request = request(header, body);
+            st.broker.handle_request(conn, request, wall_clock_ms());
+            if key == ApiKey::ApiVersions {
+                cap_versions(&mut st);
+            }
+            st.route();
+        }
+        let mut st = shared.lock().unwrap();
+        st.outboxes.remove(&conn);
+        st.streams.remove(&conn);
+        st.broker.handle_disconnect(conn);
+    });
+}
+
+fn request(header: RequestHeader, body: RequestKind) -> Request {
+    Request {
+        api_version: header.request_api_version,
+        correlation_id: header.correlation_id,
+        client_id: header.client_id.map(|c| c.to_string()),
+        body,
+    }
+}
+
+/// Lowers the max versions of the ApiVersions answer just produced, as the faults say.
+fn cap_versions(st: &mut Shared) {
+    let mut held = Vec::new();
+    while let Some(mut r) = st.broker.poll_response() {
+        if let ResponseKind::ApiVersions(av) = &mut r.body {
+            for k in &mut av.api_keys {
+                if let Some(max) = st.faults.max_versions.get(&k.api_key) {
+                    k.max_version = (*max).min(k.max_version);
+                    if k.max_version < k.min_version {
+                        k.min_version = 0; // an old broker: it speaks the old versions
+                    }
+                }
+            }
+        }
+        held.push(r);
+    }
+    for r in held {
+        if let Some(tx) = st.outboxes.get(&r.conn) {
+            let _ = tx.send(r);
+        }
+    }
+}
