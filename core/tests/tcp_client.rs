@@ -156,9 +156,16 @@ fn pipelining_and_acks_zero() {
 #[test]
 fn versions_negotiate_down_to_what_the_broker_advertises() {
     let faults = Faults {
-        max_versions: [(ApiKey::Produce as i16, 3), (ApiKey::Fetch as i16, 4), (ApiKey::ListOffsets as i16, 1)]
-            .into_iter()
-            .collect(),
+        max_versions: [
+            (ApiKey::Produce as i16, 3),
+            (ApiKey::Fetch as i16, 4),
+            (ApiKey::ListOffsets as i16, 1),
+            (ApiKey::Metadata as i16, 4),
+            (ApiKey::CreateTopics as i16, 2),
+            (ApiKey::DeleteTopics as i16, 1),
+        ]
+        .into_iter()
+        .collect(),
         ..Faults::default()
     };
     let fb = FakeBroker::with_faults(faults);
@@ -172,6 +179,15 @@ fn versions_negotiate_down_to_what_the_broker_advertises() {
     assert!(fb.versions_seen(ApiKey::Fetch).iter().all(|v| *v == 4));
     assert!(fb.versions_seen(ApiKey::ListOffsets).iter().all(|v| *v == 1));
     assert!(!fb.versions_seen(ApiKey::ListOffsets).is_empty());
+    match a.list_topics().unwrap() {
+        AdminResult::ListTopics(t) => assert_eq!(t.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    a.delete_topics(vec!["old".into()]).unwrap();
+    assert!(fb.with_broker(|b| b.topic("old").is_none()));
+    assert!(fb.versions_seen(ApiKey::Metadata).iter().all(|v| *v == 4));
+    assert_eq!(fb.versions_seen(ApiKey::CreateTopics), [2]);
+    assert_eq!(fb.versions_seen(ApiKey::DeleteTopics), [1]);
 }
 
 #[test]
@@ -198,6 +214,18 @@ fn a_connection_closed_mid_request_is_retried() {
     assert_eq!(mds.len(), 20);
     check_round_trip(&fb, "retry", 1, &mds);
     assert!(fb.connections_accepted() >= 3, "reconnected after each close");
+}
+
+#[test]
+fn a_request_never_answered_closes_the_connection_and_is_retried() {
+    let faults = Faults { ignore_on: Some((ApiKey::Produce, 1)), ..Faults::default() };
+    let fb = FakeBroker::with_faults(faults);
+    let mut p = producer(&fb, &[("request.timeout.ms", "300"), ("retry.backoff.ms", "20")]);
+    let start = Instant::now();
+    let mds = produce(&mut p, "stuck", 5);
+    assert_eq!(mds.len(), 5);
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    check_round_trip(&fb, "stuck", 1, &mds);
 }
 
 #[test]

@@ -33,6 +33,7 @@ impl Admin {
             bootstrap_servers: config.bootstrap_servers.clone(),
             client_id: Some(config.client_id.clone()),
             connection: config.connection,
+            response_timeout_ms: config.request_timeout_ms,
             max_in_flight: super::MAX_IN_FLIGHT_DEFAULT,
         };
         let timeout = Duration::from_millis(config.default_api_timeout_ms as u64 + 1000);

@@ -7,6 +7,7 @@ use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
 use crate::config::ConsumerConfig;
 use crate::consumer::{self, ConsumerEvent, ConsumerRecord, TopicPartition};
 use crate::error::Result;
+use crate::protocol::Millis;
 
 pub struct Consumer {
     driver: Driver<consumer::Consumer>,
@@ -33,6 +34,7 @@ impl Consumer {
             bootstrap_servers: config.bootstrap_servers.clone(),
             client_id: Some(config.client_id.clone()),
             connection: config.connection,
+            response_timeout_ms: config.request_timeout_ms + Millis::from(config.fetch_max_wait_ms),
             max_in_flight: super::MAX_IN_FLIGHT_DEFAULT,
         };
         let machine = consumer::Consumer::new(config, wall_clock_ms())?;

@@ -31,6 +31,7 @@ impl Producer {
             bootstrap_servers: config.bootstrap_servers.clone(),
             client_id: Some(config.client_id.clone()),
             connection: config.connection,
+            response_timeout_ms: config.request_timeout_ms,
             max_in_flight: config.max_in_flight_requests_per_connection,
         };
         let machine = producer::Producer::new(config, wall_clock_ms())?;

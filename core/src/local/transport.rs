@@ -41,6 +41,10 @@ pub(crate) struct LinkConfig {
     /// Requests written to one connection before its answers (Kafka's
     /// `max.in.flight.requests.per.connection`; 5 for the consumer and admin).
     pub max_in_flight: usize,
+    /// A connection whose oldest request has waited this long for its answer is
+    /// closed (Kafka's NetworkClient does the same): a half-open socket is otherwise
+    /// never noticed. `request.timeout.ms`, plus `fetch.max.wait.ms` for consumers.
+    pub response_timeout_ms: Millis,
 }
 
 /// The transport a client runs over.

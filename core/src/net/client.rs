@@ -37,6 +37,7 @@ use crate::protocol::{ApiKey, BrokerId, Millis, ResponseKind, Transmit, BOOTSTRA
 
 /// A request written to a connection, awaiting its response.
 struct Sent {
+    sent_ms: Millis,
     correlation_id: i32,
     api_key: ApiKey,
     version: i16,
@@ -72,6 +73,7 @@ pub struct TcpTransport {
     reconnect_backoff_ms: Millis,
     reconnect_backoff_max_ms: Millis,
     max_in_flight: usize,
+    response_timeout_ms: Millis,
     bootstrap: Vec<String>,
     /// The bootstrap address the next bootstrap connection tries (rotates on failure).
     next_bootstrap: usize,
@@ -104,6 +106,7 @@ impl TcpTransport {
             reconnect_backoff_ms: c.reconnect_backoff_ms,
             reconnect_backoff_max_ms: c.reconnect_backoff_max_ms.max(c.reconnect_backoff_ms),
             max_in_flight: config.max_in_flight.max(1),
+            response_timeout_ms: config.response_timeout_ms,
             bootstrap,
             next_bootstrap: 0,
             addrs: HashMap::new(),
@@ -135,6 +138,7 @@ impl TcpTransport {
                 progress = true;
             }
             self.start_due_connections(now);
+            progress |= self.close_unanswered(machine, now);
             if !progress {
                 return moved;
             }
@@ -155,6 +159,9 @@ impl TcpTransport {
                     wait = wait.min(Duration::from_millis((until - now).max(0) as u64));
                 }
             }
+        }
+        if let Some(at) = self.next_response_deadline() {
+            wait = wait.min(Duration::from_millis((at - now).max(0) as u64));
         }
         match self.events.recv_timeout(wait) {
             Ok(e) => self.stash.push_back(e),
@@ -206,6 +213,31 @@ impl TcpTransport {
         }
         self.start_due_connections(now);
         self.write_queued(machine, broker, now);
+    }
+
+    /// When the oldest unanswered request of some connection times out.
+    fn next_response_deadline(&self) -> Option<Millis> {
+        self.conns.values().filter_map(|c| c.sent.front()).map(|s| s.sent_ms + self.response_timeout_ms).min()
+    }
+
+    /// Closes the connections whose oldest request went unanswered too long.
+    fn close_unanswered<M: ClientMachine>(&mut self, machine: &mut M, now: Millis) -> bool {
+        let timeout = self.response_timeout_ms;
+        let late: Vec<(BrokerId, String)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.sent.front().is_some_and(|s| s.sent_ms + timeout <= now))
+            .map(|(b, c)| (*b, c.addr.clone()))
+            .collect();
+        let any = !late.is_empty();
+        for (broker, addr) in late {
+            let e = Error::new(
+                ErrorCode::REQUEST_TIMED_OUT,
+                format!("broker {broker} ({addr}): no response within {timeout} ms; closing the connection"),
+            );
+            self.fail(machine, broker, e, now);
+        }
+        any
     }
 
     /// Starts connecting where requests wait and the backoff is over.
@@ -288,7 +320,7 @@ impl TcpTransport {
                 return;
             }
             if t.expects_response {
-                c.sent.push_back(Sent { correlation_id: t.correlation_id, api_key, version });
+                c.sent.push_back(Sent { sent_ms: now, correlation_id: t.correlation_id, api_key, version });
             }
         }
     }

@@ -32,6 +32,8 @@ pub struct Faults {
     pub max_versions: HashMap<i16, i16>,
     /// Close the connection, unanswered, when a request of this key arrives (this many times).
     pub close_on: Option<(ApiKey, usize)>,
+    /// Never answer a request of this key (this many times), keeping the connection open.
+    pub ignore_on: Option<(ApiKey, usize)>,
 }
 
 struct Shared {
@@ -228,6 +230,16 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream) {
                 if k == key && n > 0 {
                     st.faults.close_on = Some((k, n - 1));
                     let _ = reader.shutdown(Shutdown::Both);
+                    break;
+                }
+            }
+            if let Some((k, n)) = st.faults.ignore_on {
+                if k == key && n > 0 {
+                    st.faults.ignore_on = Some((k, n - 1));
+                    // Everything after it on this connection waits too, as behind a stuck request.
+                    drop(st);
+                    let mut sink = [0u8; 4096];
+                    while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
                     break;
                 }
             }
