@@ -1,5 +1,6 @@
-//! The `kafkette` command line. `kafkette demo` starts an in-process broker,
-//! produces keyed records and reads them back, printing where each landed.
+//! The `kafkette` command line. `kafkette serve` runs a broker on TCP (the Kafka wire
+//! protocol); `kafkette demo` starts an in-process broker, produces keyed records and reads
+//! them back, printing where each landed.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,12 +13,24 @@ use kafkette::producer::{ProducerEvent, ProducerRecord};
 const USAGE: &str = "usage: kafkette <command>
 
 commands:
+  serve      run a broker speaking the Kafka protocol on TCP until SIGINT or SIGTERM
+             --listen HOST:PORT       address to listen on (default 127.0.0.1:9092)
+             --advertised-host HOST   host that Metadata tells clients (default: the listen host)
+             --config KEY=VALUE       broker configuration, Kafka's names (repeatable)
   demo       start an in-process broker, produce keyed records, consume them back
   version    print the version";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("serve") => match serve(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("kafkette serve: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some("demo") => match demo() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -85,4 +98,66 @@ fn demo() -> kafkette::Result<()> {
     }
     println!("consumed {seen} of 12 records: same key, same partition; offsets count per partition");
     Ok(())
+}
+
+/// `kafkette serve [--listen ADDR] [--advertised-host HOST] [--config KEY=VALUE]...`
+#[cfg(not(target_arch = "wasm32"))]
+fn serve(args: &[String]) -> Result<(), String> {
+    let mut listen = "127.0.0.1:9092".to_string();
+    let mut advertised_host = None;
+    let mut pairs = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{flag} needs a value"));
+        match flag {
+            "--listen" => listen = value()?,
+            "--advertised-host" => advertised_host = Some(value()?),
+            "--config" => {
+                let v = value()?;
+                let (k, v) = v.split_once('=').ok_or(format!("--config expects KEY=VALUE, got {v:?}"))?;
+                pairs.push((k.trim().to_string(), v.to_string()));
+            }
+            _ => return Err(format!("unknown option `{arg}`\n\n{USAGE}")),
+        }
+    }
+    let config = kafkette::broker::BrokerConfig::from_pairs(pairs).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let server = kafkette::net::server::Server::bind(config, listen.as_str(), advertised_host)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let addr = server.local_addr().map_err(|e| e.to_string())?;
+        eprintln!("kafkette {} serving the Kafka protocol on {addr}", env!("CARGO_PKG_VERSION"));
+        server.run(shutdown_signal()).await.map_err(|e| e.to_string())?;
+        eprintln!("kafkette: shut down");
+        Ok(())
+    })
+}
+
+/// Completes on SIGINT or SIGTERM.
+#[cfg(not(target_arch = "wasm32"))]
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -37,6 +37,9 @@ pub struct BrokerConfig {
     pub message_max_bytes: i32,
     /// `log.message.timestamp.type`.
     pub log_message_timestamp_type: TimestampType,
+    /// `socket.request.max.bytes`: the largest request frame a TCP driver reads (larger sizes close
+    /// the connection before anything is allocated).
+    pub socket_request_max_bytes: i32,
 
     /// Cap on a Fetch request's `max_wait_ms`.
     pub fetch_wait_ms_max: i64,
@@ -66,6 +69,7 @@ impl Default for BrokerConfig {
             log_retention_check_interval_ms: 300_000,
             message_max_bytes: 1_048_588,
             log_message_timestamp_type: TimestampType::CreateTime,
+            socket_request_max_bytes: 104_857_600,
             fetch_wait_ms_max: 30_000,
             request_topics_max: 1_000,
             topic_partitions_max: 10_000,
@@ -115,6 +119,9 @@ impl BrokerConfig {
                 }
                 "message.max.bytes" => c.message_max_bytes = parse_int(key, value, 0, i32::MAX as i64)? as i32,
                 "log.message.timestamp.type" => c.log_message_timestamp_type = parse_timestamp_type(key, value)?,
+                "socket.request.max.bytes" => {
+                    c.socket_request_max_bytes = parse_int(key, value, 1, i32::MAX as i64)? as i32
+                }
                 _ => return Err(Error::config(key, "unknown broker configuration key")),
             }
         }
@@ -345,18 +352,26 @@ mod tests {
             ("advertised.listeners", "PLAINTEXT://example.test:29092"),
             ("log.retention.hours", "1"),
             ("auto.create.topics.enable", "false"),
+            ("socket.request.max.bytes", "1024"),
         ])
         .unwrap();
         assert_eq!(c.node_id, 3);
         assert_eq!((c.host.as_str(), c.port), ("example.test", 29092));
         assert_eq!(c.log_retention_ms, 3_600_000);
         assert!(!c.auto_create_topics_enable);
+        assert_eq!(c.socket_request_max_bytes, 1024);
         assert_eq!(BrokerConfig::from_pairs(Vec::<(&str, &str)>::new()).unwrap(), BrokerConfig::default());
     }
 
     #[test]
     fn broker_errors_name_the_key() {
-        for (k, v) in [("num.partitions", "0"), ("log.retention.ms", "x"), ("listeners", "nope"), ("bogus", "1")] {
+        for (k, v) in [
+            ("num.partitions", "0"),
+            ("socket.request.max.bytes", "0"),
+            ("log.retention.ms", "x"),
+            ("listeners", "nope"),
+            ("bogus", "1"),
+        ] {
             let e = BrokerConfig::from_pairs([(k, v)]).unwrap_err();
             assert_eq!(e.code(), ErrorCode::INVALID_CONFIG_LOCAL);
             assert!(e.message().contains(k), "{e}");

@@ -1,0 +1,258 @@
+//! The guard's schemas agree with `kafka-protocol`'s encoder at every supported version, and every
+//! array count at every nesting level, compact or not, is refused when it claims too much.
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
+use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, ForgottenTopic};
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{
+    ApiVersionsRequest, BrokerId, CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, ListOffsetsRequest,
+    MetadataRequest, ProduceRequest, RequestKind, TopicName, TransactionalId,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::*;
+use crate::broker::api::VERSIONS;
+
+fn s(v: &'static str) -> StrBytes {
+    StrBytes::from_static_str(v)
+}
+
+fn topic(v: &'static str) -> TopicName {
+    TopicName(s(v))
+}
+
+/// A request of `key` at `version` with every array non-empty (two elements where it nests) and
+/// every field the version has set, plus an unknown tagged field where the version is flexible.
+fn populated(key: ApiKey, v: i16) -> RequestKind {
+    let unknown = |flexible: bool| {
+        let mut m = std::collections::BTreeMap::new();
+        if flexible {
+            m.insert(99, Bytes::from_static(b"xyz"));
+        }
+        m
+    };
+    match key {
+        ApiKey::Produce => {
+            let partition =
+                |i| PartitionProduceData::default().with_index(i).with_records(Some(Bytes::from_static(b"rec")));
+            let t = |n| {
+                TopicProduceData::default().with_name(topic(n)).with_partition_data(vec![partition(0), partition(1)])
+            };
+            let mut r = ProduceRequest::default()
+                .with_transactional_id(Some(TransactionalId(s("tx"))))
+                .with_acks(-1)
+                .with_timeout_ms(1000)
+                .with_topic_data(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown(v >= 9);
+            RequestKind::Produce(r)
+        }
+        ApiKey::Fetch => {
+            let partition = |i| {
+                FetchPartition::default()
+                    .with_partition(i)
+                    .with_current_leader_epoch(if v >= 9 { 3 } else { -1 })
+                    .with_fetch_offset(5)
+                    .with_last_fetched_epoch(if v >= 12 { 2 } else { -1 })
+                    .with_log_start_offset(if v >= 5 { 0 } else { -1 })
+                    .with_partition_max_bytes(100)
+            };
+            let t = |n| FetchTopic::default().with_topic(topic(n)).with_partitions(vec![partition(0), partition(1)]);
+            let forgotten = if v >= 7 {
+                vec![ForgottenTopic::default().with_topic(topic("f")).with_partitions(vec![1, 2])]
+            } else {
+                vec![]
+            };
+            let mut r = FetchRequest::default()
+                .with_replica_id(BrokerId(-1))
+                .with_max_wait_ms(500)
+                .with_min_bytes(1)
+                .with_max_bytes(1 << 20)
+                .with_isolation_level(1)
+                .with_session_id(if v >= 7 { 7 } else { 0 })
+                .with_session_epoch(if v >= 7 { 1 } else { -1 })
+                .with_topics(vec![t("a"), t("b")])
+                .with_forgotten_topics_data(forgotten)
+                .with_rack_id(if v >= 11 { s("rack") } else { s("") })
+                .with_cluster_id(if v >= 12 { Some(s("cluster")) } else { None });
+            r.unknown_tagged_fields = unknown(v >= 12);
+            RequestKind::Fetch(r)
+        }
+        ApiKey::ListOffsets => {
+            let partition = |i| {
+                ListOffsetsPartition::default()
+                    .with_partition_index(i)
+                    .with_current_leader_epoch(if v >= 4 { 1 } else { -1 })
+                    .with_timestamp(-2)
+            };
+            let t =
+                |n| ListOffsetsTopic::default().with_name(topic(n)).with_partitions(vec![partition(0), partition(1)]);
+            let mut r = ListOffsetsRequest::default()
+                .with_replica_id(BrokerId(-1))
+                .with_isolation_level(if v >= 2 { 1 } else { 0 })
+                .with_topics(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown(v >= 6);
+            RequestKind::ListOffsets(r)
+        }
+        ApiKey::Metadata => {
+            let t = |n| MetadataRequestTopic::default().with_name(Some(topic(n)));
+            let mut r = MetadataRequest::default()
+                .with_topics(Some(vec![t("a"), t("b")]))
+                .with_allow_auto_topic_creation(v < 4)
+                .with_include_topic_authorized_operations(v >= 8);
+            r.unknown_tagged_fields = unknown(v >= 9);
+            RequestKind::Metadata(r)
+        }
+        ApiKey::ApiVersions => {
+            let mut r = ApiVersionsRequest::default();
+            if v >= 3 {
+                r = r.with_client_software_name(s("kafkette-test")).with_client_software_version(s("1.0"));
+            }
+            r.unknown_tagged_fields = unknown(v >= 3);
+            RequestKind::ApiVersions(r)
+        }
+        ApiKey::CreateTopics => {
+            let assignment = |i| {
+                CreatableReplicaAssignment::default()
+                    .with_partition_index(i)
+                    .with_broker_ids(vec![BrokerId(0), BrokerId(1)])
+            };
+            let config = |n| CreatableTopicConfig::default().with_name(s(n)).with_value(Some(s("1")));
+            let t = |n| {
+                CreatableTopic::default()
+                    .with_name(topic(n))
+                    .with_num_partitions(-1)
+                    .with_replication_factor(-1)
+                    .with_assignments(vec![assignment(0), assignment(1)])
+                    .with_configs(vec![config("retention.ms"), config("segment.ms")])
+            };
+            let mut r = CreateTopicsRequest::default()
+                .with_topics(vec![t("a"), t("b")])
+                .with_timeout_ms(1000)
+                .with_validate_only(true);
+            r.unknown_tagged_fields = unknown(v >= 5);
+            RequestKind::CreateTopics(r)
+        }
+        ApiKey::DeleteTopics => {
+            let mut r = DeleteTopicsRequest::default().with_timeout_ms(1000);
+            if v >= 6 {
+                let t = |n| DeleteTopicState::default().with_name(Some(topic(n)));
+                r = r.with_topics(vec![t("a"), t("b")]);
+            } else {
+                r = r.with_topic_names(vec![topic("a"), topic("b")]);
+            }
+            r.unknown_tagged_fields = unknown(v >= 4);
+            RequestKind::DeleteTopics(r)
+        }
+        other => panic!("no populated request for {other:?}"),
+    }
+}
+
+fn encode(body: &RequestKind, v: i16) -> Vec<u8> {
+    let mut buf = BytesMut::new();
+    body.encode(&mut buf, v).expect("encodes");
+    buf.to_vec()
+}
+
+/// Every supported `(key, version)` and its populated body.
+fn all_bodies() -> Vec<(ApiKey, i16, Vec<u8>)> {
+    let mut out = Vec::new();
+    for &(key, lo, hi) in VERSIONS {
+        for v in lo..=hi {
+            out.push((key, v, encode(&populated(key, v), v)));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_supported_version_has_a_schema() {
+    for &(key, lo, hi) in VERSIONS {
+        for v in lo..=hi {
+            assert!(covers(key, v), "{key:?} v{v}");
+        }
+        assert!(!covers(key, hi + 1), "{key:?} v{}", hi + 1);
+    }
+    assert!(!covers(ApiKey::JoinGroup, 0));
+    assert!(check(ApiKey::JoinGroup, 0, &[]).is_err());
+}
+
+#[test]
+fn schemas_walk_exactly_what_the_encoder_writes() {
+    for (key, v, body) in all_bodies() {
+        assert_eq!(check(key, v, &body), Ok(body.len()), "{key:?} v{v}");
+        // And the crate decodes it back to the same request.
+        let decoded = RequestKind::decode(key, &mut Bytes::from(body.clone()), v).expect("decodes");
+        assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
+        // The arrays of the populated request were seen (ApiVersions has none).
+        assert_eq!(count_offsets(key, v, &body).is_empty(), key == ApiKey::ApiVersions, "{key:?} v{v}");
+    }
+}
+
+/// Replaces the count at `at` (`len` bytes) with the largest count the encoding can claim.
+fn hostile(body: &[u8], at: usize, len: usize, compact: bool) -> Vec<u8> {
+    let max: &[u8] = if compact { &[0xff, 0xff, 0xff, 0xff, 0x0f] } else { &[0x7f, 0xff, 0xff, 0xff] };
+    [&body[..at], max, &body[at + len..]].concat()
+}
+
+#[test]
+fn every_array_count_at_every_level_is_bounded() {
+    let mut tried = (0, 0);
+    for (key, v, body) in all_bodies() {
+        let compact = APIS.iter().find(|a| a.key == key).is_some_and(|a| v >= a.flexible_from);
+        for (at, len) in count_offsets(key, v, &body) {
+            let bad = hostile(&body, at, len, compact);
+            let err = check(key, v, &bad).expect_err("refused");
+            assert_eq!(err.offset, at, "{key:?} v{v}: {err}");
+            assert!(err.problem.contains("array count"), "{err}");
+            if compact {
+                tried.0 += 1;
+            } else {
+                tried.1 += 1;
+            }
+        }
+    }
+    assert!(tried.0 > 20 && tried.1 > 20, "{tried:?}");
+}
+
+#[test]
+fn small_hostile_bodies() {
+    // Produce v3: null transactional id, acks, timeout, then 2^31-1 topics.
+    let produce = [&[0xff, 0xff, 0, 1, 0, 0, 0x03, 0xe8][..], &[0x7f, 0xff, 0xff, 0xff]].concat();
+    assert!(check(ApiKey::Produce, 3, &produce).is_err());
+    // Metadata v1: 2^31-1 topics in four bytes.
+    assert!(check(ApiKey::Metadata, 1, &[0x7f, 0xff, 0xff, 0xff]).is_err());
+    // Metadata v12 (compact): 2^32-2 topics.
+    assert!(check(ApiKey::Metadata, 12, &[0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0]).is_err());
+    // A negative non-compact count other than -1 (null).
+    assert!(check(ApiKey::Metadata, 1, &[0x80, 0, 0, 0]).is_err());
+    // Null topics (all topics) is fine.
+    assert_eq!(check(ApiKey::Metadata, 1, &[0xff, 0xff, 0xff, 0xff]), Ok(4));
+    // A tagged-field count beyond the body.
+    assert!(check(ApiKey::ApiVersions, 3, &[1, b'a', 1, b'b', 0xff, 0xff, 0x03]).is_err());
+}
+
+/// Every single-byte mutation of every valid body: whatever the guard accepts, the crate decodes
+/// without aborting (an abort fails the whole test binary).
+#[test]
+fn mutations_the_guard_accepts_decode_safely() {
+    let mut accepted = 0;
+    for (key, v, body) in all_bodies() {
+        for i in 0..body.len() {
+            for byte in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+                let mut m = body.clone();
+                m[i] = byte;
+                if check(key, v, &m).is_ok() {
+                    accepted += 1;
+                    let _ = RequestKind::decode(key, &mut Bytes::from(m), v);
+                }
+            }
+        }
+    }
+    assert!(accepted > 1000, "{accepted}");
+}
