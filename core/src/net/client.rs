@@ -26,8 +26,7 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use bytes::BytesMut;
-
+use super::codec;
 use super::conn::{self, BrokerVersions, ConnEvent, ConnSpec};
 use super::unsupported;
 use crate::client::{versions, ClientMachine};
@@ -85,7 +84,6 @@ pub struct TcpTransport {
     events: Receiver<ConnEvent>,
     /// Events taken off the channel by `wait`, for the next `pump`.
     stash: VecDeque<ConnEvent>,
-    buf: BytesMut,
     last_error: Option<Error>,
 }
 
@@ -115,7 +113,6 @@ impl TcpTransport {
             events_tx,
             events,
             stash: VecDeque::new(),
-            buf: BytesMut::new(),
             last_error: None,
         })
     }
@@ -302,25 +299,24 @@ impl TcpTransport {
                 }
             };
             conn::fit_to_version(&mut t.body, version);
-            self.buf.clear();
-            if let Err(e) = conn::encode_request(
-                &mut self.buf,
-                api_key,
-                version,
-                t.correlation_id,
-                self.client_id.as_deref(),
-                &t.body,
-            ) {
-                self.fail(machine, broker, e, now);
-                return;
-            }
-            if let Err(e) = stream.write_all(&self.buf) {
+            let (correlation_id, expects_response) = (t.correlation_id, t.expects_response);
+            let mut request = t.into_request(self.client_id.clone());
+            request.api_version = version;
+            let frame = match codec::encode_request(&request) {
+                Ok(f) => f,
+                Err(e) => {
+                    let e = Error::internal(format!("cannot encode {api_key:?} v{version}: {e}"));
+                    self.fail(machine, broker, e, now);
+                    return;
+                }
+            };
+            if let Err(e) = stream.write_all(&frame) {
                 let e = Error::new(ErrorCode::TRANSPORT, format!("broker {} ({}): write failed: {e}", broker, c.addr));
                 self.fail(machine, broker, e, now);
                 return;
             }
-            if t.expects_response {
-                c.sent.push_back(Sent { sent_ms: now, correlation_id: t.correlation_id, api_key, version });
+            if expects_response {
+                c.sent.push_back(Sent { sent_ms: now, correlation_id, api_key, version });
             }
         }
     }
@@ -338,7 +334,7 @@ impl TcpTransport {
             }
             ConnEvent::Frame { broker, generation, frame } => {
                 let Some(c) = self.conns.get_mut(&broker).filter(|c| c.generation == generation) else { return };
-                let cid = conn::frame_correlation_id(&frame);
+                let cid = frame.get(..4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
                 // Kafka answers a connection's requests in order.
                 let Some(sent) = c.sent.front().filter(|s| Some(s.correlation_id) == cid) else {
                     let e = Error::new(
@@ -349,7 +345,10 @@ impl TcpTransport {
                     return;
                 };
                 let (api_key, version) = (sent.api_key, sent.version);
-                match conn::decode_response(frame, api_key, version) {
+                let decoded = codec::decode_response(api_key, version, frame).map_err(|e| {
+                    Error::new(ErrorCode::BAD_MSG, format!("broker {broker}: bad {api_key:?} v{version} response: {e}"))
+                });
+                match decoded {
                     Ok((correlation_id, body)) => {
                         c.sent.pop_front();
                         if let ResponseKind::Metadata(m) = &body {

@@ -3,9 +3,8 @@
 //! learns goes to the transport as a [`ConnEvent`] over a channel; the transport
 //! writes requests itself, on the caller's thread, through a clone of the socket.
 //!
-//! Also the client half of the wire codec: request header + body out, response
-//! header + body in, with `kafka-protocol`'s types. (The server's codec lives in
-//! its own module; the two meet at merge.)
+//! Frames and bodies go through `codec`, shared with the server; `fit_to_version`
+//! adapts a request body to an older version the broker speaks.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -13,13 +12,14 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use bytes::{BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader};
-use kafka_protocol::protocol::{Decodable, Encodable};
+use bytes::Bytes;
+use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ResponseHeader};
+use kafka_protocol::protocol::Decodable;
 
+use super::codec;
 use crate::client::versions;
 use crate::error::{Error, ErrorCode};
-use crate::protocol::{ApiKey, BrokerId, RequestKind, ResponseKind, StrBytes};
+use crate::protocol::{ApiKey, BrokerId, Request, RequestKind, StrBytes};
 
 /// Largest response frame we accept. Fetch responses are bounded by `fetch.max.bytes`
 /// (50 MiB by default, at least one batch more); a larger length is garbage.
@@ -130,15 +130,13 @@ fn handshake(stream: &mut TcpStream, spec: &ConnSpec) -> Result<BrokerVersions, 
         let body = ApiVersionsRequest::default()
             .with_client_software_name(StrBytes::from_static_str("kafkette"))
             .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
-        let mut buf = BytesMut::new();
-        encode_request(
-            &mut buf,
-            ApiKey::ApiVersions,
-            version,
-            HANDSHAKE_CORRELATION_ID,
-            spec.client_id.as_deref(),
-            &RequestKind::ApiVersions(body),
-        )?;
+        let request = Request {
+            api_version: version,
+            correlation_id: HANDSHAKE_CORRELATION_ID,
+            client_id: spec.client_id.clone(),
+            body: RequestKind::ApiVersions(body),
+        };
+        let buf = codec::encode_request(&request).map_err(Error::internal)?;
         let io = |e: std::io::Error| transport_error(&spec.addr, format_args!("during the ApiVersions handshake: {e}"));
         stream.write_all(&buf).map_err(io)?;
         let mut frame = read_frame(stream).map_err(|e| transport_error(&spec.addr, e))?;
@@ -198,49 +196,6 @@ fn read_frame(stream: &mut impl Read) -> Result<Bytes, String> {
     let mut frame = vec![0u8; len];
     stream.read_exact(&mut frame).map_err(|e| format!("truncated frame: {e}"))?;
     Ok(Bytes::from(frame))
-}
-
-/// Appends one length-prefixed request (header + body at `version`) to `buf`.
-pub fn encode_request(
-    buf: &mut BytesMut,
-    api_key: ApiKey,
-    version: i16,
-    correlation_id: i32,
-    client_id: Option<&str>,
-    body: &RequestKind,
-) -> Result<(), Error> {
-    let start = buf.len();
-    buf.put_i32(0);
-    let header = RequestHeader::default()
-        .with_request_api_key(api_key as i16)
-        .with_request_api_version(version)
-        .with_correlation_id(correlation_id)
-        .with_client_id(client_id.map(|c| StrBytes::from_string(c.to_string())));
-    let encoded = header
-        .encode(buf, api_key.request_header_version(version))
-        .and_then(|()| body.encode(buf, version))
-        .map_err(|e| Error::internal(format!("cannot encode {api_key:?} v{version}: {e}")));
-    if let Err(e) = encoded {
-        buf.truncate(start);
-        return Err(e);
-    }
-    let len = (buf.len() - start - 4) as i32;
-    buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
-    Ok(())
-}
-
-/// The correlation id a response frame starts with.
-pub fn frame_correlation_id(frame: &[u8]) -> Option<i32> {
-    Some(i32::from_be_bytes(frame.get(..4)?.try_into().ok()?))
-}
-
-/// Decodes a response frame to a request of `api_key` sent at `version`.
-pub fn decode_response(mut frame: Bytes, api_key: ApiKey, version: i16) -> Result<(i32, ResponseKind), Error> {
-    let bad = |e: String| Error::new(ErrorCode::BAD_MSG, format!("bad {api_key:?} v{version} response: {e}"));
-    let header =
-        ResponseHeader::decode(&mut frame, api_key.response_header_version(version)).map_err(|e| bad(e.to_string()))?;
-    let body = ResponseKind::decode(api_key, &mut frame, version).map_err(|e| bad(e.to_string()))?;
-    Ok((header.correlation_id, body))
 }
 
 /// Adjusts a request body our state machines built for our newest version so that it
