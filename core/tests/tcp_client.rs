@@ -154,6 +154,25 @@ fn pipelining_and_acks_zero() {
 }
 
 #[test]
+fn requests_go_to_each_partitions_leader_one_connection_per_broker() {
+    let fb = FakeBroker::with_nodes(3, Faults::default());
+    admin(&fb).create_topic("spread", 6, &[]).unwrap();
+    let mut p = producer(&fb, &[]);
+    let mds = produce(&mut p, "spread", 600);
+    assert_eq!(mds.iter().map(|m| m.partition).collect::<std::collections::BTreeSet<_>>().len(), 6);
+    check_round_trip(&fb, "spread", 6, &mds);
+    assert_eq!(fb.misrouted(), 0);
+    for node in 0..3 {
+        assert!(fb.requests_at(node, ApiKey::Produce) > 0, "node {node} got no Produce");
+        assert!(fb.requests_at(node, ApiKey::Fetch) > 0, "node {node} got no Fetch");
+        assert!(fb.requests_at(node, ApiKey::ListOffsets) > 0, "node {node} got no ListOffsets");
+    }
+    // At most the bootstrap (node 0's port, as broker -1) plus one connection per node, for
+    // each of admin, producer and consumer: connections are reused, never duplicated.
+    assert!(fb.connections_accepted() <= 3 * 4, "{} connections", fb.connections_accepted());
+}
+
+#[test]
 fn versions_negotiate_down_to_what_the_broker_advertises() {
     let faults = Faults {
         max_versions: [

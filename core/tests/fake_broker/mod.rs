@@ -7,6 +7,11 @@
 //! Faults for tests: advertise lower max versions in ApiVersions, close the
 //! connection when a given API arrives (mid-request), kill every connection, and
 //! stop and restart the listener on the same port (a broker restart).
+//!
+//! With several nodes (`with_nodes`) it listens on one port per node id and
+//! rewrites Metadata so that node `p % n` leads partition `p`; all nodes share the
+//! one broker state, and requests that reach a node that does not lead their
+//! partition are counted (`misrouted`).
 
 #![allow(dead_code)]
 
@@ -45,11 +50,36 @@ struct Shared {
     /// (api key, version) of every request received, in order.
     seen: Vec<(i16, i16)>,
     accepted: usize,
+    /// Listening port of each node id.
+    ports: Vec<u16>,
+    /// Produce, Fetch and ListOffsets partitions that reached a node not leading them.
+    misrouted: usize,
+    /// (node, api key) of every request received.
+    by_node: Vec<(usize, i16)>,
 }
 
 impl Shared {
     fn route(&mut self) {
-        while let Some(r) = self.broker.poll_response() {
+        while let Some(mut r) = self.broker.poll_response() {
+            if let (ResponseKind::Metadata(m), true) = (&mut r.body, self.ports.len() > 1) {
+                let n = self.ports.len() as i32;
+                m.brokers = self
+                    .ports
+                    .iter()
+                    .enumerate()
+                    .map(|(i, port)| {
+                        kafka_protocol::messages::metadata_response::MetadataResponseBroker::default()
+                            .with_node_id(kafka_protocol::messages::BrokerId(i as i32))
+                            .with_host(kafka_protocol::protocol::StrBytes::from_static_str("127.0.0.1"))
+                            .with_port(i32::from(*port))
+                    })
+                    .collect();
+                for t in &mut m.topics {
+                    for p in &mut t.partitions {
+                        p.leader_id = kafka_protocol::messages::BrokerId(p.partition_index % n);
+                    }
+                }
+            }
             if let Some(tx) = self.outboxes.get(&r.conn) {
                 let _ = tx.send(r);
             }
@@ -63,10 +93,11 @@ impl Shared {
 }
 
 pub struct FakeBroker {
+    /// Node 0's port (the bootstrap).
     pub port: u16,
     shared: Arc<Mutex<Shared>>,
     running: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
+    acceptors: Vec<JoinHandle<()>>,
     alive: Arc<AtomicBool>,
 }
 
@@ -76,8 +107,13 @@ impl FakeBroker {
     }
 
     pub fn with_faults(faults: Faults) -> FakeBroker {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+        FakeBroker::with_nodes(1, faults)
+    }
+
+    pub fn with_nodes(nodes: usize, faults: Faults) -> FakeBroker {
+        let listeners: Vec<TcpListener> = (0..nodes).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+        let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().unwrap().port()).collect();
+        let port = ports[0];
         let config = BrokerConfig { port: i32::from(port), ..BrokerConfig::default() };
         let shared = Arc::new(Mutex::new(Shared {
             broker: Broker::new(config, wall_clock_ms()),
@@ -87,6 +123,9 @@ impl FakeBroker {
             faults,
             seen: Vec::new(),
             accepted: 0,
+            ports,
+            misrouted: 0,
+            by_node: Vec::new(),
         }));
         let alive = Arc::new(AtomicBool::new(true));
         {
@@ -105,8 +144,12 @@ impl FakeBroker {
                 }
             });
         }
-        let mut fb = FakeBroker { port, shared, running: Arc::new(AtomicBool::new(false)), acceptor: None, alive };
-        fb.listen(listener);
+        let mut fb =
+            FakeBroker { port, shared, running: Arc::new(AtomicBool::new(false)), acceptors: Vec::new(), alive };
+        fb.running = Arc::new(AtomicBool::new(true));
+        for (node, l) in listeners.into_iter().enumerate() {
+            fb.listen(l, node);
+        }
         fb
     }
 
@@ -114,17 +157,16 @@ impl FakeBroker {
         format!("127.0.0.1:{}", self.port)
     }
 
-    fn listen(&mut self, listener: TcpListener) {
+    fn listen(&mut self, listener: TcpListener, node: usize) {
         listener.set_nonblocking(true).unwrap();
-        let running = Arc::new(AtomicBool::new(true));
-        self.running = running.clone();
+        let running = self.running.clone();
         let shared = self.shared.clone();
-        self.acceptor = Some(std::thread::spawn(move || {
+        self.acceptors.push(std::thread::spawn(move || {
             while running.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         stream.set_nonblocking(false).unwrap();
-                        serve(shared.clone(), stream);
+                        serve(shared.clone(), stream, node);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
@@ -143,7 +185,7 @@ impl FakeBroker {
     /// Stops listening and closes every connection: the broker is down.
     pub fn stop(&mut self) {
         self.running.store(false, Ordering::Relaxed);
-        if let Some(a) = self.acceptor.take() {
+        for a in self.acceptors.drain(..) {
             a.join().unwrap();
         }
         self.kill_connections();
@@ -151,8 +193,21 @@ impl FakeBroker {
 
     /// Listens again on the same port, with the same broker state (a restart with its data kept).
     pub fn restart(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).unwrap();
-        self.listen(listener);
+        self.running = Arc::new(AtomicBool::new(true));
+        let ports = self.shared.lock().unwrap().ports.clone();
+        for (node, port) in ports.into_iter().enumerate() {
+            self.listen(TcpListener::bind(("127.0.0.1", port)).unwrap(), node);
+        }
+    }
+
+    /// Partitions that reached a node not leading them.
+    pub fn misrouted(&self) -> usize {
+        self.shared.lock().unwrap().misrouted
+    }
+
+    /// How many requests of `key` node `node` received.
+    pub fn requests_at(&self, node: usize, key: ApiKey) -> usize {
+        self.shared.lock().unwrap().by_node.iter().filter(|(n, k)| *n == node && *k == key as i16).count()
     }
 
     pub fn seen(&self) -> Vec<(i16, i16)> {
@@ -180,7 +235,7 @@ impl Drop for FakeBroker {
     }
 }
 
-fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream) {
+fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
     let (tx, rx) = channel::<Response>();
     let conn = {
         let mut st = shared.lock().unwrap();
@@ -226,6 +281,9 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream) {
             let body = RequestKind::decode(key, &mut frame, version).unwrap();
             let mut st = shared.lock().unwrap();
             st.seen.push((header.request_api_key, version));
+            st.by_node.push((node, header.request_api_key));
+            let n = st.ports.len();
+            st.misrouted += partitions_of(&body).into_iter().filter(|p| *p as usize % n != node).count();
             if let Some((k, n)) = st.faults.close_on {
                 if k == key && n > 0 {
                     st.faults.close_on = Some((k, n - 1));
@@ -255,6 +313,18 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream) {
         st.streams.remove(&conn);
         st.broker.handle_disconnect(conn);
     });
+}
+
+/// The partitions a partition-led request is about.
+fn partitions_of(body: &RequestKind) -> Vec<i32> {
+    match body {
+        RequestKind::Produce(r) => r.topic_data.iter().flat_map(|t| t.partition_data.iter().map(|p| p.index)).collect(),
+        RequestKind::Fetch(r) => r.topics.iter().flat_map(|t| t.partitions.iter().map(|p| p.partition)).collect(),
+        RequestKind::ListOffsets(r) => {
+            r.topics.iter().flat_map(|t| t.partitions.iter().map(|p| p.partition_index)).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn request(header: RequestHeader, body: RequestKind) -> Request {
