@@ -423,7 +423,69 @@ fn negotiate(key: ApiKey, ours: i16, theirs: &BrokerVersions) -> Result<i16> {
 
 #[cfg(test)]
 mod tests {
+    use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+    use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+    use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+    use kafka_protocol::messages::{DeleteTopicsRequest, FetchRequest, ListOffsetsRequest, TopicName};
+
     use super::*;
+    use crate::protocol::{Request, RequestKind, StrBytes};
+
+    fn name(s: &str) -> TopicName {
+        TopicName(StrBytes::from_string(s.to_string()))
+    }
+
+    /// Bodies as our state machines fill them, at every version we may negotiate down to:
+    /// adapted, they encode and the server's decoder reads back what we meant.
+    #[test]
+    fn request_bodies_fit_every_version_in_our_ranges() {
+        let fetch = FetchRequest::default().with_max_wait_ms(500).with_isolation_level(1).with_topics(vec![
+            FetchTopic::default().with_topic(name("t")).with_partitions(vec![FetchPartition::default()
+                .with_partition(3)
+                .with_current_leader_epoch(7)
+                .with_fetch_offset(42)
+                .with_partition_max_bytes(1 << 20)]),
+        ]);
+        let list = ListOffsetsRequest::default().with_isolation_level(1).with_timeout_ms(30_000).with_topics(vec![
+            ListOffsetsTopic::default().with_name(name("t")).with_partitions(vec![ListOffsetsPartition::default()
+                .with_partition_index(3)
+                .with_current_leader_epoch(7)
+                .with_timestamp(-2)]),
+        ]);
+        let delete = DeleteTopicsRequest::default()
+            .with_topics(vec![DeleteTopicState::default().with_name(Some(name("gone")))])
+            .with_timeout_ms(1000);
+        for (key, body) in [
+            (ApiKey::Fetch, RequestKind::Fetch(fetch)),
+            (ApiKey::ListOffsets, RequestKind::ListOffsets(list)),
+            (ApiKey::DeleteTopics, RequestKind::DeleteTopics(delete)),
+        ] {
+            let (lo, hi) = versions::range(key).unwrap();
+            for version in lo..=hi {
+                let mut body = body.clone();
+                conn::fit_to_version(&mut body, version);
+                let request = Request { api_version: version, correlation_id: 1, client_id: None, body };
+                let frame = codec::encode_request(&request).unwrap_or_else(|e| panic!("{key:?} v{version}: {e}"));
+                let back = codec::decode_request(frame.slice(4..)).unwrap_or_else(|_| panic!("{key:?} v{version}"));
+                match back.body {
+                    RequestKind::Fetch(f) => {
+                        let p = &f.topics[0].partitions[0];
+                        assert_eq!((p.partition, p.fetch_offset), (3, 42), "v{version}");
+                    }
+                    RequestKind::ListOffsets(l) => assert_eq!(l.topics[0].partitions[0].timestamp, -2, "v{version}"),
+                    RequestKind::DeleteTopics(d) => {
+                        let names: Vec<&str> = if version >= 6 {
+                            d.topics.iter().filter_map(|t| t.name.as_ref()).map(|n| n.0.as_str()).collect()
+                        } else {
+                            d.topic_names.iter().map(|n| n.0.as_str()).collect()
+                        };
+                        assert_eq!(names, ["gone"], "v{version}");
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn negotiation_picks_the_highest_common_version() {
