@@ -210,6 +210,16 @@ fn versions_negotiate_down_to_what_the_broker_advertises() {
 }
 
 #[test]
+fn an_older_api_versions_is_retried_at_the_brokers_version() {
+    let faults = Faults { max_versions: [(ApiKey::ApiVersions as i16, 2)].into_iter().collect(), ..Faults::default() };
+    let fb = FakeBroker::with_faults(faults);
+    let mut p = producer(&fb, &[]);
+    assert_eq!(produce(&mut p, "av", 3).len(), 3);
+    // Per connection: v3 refused, then v2 (the bootstrap connection and broker 0's).
+    assert_eq!(fb.versions_seen(ApiKey::ApiVersions), [3, 2, 3, 2]);
+}
+
+#[test]
 fn a_broker_too_old_fails_clearly() {
     let faults = Faults { max_versions: [(ApiKey::Produce as i16, 2)].into_iter().collect(), ..Faults::default() };
     let fb = FakeBroker::with_faults(faults);

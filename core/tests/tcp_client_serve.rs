@@ -121,3 +121,29 @@ fn clients_survive_a_server_restart_on_the_same_port() {
     assert!(events.iter().all(|ProducerEvent::Delivery { result, .. }| result.is_ok()), "{events:?}");
     assert!(srv.with_broker(|b| b.partition("r", 0).is_some_and(|l| l.log_end_offset() >= 1)));
 }
+
+#[test]
+fn a_waiting_poll_wakes_when_another_client_produces() {
+    let srv = server();
+    let bootstrap = srv.bootstrap_servers();
+    Admin::new([("bootstrap.servers", bootstrap.as_str())]).unwrap().create_topic("live", 1, &[]).unwrap();
+    let mut c = Consumer::new([("bootstrap.servers", bootstrap.as_str()), ("fetch.max.wait.ms", "5000")]).unwrap();
+    c.assign(vec![(TopicPartition::new("live", 0), Some(0))]);
+    assert!(c.poll(Duration::from_millis(300)).unwrap().is_empty());
+    let producer = std::thread::spawn({
+        let bootstrap = bootstrap.clone();
+        move || {
+            std::thread::sleep(Duration::from_millis(200));
+            let mut p = Producer::new([("bootstrap.servers", bootstrap.as_str()), ("linger.ms", "0")]).unwrap();
+            p.send(rec("live", 1, "")).unwrap();
+            p.flush(WAIT).unwrap();
+            Instant::now()
+        }
+    });
+    let got = c.poll(Duration::from_secs(10)).unwrap();
+    let woke = Instant::now();
+    let produced = producer.join().unwrap();
+    assert_eq!(got.len(), 1);
+    // The parked fetch (5 s max wait) answered as soon as the data arrived.
+    assert!(woke.saturating_duration_since(produced) < Duration::from_secs(1));
+}

@@ -301,7 +301,13 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
                     break;
                 }
             }
-            let request = request(header, body);
+            let mut request = request(header, body);
+            // An older broker does not know our ApiVersions version: it answers v0 with
+            // UNSUPPORTED_VERSION (KIP-511), which the real broker does for any version above its own.
+            let cap = st.faults.max_versions.get(&(ApiKey::ApiVersions as i16)).copied();
+            if key == ApiKey::ApiVersions && cap.is_some_and(|cap| version > cap) {
+                request.api_version = i16::MAX;
+            }
             st.broker.handle_request(conn, request, wall_clock_ms());
             if key == ApiKey::ApiVersions {
                 cap_versions(&mut st);
