@@ -28,6 +28,8 @@ pub trait ClientMachine {
 /// The API versions our clients send. The broker supports them (see
 /// `broker::api::VERSIONS`); the TCP driver negotiates down with ApiVersions.
 pub mod versions {
+    use crate::protocol::ApiKey;
+
     pub const PRODUCE: i16 = 9;
     pub const FETCH: i16 = 12;
     pub const LIST_OFFSETS: i16 = 7;
@@ -35,6 +37,26 @@ pub mod versions {
     pub const API_VERSIONS: i16 = 3;
     pub const CREATE_TOPICS: i16 = 7;
     pub const DELETE_TOPICS: i16 = 6;
+
+    /// `(key, oldest, newest)` version our clients can speak of each API they use. The
+    /// newest is what the state machines put in a `Transmit`; the TCP driver sends
+    /// min(newest, the broker's newest) and refuses a broker whose newest is below the
+    /// oldest. The oldest are those Apache Kafka 4 still serves (KIP-896), where our
+    /// request bodies can be expressed (record batches v2, Metadata's auto-creation flag).
+    pub const RANGES: &[(ApiKey, i16, i16)] = &[
+        (ApiKey::Produce, 3, PRODUCE),
+        (ApiKey::Fetch, 4, FETCH),
+        (ApiKey::ListOffsets, 1, LIST_OFFSETS),
+        (ApiKey::Metadata, 4, METADATA),
+        (ApiKey::ApiVersions, 0, API_VERSIONS),
+        (ApiKey::CreateTopics, 2, CREATE_TOPICS),
+        (ApiKey::DeleteTopics, 1, DELETE_TOPICS),
+    ];
+
+    /// Our `(oldest, newest)` version of `key`, if our clients use it.
+    pub fn range(key: ApiKey) -> Option<(i16, i16)> {
+        RANGES.iter().find(|(k, _, _)| *k == key).map(|&(_, lo, hi)| (lo, hi))
+    }
 }
 
 /// Hands out correlation ids, unique per client.

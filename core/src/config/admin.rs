@@ -1,6 +1,6 @@
 //! Admin client configuration: Kafka's `AdminClientConfig` keys and defaults.
 
-use super::{pair, parse_int, set_common, unknown_key};
+use super::{pair, parse_int, set_common, unknown_key, ConnectionConfig};
 use crate::error::{Error, Result};
 use crate::protocol::Millis;
 
@@ -10,6 +10,8 @@ const INT_MAX: i64 = i32::MAX as i64;
 pub struct AdminConfig {
     pub bootstrap_servers: Vec<String>,
     pub client_id: String,
+    /// TCP connection settings (`reconnect.backoff.ms`, ...).
+    pub connection: ConnectionConfig,
     /// Deadline of one request to a broker.
     pub request_timeout_ms: Millis,
     /// Deadline of one admin call, retries included.
@@ -25,6 +27,7 @@ impl Default for AdminConfig {
         AdminConfig {
             bootstrap_servers: Vec::new(),
             client_id: "kafkette".to_string(),
+            connection: ConnectionConfig::default(),
             request_timeout_ms: 30_000,
             default_api_timeout_ms: 60_000,
             retry_backoff_ms: 100,
@@ -52,7 +55,7 @@ impl AdminConfig {
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        if set_common(&mut self.bootstrap_servers, &mut self.client_id, key, value)? {
+        if set_common(&mut self.bootstrap_servers, &mut self.client_id, &mut self.connection, key, value)? {
             return Ok(());
         }
         match key {
@@ -83,7 +86,7 @@ impl AdminConfig {
 
     /// The effective settings under their canonical names, for display and describe.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
-        vec![
+        let mut out = vec![
             pair("bootstrap.servers", self.bootstrap_servers.join(",")),
             pair("client.id", &self.client_id),
             pair("request.timeout.ms", self.request_timeout_ms),
@@ -92,7 +95,9 @@ impl AdminConfig {
             pair("retry.backoff.max.ms", self.retry_backoff_max_ms),
             pair("metadata.max.age.ms", self.metadata_max_age_ms),
             pair("retries", self.retries),
-        ]
+        ];
+        out.extend(self.connection.to_pairs());
+        out
     }
 }
 

@@ -2,7 +2,10 @@
 //! librdkafka's aliases and value spellings (`smallest`, `largest`...).
 
 use super::Aliases;
-use super::{canonical, pair, parse_bool, parse_enum, parse_int, parse_list, reject_serde, set_common, unknown_key};
+use super::{
+    canonical, pair, parse_bool, parse_enum, parse_int, parse_list, reject_serde, set_common, unknown_key,
+    ConnectionConfig,
+};
 use crate::error::{Error, Result};
 use crate::protocol::Millis;
 
@@ -106,6 +109,8 @@ const INT_MAX: i64 = i32::MAX as i64;
 pub struct ConsumerConfig {
     pub bootstrap_servers: Vec<String>,
     pub client_id: String,
+    /// TCP connection settings (`reconnect.backoff.ms`, ...).
+    pub connection: ConnectionConfig,
     pub group_id: Option<String>,
     /// Static membership (KIP-345).
     pub group_instance_id: Option<String>,
@@ -140,6 +145,7 @@ impl Default for ConsumerConfig {
         ConsumerConfig {
             bootstrap_servers: Vec::new(),
             client_id: "kafkette".to_string(),
+            connection: ConnectionConfig::default(),
             group_id: None,
             group_instance_id: None,
             auto_offset_reset: OffsetReset::Latest,
@@ -201,7 +207,7 @@ impl ConsumerConfig {
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        if set_common(&mut self.bootstrap_servers, &mut self.client_id, key, value)? {
+        if set_common(&mut self.bootstrap_servers, &mut self.client_id, &mut self.connection, key, value)? {
             return Ok(());
         }
         match canonical(key, ALIASES) {
@@ -267,6 +273,7 @@ impl ConsumerConfig {
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         let mut out =
             vec![pair("bootstrap.servers", self.bootstrap_servers.join(",")), pair("client.id", &self.client_id)];
+        out.extend(self.connection.to_pairs());
         if let Some(g) = &self.group_id {
             out.push(pair("group.id", g));
         }

@@ -18,6 +18,39 @@ pub use producer::{Acks, Compression, PartitionerKind, ProducerConfig};
 use std::fmt::Display;
 
 use crate::error::{Error, Result};
+use crate::protocol::Millis;
+
+/// How a client connects to brokers over TCP, under Kafka's names and defaults
+/// (shared by producer, consumer and admin; in-process clients ignore it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionConfig {
+    /// `reconnect.backoff.ms`: wait before reconnecting to a broker, doubling per failure.
+    pub reconnect_backoff_ms: Millis,
+    /// `reconnect.backoff.max.ms`: the cap of that doubling.
+    pub reconnect_backoff_max_ms: Millis,
+    /// `socket.connection.setup.timeout.ms`: a connection (TCP and ApiVersions) not ready by then fails.
+    pub socket_connection_setup_timeout_ms: Millis,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            reconnect_backoff_ms: 50,
+            reconnect_backoff_max_ms: 1_000,
+            socket_connection_setup_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl ConnectionConfig {
+    fn to_pairs(self) -> [(String, String); 3] {
+        [
+            pair("reconnect.backoff.ms", self.reconnect_backoff_ms),
+            pair("reconnect.backoff.max.ms", self.reconnect_backoff_max_ms),
+            pair("socket.connection.setup.timeout.ms", self.socket_connection_setup_timeout_ms),
+        ]
+    }
+}
 
 /// An alias table: `(alias, canonical key)`. Aliases resolve before matching, so an
 /// error names the key the user typed while the value lands in the canonical field.
@@ -88,8 +121,19 @@ fn reject_serde(key: &str) -> Error {
 /// Applies a key every client shares; `Ok(false)` when `key` is not one of them.
 /// `socket.timeout.ms` and `debug` are librdkafka settings accepted for
 /// compatibility; they are checked and have no effect here.
-fn set_common(bootstrap_servers: &mut Vec<String>, client_id: &mut String, key: &str, value: &str) -> Result<bool> {
+fn set_common(
+    bootstrap_servers: &mut Vec<String>,
+    client_id: &mut String,
+    connection: &mut ConnectionConfig,
+    key: &str,
+    value: &str,
+) -> Result<bool> {
     match key {
+        "reconnect.backoff.ms" => connection.reconnect_backoff_ms = parse_int(key, value, 0, i32::MAX as i64)?,
+        "reconnect.backoff.max.ms" => connection.reconnect_backoff_max_ms = parse_int(key, value, 0, i32::MAX as i64)?,
+        "socket.connection.setup.timeout.ms" => {
+            connection.socket_connection_setup_timeout_ms = parse_int(key, value, 1, i32::MAX as i64)?
+        }
         "bootstrap.servers" | "metadata.broker.list" => *bootstrap_servers = parse_list(value),
         "client.id" => *client_id = value.trim().to_string(),
         "socket.timeout.ms" => {

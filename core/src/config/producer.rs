@@ -4,7 +4,9 @@
 //! `linger.ms + request.timeout.ms`).
 
 use super::Aliases;
-use super::{canonical, pair, parse_bool, parse_enum, parse_int, reject_serde, set_common, unknown_key};
+use super::{
+    canonical, pair, parse_bool, parse_enum, parse_int, reject_serde, set_common, unknown_key, ConnectionConfig,
+};
 use crate::error::{Error, Result};
 use crate::protocol::Millis;
 
@@ -111,6 +113,8 @@ pub struct ProducerConfig {
     /// `bootstrap.servers`: `host:port` list; empty for an in-process broker.
     pub bootstrap_servers: Vec<String>,
     pub client_id: String,
+    /// TCP connection settings (`reconnect.backoff.ms`, ...).
+    pub connection: ConnectionConfig,
     pub acks: Acks,
     pub enable_idempotence: bool,
     pub transactional_id: Option<String>,
@@ -143,6 +147,7 @@ impl Default for ProducerConfig {
         ProducerConfig {
             bootstrap_servers: Vec::new(),
             client_id: "kafkette".to_string(),
+            connection: ConnectionConfig::default(),
             acks: Acks::All,
             enable_idempotence: true,
             transactional_id: None,
@@ -200,7 +205,7 @@ impl ProducerConfig {
     }
 
     fn set(&mut self, key: &str, value: &str, explicit: &mut Explicit) -> Result<()> {
-        if set_common(&mut self.bootstrap_servers, &mut self.client_id, key, value)? {
+        if set_common(&mut self.bootstrap_servers, &mut self.client_id, &mut self.connection, key, value)? {
             return Ok(());
         }
         let typed = || Some(key.to_string());
@@ -368,6 +373,7 @@ impl ProducerConfig {
             pair("acks", self.acks.name()),
             pair("enable.idempotence", self.enable_idempotence),
         ];
+        out.extend(self.connection.to_pairs());
         if let Some(id) = &self.transactional_id {
             out.push(pair("transactional.id", id));
         }

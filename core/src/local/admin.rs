@@ -1,9 +1,9 @@
-//! Blocking admin client over the in-process broker: each call sends its
+//! Blocking admin client over an in-process broker or TCP: each call sends its
 //! request and waits for the result or `default.api.timeout.ms`.
 
 use std::time::Duration;
 
-use super::{wall_clock_ms, Cluster, Driver};
+use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
 use crate::admin::{self, AdminEvent, AdminResult, NewTopic, OffsetSpec, RequestId};
 use crate::config::AdminConfig;
 use crate::consumer::TopicPartition;
@@ -15,17 +15,30 @@ pub struct Admin {
 }
 
 impl Admin {
-    /// An admin client of the in-process cluster named by `bootstrap.servers`
-    /// (`Cluster::bootstrap_servers()`), configured with Kafka property names.
+    /// An admin client of the brokers named by `bootstrap.servers`: an in-process cluster
+    /// (`Cluster::bootstrap_servers()`, `inproc://...`) or `host:port` brokers over TCP,
+    /// configured with Kafka property names.
     pub fn new<I, K, V>(config: I) -> Result<Admin>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let config = AdminConfig::from_pairs(config)?;
-        let cluster = Cluster::lookup(&config.bootstrap_servers)?;
-        Admin::with_config(&cluster, config)
+        Admin::from_config(AdminConfig::from_pairs(config)?)
+    }
+
+    /// An admin client of the brokers its `bootstrap.servers` names (in-process or TCP).
+    pub fn from_config(config: AdminConfig) -> Result<Admin> {
+        let link = LinkConfig {
+            bootstrap_servers: config.bootstrap_servers.clone(),
+            client_id: Some(config.client_id.clone()),
+            connection: config.connection,
+            response_timeout_ms: config.request_timeout_ms,
+            max_in_flight: super::MAX_IN_FLIGHT_DEFAULT,
+        };
+        let timeout = Duration::from_millis(config.default_api_timeout_ms as u64 + 1000);
+        let machine = admin::Admin::new(config, wall_clock_ms())?;
+        Ok(Admin { driver: Driver::connect(machine, link)?, timeout })
     }
 
     /// An admin client of `cluster` (its `bootstrap.servers` is not consulted).
@@ -34,7 +47,7 @@ impl Admin {
         // The machine enforces default.api.timeout.ms itself; the driver waits a little longer.
         let timeout = Duration::from_millis(config.default_api_timeout_ms as u64 + 1000);
         let machine = admin::Admin::new(config, wall_clock_ms())?;
-        Ok(Admin { driver: Driver::new(cluster, machine, client_id), timeout })
+        Ok(Admin { driver: Driver::in_process(cluster, machine, client_id), timeout })
     }
 
     fn wait(&mut self, id: RequestId) -> Result<AdminResult> {
@@ -47,7 +60,12 @@ impl Admin {
             }
             result.is_some()
         });
-        result.unwrap_or_else(|| Err(Error::timed_out("admin request")))
+        result.unwrap_or_else(|| {
+            Err(Error::timed_out(match self.driver.transport_error() {
+                Some(e) => format!("admin request ({e})"),
+                None => "admin request".to_string(),
+            }))
+        })
     }
 
     pub fn create_topics(&mut self, topics: Vec<NewTopic>, validate_only: bool) -> Result<AdminResult> {

@@ -1,12 +1,13 @@
-//! Blocking consumer over the in-process broker (no groups yet): assign, seek,
+//! Blocking consumer over an in-process broker or TCP (no groups yet): assign, seek,
 //! poll, in the shape of confluent-kafka's `Consumer`.
 
 use std::time::Duration;
 
-use super::{wall_clock_ms, Cluster, Driver};
+use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
 use crate::config::ConsumerConfig;
 use crate::consumer::{self, ConsumerEvent, ConsumerRecord, TopicPartition};
 use crate::error::Result;
+use crate::protocol::Millis;
 
 pub struct Consumer {
     driver: Driver<consumer::Consumer>,
@@ -15,24 +16,36 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    /// A consumer of the in-process cluster named by `bootstrap.servers`
-    /// (`Cluster::bootstrap_servers()`), configured with Kafka property names.
+    /// A consumer of the brokers named by `bootstrap.servers`: an in-process cluster
+    /// (`Cluster::bootstrap_servers()`, `inproc://...`) or `host:port` brokers over TCP,
+    /// configured with Kafka property names.
     pub fn new<I, K, V>(config: I) -> Result<Consumer>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let config = ConsumerConfig::from_pairs(config)?;
-        let cluster = Cluster::lookup(&config.bootstrap_servers)?;
-        Consumer::with_config(&cluster, config)
+        Consumer::from_config(ConsumerConfig::from_pairs(config)?)
+    }
+
+    /// A consumer of the brokers its `bootstrap.servers` names (in-process or TCP).
+    pub fn from_config(config: ConsumerConfig) -> Result<Consumer> {
+        let link = LinkConfig {
+            bootstrap_servers: config.bootstrap_servers.clone(),
+            client_id: Some(config.client_id.clone()),
+            connection: config.connection,
+            response_timeout_ms: config.request_timeout_ms + Millis::from(config.fetch_max_wait_ms),
+            max_in_flight: super::MAX_IN_FLIGHT_DEFAULT,
+        };
+        let machine = consumer::Consumer::new(config, wall_clock_ms())?;
+        Ok(Consumer { driver: Driver::connect(machine, link)?, events: Vec::new() })
     }
 
     /// A consumer of `cluster` (its `bootstrap.servers` is not consulted).
     pub fn with_config(cluster: &Cluster, config: ConsumerConfig) -> Result<Consumer> {
         let client_id = Some(config.client_id.clone());
         let machine = consumer::Consumer::new(config, wall_clock_ms())?;
-        Ok(Consumer { driver: Driver::new(cluster, machine, client_id), events: Vec::new() })
+        Ok(Consumer { driver: Driver::in_process(cluster, machine, client_id), events: Vec::new() })
     }
 
     /// Consume these partitions, each from an offset or (None) per `auto.offset.reset`.

@@ -2,14 +2,17 @@
 //! blocking Rust API (no async runtime needed by the user).
 //!
 //! A [`Cluster`] owns the broker state machine behind a mutex. Each client wraps
-//! its sans-IO state machine in a [`Driver`] that hands requests straight to the
-//! broker (no encoding: the same request and response types the wire carries)
-//! and waits on a condition variable for responses that come later (a Fetch
-//! parked until data arrives). Drivers may read the clock; state machines never do.
+//! its sans-IO state machine in a [`Driver`] over a transport (`transport.rs`): in
+//! process, requests go straight to the broker (no encoding: the same request and
+//! response types the wire carries) and the driver waits on a condition variable
+//! for responses that come later (a Fetch parked until data arrives); with
+//! `host:port` in `bootstrap.servers` the same blocking clients run over TCP
+//! (`net::client`). Drivers may read the clock; state machines never do.
 
 mod admin;
 mod consumer;
 mod producer;
+mod transport;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,10 +26,17 @@ pub use producer::Producer;
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::ClientMachine;
 use crate::error::{Error, Result};
-use crate::protocol::{BrokerId, ConnId, Millis, Response, BOOTSTRAP};
+use crate::protocol::{ConnId, Millis, Response};
+
+pub(crate) use transport::LinkConfig;
+use transport::{InProcess, Link, Transport};
 
 /// The scheme of in-process bootstrap addresses (`inproc://cluster-1`).
 pub const INPROC_SCHEME: &str = "inproc://";
+
+/// Requests in flight per connection for clients without the setting (consumer, admin):
+/// Kafka's default `max.in.flight.requests.per.connection`.
+pub(crate) const MAX_IN_FLIGHT_DEFAULT: usize = 5;
 
 /// In-process clusters by name, so a client configured only with
 /// `bootstrap.servers` (as every Kafka client is) finds its broker.
@@ -144,7 +154,7 @@ impl Cluster {
         let problem = if bootstrap_servers.iter().any(|s| s.starts_with(INPROC_SCHEME)) {
             format!("no in-process cluster named `{named}` is running in this process")
         } else {
-            format!("`{named}` is not an in-process cluster (inproc://...); TCP brokers need the wire protocol driver")
+            format!("`{named}` is not an in-process cluster (inproc://...)")
         };
         Err(Error::config("bootstrap.servers", problem))
     }
@@ -213,73 +223,37 @@ impl Drop for Connection {
     }
 }
 
-/// Runs one client state machine against the in-process broker.
+/// Runs one client state machine over a transport (in-process or TCP), for the blocking wrappers.
 pub(crate) struct Driver<M: ClientMachine> {
     pub(crate) machine: M,
-    link: Connection,
-    client_id: Option<String>,
-    inbox: Vec<Response>,
-    /// Which broker id each request in flight was addressed to, so the response
-    /// is reported as coming from it (all ids reach the one in-process broker).
-    in_flight: HashMap<i32, BrokerId>,
+    link: Link,
 }
 
 impl<M: ClientMachine> Driver<M> {
-    fn new(cluster: &Cluster, machine: M, client_id: Option<String>) -> Self {
-        Driver { machine, link: cluster.connect(), client_id, inbox: Vec::new(), in_flight: HashMap::new() }
+    /// A driver over `cluster`, whatever the configuration says.
+    fn in_process(cluster: &Cluster, machine: M, client_id: Option<String>) -> Self {
+        Driver { machine, link: Link::InProcess(InProcess::new(cluster, client_id)) }
     }
 
-    /// Hand every ready request to the broker and every waiting response to the
+    /// A driver over the transport `bootstrap.servers` names.
+    fn connect(machine: M, config: LinkConfig) -> Result<Self> {
+        Ok(Driver { machine, link: Link::connect(config)? })
+    }
+
+    /// Hand every ready request to its broker and every waiting response to the
     /// machine, without blocking. Returns true if anything moved.
+    #[inline]
     pub(crate) fn pump(&mut self, now: Millis) -> bool {
-        let mut moved = false;
-        if self.machine.poll_timeout().is_some_and(|t| t <= now) {
-            self.machine.handle_timeout(now);
-        }
-        loop {
-            let mut first = self.machine.poll_transmit(now);
-            if first.is_none() && self.in_flight.is_empty() {
-                // Nothing to send and nothing awaited: skip the broker lock (the hot path of send()).
-                return moved;
-            }
-            {
-                let mut st = self.link.shared.lock();
-                let mut woke_others = st.run_broker_timers(now);
-                while let Some(t) = first.take() {
-                    if t.expects_response {
-                        self.in_flight.insert(t.correlation_id, t.broker);
-                    }
-                    st.broker.handle_request(self.link.conn, t.into_request(self.client_id.clone()), now);
-                    woke_others |= st.route_responses();
-                    first = self.machine.poll_transmit(now);
-                    moved = true;
-                }
-                if let Some(mb) = st.mailboxes.get_mut(&self.link.conn) {
-                    self.inbox.extend(mb.drain(..));
-                }
-                if woke_others {
-                    self.link.shared.responses_ready.notify_all();
-                }
-            }
-            if self.inbox.is_empty() {
-                return moved;
-            }
-            for resp in self.inbox.drain(..) {
-                let broker = self.in_flight.remove(&resp.correlation_id).unwrap_or(BOOTSTRAP);
-                self.machine.handle_response(broker, resp.correlation_id, resp.body, now);
-            }
-            moved = true;
-        }
+        self.link.pump(&mut self.machine, now)
     }
 
     /// Drive the machine until `done` holds or `timeout` passes, waiting for
     /// responses and deadlines in between. Returns whether `done` held.
     pub(crate) fn run_until(&mut self, timeout: Duration, mut done: impl FnMut(&mut M) -> bool) -> bool {
-        let start = Instant::now();
-        let give_up = start + timeout;
+        let give_up = Instant::now() + timeout;
         loop {
             let now = wall_clock_ms();
-            self.pump(now);
+            self.link.pump(&mut self.machine, now);
             if done(&mut self.machine) {
                 return true;
             }
@@ -287,29 +261,37 @@ impl<M: ClientMachine> Driver<M> {
             if instant_now >= give_up {
                 return false;
             }
-            // Sleep until a response arrives, the machine or the broker has a
-            // deadline, or we give up; whichever comes first.
+            // Sleep until a response arrives, the machine has a deadline, or we give up.
             let mut wait = give_up - instant_now;
-            let st = self.link.shared.lock();
-            if st.mailboxes.get(&self.link.conn).is_some_and(|mb| !mb.is_empty()) {
-                continue;
-            }
-            let deadline = [self.machine.poll_timeout(), st.broker.poll_timeout()].into_iter().flatten().min();
-            if let Some(d) = deadline {
-                let ms = (d - now).max(0) as u64;
-                wait = wait.min(Duration::from_millis(ms));
-            }
-            if self.machine_has_work(now) {
-                continue;
+            if let Some(d) = self.machine.poll_timeout() {
+                wait = wait.min(Duration::from_millis((d - now).max(0) as u64));
             }
             if !wait.is_zero() {
-                drop(self.link.shared.responses_ready.wait_timeout(st, wait).unwrap_or_else(|p| p.into_inner()));
+                self.link.wait(&self.machine, now, wait);
             }
         }
     }
 
-    fn machine_has_work(&self, now: Millis) -> bool {
-        self.machine.poll_timeout().is_some_and(|t| t <= now)
+    /// Pump until the transport has written everything the machine handed over (acks=0
+    /// records are complete for the machine once handed over) or `timeout` passes.
+    pub(crate) fn run_until_sent(&mut self, timeout: Duration) -> bool {
+        let give_up = Instant::now() + timeout;
+        loop {
+            self.link.pump(&mut self.machine, wall_clock_ms());
+            if !self.link.has_unsent() {
+                return true;
+            }
+            let instant_now = Instant::now();
+            if instant_now >= give_up {
+                return false;
+            }
+            self.link.wait(&self.machine, wall_clock_ms(), give_up - instant_now);
+        }
+    }
+
+    /// The transport's last connection problem, if any (added to timeout messages).
+    pub(crate) fn transport_error(&self) -> Option<Error> {
+        self.link.last_error()
     }
 }
 

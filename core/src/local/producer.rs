@@ -1,9 +1,9 @@
-//! Blocking producer over the in-process broker, in the shape of confluent-kafka's
+//! Blocking producer over an in-process broker or TCP, in the shape of confluent-kafka's
 //! `Producer`: `send` enqueues, delivery reports come back from `poll` and `flush`.
 
 use std::time::Duration;
 
-use super::{wall_clock_ms, Cluster, Driver};
+use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
 use crate::config::ProducerConfig;
 use crate::error::{Error, Result};
 use crate::producer::{self, DeliveryId, ProducerEvent, ProducerRecord};
@@ -13,24 +13,36 @@ pub struct Producer {
 }
 
 impl Producer {
-    /// A producer of the in-process cluster named by `bootstrap.servers`
-    /// (`Cluster::bootstrap_servers()`), configured with Kafka property names.
+    /// A producer of the brokers named by `bootstrap.servers`: an in-process cluster
+    /// (`Cluster::bootstrap_servers()`, `inproc://...`) or `host:port` brokers over TCP,
+    /// configured with Kafka property names.
     pub fn new<I, K, V>(config: I) -> Result<Producer>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let config = ProducerConfig::from_pairs(config)?;
-        let cluster = Cluster::lookup(&config.bootstrap_servers)?;
-        Producer::with_config(&cluster, config)
+        Producer::from_config(ProducerConfig::from_pairs(config)?)
+    }
+
+    /// A producer of the brokers its `bootstrap.servers` names (in-process or TCP).
+    pub fn from_config(config: ProducerConfig) -> Result<Producer> {
+        let link = LinkConfig {
+            bootstrap_servers: config.bootstrap_servers.clone(),
+            client_id: Some(config.client_id.clone()),
+            connection: config.connection,
+            response_timeout_ms: config.request_timeout_ms,
+            max_in_flight: config.max_in_flight_requests_per_connection,
+        };
+        let machine = producer::Producer::new(config, wall_clock_ms())?;
+        Ok(Producer { driver: Driver::connect(machine, link)? })
     }
 
     /// A producer of `cluster` (its `bootstrap.servers` is not consulted).
     pub fn with_config(cluster: &Cluster, config: ProducerConfig) -> Result<Producer> {
         let client_id = Some(config.client_id.clone());
         let machine = producer::Producer::new(config, wall_clock_ms())?;
-        Ok(Producer { driver: Driver::new(cluster, machine, client_id) })
+        Ok(Producer { driver: Driver::in_process(cluster, machine, client_id) })
     }
 
     /// Enqueue a record; returns its delivery id. Ready batches are handed to the
@@ -60,11 +72,17 @@ impl Producer {
     /// unless `events` collects them.
     pub fn flush(&mut self, timeout: Duration) -> Result<()> {
         self.driver.machine.flush_now(wall_clock_ms());
-        let done = self.driver.run_until(timeout, |m| m.pending() == 0);
+        let start = std::time::Instant::now();
+        let done = self.driver.run_until(timeout, |m| m.pending() == 0)
+            && self.driver.run_until_sent(timeout.saturating_sub(start.elapsed()));
         if done {
             Ok(())
         } else {
-            Err(Error::timed_out(format!("flush with {} records outstanding", self.driver.machine.pending())))
+            let mut msg = format!("flush with {} records outstanding", self.driver.machine.pending());
+            if let Some(e) = self.driver.transport_error() {
+                msg.push_str(&format!(" ({e})"));
+            }
+            Err(Error::timed_out(msg))
         }
     }
 

@@ -1,0 +1,196 @@
+//! How the blocking clients' requests reach brokers: a [`Transport`] moves
+//! requests out of a client state machine and responses and disconnects back in.
+//! [`InProcess`] hands them to a [`Cluster`]'s broker under its lock; the TCP
+//! transport (`net::client`) writes them to sockets. [`Link`] is the one a client
+//! was configured with, chosen from `bootstrap.servers`.
+//!
+//! A transport owns the whole non-blocking exchange (`pump`), not just "send one
+//! request": in-process, a burst of requests and the answers waiting for them cross
+//! under a single lock, which keeps `send()` as cheap as it was before transports.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::{Cluster, Connection, INPROC_SCHEME};
+use crate::client::ClientMachine;
+use crate::config::ConnectionConfig;
+use crate::error::{Error, Result};
+use crate::protocol::{BrokerId, Millis, Response, BOOTSTRAP};
+
+/// Carries one client state machine's requests and responses.
+pub(crate) trait Transport {
+    /// Hand every ready request to its broker and every arrived response (and broken
+    /// connection) to the machine, without blocking. Returns true if anything moved.
+    fn pump<M: ClientMachine>(&mut self, machine: &mut M, now: Millis) -> bool;
+    /// Block for at most `max`, returning early when something arrives for `pump`.
+    fn wait<M: ClientMachine>(&mut self, machine: &M, now: Millis, max: Duration);
+    /// The last connection problem worth telling the user (a broker that cannot be
+    /// reached, versions that do not overlap), for error messages after a timeout.
+    fn last_error(&self) -> Option<Error>;
+    /// True while requests the machine handed over are not written yet (only TCP
+    /// queues: a connection still opening). `flush` waits for them.
+    fn has_unsent(&self) -> bool;
+}
+
+/// What the clients need from their configuration to connect.
+#[derive(Clone, Debug)]
+pub(crate) struct LinkConfig {
+    pub bootstrap_servers: Vec<String>,
+    pub client_id: Option<String>,
+    pub connection: ConnectionConfig,
+    /// Requests written to one connection before its answers (Kafka's
+    /// `max.in.flight.requests.per.connection`; 5 for the consumer and admin).
+    pub max_in_flight: usize,
+    /// A connection whose oldest request has waited this long for its answer is
+    /// closed (Kafka's NetworkClient does the same): a half-open socket is otherwise
+    /// never noticed. `request.timeout.ms`, plus `fetch.max.wait.ms` for consumers.
+    pub response_timeout_ms: Millis,
+}
+
+/// The transport a client runs over.
+pub(crate) enum Link {
+    InProcess(InProcess),
+    #[cfg(not(target_arch = "wasm32"))]
+    Tcp(Box<crate::net::client::TcpTransport>),
+}
+
+impl Link {
+    /// An in-process cluster when `bootstrap.servers` names one (`inproc://...`), else
+    /// TCP to the `host:port` brokers listed.
+    pub(crate) fn connect(config: LinkConfig) -> Result<Link> {
+        let servers = &config.bootstrap_servers;
+        if servers.is_empty() || servers.iter().any(|s| s.trim().starts_with(INPROC_SCHEME)) {
+            let cluster = Cluster::lookup(servers)?;
+            return Ok(Link::InProcess(InProcess::new(&cluster, config.client_id)));
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            Ok(Link::Tcp(Box::new(crate::net::client::TcpTransport::new(config)?)))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            Err(Error::config(
+                "bootstrap.servers",
+                "TCP brokers are not reachable from WebAssembly; use the simulation",
+            ))
+        }
+    }
+}
+
+impl Transport for Link {
+    #[inline]
+    fn pump<M: ClientMachine>(&mut self, machine: &mut M, now: Millis) -> bool {
+        match self {
+            Link::InProcess(t) => t.pump(machine, now),
+            #[cfg(not(target_arch = "wasm32"))]
+            Link::Tcp(t) => t.pump(machine, now),
+        }
+    }
+
+    fn wait<M: ClientMachine>(&mut self, machine: &M, now: Millis, max: Duration) {
+        match self {
+            Link::InProcess(t) => t.wait(machine, now, max),
+            #[cfg(not(target_arch = "wasm32"))]
+            Link::Tcp(t) => t.wait(machine, now, max),
+        }
+    }
+
+    fn last_error(&self) -> Option<Error> {
+        match self {
+            Link::InProcess(t) => t.last_error(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Link::Tcp(t) => t.last_error(),
+        }
+    }
+
+    fn has_unsent(&self) -> bool {
+        match self {
+            Link::InProcess(t) => t.has_unsent(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Link::Tcp(t) => t.has_unsent(),
+        }
+    }
+}
+
+/// One client's connection to an in-process broker: requests are handed over
+/// as values (no encoding), responses come back through the cluster's mailboxes.
+pub(crate) struct InProcess {
+    link: Connection,
+    client_id: Option<String>,
+    inbox: Vec<Response>,
+    /// Which broker id each request in flight was addressed to, so the response
+    /// is reported as coming from it (all ids reach the one in-process broker).
+    in_flight: HashMap<i32, BrokerId>,
+}
+
+impl InProcess {
+    pub(crate) fn new(cluster: &Cluster, client_id: Option<String>) -> Self {
+        InProcess { link: cluster.connect(), client_id, inbox: Vec::new(), in_flight: HashMap::new() }
+    }
+}
+
+impl Transport for InProcess {
+    fn pump<M: ClientMachine>(&mut self, machine: &mut M, now: Millis) -> bool {
+        let mut moved = false;
+        if machine.poll_timeout().is_some_and(|t| t <= now) {
+            machine.handle_timeout(now);
+        }
+        loop {
+            let mut first = machine.poll_transmit(now);
+            if first.is_none() && self.in_flight.is_empty() {
+                // Nothing to send and nothing awaited: skip the broker lock (the hot path of send()).
+                return moved;
+            }
+            {
+                let mut st = self.link.shared.lock();
+                let mut woke_others = st.run_broker_timers(now);
+                while let Some(t) = first.take() {
+                    if t.expects_response {
+                        self.in_flight.insert(t.correlation_id, t.broker);
+                    }
+                    st.broker.handle_request(self.link.conn, t.into_request(self.client_id.clone()), now);
+                    woke_others |= st.route_responses();
+                    first = machine.poll_transmit(now);
+                    moved = true;
+                }
+                if let Some(mb) = st.mailboxes.get_mut(&self.link.conn) {
+                    self.inbox.extend(mb.drain(..));
+                }
+                if woke_others {
+                    self.link.shared.responses_ready.notify_all();
+                }
+            }
+            if self.inbox.is_empty() {
+                return moved;
+            }
+            for resp in self.inbox.drain(..) {
+                let broker = self.in_flight.remove(&resp.correlation_id).unwrap_or(BOOTSTRAP);
+                machine.handle_response(broker, resp.correlation_id, resp.body, now);
+            }
+            moved = true;
+        }
+    }
+
+    fn wait<M: ClientMachine>(&mut self, _machine: &M, now: Millis, max: Duration) {
+        let st = self.link.shared.lock();
+        if st.mailboxes.get(&self.link.conn).is_some_and(|mb| !mb.is_empty()) {
+            return;
+        }
+        // The broker's deadlines (a parked fetch expiring) are ours to run too.
+        let mut wait = max;
+        if let Some(d) = st.broker.poll_timeout() {
+            wait = wait.min(Duration::from_millis((d - now).max(0) as u64));
+        }
+        if !wait.is_zero() {
+            drop(self.link.shared.responses_ready.wait_timeout(st, wait).unwrap_or_else(|p| p.into_inner()));
+        }
+    }
+
+    fn last_error(&self) -> Option<Error> {
+        None
+    }
+
+    fn has_unsent(&self) -> bool {
+        false
+    }
+}
