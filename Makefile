@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run demo test lint test-core check-core-deps bench fuzz fuzz-corpus serve toolchain help
+.PHONY: run demo test lint test-core compat-tools check-core-deps bench fuzz fuzz-corpus serve toolchain help
 
 help:
 	@echo "make run    - build the browser playground and serve it on 127.0.0.1 (prints the URL)"
@@ -34,8 +34,12 @@ lint: toolchain
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
 
-test-core: toolchain
+test-core: toolchain compat-tools
 	$(CARGO) test --workspace -q
+
+# Real clients the core's wire tests start: kcat (librdkafka) from Debian.
+compat-tools:
+	@command -v kcat >/dev/null || apt-get install -y -q kcat || { apt-get update -q && apt-get install -y -q kcat; }
 
 # The core must stay free of binding crates (DESIGN.md: bindings are adapters), on every
 # target: wasm32 is where wasm-bindgen would sneak in (uuid's or getrandom's `js` features).
