@@ -63,7 +63,7 @@ fuzz-corpus: toolchain
 	$(CARGO) test -q -p kafkette --test kcat -- --ignored record_kcat_requests
 
 bench: toolchain
-	$(CARGO) run --release -q -p kafkette --example bench_inproc
+	$(CARGO) run --release -q -p kafkette --example bench
 
 include mk/ffi.mk
 include mk/py.mk
