@@ -28,7 +28,7 @@ run: serve-playground
 demo: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- demo
 
-test: lint test-core check-core-deps test-ffi test-py test-node test-wasm test-playground
+test: lint test-core check-core-deps test-ffi test-py test-node test-wasm test-playground test-compat
 
 lint: toolchain
 	$(CARGO) fmt --all --check
@@ -70,3 +70,4 @@ include mk/py.mk
 include mk/node.mk
 include mk/wasm.mk
 include mk/playground.mk
+include mk/compat.mk
