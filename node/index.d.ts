@@ -3,12 +3,20 @@
 
 export type Config = Record<string, string | number | boolean>
 
+export interface ClusterOptions {
+  /** Also serve TCP: `true` is `'127.0.0.1:0'` (an ephemeral port), or a `'host:port'` to bind. */
+  listen?: boolean | string
+}
+
 /** An in-process kafkette broker. */
 export class Cluster {
-  /** Kafka broker properties, e.g. `{ 'num.partitions': 3 }`. */
-  constructor(config?: Config)
-  /** `inproc://cluster-N`: put it in `brokers`. */
+  /** Kafka broker properties, e.g. `{ 'num.partitions': 3 }`; `{ listen: true }` to serve TCP as well. */
+  constructor(config?: Config, options?: ClusterOptions)
+  /** `inproc://cluster-N`, or `127.0.0.1:PORT` when listening: put it in `brokers`. */
   readonly bootstrapServers: string
+  /** `inproc://cluster-N`: stays in-process even while the cluster listens. */
+  readonly inprocName: string
+  /** Stops listening; the broker stops once its in-process clients are gone too. */
   close(): void
 }
 

@@ -3,7 +3,7 @@
 
 const native = require('../native')
 const { call } = require('./errors')
-const { check, kafkaConfig, producerConfig, consumerConfig, adminConfig, rawConfig } = require('./config')
+const { bad, describe, check, kafkaConfig, producerConfig, consumerConfig, adminConfig, rawConfig } = require('./config')
 const { Producer } = require('./producer')
 const { Consumer } = require('./consumer')
 const { Admin } = require('./admin')
@@ -14,23 +14,44 @@ const { Admin } = require('./admin')
  */
 const live = new Set()
 
-/** An in-process kafkette broker; pass `cluster.bootstrapServers` as a broker. */
+/** `options.listen`: true (an ephemeral port on 127.0.0.1), a 'host:port' string, or absent. */
+function listenAddress(options) {
+  if (options === undefined || options === null) return undefined
+  if (typeof options !== 'object') throw bad('cluster options', `expected an object like { listen: true }, got ${describe(options)}`)
+  const { listen } = options
+  if (listen === undefined || listen === false || listen === null) return undefined
+  if (listen === true) return '127.0.0.1:0'
+  if (typeof listen === 'string') return listen
+  throw bad('cluster.listen', `expected true or a 'host:port' string, got ${describe(listen)}`)
+}
+
+/**
+ * An in-process kafkette broker; pass `cluster.bootstrapServers` as a broker. With
+ * `{ listen: true }` (or `{ listen: '127.0.0.1:9092' }`) it also serves TCP, so any
+ * Kafka client (KafkaJS, kcat, ...) can connect: `bootstrapServers` is then `127.0.0.1:PORT`.
+ */
 class Cluster {
   #native
 
-  /** `config`: Kafka broker properties (`{ 'num.partitions': 3 }`). */
-  constructor(config = {}) {
+  /** `config`: Kafka broker properties (`{ 'num.partitions': 3 }`); `options`: `{ listen }`. */
+  constructor(config = {}, options = undefined) {
     const pairs = rawConfig(config, 'cluster')
-    this.#native = call(() => new native.Cluster(pairs))
+    const listen = listenAddress(options)
+    this.#native = call(() => new native.Cluster(pairs, listen))
     live.add(this.#native)
   }
 
-  /** `inproc://cluster-N`: what `brokers` (or `bootstrap.servers`) names. */
+  /** `inproc://cluster-N`, or `127.0.0.1:PORT` when listening: what `brokers` (or `bootstrap.servers`) names. */
   get bootstrapServers() {
     return this.#native.bootstrapServers
   }
 
-  /** Release this handle; the broker stops once its clients are gone too. */
+  /** `inproc://cluster-N`: a broker address that stays in-process even while the cluster listens. */
+  get inprocName() {
+    return this.#native.inprocName
+  }
+
+  /** Release this handle and stop listening; the broker stops once its in-process clients are gone too. */
   close() {
     live.delete(this.#native)
     this.#native.close()

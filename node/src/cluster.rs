@@ -15,11 +15,15 @@ pub struct JsCluster {
 
 #[napi]
 impl JsCluster {
-    /// A broker configured with Kafka broker properties as `[key, value]` pairs.
+    /// A broker configured with Kafka broker properties as `[key, value]` pairs, also
+    /// listening on TCP at `listen` (`127.0.0.1:0`: an ephemeral port) when given.
     #[napi(constructor)]
-    pub fn new(config: Vec<Vec<String>>) -> Result<Self> {
+    pub fn new(config: Vec<Vec<String>>, listen: Option<String>) -> Result<Self> {
         sync(|| {
             let cluster = Cluster::with_config(config_pairs(config)?)?;
+            if let Some(addr) = &listen {
+                cluster.listen(addr)?;
+            }
             let bootstrap_servers = cluster.bootstrap_servers().to_string();
             Ok(JsCluster { inner: Some(cluster), bootstrap_servers })
         })
@@ -30,10 +34,19 @@ impl JsCluster {
         self.bootstrap_servers.clone()
     }
 
-    /// Drop this handle: the broker stops once no client uses it either.
+    /// `inproc://cluster-N`, for clients that stay in-process while the cluster listens.
+    #[napi(getter)]
+    pub fn inproc_name(&self) -> Option<String> {
+        self.inner.as_ref().map(|c| c.inproc_name().to_string())
+    }
+
+    /// Drop this handle and stop the TCP listener with its connections: the broker
+    /// stops once no in-process client uses it either.
     #[napi]
     pub fn close(&mut self) {
-        self.inner = None;
+        if let Some(c) = self.inner.take() {
+            c.close_listener();
+        }
     }
 
     #[napi(getter)]

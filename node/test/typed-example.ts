@@ -3,6 +3,9 @@ import { Kafka, Cluster, CompressionTypes, KafkaJSError, KafkaJSInvalidArgumentE
 
 async function main(): Promise<void> {
   const cluster = new Cluster({ 'num.partitions': 3 })
+  const listening = new Cluster({}, { listen: true })
+  const tcpBrokers: string[] = [listening.bootstrapServers, new Cluster({}, { listen: '127.0.0.1:0' }).inprocName]
+  listening.close()
   const kafka = new Kafka({ clientId: 'typed', brokers: [cluster.bootstrapServers] })
 
   const admin = kafka.admin()

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use kafkette::admin::{AdminResult, NewTopic, OffsetSpec};
 use kafkette::consumer::TopicPartition;
-use kafkette::local::{Admin, Cluster};
+use kafkette::local::Admin;
 use kafkette::Error;
 use pyo3::prelude::*;
 
@@ -16,8 +16,6 @@ use crate::lock;
 #[pyclass(name = "AdminClient", module = "kafkette._native", frozen)]
 pub struct PyAdmin {
     core: Mutex<Option<Admin>>,
-    /// For the broker list of `list_topics` (the core's listing has topics only).
-    cluster: Cluster,
 }
 
 /// Per-item outcome: None for success, else a `KafkaError`.
@@ -55,19 +53,9 @@ impl PyAdmin {
 impl PyAdmin {
     #[new]
     fn new(py: Python<'_>, config: Vec<(String, String)>) -> PyResult<Self> {
-        let r = py.detach(|| {
-            shield(|| {
-                let admin = Admin::new(config.clone())?;
-                let servers = config
-                    .iter()
-                    .filter(|(k, _)| k == "bootstrap.servers" || k == "metadata.broker.list")
-                    .flat_map(|(_, v)| v.split(',').map(|s| s.trim().to_string()))
-                    .collect::<Vec<_>>();
-                Ok((admin, Cluster::lookup(&servers)?))
-            })
-        });
-        let (admin, cluster) = check(py, r)?;
-        Ok(PyAdmin { core: Mutex::new(Some(admin)), cluster })
+        // In-process (`inproc://...`) or TCP brokers, as `bootstrap.servers` says.
+        let admin = check(py, py.detach(|| shield(|| Admin::new(config))))?;
+        Ok(PyAdmin { core: Mutex::new(Some(admin)) })
     }
 
     /// `[(name, num_partitions, replication_factor, [(key, value)])]` → `[(name, error | None)]`.
@@ -109,19 +97,19 @@ impl PyAdmin {
         &self,
         py: Python<'_>,
     ) -> PyResult<(Option<String>, i32, Vec<(i32, String, i32)>, Vec<(String, i32, bool)>)> {
-        let listing = match self.run(py, |a| a.list_topics())? {
+        // The brokers come from the same Metadata response as the topics.
+        let mut cluster = None;
+        let listing = match self.run(py, |a| {
+            let r = a.list_topics();
+            cluster = a.cluster().cloned();
+            r
+        })? {
             AdminResult::ListTopics(t) => t,
             other => return check(py, Err(unexpected(&other))),
         };
-        let (cluster_id, broker) = py.detach(|| {
-            self.cluster.with_broker(|b| {
-                let c = b.config();
-                (c.cluster_id.clone(), (c.node_id, c.host.clone(), c.port))
-            })
-        });
-        let controller = broker.0;
+        let cluster = cluster.unwrap_or_default();
         let topics = listing.into_iter().map(|t| (t.name, t.partitions, t.internal)).collect();
-        Ok((Some(cluster_id), controller, vec![broker], topics))
+        Ok((cluster.cluster_id, cluster.controller_id, cluster.brokers, topics))
     }
 
     /// `[(topic, partition, spec)]` where spec is ListOffsets' timestamp (-2 earliest,

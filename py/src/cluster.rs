@@ -1,5 +1,6 @@
 //! `Cluster`: an in-process kafkette broker; clients reach it through
-//! `bootstrap.servers` = `bootstrap_servers` (`inproc://cluster-N`).
+//! `bootstrap.servers` = `bootstrap_servers` (`inproc://cluster-N`, or `127.0.0.1:PORT`
+//! when it also listens on TCP for any Kafka client).
 
 use std::sync::Mutex;
 
@@ -14,17 +15,29 @@ pub struct PyCluster {
     /// `None` once closed; clients made before keep the broker alive until they go.
     inner: Mutex<Option<Cluster>>,
     bootstrap_servers: String,
+    inproc_name: String,
 }
 
 #[pymethods]
 impl PyCluster {
-    /// A broker configured with Kafka broker property names (`num.partitions`, ...).
+    /// A broker configured with Kafka broker property names (`num.partitions`, ...), also
+    /// listening on TCP at `listen` (`127.0.0.1:0` for an ephemeral port) if given.
     #[new]
-    #[pyo3(signature = (config))]
-    fn new(py: Python<'_>, config: Vec<(String, String)>) -> PyResult<Self> {
-        let cluster = check(py, shield(|| Cluster::with_config(config)))?;
+    #[pyo3(signature = (config, listen=None))]
+    fn new(py: Python<'_>, config: Vec<(String, String)>, listen: Option<String>) -> PyResult<Self> {
+        let r = py.detach(|| {
+            shield(|| {
+                let cluster = Cluster::with_config(config)?;
+                if let Some(addr) = &listen {
+                    cluster.listen(addr)?;
+                }
+                Ok(cluster)
+            })
+        });
+        let cluster = check(py, r)?;
         let bootstrap_servers = cluster.bootstrap_servers().to_string();
-        Ok(PyCluster { inner: Mutex::new(Some(cluster)), bootstrap_servers })
+        let inproc_name = cluster.inproc_name().to_string();
+        Ok(PyCluster { inner: Mutex::new(Some(cluster)), bootstrap_servers, inproc_name })
     }
 
     #[getter]
@@ -32,11 +45,22 @@ impl PyCluster {
         &self.bootstrap_servers
     }
 
-    /// Drop this handle: new clients can no longer find the broker by name once its
-    /// existing clients are gone too.
+    /// `inproc://cluster-N`: in-process clients, whether the cluster listens on TCP or not.
+    #[getter]
+    fn inproc_name(&self) -> &str {
+        &self.inproc_name
+    }
+
+    /// Drop this handle and stop the TCP listener (with its connections): new clients can
+    /// no longer find the broker by name once its existing in-process clients are gone too.
     fn close(&self, py: Python<'_>) {
         let cluster = lock(&self.inner).take();
-        py.detach(move || drop(cluster));
+        py.detach(move || {
+            if let Some(c) = &cluster {
+                c.close_listener();
+            }
+            drop(cluster)
+        });
     }
 
     #[getter]

@@ -98,6 +98,16 @@ pub enum AdminResult {
     ListOffsets(Vec<(TopicPartition, Result<ListedOffset, Error>)>),
 }
 
+/// The cluster as the last ListTopics' Metadata response described it (`list_topics`
+/// callers show brokers and the controller, as Kafka admin clients do).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClusterDescription {
+    pub cluster_id: Option<String>,
+    pub controller_id: i32,
+    /// `(node id, host, port)` in node id order.
+    pub brokers: Vec<(i32, String, i32)>,
+}
+
 /// An operation finished. Per-item operations (create, delete, list offsets) report
 /// per-item errors (TIMED_OUT included) inside `Ok`; `Err` is for the whole operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,6 +227,7 @@ pub struct Admin {
     in_flight: HashMap<i32, InFlight>,
     events: VecDeque<AdminEvent>,
     events_dropped: u64,
+    cluster: Option<ClusterDescription>,
 }
 
 impl fmt::Debug for Admin {
@@ -239,11 +250,17 @@ impl Admin {
             in_flight: HashMap::new(),
             events: VecDeque::new(),
             events_dropped: 0,
+            cluster: None,
         })
     }
 
     pub fn config(&self) -> &AdminConfig {
         &self.config
+    }
+
+    /// The cluster as the last completed `list_topics` saw it; `None` before one.
+    pub fn cluster(&self) -> Option<&ClusterDescription> {
+        self.cluster.as_ref()
     }
 
     pub fn create_topics(&mut self, topics: Vec<NewTopic>, validate_only: bool, now: Millis) -> RequestId {

@@ -273,6 +273,14 @@ pub(super) fn handle_list_topics(a: &mut Admin, id: RequestId, resp: MetadataRes
         }
         return;
     }
+    let mut brokers: Vec<(i32, String, i32)> =
+        resp.brokers.iter().map(|b| (b.node_id.0, b.host.to_string(), b.port)).collect();
+    brokers.sort();
+    a.cluster = Some(super::ClusterDescription {
+        cluster_id: resp.cluster_id.as_ref().map(|c| c.to_string()),
+        controller_id: resp.controller_id.0,
+        brokers,
+    });
     let mut listing: Vec<TopicListing> = resp
         .topics
         .iter()

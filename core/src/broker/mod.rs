@@ -173,6 +173,13 @@ impl Broker {
         &self.config
     }
 
+    /// A driver started listening after the broker was made (`Cluster::listen`): Metadata
+    /// advertises `host:port` from now on (single-node brokers; `nodes` keeps its own).
+    pub fn set_advertised(&mut self, host: String, port: i32) {
+        self.config.host = host;
+        self.config.port = port;
+    }
+
     /// Topics in name order.
     pub fn topics(&self) -> impl Iterator<Item = (&str, &Topic)> {
         self.topics.iter().map(|(k, v)| (k.as_str(), v))

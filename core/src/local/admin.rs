@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
-use crate::admin::{self, AdminEvent, AdminResult, NewTopic, OffsetSpec, RequestId};
+use crate::admin::{self, AdminEvent, AdminResult, ClusterDescription, NewTopic, OffsetSpec, RequestId};
 use crate::config::AdminConfig;
 use crate::consumer::TopicPartition;
 use crate::error::{Error, Result};
@@ -98,6 +98,11 @@ impl Admin {
     pub fn list_topics(&mut self) -> Result<AdminResult> {
         let id = self.driver.machine.list_topics(wall_clock_ms());
         self.wait(id)
+    }
+
+    /// The cluster (id, controller, brokers) as the last `list_topics` saw it.
+    pub fn cluster(&self) -> Option<&ClusterDescription> {
+        self.driver.machine.cluster()
     }
 
     pub fn list_offsets(

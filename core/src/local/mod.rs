@@ -11,12 +11,13 @@
 
 mod admin;
 mod consumer;
+pub(crate) mod hub;
 mod producer;
 mod transport;
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use admin::Admin;
@@ -26,7 +27,8 @@ pub use producer::Producer;
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::ClientMachine;
 use crate::error::{Error, Result};
-use crate::protocol::{ConnId, Millis, Response};
+use crate::protocol::{ConnId, Millis};
+use hub::{Hub, State};
 
 pub(crate) use transport::LinkConfig;
 use transport::{InProcess, Link, Transport};
@@ -52,38 +54,15 @@ pub fn wall_clock_ms() -> Millis {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
 }
 
-struct State {
-    broker: Broker,
-    mailboxes: HashMap<ConnId, VecDeque<Response>>,
-    next_conn: ConnId,
-}
-
-impl State {
-    /// Move the broker's responses to the mailboxes of the connections that asked.
-    fn route_responses(&mut self) -> bool {
-        let mut any = false;
-        while let Some(resp) = self.broker.poll_response() {
-            if let Some(mb) = self.mailboxes.get_mut(&resp.conn) {
-                mb.push_back(resp);
-                any = true;
-            }
-        }
-        any
-    }
-
-    fn run_broker_timers(&mut self, now: Millis) -> bool {
-        if self.broker.poll_timeout().is_some_and(|t| t <= now) {
-            self.broker.handle_timeout(now);
-            return self.route_responses();
-        }
-        false
-    }
-}
-
-struct Shared {
+pub(crate) struct Shared {
     name: String,
-    state: Mutex<State>,
-    responses_ready: Condvar,
+    pub(crate) hub: Hub,
+    /// Live `Cluster` handles (clients hold `Shared` but no handle): the listener stops at zero.
+    handles: AtomicUsize,
+    /// `host:port` once `listen` bound it.
+    tcp_addr: OnceLock<String>,
+    #[cfg(not(target_arch = "wasm32"))]
+    listener: Mutex<Option<crate::net::server::ServerThread>>,
 }
 
 impl Drop for Shared {
@@ -95,18 +74,30 @@ impl Drop for Shared {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic in another thread while it held the lock leaves the broker as it was
-        // between two requests (handlers do not panic by design); keep serving.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.hub.lock()
     }
 }
 
 /// An in-process kafkette broker. Cheap to clone (a handle); the broker lives as
-/// long as any handle or client does.
-#[derive(Clone)]
+/// long as any handle or client does. It can also serve TCP clients ([`Cluster::listen`]);
+/// that listener stops with the last handle (or [`Cluster::close_listener`]).
 pub struct Cluster {
     shared: Arc<Shared>,
+}
+
+impl Clone for Cluster {
+    fn clone(&self) -> Self {
+        Cluster::from_shared(self.shared.clone())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.close_listener();
+        }
+    }
 }
 
 impl Cluster {
@@ -130,16 +121,67 @@ impl Cluster {
         let name = format!("{INPROC_SCHEME}cluster-{}", NEXT_CLUSTER.fetch_add(1, Ordering::Relaxed));
         let shared = Arc::new(Shared {
             name: name.clone(),
-            state: Mutex::new(State { broker, mailboxes: HashMap::new(), next_conn: 1 }),
-            responses_ready: Condvar::new(),
+            hub: Hub::new(broker),
+            handles: AtomicUsize::new(0),
+            tcp_addr: OnceLock::new(),
+            #[cfg(not(target_arch = "wasm32"))]
+            listener: Mutex::new(None),
         });
         registry().get_or_insert_with(HashMap::new).insert(name, Arc::downgrade(&shared));
+        Cluster::from_shared(shared)
+    }
+
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Cluster {
+        shared.handles.fetch_add(1, Ordering::AcqRel);
         Cluster { shared }
     }
 
-    /// What to put in `bootstrap.servers` for clients of this cluster (`inproc://cluster-N`).
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// What to put in `bootstrap.servers` for clients of this cluster: the TCP address
+    /// (`127.0.0.1:PORT`) once [`Cluster::listen`] bound one, which every Kafka client can
+    /// use, else the in-process name (`inproc://cluster-N`).
     pub fn bootstrap_servers(&self) -> &str {
+        self.shared.tcp_addr.get().map_or(&self.shared.name, |a| a.as_str())
+    }
+
+    /// The in-process name (`inproc://cluster-N`), which [`Cluster::lookup`] finds, listening or not.
+    pub fn inproc_name(&self) -> &str {
         &self.shared.name
+    }
+
+    /// Also serve this broker over TCP on `addr` (`127.0.0.1:0` for an ephemeral port), from a
+    /// thread of its own: TCP clients and in-process clients see the same topics and records.
+    /// Returns the bound address, which `bootstrap_servers` then gives and Metadata advertises.
+    /// The listener and its connections stop with the last `Cluster` handle, or
+    /// [`Cluster::close_listener`]. A cluster listens once: a second call is an error.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn listen(&self, addr: &str) -> Result<std::net::SocketAddr> {
+        let mut slot = self.shared.listener.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() || self.shared.tcp_addr.get().is_some() {
+            let at = self.shared.tcp_addr.get().map_or("", |a| a.as_str());
+            return Err(Error::config(
+                "listen",
+                format!("the cluster already listens on {at}; a cluster listens once"),
+            ));
+        }
+        let (thread, bound) = crate::net::server::ServerThread::listen(self.shared.clone(), addr)
+            .map_err(|e| Error::config("listen", format!("cannot listen on `{addr}`: {e}")))?;
+        let _ = self.shared.tcp_addr.set(bound.to_string());
+        *slot = Some(thread);
+        Ok(bound)
+    }
+
+    /// Stop the TCP listener, if any, closing its connections (in-process clients keep
+    /// working). Done by the last handle's drop; bindings call it on an explicit close.
+    pub fn close_listener(&self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let thread = self.shared.listener.lock().unwrap_or_else(|p| p.into_inner()).take();
+            drop(thread);
+        }
     }
 
     /// The live in-process cluster named by one of `bootstrap_servers`.
@@ -147,7 +189,7 @@ impl Cluster {
         let map = registry();
         for server in bootstrap_servers {
             if let Some(shared) = map.as_ref().and_then(|m| m.get(server.trim())).and_then(Weak::upgrade) {
-                return Ok(Cluster { shared });
+                return Ok(Cluster::from_shared(shared));
             }
         }
         let named = bootstrap_servers.join(",");
@@ -195,10 +237,7 @@ impl Cluster {
     }
 
     fn connect(&self) -> Connection {
-        let mut st = self.shared.lock();
-        let conn = st.next_conn;
-        st.next_conn += 1;
-        st.mailboxes.insert(conn, VecDeque::new());
+        let conn = self.shared.lock().open_mailbox();
         Connection { shared: self.shared.clone(), conn }
     }
 }
@@ -217,9 +256,7 @@ struct Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let mut st = self.shared.lock();
-        st.mailboxes.remove(&self.conn);
-        st.broker.handle_disconnect(self.conn);
+        self.shared.lock().close(self.conn);
     }
 }
 

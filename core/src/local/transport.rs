@@ -143,21 +143,19 @@ impl Transport for InProcess {
             }
             {
                 let mut st = self.link.shared.lock();
-                let mut woke_others = st.run_broker_timers(now);
+                let mut mail = st.run_broker_timers(now);
                 while let Some(t) = first.take() {
                     if t.expects_response {
                         self.in_flight.insert(t.correlation_id, t.broker);
                     }
                     st.broker.handle_request(self.link.conn, t.into_request(self.client_id.clone()), now);
-                    woke_others |= st.route_responses();
+                    mail |= st.route();
                     first = machine.poll_transmit(now);
                     moved = true;
                 }
-                if let Some(mb) = st.mailboxes.get_mut(&self.link.conn) {
-                    self.inbox.extend(mb.drain(..));
-                }
-                if woke_others {
-                    self.link.shared.responses_ready.notify_all();
+                st.take_mail(self.link.conn, &mut self.inbox);
+                if mail || st.listening {
+                    self.link.shared.hub.wake(&st, mail);
                 }
             }
             if self.inbox.is_empty() {
@@ -173,7 +171,7 @@ impl Transport for InProcess {
 
     fn wait<M: ClientMachine>(&mut self, _machine: &M, now: Millis, max: Duration) {
         let st = self.link.shared.lock();
-        if st.mailboxes.get(&self.link.conn).is_some_and(|mb| !mb.is_empty()) {
+        if st.has_mail(self.link.conn) {
             return;
         }
         // The broker's deadlines (a parked fetch expiring) are ours to run too.
@@ -182,7 +180,7 @@ impl Transport for InProcess {
             wait = wait.min(Duration::from_millis((d - now).max(0) as u64));
         }
         if !wait.is_zero() {
-            drop(self.link.shared.responses_ready.wait_timeout(st, wait).unwrap_or_else(|p| p.into_inner()));
+            drop(self.link.shared.hub.responses_ready.wait_timeout(st, wait).unwrap_or_else(|p| p.into_inner()));
         }
     }
 

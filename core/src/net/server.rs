@@ -13,26 +13,29 @@
 //! (`BrokerConfig::nodes`): node ids `node_id`, `node_id + 1`, ..., and the broker answers a
 //! connection as the node whose listener accepted it.
 //!
+//! The broker and the routing of its responses are a [`Cluster`]'s hub (`local::hub`): a server
+//! serves a cluster, so in-process clients of that cluster (`Cluster::listen`,
+//! [`BackgroundServer::cluster`]) and TCP clients share topics, records and parked fetches.
+//!
 //! Bounded: frames by `socket.request.max.bytes`, requests awaiting a response on one connection by
 //! [`CONN_IN_FLIGHT_REQUESTS_MAX`] (the reader stops reading until the writer catches up).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinSet;
 
 use super::codec;
 use super::frame::{read_frame, FrameError};
 use crate::broker::{Broker, BrokerConfig};
-use crate::local::wall_clock_ms;
+use crate::local::{wall_clock_ms, Cluster, Shared};
 use crate::protocol::{ConnId, RequestKind, Response};
 
 /// Most requests one connection may have awaiting a response; the reader waits beyond it.
@@ -42,47 +45,10 @@ pub const CONN_IN_FLIGHT_REQUESTS_MAX: usize = 100;
 const ACCEPT_RETRY_MS: u64 = 100;
 
 /// What a connection's writer receives.
-enum Out {
+pub(crate) enum Out {
     Response(Box<Response>),
     /// The broker wants the connection closed.
     Close,
-}
-
-struct State {
-    broker: Broker,
-    conns: HashMap<ConnId, mpsc::UnboundedSender<Out>>,
-    next_conn: ConnId,
-}
-
-impl State {
-    /// Moves the broker's responses and closes to the connections' writers.
-    fn route(&mut self) {
-        while let Some(r) = self.broker.poll_response() {
-            if let Some(tx) = self.conns.get(&r.conn) {
-                let _ = tx.send(Out::Response(Box::new(r)));
-            }
-        }
-        while let Some(c) = self.broker.poll_close() {
-            if let Some(tx) = self.conns.get(&c) {
-                let _ = tx.send(Out::Close);
-            }
-        }
-    }
-}
-
-struct Shared {
-    state: Mutex<State>,
-    /// A request arrived: the broker's next deadline may have moved.
-    deadline_moved: Notify,
-    request_max_bytes: i32,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Broker handlers do not panic by design; if one did, the broker is as it was between
-        // two requests: keep serving.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 /// Bound listeners (one per node) and their broker, not yet serving.
@@ -136,12 +102,7 @@ impl Server {
         advertised_host: Option<String>,
     ) -> io::Result<Server> {
         let first = listeners.first().ok_or_else(|| io::Error::other("no address to listen on"))?.local_addr()?;
-        let configured = config.host != BrokerConfig::default().host;
-        if let Some(host) = advertised_host {
-            config.host = host;
-        } else if !configured && !first.ip().is_unspecified() {
-            config.host = first.ip().to_string();
-        }
+        config.host = advertised_host.unwrap_or_else(|| host_to_advertise(&config, first));
         config.port = first.port() as i32;
         let mut nodes = Vec::with_capacity(listeners.len());
         let mut tagged = Vec::with_capacity(listeners.len());
@@ -151,11 +112,13 @@ impl Server {
             tagged.push((listener, node));
         }
         config.nodes = if nodes.len() > 1 { nodes } else { Vec::new() };
-        let request_max_bytes = config.socket_request_max_bytes;
-        let broker = Broker::new(config, wall_clock_ms());
-        let state = State { broker, conns: HashMap::new(), next_conn: 1 };
-        let shared = Arc::new(Shared { state: Mutex::new(state), deadline_moved: Notify::new(), request_max_bytes });
-        Ok(Server { listeners: tagged, shared })
+        let cluster = Cluster::from_config(config);
+        Ok(Server { listeners: tagged, shared: cluster.shared().clone() })
+    }
+
+    /// The cluster this server serves: its in-process clients reach the same broker.
+    pub fn cluster(&self) -> Cluster {
+        Cluster::from_shared(self.shared.clone())
     }
 
     /// The first listener's address (node `node_id`).
@@ -171,6 +134,7 @@ impl Server {
     /// Serves until `shutdown` completes, then closes every connection.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let Server { listeners, shared } = self;
+        shared.lock().listening = true;
         let mut tasks = JoinSet::new();
         tasks.spawn(timer(shared.clone()));
         let (accepted_tx, mut accepted) = mpsc::channel(64);
@@ -189,7 +153,9 @@ impl Server {
                 Some(_) = tasks.join_next() => {}
             }
         }
+        // Dropping the connection tasks closes their sockets and their routes in the hub.
         tasks.shutdown().await;
+        shared.lock().listening = false;
         Ok(())
     }
 }
@@ -223,7 +189,7 @@ pub async fn serve(
 /// Completes parked fetches at their deadlines and runs retention.
 async fn timer(shared: Arc<Shared>) {
     loop {
-        let notified = shared.deadline_moved.notified();
+        let notified = shared.hub.deadline_moved.notified();
         let deadline = shared.lock().broker.poll_timeout();
         let Some(deadline) = deadline else {
             notified.await;
@@ -233,11 +199,25 @@ async fn timer(shared: Arc<Shared>) {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {
                 let mut st = shared.lock();
-                st.broker.handle_timeout(wall_clock_ms());
-                st.route();
+                if st.run_broker_timers(wall_clock_ms()) {
+                    shared.hub.responses_ready.notify_all();
+                }
             }
             _ = notified => {}
         }
+    }
+}
+
+/// A TCP connection's route in the hub, closed (and reported to the broker) when dropped: also
+/// when the server shuts down and drops the connection's task.
+struct Registered<'a> {
+    shared: &'a Shared,
+    conn: ConnId,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.shared.lock().close(self.conn);
     }
 }
 
@@ -245,33 +225,34 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, no
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
-    let conn = {
+    let (conn, request_max_bytes) = {
         let mut st = shared.lock();
-        let conn = st.next_conn;
-        st.next_conn += 1;
-        st.conns.insert(conn, tx);
+        let conn = st.open_wire(tx);
         st.broker.set_connection_node(conn, node);
-        conn
+        (conn, st.broker.config().socket_request_max_bytes)
     };
+    let registered = Registered { shared: &shared, conn };
     let in_flight = Arc::new(Semaphore::new(CONN_IN_FLIGHT_REQUESTS_MAX));
     let problem = tokio::select! {
-        p = read_loop(&shared, conn, rd, &in_flight) => p,
+        p = read_loop(&shared, conn, rd, request_max_bytes, &in_flight) => p,
         p = write_loop(rx, wr, &in_flight) => p,
     };
-    {
-        let mut st = shared.lock();
-        st.conns.remove(&conn);
-        st.broker.handle_disconnect(conn);
-    }
+    drop(registered);
     if let Some(problem) = problem {
         eprintln!("kafkette: connection from {peer}: {problem}; closed");
     }
 }
 
 /// Reads requests until the peer closes (`None`) or sends something to refuse (the reason).
-async fn read_loop(shared: &Shared, conn: ConnId, mut rd: OwnedReadHalf, in_flight: &Semaphore) -> Option<String> {
+async fn read_loop(
+    shared: &Shared,
+    conn: ConnId,
+    mut rd: OwnedReadHalf,
+    request_max_bytes: i32,
+    in_flight: &Semaphore,
+) -> Option<String> {
     loop {
-        let frame = match read_frame(&mut rd, shared.request_max_bytes).await {
+        let frame = match read_frame(&mut rd, request_max_bytes).await {
             Ok(frame) => frame,
             Err(FrameError::Closed) => return None,
             Err(e) => return Some(e.to_string()),
@@ -292,9 +273,12 @@ async fn read_loop(shared: &Shared, conn: ConnId, mut rd: OwnedReadHalf, in_flig
         {
             let mut st = shared.lock();
             st.broker.handle_request(conn, request, wall_clock_ms());
-            st.route();
+            // A produce may release an in-process client's parked fetch.
+            if st.route() {
+                shared.hub.responses_ready.notify_all();
+            }
         }
-        shared.deadline_moved.notify_one();
+        shared.hub.deadline_moved.notify_one();
     }
 }
 
@@ -330,14 +314,74 @@ async fn write_loop(mut rx: mpsc::UnboundedReceiver<Out>, wr: OwnedWriteHalf, in
     None
 }
 
+/// The address a listener bound to `bound` advertises: the configured host if one was set, else
+/// the listening address unless it is a wildcard, else the broker's default (127.0.0.1).
+fn host_to_advertise(config: &BrokerConfig, bound: SocketAddr) -> String {
+    let configured = config.host != BrokerConfig::default().host;
+    if !configured && !bound.ip().is_unspecified() {
+        bound.ip().to_string()
+    } else {
+        config.host.clone()
+    }
+}
+
+/// A server running on its own thread and single-threaded runtime until stopped (or dropped).
+pub(crate) struct ServerThread {
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+impl ServerThread {
+    fn spawn(runtime: tokio::runtime::Runtime, server: Server) -> io::Result<ServerThread> {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new().name("kafkette-net".into()).spawn(move || {
+            runtime.block_on(server.run(async {
+                let _ = stopped.await;
+            }))
+        })?;
+        Ok(ServerThread { stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// Serves an existing cluster's broker on `addr` (`Cluster::listen`), advertising the bound port.
+    pub(crate) fn listen(shared: Arc<Shared>, addr: &str) -> io::Result<(ServerThread, SocketAddr)> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let listener = runtime.block_on(TcpListener::bind(addr))?;
+        let bound = listener.local_addr()?;
+        let node = {
+            let mut st = shared.lock();
+            let host = host_to_advertise(st.broker.config(), bound);
+            st.broker.set_advertised(host, i32::from(bound.port()));
+            st.broker.config().node_id
+        };
+        let server = Server { listeners: vec![(listener, node)], shared };
+        Ok((ServerThread::spawn(runtime, server)?, bound))
+    }
+
+    fn stop_and_join(&mut self) -> io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("the server thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        let _ = self.stop_and_join();
+    }
+}
+
 /// A server on its own thread and single-threaded runtime, for tests and for embedders that have
 /// no tokio runtime. Dropping it shuts the server down.
 pub struct BackgroundServer {
     addr: SocketAddr,
     addrs: Vec<SocketAddr>,
-    shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
+    cluster: Cluster,
+    thread: ServerThread,
 }
 
 impl BackgroundServer {
@@ -358,14 +402,9 @@ impl BackgroundServer {
     fn run(runtime: tokio::runtime::Runtime, server: Server) -> io::Result<BackgroundServer> {
         let addrs = server.local_addrs()?;
         let addr = addrs[0];
-        let shared = server.shared.clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("kafkette-net".into()).spawn(move || {
-            runtime.block_on(server.run(async {
-                let _ = stopped.await;
-            }))
-        })?;
-        Ok(BackgroundServer { addr, addrs, shared, stop: Some(stop), thread: Some(thread) })
+        let cluster = server.cluster();
+        let thread = ServerThread::spawn(runtime, server)?;
+        Ok(BackgroundServer { addr, addrs, cluster, thread })
     }
 
     /// The first node's address.
@@ -383,30 +422,18 @@ impl BackgroundServer {
         self.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
     }
 
+    /// The served cluster, for in-process clients of the same broker.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
     /// Reads the broker's state (for tests and inspection).
     pub fn with_broker<R>(&self, f: impl FnOnce(&Broker) -> R) -> R {
-        f(&self.shared.lock().broker)
+        self.cluster.with_broker(f)
     }
 
     /// Stops accepting, closes every connection and waits for the server thread.
     pub fn shutdown(mut self) -> io::Result<()> {
-        self.stop_and_join()
-    }
-
-    fn stop_and_join(&mut self) -> io::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.thread.take().map(|t| t.join()) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(io::Error::other("the server thread panicked")),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for BackgroundServer {
-    fn drop(&mut self) {
-        let _ = self.stop_and_join();
+        self.thread.stop_and_join()
     }
 }
