@@ -520,8 +520,27 @@ void kft_admin_destroy(struct kft_admin *admin);
 kft_result kft_cluster_new(const struct kft_conf *broker_conf, struct kft_cluster **out);
 
 /**
- * What to set as `bootstrap.servers` for clients of this cluster (`"inproc://cluster-1"`),
- * or NULL if `cluster` is NULL.
+ * Also serve the cluster over TCP on `addr` (`"127.0.0.1:0"` for an ephemeral port), from a
+ * thread of its own, so that any Kafka client (librdkafka, the Java client, ...) can connect.
+ * TCP and in-process clients share the broker: topics, records, waiting fetches. Afterwards
+ * `kft_cluster_bootstrap_servers` gives the TCP address (`"127.0.0.1:PORT"`); the listener and
+ * its connections stop at `kft_cluster_destroy`. A cluster listens once.
+ *
+ * Ownership: `addr` is only read. On `KFT_OK`, `*bootstrap_servers_out` (if not NULL) is the
+ * TCP address, owned by the cluster and valid until `kft_cluster_destroy`. Thread-safe.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER` (`cluster` or `addr` NULL), `KFT_ERR_INVALID_UTF8`,
+ * `KFT_ERR_INVALID_ARG` (`addr` is not `host:port`), `KFT_ERR_IO` (the address cannot be bound:
+ * in use, unknown host) or `KFT_ERR_STATE` (the cluster already listens); the message says which.
+ *
+ * # Safety
+ * `cluster` is NULL or a live cluster; `addr` is NULL or a NUL-terminated string;
+ * `bootstrap_servers_out` is NULL or writable storage for a pointer.
+ */
+kft_result kft_cluster_listen(const struct kft_cluster *cluster, const char *addr, const char **bootstrap_servers_out);
+
+/**
+ * What to set as `bootstrap.servers` for clients of this cluster: `"inproc://cluster-1"`, or
+ * `"127.0.0.1:PORT"` after `kft_cluster_listen`; NULL if `cluster` is NULL.
  *
  * Ownership: the string belongs to the cluster and lives until `kft_cluster_destroy`.
  * Thread-safe. Never fails.
@@ -532,8 +551,21 @@ kft_result kft_cluster_new(const struct kft_conf *broker_conf, struct kft_cluste
 const char *kft_cluster_bootstrap_servers(const struct kft_cluster *cluster);
 
 /**
- * Release this handle on the broker. NULL is ignored. The broker itself stops
- * when the last client using it is destroyed too; clients created from it keep working.
+ * The cluster's in-process name (`"inproc://cluster-1"`), which reaches it without TCP whether
+ * it listens or not; NULL if `cluster` is NULL.
+ *
+ * Ownership: the string belongs to the cluster and lives until `kft_cluster_destroy`.
+ * Thread-safe. Never fails.
+ *
+ * # Safety
+ * `cluster` is NULL or a live cluster.
+ */
+const char *kft_cluster_inproc_name(const struct kft_cluster *cluster);
+
+/**
+ * Release this handle on the broker and stop its TCP listener (closing the TCP
+ * connections). NULL is ignored. The broker itself stops when the last client using
+ * it is destroyed too; in-process clients created from it keep working.
  *
  * # Safety
  * `cluster` is NULL or a live cluster from `kft_cluster_new`, not in use by another

@@ -156,19 +156,22 @@ impl Cluster {
     /// thread of its own: TCP clients and in-process clients see the same topics and records.
     /// Returns the bound address, which `bootstrap_servers` then gives and Metadata advertises.
     /// The listener and its connections stop with the last `Cluster` handle, or
-    /// [`Cluster::close_listener`]. A cluster listens once: a second call is an error.
+    /// [`Cluster::close_listener`]. A cluster listens once: a second call (even after the
+    /// listener closed) is a STATE error; an address that does not parse is INVALID_ARG, one that
+    /// cannot be bound (in use, unknown host) IO.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn listen(&self, addr: &str) -> Result<std::net::SocketAddr> {
         let mut slot = self.shared.listener.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() || self.shared.tcp_addr.get().is_some() {
-            let at = self.shared.tcp_addr.get().map_or("", |a| a.as_str());
-            return Err(Error::config(
-                "listen",
-                format!("the cluster already listens on {at}; a cluster listens once"),
-            ));
+        if let Some(at) = self.shared.tcp_addr.get() {
+            return Err(Error::state(format!("the cluster already listens on {at}; a cluster listens once")));
         }
-        let (thread, bound) = crate::net::server::ServerThread::listen(self.shared.clone(), addr)
-            .map_err(|e| Error::config("listen", format!("cannot listen on `{addr}`: {e}")))?;
+        let (thread, bound) = crate::net::server::ServerThread::listen(self.shared.clone(), addr).map_err(|e| {
+            let problem = format!("cannot listen on `{addr}`: {e}");
+            match e.kind() {
+                std::io::ErrorKind::InvalidInput => Error::invalid_arg(problem),
+                _ => Error::new(crate::error::ErrorCode::IO, problem),
+            }
+        })?;
         let _ = self.shared.tcp_addr.set(bound.to_string());
         *slot = Some(thread);
         Ok(bound)
