@@ -21,3 +21,10 @@ def test_apache_kafka(apache_kafka):
     listing = kcat_brokers(apache_kafka)
     assert " 1 brokers:" in listing
     assert apache_kafka in listing
+
+
+def test_kafkette_target_one_broker(kafkette_target):
+    """Both kafkette targets, `kafkette serve` and an in-process Cluster listening on TCP."""
+    listing = kcat_brokers(kafkette_target)
+    assert " 1 brokers:" in listing
+    assert kafkette_target in listing
