@@ -13,7 +13,8 @@ Run with tests/compat/.venv/bin/python. For each broker, BENCH_RUNS times (defau
 
 Around each producer run: the broker's CPU seconds (utime + stime from /proc/PID/stat, the delta over the run) and
 its peak RSS (VmHWM from /proc/PID/status after the run; after confluent-kafka it covers the whole run, the
-perf test's records included). Both producers use acks=1 and otherwise their defaults; each topic is created first
+perf test's records included); and the producer's own CPU seconds, which show when the client, not the broker,
+bounds the throughput. Both producers use acks=1 and otherwise their defaults; each topic is created first
 with BENCH_PARTITIONS (default 6) partitions. Prints per-run figures, then the medians per broker and the ratio
 kafkette / Kafka with the direction that is better.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import statistics
 import struct
@@ -61,10 +63,12 @@ METRICS = [
     ("java_p99_ms", "perf-test p99 latency (ms)", "lower"),
     ("java_cpu_s", "perf-test broker CPU (s)", "lower"),
     ("java_rss_mib", "broker peak RSS after perf-test (MiB)", "lower"),
+    ("java_client_cpu_s", "perf-test client CPU (s)", "lower"),
     ("ck_rps", "confluent-kafka records/s", "higher"),
     ("ck_p99_ms", "confluent-kafka p99 latency (ms)", "lower"),
     ("ck_cpu_s", "confluent-kafka broker CPU (s)", "lower"),
     ("ck_rss_mib", "broker peak RSS after both (MiB)", "lower"),
+    ("ck_client_cpu_s", "confluent-kafka client CPU (s)", "lower"),
 ]
 
 PERF_SUMMARY = re.compile(
@@ -142,7 +146,8 @@ def create_topic(bootstrap: str, topic: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # every partition has a leader before the clock starts
         t = admin.list_topics(topic, timeout=5).topics.get(topic)
-        if t and t.error is None and len(t.partitions) == PARTITIONS and all(p.leader >= 0 for p in t.partitions.values()):
+        parts = t.partitions.values() if t and t.error is None else []
+        if len(parts) == PARTITIONS and all(p.leader >= 0 for p in parts):
             return
         time.sleep(0.1)
     raise RuntimeError(f"topic {topic} not ready on {bootstrap}")
@@ -157,7 +162,9 @@ def perf_test(bootstrap: str, topic: str) -> dict[str, float]:
     props = [f"bootstrap.servers={bootstrap}"] + [f"{k}={v}" for k, v in PRODUCER_PROPS.items()]
     cmd = [java, "-Xmx512m", "-cp", java_classpath(), "org.apache.kafka.tools.ProducerPerformance"]
     cmd += ["--topic", topic, "--num-records", str(RECORDS), "--record-size", str(RECORD_SIZE), "--throughput", "-1"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd + ["--producer-props", *props], capture_output=True, text=True, timeout=900)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     found = PERF_SUMMARY.findall(out.stdout)
     if out.returncode != 0 or not found:
         raise RuntimeError(f"producer perf test failed ({out.returncode}):\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
@@ -171,6 +178,7 @@ def perf_test(bootstrap: str, topic: str) -> dict[str, float]:
         "java_p50_ms": float(p50),
         "java_p95_ms": float(p95),
         "java_p99_ms": float(p99),
+        "java_client_cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
     }
 
 
@@ -188,7 +196,7 @@ def confluent_kafka_producer(bootstrap: str, topic: str) -> dict[str, float]:
     p = Producer({"bootstrap.servers": bootstrap, "on_delivery": delivered, **PRODUCER_PROPS})
     value = os.urandom(RECORD_SIZE)
     produce, poll = p.produce, p.poll
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for i in range(RECORDS):
         while True:
             try:
@@ -199,11 +207,12 @@ def confluent_kafka_producer(bootstrap: str, topic: str) -> dict[str, float]:
         if not i & 1023:
             poll(0)
     left = p.flush(300)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     if left or failures or len(latencies) != RECORDS:
         raise RuntimeError(f"confluent-kafka: {left} undelivered, {len(failures)} failed {failures[:3]}")
     latencies.sort()
-    return {"ck_rps": RECORDS / elapsed, "ck_p99_ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000}
+    p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000
+    return {"ck_rps": RECORDS / elapsed, "ck_p99_ms": p99, "ck_client_cpu_s": cpu}
 
 
 PRODUCERS: list[tuple[str, str, Callable[[str, str], dict[str, float]]]] = [
@@ -237,7 +246,7 @@ def one_run(kind: str) -> dict[str, float]:
 
 
 def fmt(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:#.3g}" if abs(x) < 10 else f"{x:.1f}"
 
 
 def table(samples: dict[str, dict[str, list[float]]]) -> str:
@@ -254,7 +263,8 @@ def main() -> int:
         print(f"{KAFKETTE_BIN} missing: cargo build --release -p kafkette --bin kafkette", file=sys.stderr)
         return 2
     props = ", ".join(f"{k}={v}" for k, v in PRODUCER_PROPS.items())
-    print(f"kafkette serve ({KAFKETTE_BIN}) vs Apache Kafka 4.1.1 KRaft (-Xms256m -Xmx1g), loopback, {os.cpu_count()} cpus")
+    kafka = "Apache Kafka 4.1.1 KRaft (-Xms256m -Xmx1g)"
+    print(f"kafkette serve ({KAFKETTE_BIN}) vs {kafka}, loopback, {os.cpu_count()} cpus")
     print(f"{RECORDS:,} records of {RECORD_SIZE} B, topic with {PARTITIONS} partitions, producers: {props},")
     print(f"otherwise defaults; a fresh broker per run, perf-test then confluent-kafka, each on its own topic;")
     print(f"medians of {RUNS} runs", flush=True)

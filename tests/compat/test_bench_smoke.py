@@ -32,7 +32,8 @@ def test_bench_prints_every_metric_for_both_brokers():
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "2,000 records of 100 B" in out.stdout
     for _, label, better in METRICS:
-        row = re.search(rf"^{re.escape(label)}\s+({NUMBER})\s+({NUMBER})\s+({NUMBER}|n/a)\s+{better}$", out.stdout, re.M)
+        pattern = rf"^{re.escape(label)}\s+({NUMBER})\s+({NUMBER})\s+({NUMBER}|n/a)\s+{better}$"
+        row = re.search(pattern, out.stdout, re.M)
         assert row, f"no row for {label!r} in:\n{out.stdout}"
         ours, theirs, ratio = row.groups()
         if ratio == "n/a":  # only when Kafka's figure is 0 (the perf test reports whole milliseconds)
