@@ -37,7 +37,8 @@ def create_topic(bootstrap: str) -> str:
 
 
 def produce(bootstrap: str, topic: str, count: int, compression=None) -> dict[int, tuple[int, int]]:
-    """Produce records 0..count-1; returns i -> (partition, offset) from the record metadata."""
+    """Produce records 0..count-1; returns i -> (partition, offset) from the record metadata. With a codec,
+    also checks that the producer compressed (its compression-rate metric, compressed / uncompressed size)."""
     p = KafkaProducer(**PRODUCER, bootstrap_servers=bootstrap, compression_type=compression)
     try:
         futures = [
@@ -49,6 +50,9 @@ def produce(bootstrap: str, topic: str, count: int, compression=None) -> dict[in
         for i, f in enumerate(futures):
             md = f.get(TIMEOUT)
             delivered[i] = (md.partition, md.offset)
+        if compression is not None:
+            rate = p.metrics()["producer-metrics"]["compression-rate-avg"]
+            assert rate < 1.0, f"{compression}: compression-rate-avg {rate}"
         return delivered
     finally:
         p.close(TIMEOUT)
