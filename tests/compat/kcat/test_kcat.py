@@ -55,7 +55,8 @@ def produce(bootstrap: str, topic: str, count: int, compression: str) -> None:
     """Produce records 0..count-1 from stdin; with a codec, check that kcat sent batches compressed with it."""
     lines = b"".join(scenario.key(i) + b"\t" + scenario.value(i) + b"\n" for i in range(count))
     args = [b"-b", bootstrap.encode(), b"-P", b"-t", topic.encode(), b"-K", b"\t", b"-z", compression.encode()]
-    args += [b"-X", b"partitioner=murmur2_random", b"-X", b"linger.ms=5", b"-X", b"max.in.flight=1"]
+    linger = b"linger.ms=5" if compression == "none" else b"linger.ms=50"  # compressed: batches that shrink
+    args += [b"-X", b"partitioner=murmur2_random", b"-X", linger, b"-X", b"max.in.flight=1"]
     for name, val in HEADERS:
         args += [b"-H", name.encode() + b"=" + val]
     if compression != "none":
