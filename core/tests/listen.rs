@@ -67,7 +67,7 @@ fn bootstrap_servers_names_the_tcp_address_and_lookup_keeps_the_inproc_name() {
     assert_eq!(cluster.with_broker(|b| b.nodes()), vec![(0, "127.0.0.1".to_string(), i32::from(addr.port()))]);
     // A cluster listens once.
     let again = cluster.listen("127.0.0.1:0").unwrap_err().to_string();
-    assert!(again.contains("already listens on"), "{again}");
+    assert!(again.contains("listens once"), "{again}");
     // An address that does not parse is named.
     let bad = Cluster::new().listen("not an address").unwrap_err().to_string();
     assert!(bad.contains("not an address"), "{bad}");
@@ -117,11 +117,9 @@ fn parked_fetches_wake_across_sides() {
         std::thread::sleep(Duration::from_millis(200));
         produce(&mut c2.producer([("linger.ms", "0")]).unwrap(), "live", 1, "a");
     });
+    // One long poll: only a wake-up from the produce ends it early.
     let start = Instant::now();
-    let mut got = Vec::new();
-    while got.is_empty() && start.elapsed() < WAIT {
-        got = tcp_consumer.poll(Duration::from_millis(200)).unwrap();
-    }
+    let got = tcp_consumer.poll(Duration::from_secs(7)).unwrap();
     t.join().unwrap();
     assert_eq!(got.len(), 1);
     assert!(start.elapsed() < Duration::from_millis(6000), "took {:?}", start.elapsed());
@@ -136,10 +134,7 @@ fn parked_fetches_wake_across_sides() {
         produce(&mut p, "live", 1, "b");
     });
     let start = Instant::now();
-    let mut got = Vec::new();
-    while got.is_empty() && start.elapsed() < WAIT {
-        got = consumer.poll(Duration::from_millis(200)).unwrap();
-    }
+    let got = consumer.poll(Duration::from_secs(7)).unwrap();
     t.join().unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].value.as_deref(), Some(&b"b-0"[..]));

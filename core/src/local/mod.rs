@@ -1,7 +1,9 @@
 //! The in-process driver: a broker and its clients in one process, with a plain
 //! blocking Rust API (no async runtime needed by the user).
 //!
-//! A [`Cluster`] owns the broker state machine behind a mutex. Each client wraps
+//! A [`Cluster`] owns the broker state machine behind a mutex (`hub`, which also
+//! routes responses to TCP connections once [`Cluster::listen`] serves the same
+//! broker on a socket). Each client wraps
 //! its sans-IO state machine in a [`Driver`] over a transport (`transport.rs`): in
 //! process, requests go straight to the broker (no encoding: the same request and
 //! response types the wire carries) and the driver waits on a condition variable
@@ -163,7 +165,7 @@ impl Cluster {
     pub fn listen(&self, addr: &str) -> Result<std::net::SocketAddr> {
         let mut slot = self.shared.listener.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(at) = self.shared.tcp_addr.get() {
-            return Err(Error::state(format!("the cluster already listens on {at}; a cluster listens once")));
+            return Err(Error::state(format!("a cluster listens once, and this one already listened on {at}")));
         }
         let (thread, bound) = crate::net::server::ServerThread::listen(self.shared.clone(), addr).map_err(|e| {
             let problem = format!("cannot listen on `{addr}`: {e}");
