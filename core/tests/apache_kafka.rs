@@ -176,7 +176,12 @@ fn roundtrip(codec: &str) {
         assert_eq!(latest[partition], indexes.len() as i64);
     }
 
-    match admin.delete_topics(vec![topic.clone()]).expect("DeleteTopics") {
+    delete_topic(&mut admin, &topic);
+}
+
+/// Deletes `topic` and waits until metadata no longer lists it (Kafka deletes asynchronously).
+fn delete_topic(admin: &mut Admin, topic: &str) {
+    match admin.delete_topics(vec![topic.to_string()]).expect("DeleteTopics") {
         AdminResult::DeleteTopics(res) => res[0].1.as_ref().unwrap_or_else(|e| panic!("deleting {topic}: {e}")),
         other => panic!("{other:?}"),
     };
@@ -318,4 +323,85 @@ fn list_offsets_of(admin: &mut Admin, topic: &str, spec: OffsetSpec) -> i64 {
         AdminResult::ListOffsets(res) => res[0].1.as_ref().unwrap_or_else(|e| panic!("{spec:?}: {e}")).offset,
         other => panic!("{other:?}"),
     }
+}
+
+/// Batches bigger than the consumer's fetch limits (Apache Kafka then returns the first batch
+/// whole and may cut the last one short), a null key and value, explicit CreateTime timestamps,
+/// a record over the broker's `message.max.bytes` (MESSAGE_TOO_LARGE, not retried), and a
+/// topic that is gone (UNKNOWN_TOPIC_OR_PARTITION once `delivery.timeout.ms` passes).
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn fetch_limits_big_batches_and_broker_rejections() {
+    const N: usize = 300;
+    const T0: i64 = 1_600_000_000_000;
+    let bootstrap = bootstrap();
+    let bootstrap = bootstrap.as_str();
+    let mut admin = admin(bootstrap);
+    let topic = unique("ours-limits");
+    create_topic(&mut admin, &topic);
+    let mut p = Producer::new([
+        ("bootstrap.servers", bootstrap),
+        ("linger.ms", "50"),
+        ("batch.size", "200000"),
+        ("max.request.size", "3000000"),
+    ])
+    .unwrap();
+    for i in 0..N {
+        let mut r = record(&topic, i);
+        r.partition = Some(0);
+        r.value = Some(Bytes::from(vec![b'a' + (i % 26) as u8; 3000]));
+        if i == 5 {
+            (r.key, r.value) = (None, None);
+        }
+        r.timestamp = Some(T0 + i as i64);
+        p.send(r).unwrap();
+    }
+    p.flush(WAIT).unwrap();
+    assert!(p.take_events().iter().all(|ProducerEvent::Delivery { result, .. }| result.is_ok()));
+    let mut big = record(&topic, 1);
+    big.value = Some(Bytes::from(vec![0u8; 1_500_000]));
+    p.send(big).unwrap();
+    p.flush(WAIT).unwrap();
+    let events = p.take_events();
+    let [ProducerEvent::Delivery { result: Err(e), .. }] = events.as_slice() else { panic!("{events:?}") };
+    assert_eq!(e.code(), ErrorCode::MESSAGE_TOO_LARGE, "{e}");
+
+    let mut c = Consumer::new([
+        ("bootstrap.servers", bootstrap),
+        ("auto.offset.reset", "earliest"),
+        ("max.partition.fetch.bytes", "10000"),
+        ("fetch.max.bytes", "25000"),
+    ])
+    .unwrap();
+    c.assign(vec![(TopicPartition::new(&topic, 0), None)]);
+    let mut got = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while got.len() < N && Instant::now() < deadline {
+        got.extend(c.poll(Duration::from_millis(300)).unwrap());
+    }
+    assert_eq!(got.len(), N);
+    for (i, r) in got.iter().enumerate() {
+        assert_eq!((r.offset, r.timestamp), (i as i64, T0 + i as i64));
+        assert_eq!(r.timestamp_type, kafkette::record::TimestampType::CreateTime);
+        if i == 5 {
+            assert_eq!((&r.key, &r.value), (&None, &None));
+        } else {
+            assert_eq!(r.value.as_deref(), Some(&[b'a' + (i % 26) as u8; 3000][..]));
+        }
+    }
+
+    delete_topic(&mut admin, &topic);
+    let mut p = Producer::new([
+        ("bootstrap.servers", bootstrap),
+        ("delivery.timeout.ms", "2000"),
+        ("request.timeout.ms", "1000"),
+        ("linger.ms", "0"),
+        ("allow.auto.create.topics", "false"),
+    ])
+    .unwrap();
+    p.send(record(&topic, 1)).unwrap();
+    p.flush(WAIT).unwrap();
+    let events = p.take_events();
+    let [ProducerEvent::Delivery { result: Err(e), .. }] = events.as_slice() else { panic!("{events:?}") };
+    assert_eq!(e.code(), ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, "{e}");
 }
