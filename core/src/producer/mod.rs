@@ -138,8 +138,7 @@ impl Producer {
             // NOT_LEADER_OR_FOLLOWER would land behind the later batches already accepted (Apache
             // Kafka answers that for a topic just created): one batch in flight per partition
             // keeps the order. Other partitions still pipeline up to max.in.flight per broker.
-            one_in_flight_per_partition: config.max_in_flight_requests_per_connection == 1
-                || config.enable_idempotence,
+            one_in_flight_per_partition: config.max_in_flight_requests_per_connection == 1 || config.enable_idempotence,
         });
         Ok(Producer {
             config,
