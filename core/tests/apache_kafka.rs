@@ -405,3 +405,67 @@ fn fetch_limits_big_batches_and_broker_rejections() {
     let [ProducerEvent::Delivery { result: Err(e), .. }] = events.as_slice() else { panic!("{events:?}") };
     assert_eq!(e.code(), ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, "{e}");
 }
+
+/// The broker recompresses uncompressed batches for a topic with `compression.type` set: our
+/// consumer decodes what Java's codecs wrote (gzip, snappy as xerial frames, lz4 frames, zstd).
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn batches_compressed_by_the_broker_decode() {
+    const N: usize = 200;
+    let bootstrap = bootstrap();
+    let bootstrap = bootstrap.as_str();
+    let mut admin = admin(bootstrap);
+    for codec in ["gzip", "snappy", "lz4", "zstd"] {
+        let topic = unique(&format!("ours-broker-{codec}"));
+        let created = admin
+            .create_topics(vec![NewTopic::new(&topic, 1, 1).with_config("compression.type", codec)], false)
+            .expect("CreateTopics");
+        assert!(matches!(&created, AdminResult::CreateTopics(r) if r[0].1.is_ok()), "{created:?}");
+        let mut p =
+            Producer::new([("bootstrap.servers", bootstrap), ("linger.ms", "20"), ("compression.type", "none")])
+                .unwrap();
+        for i in 0..N {
+            p.send(record(&topic, i)).unwrap();
+        }
+        p.flush(WAIT).unwrap();
+        let mut c = Consumer::new([("bootstrap.servers", bootstrap), ("auto.offset.reset", "earliest")]).unwrap();
+        c.assign(vec![(TopicPartition::new(&topic, 0), None)]);
+        let mut got = Vec::new();
+        let deadline = Instant::now() + WAIT;
+        while got.len() < N && Instant::now() < deadline {
+            got.extend(c.poll(Duration::from_millis(300)).unwrap_or_else(|e| panic!("{codec}: {e}")));
+        }
+        assert_eq!(got.len(), N, "{codec}");
+        for (i, r) in got.iter().enumerate() {
+            let expected = record(&topic, i);
+            assert_eq!(
+                (r.offset, &r.key, &r.value, &r.headers),
+                (i as i64, &expected.key, &expected.value, &expected.headers)
+            );
+        }
+        delete_topic(&mut admin, &topic);
+    }
+}
+
+/// A dead first bootstrap address is skipped; a partition the topic does not have is named.
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn a_dead_bootstrap_address_is_skipped() {
+    let bootstrap = bootstrap();
+    let topic = unique("ours-bootstrap");
+    let mut admin = admin(&bootstrap);
+    create_topic(&mut admin, &topic);
+    let servers = format!("127.0.0.1:1,{bootstrap}");
+    let mut p = Producer::new([("bootstrap.servers", servers.as_str()), ("linger.ms", "0")]).unwrap();
+    p.send(record(&topic, 1)).unwrap();
+    p.flush(WAIT).unwrap();
+    let events = p.take_events();
+    assert!(matches!(events.as_slice(), [ProducerEvent::Delivery { result: Ok(_), .. }]), "{events:?}");
+    match admin.list_offsets(vec![(TopicPartition::new(&topic, 7), OffsetSpec::Latest)], false).unwrap() {
+        AdminResult::ListOffsets(r) => {
+            assert_eq!(r[0].1.as_ref().unwrap_err().code(), ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
+        }
+        other => panic!("{other:?}"),
+    }
+    delete_topic(&mut admin, &topic);
+}
