@@ -469,3 +469,62 @@ fn a_dead_bootstrap_address_is_skipped() {
     }
     delete_topic(&mut admin, &topic);
 }
+
+/// Transactions written by Apache Kafka's Java producer (tests/compat/ours/TxnProducer.java, run
+/// with the broker's jars): read_committed returns the committed records only, read_uncommitted
+/// the aborted ones too; transaction markers are never records.
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn read_committed_against_java_transactions() {
+    let bootstrap = bootstrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
+    let jars = root.join("tests/compat/.jars/lib");
+    assert!(jars.is_dir(), "{} missing: run `make compat-jars`", jars.display());
+    let topic = unique("ours-txn");
+    let mut admin = admin(&bootstrap);
+    match admin.create_topics(vec![NewTopic::new(&topic, 1, 1)], false).expect("CreateTopics") {
+        AdminResult::CreateTopics(r) => r[0].1.as_ref().unwrap_or_else(|e| panic!("{e}")),
+        other => panic!("{other:?}"),
+    };
+    let out = std::process::Command::new("java")
+        .arg("-cp")
+        .arg(format!("{}/*", jars.display()))
+        .arg(root.join("tests/compat/ours/TxnProducer.java"))
+        .args([&bootstrap, &topic])
+        .output()
+        .expect("java runs (Java 17)");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("transactions written"),
+        "TxnProducer.java: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let read = |isolation: &str| -> Vec<String> {
+        let mut c = Consumer::new([
+            ("bootstrap.servers", bootstrap.as_str()),
+            ("auto.offset.reset", "earliest"),
+            ("isolation.level", isolation),
+            ("enable.partition.eof", "true"),
+        ])
+        .unwrap();
+        c.assign(vec![(TopicPartition::new(&topic, 0), None)]);
+        let mut got = Vec::new();
+        let deadline = Instant::now() + WAIT;
+        // Up to the end of the log: 4 transactions of 5 records and 4 markers = offset 24.
+        while c.position(&TopicPartition::new(&topic, 0)) != Some(24) && Instant::now() < deadline {
+            got.extend(c.poll(Duration::from_millis(300)).unwrap());
+        }
+        got.into_iter().map(|r| String::from_utf8(r.value.unwrap().to_vec()).unwrap()).collect()
+    };
+    let committed: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    assert_eq!(read("read_committed"), committed);
+    let all: Vec<String> = ["c0", "c1", "c2", "c3", "c4", "a0", "a1", "a2", "a3", "a4"]
+        .into_iter()
+        .map(String::from)
+        .chain((5..10).map(|i| format!("c{i}")))
+        .chain((5..10).map(|i| format!("a{i}")))
+        .collect();
+    assert_eq!(read("read_uncommitted"), all);
+    delete_topic(&mut admin, &topic);
+}

@@ -49,7 +49,7 @@ def test_rust_clients(apache_kafka: str) -> None:
     env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
     cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka", "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 10 passed" in out, out
+    assert "test result: ok. 11 passed" in out, out
 
 
 def test_rust_tests_fail_without_a_broker() -> None:
