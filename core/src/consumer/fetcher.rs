@@ -38,8 +38,8 @@ pub(crate) struct CompletedFetch {
     pub end_offset: i64,
     /// A batch that cannot be parsed follows the complete ones: do not prefetch past it.
     pub ends_in_error: bool,
-    /// read_committed only: the response's aborted transactions.
-    aborted: Option<AbortedTransactions>,
+    /// read_committed only: the response's aborted transactions (boxed: most fetches have none).
+    aborted: Option<Box<AbortedTransactions>>,
 }
 
 #[derive(Debug)]
@@ -74,7 +74,7 @@ enum Scanned {
 }
 
 impl CompletedFetch {
-    fn scan(records: Bytes, fetch_offset: i64, aborted: Option<AbortedTransactions>) -> Scanned {
+    fn scan(records: Bytes, fetch_offset: i64, aborted: Option<Box<AbortedTransactions>>) -> Scanned {
         if records.is_empty() {
             return Scanned::Empty;
         }
@@ -321,8 +321,13 @@ fn handle_partition(
             if p.high_watermark >= 0 {
                 s.high_watermark = p.high_watermark;
             }
-            let aborted = (settings.isolation_level == READ_COMMITTED)
-                .then(|| AbortedTransactions::new(p.aborted_transactions.as_deref().unwrap_or_default()));
+            // Only read_committed filters; a response listing no aborted transaction needs no filter.
+            let aborted = match &p.aborted_transactions {
+                Some(list) if settings.isolation_level == READ_COMMITTED && !list.is_empty() => {
+                    Some(Box::new(AbortedTransactions::new(list)))
+                }
+                _ => None,
+            };
             match CompletedFetch::scan(p.records.unwrap_or_default(), fetch_offset, aborted) {
                 Scanned::Data(f) => s.buffered.push_back(f),
                 Scanned::Empty => maybe_eof(settings, events, tp, s),
