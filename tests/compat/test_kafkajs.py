@@ -1,13 +1,14 @@
 """kafkajs 2.2.4 (npm, pinned in kafkajs/package-lock.json, unmodified) against kafkette.
 
-kafkajs/roundtrip.js creates a 6-partition topic with kafkajs's admin client and produces 10,000 keyed
-records with headers with kafkajs's producer, once per compression (snappy and lz4 through the pinned
-kafkajs-snappy and kafkajs-lz4 codecs; zstd through zstd-codec behind the same codec interface, since
-@kafkajs/zstd does not build on Node 20). It reports where kafkajs says each record went. This test checks
-the partitions against Java's partitioner (murmur2, written out here) and reads every record back by
-assign() with confluent-kafka, comparing keys, values, headers, offsets and partitions. kafkajs's own
-consumer needs consumer groups (issue 6): kafkajs/FINDINGS.md. The same run against Apache Kafka proves
-the checks.
+kafkajs/roundtrip.js creates a 6-partition topic with kafkajs's admin client, produces 10,000 keyed
+records with headers with kafkajs's producer, lists the offsets with its admin (ListOffsets) and reads the
+records back with kafkajs's own Fetch requests and decoding, once per compression (snappy and lz4 through
+the pinned kafkajs-snappy and kafkajs-lz4 codecs; zstd through zstd-codec behind the same codec
+interface, since @kafkajs/zstd does not build on Node 20). kafkajs's consumer itself needs consumer
+groups (issue 6, kafkajs/FINDINGS.md), so the read-back drives the cluster and broker objects it uses.
+This test checks the partitions against Java's partitioner (murmur2, written out here), and that both
+kafkajs and confluent-kafka (by assign()) read every record back with the key, value, headers, partition
+and offset kafkajs produced it with. The same run against Apache Kafka proves the checks.
 """
 
 from __future__ import annotations
@@ -101,20 +102,36 @@ def read_back(bootstrap: str, topic: str, expect: int) -> dict[tuple[int, int], 
     return got
 
 
-def check(bootstrap: str, result: dict) -> None:
-    sent = result["records"]
-    assert len(sent) == 10_000
-    got = read_back(bootstrap, result["topic"], len(sent))
-    assert len(got) == len(sent), f"{result['compression']}: read {len(got)} records back, produced {len(sent)}"
-    for i, r in enumerate(sent):
-        key = r["key"].encode()
-        java = java_partition(key, PARTITIONS)
-        assert r["partition"] == java, f"record {i}: kafkajs chose {r['partition']}, Java's partitioner {java}"
-        pos = (r["partition"], r["offset"])
-        assert pos in got, f"{result['compression']}: record {i} not at {pos}"
+def as_records(reported: list[dict]) -> dict[tuple[int, int], Record]:
+    """roundtrip.js's records (base64 values) by (partition, offset)."""
+    out: dict[tuple[int, int], Record] = {}
+    for r in reported:
         headers = [(name, base64.b64decode(v)) for name, v in r["headers"]]
-        want = (key, base64.b64decode(r["value"]), headers)
-        assert got[pos] == want, f"{result['compression']}: record {i} at {pos}: {got[pos]!r} where {want!r}"
+        out[(r["partition"], r["offset"])] = (r["key"].encode(), base64.b64decode(r["value"]), headers)
+    return out
+
+
+def same(what: str, got: dict[tuple[int, int], Record], want: dict[tuple[int, int], Record]) -> None:
+    missing = sorted(set(want) - set(got))
+    extra = sorted(set(got) - set(want))
+    assert not missing and not extra, f"{what}: {len(missing)} missing (first {missing[:3]}), extra {extra[:3]}"
+    for pos, record in want.items():
+        assert got[pos] == record, f"{what}: at {pos}: {got[pos]!r} where {record!r}"
+
+
+def check(bootstrap: str, result: dict) -> None:
+    compression, sent = result["compression"], result["records"]
+    assert len(sent) == 10_000
+    for i, r in enumerate(sent):
+        java = java_partition(r["key"].encode(), PARTITIONS)
+        assert r["partition"] == java, f"record {i}: kafkajs chose {r['partition']}, Java's partitioner {java}"
+    want = as_records(sent)
+    assert len(want) == len(sent), f"{compression}: two records reported at one offset"
+    per_partition = {p: sum(1 for r in sent if r["partition"] == p) for p in range(PARTITIONS)}
+    listed = {o["partition"]: (o["low"], o["high"]) for o in result["offsets"]}
+    assert listed == {p: (0, n) for p, n in per_partition.items()}, f"{compression}: kafkajs's fetchTopicOffsets"
+    same(f"{compression}, read by kafkajs", as_records(result["read"]), want)
+    same(f"{compression}, read by confluent-kafka", read_back(bootstrap, result["topic"], len(sent)), want)
 
 
 def roundtrip(node: str, bootstrap: str, compressions: list[str], tmp_path: Path) -> None:

@@ -1,12 +1,13 @@
 // kafkajs (unmodified, pinned in package-lock.json) against a Kafka-protocol broker: for each
-// compression named, create a 6-partition topic with the admin client and produce 10,000 keyed
-// records with headers (a repeated name, a binary value, an empty value), in sends of 500.
+// compression named, create a 6-partition topic with the admin client, produce 10,000 keyed records
+// with headers (a repeated name, a binary value, an empty value) in sends of 500, list the partitions'
+// offsets with the admin client, and read every record back with kafkajs's Fetch requests.
 //
 // Usage: node roundtrip.js BOOTSTRAP TOPIC_PREFIX COMPRESSION[,COMPRESSION...] OUT.json
-// Writes OUT.json: [{compression, topic, ms, records: [{partition, offset, key, value, headers}]}]
-// with values and header values in base64, partition and offset as kafkajs reported them
-// (the base offset of the partition's batch in the Produce response, plus the record's place in
-// it). Reading back is the test's job: kafkajs consumers need consumer groups (see FINDINGS.md).
+// Writes OUT.json: [{compression, topic, ms, records, offsets: [{partition, low, high}], read}] where
+// records (as produced: partition and offset as kafkajs reported them, the base offset of the
+// partition's batch in the Produce response plus the record's place in it) and read (as fetched) are
+// [{partition, offset, key, value, headers: [[name, value]]}], values in base64. The test compares them.
 
 'use strict'
 
@@ -21,17 +22,17 @@ CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec
 CompressionCodecs[CompressionTypes.ZSTD] = zstdCodec
 
 // kafkajs's own zstd codec (@kafkajs/zstd) does not build on Node 20 (FINDINGS.md), so zstd is a codec
-// of the same shape over zstd-codec (zstd compiled to WebAssembly, nothing to build).
+// of the same shape over zstd-codec (zstd compiled to WebAssembly, nothing to build). kafkajs calls the
+// factory once per batch: the WebAssembly module and its coders are made once.
+let zstd = null
 function zstdCodec() {
-  const ready = new Promise(resolve => ZstdCodec.run(resolve))
+  zstd = zstd || new Promise(resolve => ZstdCodec.run(z => resolve({ simple: new z.Simple(), streaming: new z.Streaming() })))
   return {
     async compress(encoder) {
-      const zstd = await ready
-      return Buffer.from(new zstd.Simple().compress(encoder.buffer, 3))
+      return Buffer.from((await zstd).simple.compress(encoder.buffer, 3))
     },
     async decompress(buffer) {
-      const zstd = await ready
-      return Buffer.from(new zstd.Streaming().decompress(buffer))
+      return Buffer.from((await zstd).streaming.decompress(buffer))
     },
   }
 }
@@ -116,6 +117,68 @@ async function roundtrip(kafka, topic, compression) {
   return records
 }
 
+// ListOffsets through kafkajs's admin: earliest and latest offset of each partition.
+async function offsets(kafka, topic) {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const got = await admin.fetchTopicOffsets(topic)
+    return got.map(o => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+// Reads the topic back with kafkajs's own Fetch requests and record decoding (and so its codecs'
+// decompress). kafkajs's consumer only works in a group (issue 6), so this drives the cluster and
+// broker objects that consumer uses, reached through the client's private factory.
+async function readBack(kafka, topic, highs) {
+  const factory = Object.getOwnPropertySymbols(kafka).find(s => s.description === 'private:Kafka:createCluster')
+  const cluster = kafka[factory]({ metadataMaxAge: 300000, allowAutoTopicCreation: false })
+  await cluster.connect()
+  const out = []
+  try {
+    await cluster.addTargetTopic(topic)
+    const partitions = Array.from({ length: PARTITIONS }, (_, p) => p)
+    const next = new Map(partitions.map(p => [p, 0]))
+    const deadline = Date.now() + 60000
+    for (const [nodeId, led] of Object.entries(cluster.findLeaderForPartitions(topic, partitions))) {
+      const broker = await cluster.findBroker({ nodeId })
+      let todo = led.filter(p => next.get(p) < highs.get(p))
+      while (todo.length > 0) {
+        if (Date.now() > deadline) throw new Error(`read back: stuck at ${JSON.stringify([...next])}`)
+        const fetched = await broker.fetch({
+          replicaId: -1,
+          isolationLevel: 1,
+          maxWaitTime: 100,
+          topics: [{ topic, partitions: todo.map(p => ({ partition: p, fetchOffset: String(next.get(p)), maxBytes: 1048576 })) }],
+        })
+        for (const { partitions: parts } of fetched.responses) {
+          for (const { partition, errorCode, messages } of parts) {
+            if (errorCode !== 0) throw new Error(`read back: partition ${partition}: error ${errorCode}`)
+            for (const m of messages) {
+              const offset = Number(m.offset)
+              if (offset < next.get(partition)) continue // the start of a batch fetched from its middle
+              next.set(partition, offset + 1)
+              out.push({
+                partition,
+                offset,
+                key: m.key.toString(),
+                value: m.value.toString('base64'),
+                headers: headerList(m.headers),
+              })
+            }
+          }
+        }
+        todo = todo.filter(p => next.get(p) < highs.get(p))
+      }
+    }
+  } finally {
+    await cluster.disconnect()
+  }
+  return out
+}
+
 async function main() {
   const [bootstrap, prefix, compressions, out] = process.argv.slice(2)
   if (!out) {
@@ -134,7 +197,9 @@ async function main() {
     const topic = `${prefix}-${compression}`
     const t0 = Date.now()
     const records = await roundtrip(kafka, topic, compression)
-    results.push({ compression, topic, ms: Date.now() - t0, records })
+    const listed = await offsets(kafka, topic)
+    const read = await readBack(kafka, topic, new Map(listed.map(o => [o.partition, o.high])))
+    results.push({ compression, topic, ms: Date.now() - t0, records, offsets: listed, read })
   }
   fs.writeFileSync(out, JSON.stringify(results))
 }
