@@ -6,7 +6,7 @@ records back with kafkajs's own Fetch requests and decoding, once per compressio
 the pinned kafkajs-snappy and kafkajs-lz4 codecs; zstd through zstd-codec behind the same codec
 interface, since @kafkajs/zstd does not build on Node 20). kafkajs's consumer itself needs consumer
 groups (issue 6, kafkajs/FINDINGS.md), so the read-back drives the cluster and broker objects it uses.
-This test checks the partitions against Java's partitioner (murmur2, written out here), and that both
+This test checks the partitions against Java's partitioner (scenario.py's murmur2), and that both
 kafkajs and confluent-kafka (by assign()) read every record back with the key, value, headers, partition
 and offset kafkajs produced it with. The same run against Apache Kafka proves the checks.
 """
@@ -25,31 +25,13 @@ import confluent_kafka as ck
 import pytest
 
 from brokers import COMPAT
+from scenario import java_partition
 
 JS = COMPAT / "kafkajs"
 ALL = ["none", "gzip", "snappy", "lz4", "zstd"]
 PARTITIONS = 6
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
-
-
-def java_partition(key: bytes, partitions: int) -> int:
-    """Java's default partitioner for a keyed record: toPositive(murmur2(key)) % partitions."""
-    m, mask = 0x5BD1E995, 0xFFFFFFFF
-    h = (0x9747B28C ^ len(key)) & mask
-    end = len(key) - len(key) % 4
-    for i in range(0, end, 4):
-        k = (int.from_bytes(key[i : i + 4], "little") * m) & mask
-        k ^= k >> 24
-        h = ((h * m) & mask) ^ ((k * m) & mask)
-    tail = key[end:]
-    if tail:
-        h ^= int.from_bytes(tail, "little")
-        h = (h * m) & mask
-    h ^= h >> 13
-    h = (h * m) & mask
-    h ^= h >> 15
-    return (h & 0x7FFFFFFF) % partitions
 
 
 @pytest.fixture(scope="session")
