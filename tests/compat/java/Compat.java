@@ -166,7 +166,8 @@ public final class Compat {
             byte[] keyBytes = key(i).getBytes(StandardCharsets.UTF_8);
             int want = Utils.toPositive(Utils.murmur2(keyBytes)) % PARTITIONS;
             if (md.partition() != want) {
-                throw new IllegalStateException("record " + i + " sent to partition " + md.partition() + ", Java's partitioner chooses " + want);
+                throw new IllegalStateException(
+                        "record " + i + " sent to partition " + md.partition() + ", Java's partitioner: " + want);
             }
             TopicPartition tp = new TopicPartition(md.topic(), md.partition());
             ConsumerRecord<String, byte[]> r = byOffset.getOrDefault(tp, Map.of()).get(md.offset());
@@ -179,14 +180,15 @@ public final class Compat {
             if (!Arrays.equals(value(i), r.value())) {
                 throw new IllegalStateException("record " + i + ": value differs");
             }
-            Header[] want_h = headers(i).toArray();
-            Header[] got_h = r.headers().toArray();
-            if (want_h.length != got_h.length) {
-                throw new IllegalStateException("record " + i + ": " + got_h.length + " headers where " + want_h.length);
+            Header[] wantH = headers(i).toArray();
+            Header[] gotH = r.headers().toArray();
+            if (wantH.length != gotH.length) {
+                throw new IllegalStateException("record " + i + ": " + gotH.length + " headers where " + wantH.length);
             }
-            for (int j = 0; j < want_h.length; j++) {
-                if (!want_h[j].key().equals(got_h[j].key()) || !Arrays.equals(want_h[j].value(), got_h[j].value())) {
-                    throw new IllegalStateException("record " + i + ": header " + j + " is " + got_h[j] + " where " + want_h[j]);
+            for (int j = 0; j < wantH.length; j++) {
+                if (!wantH[j].key().equals(gotH[j].key()) || !Arrays.equals(wantH[j].value(), gotH[j].value())) {
+                    throw new IllegalStateException(
+                            "record " + i + ": header " + j + " is " + gotH[j] + " where " + wantH[j]);
                 }
             }
         }

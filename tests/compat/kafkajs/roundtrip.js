@@ -26,7 +26,8 @@ CompressionCodecs[CompressionTypes.ZSTD] = zstdCodec
 // factory once per batch: the WebAssembly module and its coders are made once.
 let zstd = null
 function zstdCodec() {
-  zstd = zstd || new Promise(resolve => ZstdCodec.run(z => resolve({ simple: new z.Simple(), streaming: new z.Streaming() })))
+  const coders = z => ({ simple: new z.Simple(), streaming: new z.Streaming() })
+  zstd = zstd || new Promise(resolve => ZstdCodec.run(z => resolve(coders(z))))
   return {
     async compress(encoder) {
       return Buffer.from((await zstd).simple.compress(encoder.buffer, 3))
@@ -147,11 +148,12 @@ async function readBack(kafka, topic, highs) {
       let todo = led.filter(p => next.get(p) < highs.get(p))
       while (todo.length > 0) {
         if (Date.now() > deadline) throw new Error(`read back: stuck at ${JSON.stringify([...next])}`)
+        const wanted = todo.map(p => ({ partition: p, fetchOffset: String(next.get(p)), maxBytes: 1048576 }))
         const fetched = await broker.fetch({
           replicaId: -1,
           isolationLevel: 1,
           maxWaitTime: 100,
-          topics: [{ topic, partitions: todo.map(p => ({ partition: p, fetchOffset: String(next.get(p)), maxBytes: 1048576 })) }],
+          topics: [{ topic, partitions: wanted }],
         })
         for (const { partitions: parts } of fetched.responses) {
           for (const { partition, errorCode, messages } of parts) {
