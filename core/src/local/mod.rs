@@ -138,6 +138,7 @@ impl Cluster {
         Cluster { shared }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
