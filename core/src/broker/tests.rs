@@ -221,7 +221,9 @@ fn api_versions_lists_the_table() {
         };
         assert_eq!(r.error_code, 0);
         let keys: Vec<(i16, i16, i16)> = r.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)).collect();
-        assert_eq!(keys, vec![(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (18, 0, 3), (19, 2, 7), (20, 1, 6)]);
+        let expected = [(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (18, 0, 3), (19, 2, 7), (20, 1, 6)];
+        let admin = [(21, 0, 2), (32, 1, 4), (37, 0, 3), (60, 0, 2)];
+        assert_eq!(keys, [&expected[..], &admin[..]].concat());
     }
 }
 
@@ -859,3 +861,6 @@ fn acks_zero_behind_a_parked_fetch_keeps_order() {
     assert_eq!(h.drain().len(), 1, "the empty fetch; the produce is silent");
     assert_eq!(h.broker.partition("t", 0).unwrap().log_end_offset(), 1);
 }
+
+#[path = "tests_admin.rs"]
+mod admin;
