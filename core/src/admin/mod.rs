@@ -11,9 +11,15 @@
 //! the controller); ListOffsets goes to each partition's leader, found with the
 //! owned `client::Metadata`; ListTopics is a Metadata request for all topics.
 
+mod cluster;
 mod request;
 #[cfg(test)]
 mod tests;
+
+use cluster::ClusterOp;
+pub use cluster::{
+    ClusterDescription, ClusterNode, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym, ResourceType,
+};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
@@ -96,6 +102,11 @@ pub enum AdminResult {
     DeleteTopics(Vec<(String, Result<(), Error>)>),
     ListTopics(Vec<TopicListing>),
     ListOffsets(Vec<(TopicPartition, Result<ListedOffset, Error>)>),
+    DescribeConfigs(Vec<(ConfigResource, Result<Vec<ConfigEntry>, Error>)>),
+    DescribeCluster(ClusterDescription),
+    CreatePartitions(Vec<(String, Result<(), Error>)>),
+    /// The low watermark of each partition after the deletion.
+    DeleteRecords(Vec<(TopicPartition, Result<i64, Error>)>),
 }
 
 /// An operation finished. Per-item operations (create, delete, list offsets) report
@@ -167,6 +178,8 @@ enum OpKind {
         isolation_level: i8,
         items: Items<TopicPartition, ListedOffset>,
     },
+    /// DescribeConfigs, DescribeCluster, CreatePartitions, DeleteRecords (`cluster.rs`).
+    Cluster(ClusterOp),
 }
 
 #[derive(Debug)]
@@ -186,6 +199,7 @@ impl Op {
             OpKind::CreateTopics { items, .. } | OpKind::DeleteTopics { items } => items.is_done(),
             OpKind::ListTopics { result, .. } => result.is_some(),
             OpKind::ListOffsets { items, .. } => items.is_done(),
+            OpKind::Cluster(c) => c.is_done(),
         }
     }
 }
@@ -197,6 +211,9 @@ enum Sent {
     Topics(RequestId, Vec<String>),
     ListTopics(RequestId),
     Offsets(RequestId, Vec<TopicPartition>),
+    Configs(RequestId, Vec<ConfigResource>),
+    /// A request for the whole operation (DescribeCluster).
+    Whole(RequestId),
 }
 
 #[derive(Debug)]
@@ -307,7 +324,11 @@ impl Admin {
             metadata_generation_min: 0,
             kind,
         };
-        let is_list_offsets = matches!(op.kind, OpKind::ListOffsets { .. });
+        let is_list_offsets = match &op.kind {
+            OpKind::ListOffsets { .. } => true,
+            OpKind::Cluster(c) => c.routes_by_metadata(),
+            _ => false,
+        };
         self.ops.insert(id, op);
         if is_list_offsets {
             // Leaders may have moved and topics may be new: route with a fresh answer.
@@ -343,6 +364,7 @@ impl Admin {
             OpKind::DeleteTopics { items } => Ok(AdminResult::DeleteTopics(items.results(&unfinished))),
             OpKind::ListTopics { result, .. } => result.map(AdminResult::ListTopics).ok_or(unfinished),
             OpKind::ListOffsets { items, .. } => Ok(AdminResult::ListOffsets(items.results(&unfinished))),
+            OpKind::Cluster(c) => cluster::finish(c, unfinished),
         };
         self.push_event(AdminEvent::Completed { id, result });
     }
@@ -371,6 +393,40 @@ impl Admin {
                         items.pending.insert(n);
                     }
                 }
+            }
+            (OpKind::Cluster(ClusterOp::CreatePartitions { items, .. }), RetryKeys::Topics(names)) => {
+                for n in names {
+                    if give_up {
+                        items.finish(n, Err(error.clone()));
+                    } else {
+                        items.pending.insert(n);
+                    }
+                }
+            }
+            (OpKind::Cluster(ClusterOp::DeleteRecords { items, .. }), RetryKeys::Partitions(tps)) => {
+                for tp in tps {
+                    if give_up {
+                        items.finish(tp, Err(error.clone()));
+                    } else {
+                        items.pending.insert(tp);
+                    }
+                }
+            }
+            (OpKind::Cluster(ClusterOp::DescribeConfigs { items, .. }), RetryKeys::Resources(rs)) => {
+                for r in rs {
+                    if give_up {
+                        items.finish(r, Err(error.clone()));
+                    } else {
+                        items.pending.insert(r);
+                    }
+                }
+            }
+            (OpKind::Cluster(ClusterOp::DescribeCluster { pending, .. }), RetryKeys::All) => {
+                if give_up {
+                    self.complete(id, Some(error));
+                    return;
+                }
+                *pending = true;
             }
             (OpKind::ListOffsets { items, .. }, RetryKeys::Partitions(tps)) => {
                 for tp in tps {
@@ -411,7 +467,8 @@ impl Admin {
         match req.sent {
             Sent::Metadata => self.metadata.handle_failure(now),
             Sent::Topics(id, names) => self.retry(id, RetryKeys::Topics(names), error, now),
-            Sent::ListTopics(id) => self.retry(id, RetryKeys::All, error, now),
+            Sent::ListTopics(id) | Sent::Whole(id) => self.retry(id, RetryKeys::All, error, now),
+            Sent::Configs(id, resources) => self.retry(id, RetryKeys::Resources(resources), error, now),
             Sent::Offsets(id, tps) => {
                 self.await_fresh_metadata(id);
                 self.retry(id, RetryKeys::Partitions(tps), error, now);
@@ -423,13 +480,16 @@ impl Admin {
 enum RetryKeys {
     Topics(Vec<String>),
     Partitions(Vec<TopicPartition>),
+    Resources(Vec<ConfigResource>),
     All,
 }
 
 fn sent_op(sent: &Sent) -> Option<RequestId> {
     match sent {
         Sent::Metadata => None,
-        Sent::Topics(id, _) | Sent::ListTopics(id) | Sent::Offsets(id, _) => Some(*id),
+        Sent::Topics(id, _) | Sent::ListTopics(id) | Sent::Offsets(id, _) | Sent::Configs(id, _) | Sent::Whole(id) => {
+            Some(*id)
+        }
     }
 }
 
@@ -475,6 +535,22 @@ impl ClientMachine for Admin {
             (Sent::Offsets(id, tps), ResponseKind::ListOffsets(resp)) => {
                 self.in_flight.remove(&correlation_id);
                 request::handle_list_offsets(self, id, tps, resp, now);
+            }
+            (Sent::Topics(id, names), ResponseKind::CreatePartitions(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_create_partitions(self, id, names, resp, now);
+            }
+            (Sent::Offsets(id, tps), ResponseKind::DeleteRecords(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_delete_records(self, id, tps, resp, now);
+            }
+            (Sent::Configs(id, resources), ResponseKind::DescribeConfigs(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_describe_configs(self, id, resources, resp, now);
+            }
+            (Sent::Whole(id), ResponseKind::DescribeCluster(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_describe_cluster(self, id, resp, now);
             }
             _ => {
                 let e = Error::new(

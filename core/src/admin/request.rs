@@ -36,7 +36,13 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
             continue;
         }
         let timeout_ms = i32::try_from(request_timeout.min(op.deadline - now).max(0)).unwrap_or(i32::MAX);
+        let fresh = a.metadata_generation >= op.metadata_generation_min;
         match &mut op.kind {
+            OpKind::Cluster(c) => match super::cluster::next(&a.metadata, *id, c, fresh, cid, timeout_ms, &mut refresh)
+            {
+                Some(f) => found = Some(f),
+                None => continue,
+            },
             OpKind::CreateTopics { topics, validate_only, items } if !items.pending.is_empty() => {
                 let names: Vec<String> = std::mem::take(&mut items.pending).into_iter().collect();
                 let wire = names
@@ -130,6 +136,11 @@ pub(super) fn fail_unroutable(a: &mut Admin) {
     let mut touched = Vec::new();
     for (id, op) in a.ops.iter_mut() {
         if a.metadata_generation < op.metadata_generation_min {
+            continue;
+        }
+        if let OpKind::Cluster(c) = &mut op.kind {
+            super::cluster::fail_unroutable(c, &a.metadata);
+            touched.push(*id);
             continue;
         }
         let OpKind::ListOffsets { items, .. } = &mut op.kind else {
