@@ -38,7 +38,7 @@ fn unexpected(other: &AdminResult) -> Error {
 }
 
 impl PyAdmin {
-    fn run(
+    pub(crate) fn run(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Admin) -> kafkette::Result<AdminResult> + Send,
