@@ -144,3 +144,44 @@ def test_kafka_python_admin_calls(three):
         assert [v["low_watermark"] for v in deleted.values()] == [3]
     finally:
         admin.close()
+
+
+@pytest.fixture(params=["kafkette", "apache"])
+def either(request: pytest.FixtureRequest) -> str:
+    """One kafkette node, then Apache Kafka 4: the answers below must be the same from both."""
+    if request.param == "kafkette":
+        return request.getfixturevalue("kafkette_serve")()
+    return request.getfixturevalue("apache_kafka")
+
+
+def test_same_answers_as_apache_kafka(either):
+    admin = AdminClient({"bootstrap.servers": either})
+    topic = name("same")
+    create(admin, topic, 2, {"retention.ms": "3600000"})
+    messages = []
+    for count in (2, 1):
+        with pytest.raises(KafkaException) as e:
+            admin.create_partitions([NewPartitions(topic, count)])[topic].result(TIMEOUT)
+        assert e.value.args[0].code() == KafkaError.INVALID_PARTITIONS
+        messages.append(e.value.args[0].str())
+    assert messages == [
+        "Topic already has 2 partition(s).",
+        f"The topic {topic} currently has 2 partition(s); 1 would not be an increase.",
+    ]
+    produce(either, topic, 0, 10)
+    tp = TopicPartition(topic, 0, 4)
+    assert admin.delete_records([tp])[tp].result(TIMEOUT).low_watermark == 4
+    beyond = TopicPartition(topic, 0, 11)
+    with pytest.raises(KafkaException) as e:
+        admin.delete_records([beyond])[beyond].result(TIMEOUT)
+    assert e.value.args[0].code() == KafkaError.OFFSET_OUT_OF_RANGE
+    everything = TopicPartition(topic, 0, -1)
+    assert admin.delete_records([everything])[everything].result(TIMEOUT).low_watermark == 10
+    res = ConfigResource(ResourceType.TOPIC, topic)
+    entries = admin.describe_configs([res])[res].result(TIMEOUT)
+    ms, seg = entries["retention.ms"], entries["segment.bytes"]
+    assert (ms.value, ms.source, ms.is_default, ms.is_read_only) == ("3600000", 1, False, False)
+    assert (seg.value, seg.source, seg.is_default) == ("1073741824", 5, True)
+    assert [(s.name, s.source) for s in seg.synonyms.values()] == [("log.segment.bytes", 5)]
+    cluster = admin.describe_cluster().result(TIMEOUT)
+    assert len(cluster.nodes) == 1 and cluster.authorized_operations is None
