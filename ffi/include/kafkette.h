@@ -29,6 +29,16 @@
 #define KFT_OFFSET_HIGH_WATERMARK (-1)
 
 /**
+ * `kft_admin_describe_config` resource: a topic, by name.
+ */
+#define KFT_RESOURCE_TOPIC 2
+
+/**
+ * `kft_admin_describe_config` resource: a broker, by its node id ("0").
+ */
+#define KFT_RESOURCE_BROKER 4
+
+/**
  * Offset: the start of the partition's log.
  */
 #define KFT_OFFSET_BEGINNING (-2)
@@ -603,6 +613,30 @@ kft_result kft_cluster_info_node(const struct kft_cluster_info *info,
  * `info` is NULL or a live `kft_cluster_info`, never used again after this call.
  */
 void kft_cluster_info_destroy(struct kft_cluster_info *info);
+
+/**
+ * The value of configuration `key` of a topic (`KFT_RESOURCE_TOPIC`, by name) or broker
+ * (`KFT_RESOURCE_BROKER`, by node id). Like `snprintf`: copies at most `value_size - 1` bytes and a
+ * NUL into `value` (if not NULL and `value_size` > 0) and stores the full length in `*value_len`
+ * (if not NULL), so a `*value_len >= value_size` means the buffer was too small. `*source` (if not
+ * NULL) gets Kafka's ConfigSource: 1 a topic override, 4 a static broker setting, 5 the default.
+ *
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG` (another
+ * resource type, or no such key), or the broker's answer: `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
+ * `KFT_ERR_INVALID_REQUEST` (a broker that is not in the cluster), `KFT_ERR_TIMED_OUT`. Thread-safe.
+ *
+ * # Safety
+ * `admin` is NULL or live; `name` and `key` are NULL or NUL-terminated; `value` is NULL or has
+ * `value_size` writable bytes; `value_len` and `source` are NULL or writable.
+ */
+kft_result kft_admin_describe_config(struct kft_admin *admin,
+                                     int32_t resource_type,
+                                     const char *name,
+                                     const char *key,
+                                     char *value,
+                                     size_t value_size,
+                                     size_t *value_len,
+                                     int32_t *source);
 
 /**
  * Start an in-process broker, configured by Kafka broker properties in

@@ -1,9 +1,10 @@
-//! `kft_admin_create_partitions`, `kft_admin_delete_records` and `kft_admin_describe_cluster`:
-//! one blocking call each through the core's admin client, the broker's answer as a result code.
+//! `kft_admin_create_partitions`, `kft_admin_delete_records`, `kft_admin_describe_cluster` and
+//! `kft_admin_describe_config`: one blocking call each through the core's admin client, the
+//! broker's answer as a result code.
 
 use std::ffi::{c_char, CString};
 
-use kafkette::admin::AdminResult;
+use kafkette::admin::{AdminResult, ConfigResource, ResourceType};
 use kafkette::consumer::TopicPartition;
 use kafkette::Error;
 
@@ -14,6 +15,10 @@ use crate::result::{c_string_lossy, kft_result, FfiError};
 
 /// `kft_admin_delete_records` offset: delete everything up to the high watermark.
 pub const KFT_OFFSET_HIGH_WATERMARK: i64 = -1;
+/// `kft_admin_describe_config` resource: a topic, by name.
+pub const KFT_RESOURCE_TOPIC: i32 = 2;
+/// `kft_admin_describe_config` resource: a broker, by its node id ("0").
+pub const KFT_RESOURCE_BROKER: i32 = 4;
 
 /// Grow topic `topic` to `new_total_count` partitions. Waits for the broker's answer.
 ///
@@ -211,5 +216,72 @@ pub unsafe extern "C" fn kft_cluster_info_destroy(info: *mut kft_cluster_info) {
             // SAFETY: info came from Box::into_raw in kft_admin_describe_cluster and is not used again.
             drop(unsafe { Box::from_raw(info) });
         }
+    })
+}
+
+/// The value of configuration `key` of a topic (`KFT_RESOURCE_TOPIC`, by name) or broker
+/// (`KFT_RESOURCE_BROKER`, by node id). Like `snprintf`: copies at most `value_size - 1` bytes and a
+/// NUL into `value` (if not NULL and `value_size` > 0) and stores the full length in `*value_len`
+/// (if not NULL), so a `*value_len >= value_size` means the buffer was too small. `*source` (if not
+/// NULL) gets Kafka's ConfigSource: 1 a topic override, 4 a static broker setting, 5 the default.
+///
+/// Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG` (another
+/// resource type, or no such key), or the broker's answer: `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
+/// `KFT_ERR_INVALID_REQUEST` (a broker that is not in the cluster), `KFT_ERR_TIMED_OUT`. Thread-safe.
+///
+/// # Safety
+/// `admin` is NULL or live; `name` and `key` are NULL or NUL-terminated; `value` is NULL or has
+/// `value_size` writable bytes; `value_len` and `source` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn kft_admin_describe_config(
+    admin: *mut kft_admin,
+    resource_type: i32,
+    name: *const c_char,
+    key: *const c_char,
+    value: *mut c_char,
+    value_size: usize,
+    value_len: *mut usize,
+    source: *mut i32,
+) -> kft_result {
+    ffi_boundary!({
+        // SAFETY: admin is NULL or live; name and key NULL or NUL-terminated, per the contract.
+        let (admin, name, key) = unsafe { (arg_ref(admin, "admin")?, arg_str(name, "name")?, arg_str(key, "key")?) };
+        let kind = match resource_type {
+            KFT_RESOURCE_TOPIC => ResourceType::Topic,
+            KFT_RESOURCE_BROKER => ResourceType::Broker,
+            other => {
+                return Err(FfiError::invalid_arg(format!(
+                    "resource_type {other} (KFT_RESOURCE_TOPIC or KFT_RESOURCE_BROKER)"
+                )))
+            }
+        };
+        let resource = ConfigResource { kind, name: name.to_string() };
+        let entries = match admin.lock().describe_configs(vec![resource], false)? {
+            AdminResult::DescribeConfigs(mut results) => match results.pop() {
+                Some((_, r)) => r?,
+                None => return Err(Error::internal("DescribeConfigs returned no result").into()),
+            },
+            other => return Err(Error::internal(format!("unexpected admin result {other:?}")).into()),
+        };
+        let Some(entry) = entries.into_iter().find(|e| e.name == key) else {
+            return Err(FfiError::invalid_arg(format!("{name} has no configuration key {key:?}")));
+        };
+        let text = entry.value.unwrap_or_default();
+        let bytes = text.as_bytes();
+        // SAFETY: each out-pointer is NULL or writable (value for value_size bytes), per the contract.
+        unsafe {
+            if !value.is_null() && value_size > 0 {
+                let n = bytes.len().min(value_size - 1);
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), value.cast::<u8>(), n);
+                *value.add(n) = 0;
+            }
+            if !value_len.is_null() {
+                *value_len = bytes.len();
+            }
+            if !source.is_null() {
+                *source = i32::from(entry.source.wire());
+            }
+        }
+        Ok(())
     })
 }

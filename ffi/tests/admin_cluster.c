@@ -51,8 +51,29 @@ int main(void) {
     CHECK_ERR(kft_admin_delete_records(admin, "grow", 7, 0, &low), KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION, "");
     CHECK_ERR(kft_admin_delete_records(admin, "grow", 0, -2, &low), KFT_ERR_INVALID_ARG, "offset");
 
+    /* DescribeConfigs of one key: snprintf-style copy, the value's source. */
+    const char *rk[1] = {"retention.ms"};
+    const char *rv[1] = {"3600000"};
+    CHECK_OK(kft_admin_create_topic(admin, "cfg", 1, rk, rv, 1));
+    char buf[64];
+    size_t len = 0;
+    int32_t source = -1;
+    CHECK_OK(kft_admin_describe_config(admin, KFT_RESOURCE_TOPIC, "cfg", "retention.ms", buf, sizeof buf, &len, &source));
+    CHECK(strcmp(buf, "3600000") == 0 && len == 7 && source == 1);
+    CHECK_OK(kft_admin_describe_config(admin, KFT_RESOURCE_TOPIC, "cfg", "segment.bytes", buf, 4, &len, &source));
+    CHECK(strcmp(buf, "107") == 0 && len == 10 && source == 5); /* truncated: len >= size */
+    CHECK_OK(kft_admin_describe_config(admin, KFT_RESOURCE_BROKER, "0", "num.partitions", NULL, 0, &len, NULL));
+    CHECK(len == 1);
+    CHECK_ERR(kft_admin_describe_config(admin, KFT_RESOURCE_TOPIC, "ghost", "retention.ms", buf, sizeof buf, NULL, NULL),
+              KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION, "");
+    CHECK_ERR(kft_admin_describe_config(admin, KFT_RESOURCE_TOPIC, "cfg", "no.such", buf, sizeof buf, NULL, NULL),
+              KFT_ERR_INVALID_ARG, "no.such");
+    CHECK_ERR(kft_admin_describe_config(admin, KFT_RESOURCE_BROKER, "9", "num.partitions", buf, sizeof buf, NULL, NULL),
+              KFT_ERR_INVALID_REQUEST, "");
+    CHECK_ERR(kft_admin_describe_config(admin, 3, "g", "x", buf, sizeof buf, NULL, NULL), KFT_ERR_INVALID_ARG, "resource_type");
+
     kft_admin_destroy(admin);
     kft_cluster_destroy(cluster);
-    printf("admin_cluster: describe cluster, create partitions, delete records, their errors\n");
+    printf("admin_cluster: describe cluster, create partitions, delete records, describe config, their errors\n");
     return 0;
 }

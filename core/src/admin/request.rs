@@ -31,6 +31,7 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
     let request_timeout = a.config.request_timeout_ms;
     let mut refresh = false;
     let mut found = None;
+    let mut finished = Vec::new();
     for (id, op) in a.ops.iter_mut() {
         if op.retry_at.is_some_and(|t| t > now) {
             continue;
@@ -38,11 +39,17 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
         let timeout_ms = i32::try_from(request_timeout.min(op.deadline - now).max(0)).unwrap_or(i32::MAX);
         let fresh = a.metadata_generation >= op.metadata_generation_min;
         match &mut op.kind {
-            OpKind::Cluster(c) => match super::cluster::next(&a.metadata, *id, c, fresh, cid, timeout_ms, &mut refresh)
-            {
-                Some(f) => found = Some(f),
-                None => continue,
-            },
+            OpKind::Cluster(c) => {
+                let next = super::cluster::next(&a.metadata, *id, c, fresh, cid, timeout_ms, &mut refresh);
+                if c.is_done() {
+                    // Every item failed before sending (a broker id not in the cluster).
+                    finished.push(*id);
+                }
+                match next {
+                    Some(f) => found = Some(f),
+                    None => continue,
+                }
+            }
             OpKind::CreateTopics { topics, validate_only, items } if !items.pending.is_empty() => {
                 let names: Vec<String> = std::mem::take(&mut items.pending).into_iter().collect();
                 let wire = names
@@ -127,6 +134,9 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
     }
     if refresh {
         a.metadata.request_refresh();
+    }
+    for id in finished {
+        a.complete_if_done(id);
     }
     found
 }

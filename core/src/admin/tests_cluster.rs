@@ -186,3 +186,18 @@ fn describe_cluster_reads_nodes_and_retries_a_disconnect() {
     assert_eq!((d.cluster_id.as_str(), d.controller, d.nodes.len(), d.authorized_operations), ("c", Some(1), 2, None));
     assert_eq!(d.nodes[1], ClusterNode { id: 2, host: "h".into(), port: 9002, rack: None });
 }
+
+#[test]
+fn describe_configs_of_an_unknown_broker_alone_completes_at_once() {
+    let mut h = Harness::new(&[]);
+    let id = h.a.describe_configs(vec![ConfigResource::broker(9)], false, h.now);
+    h.advance(100);
+    let m = h.transmit().expect("metadata");
+    h.respond(&m, metadata(&[]));
+    assert!(h.transmit().is_none(), "nothing to send");
+    let events = h.completed();
+    assert_eq!(events.len(), 1, "completed without waiting for the deadline");
+    assert_eq!(events[0].0, id);
+    let Ok(AdminResult::DescribeConfigs(results)) = &events[0].1 else { panic!("{events:?}") };
+    assert_eq!(results[0].1.as_ref().unwrap_err().code(), ErrorCode::INVALID_REQUEST);
+}
