@@ -39,6 +39,9 @@ pub struct Faults {
     pub close_on: Option<(ApiKey, usize)>,
     /// Never answer a request of this key (this many times), keeping the connection open.
     pub ignore_on: Option<(ApiKey, usize)>,
+    /// Answer every Metadata request with a response whose brokers array claims 2^31-1
+    /// elements (a hostile or broken broker): a client decoding it unguarded aborts.
+    pub hostile_metadata: bool,
 }
 
 struct Shared {
@@ -247,6 +250,7 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
         conn
     };
     let mut writer = stream.try_clone().unwrap();
+    let faults = shared.clone();
     std::thread::spawn(move || {
         for resp in rx {
             let mut buf = BytesMut::new();
@@ -255,7 +259,13 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
                 .with_correlation_id(resp.correlation_id)
                 .encode(&mut buf, resp.api_key.response_header_version(resp.api_version))
                 .unwrap();
+            let body_at = buf.len();
             resp.body.encode(&mut buf, resp.api_version).unwrap();
+            if resp.api_key == ApiKey::Metadata && faults.lock().unwrap().faults.hostile_metadata {
+                let body = hostile_metadata(&buf[body_at..], resp.api_version);
+                buf.truncate(body_at);
+                buf.extend_from_slice(&body);
+            }
             let len = (buf.len() - 4) as i32;
             buf[..4].copy_from_slice(&len.to_be_bytes());
             if writer.write_all(&buf).is_err() {
@@ -319,6 +329,19 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
         st.streams.remove(&conn);
         st.broker.handle_disconnect(conn);
     });
+}
+
+/// A Metadata response body (v3 or later: throttle time first) with its brokers count replaced by
+/// 2^31-1, in the encoding of `version` (compact from v9: unsigned varint of count + 1).
+pub fn hostile_metadata(body: &[u8], version: i16) -> Vec<u8> {
+    assert!(version >= 3, "the brokers array follows the throttle time from v3 on");
+    let (count_len, hostile): (usize, &[u8]) = if version >= 9 {
+        let len = body[4..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+        (len, &[0x80, 0x80, 0x80, 0x80, 0x08])
+    } else {
+        (4, &[0x7f, 0xff, 0xff, 0xff])
+    };
+    [&body[..4], hostile, &body[4 + count_len..]].concat()
 }
 
 /// The partitions a partition-led request is about.
