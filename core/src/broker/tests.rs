@@ -221,8 +221,16 @@ fn api_versions_lists_the_table() {
         };
         assert_eq!(r.error_code, 0);
         let keys: Vec<(i16, i16, i16)> = r.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)).collect();
-        assert_eq!(keys, vec![(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (18, 0, 3), (19, 2, 7), (20, 1, 6)]);
+        // Produce is listed from v0 (older librdkafka compresses only then) though v0-v2 are refused.
+        assert_eq!(keys, vec![(0, 0, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (18, 0, 3), (19, 2, 7), (20, 1, 6)]);
     }
+    // ...and a Produce v0-v2 closes the connection (no response can be encoded at those versions).
+    for v in 0..3 {
+        h.send(1, v, produce_req(1, vec![("t", 0, Some(batch(1)))]));
+        assert!(h.drain().is_empty(), "v{v}");
+        assert_eq!(h.broker.poll_close(), Some(1), "v{v}");
+    }
+    assert!(h.broker.topic("t").is_none(), "nothing created or stored");
 }
 
 #[test]

@@ -21,6 +21,7 @@
 // - A partition named twice in one request is appended twice, answered twice, in order.
 // - timeout_ms and transactional_id are ignored for now.
 // Version notes:
+// - ApiVersions lists Produce from v0 (see 18_api_versions.rs); v0-v2 close the connection.
 // - v5+: log_start_offset. v7+: zstd allowed. v8+: error_message (record_errors left empty).
 // - v9+: flexible versions.
 

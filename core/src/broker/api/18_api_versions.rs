@@ -1,6 +1,9 @@
 // ApiVersions: v0-v3
 // Behaviour:
-// - Answers with the VERSIONS table, one entry per API key in key order.
+// - Answers with the VERSIONS table, one entry per API key in key order, except that Produce is
+//   listed from v0 though v0-v2 stay refused (as Apache Kafka 4 does, KAFKA-18659): older
+//   librdkafka (2.0.2 in Debian's kcat 1.7.1, among others) sends gzip, snappy and lz4 batches uncompressed
+//   unless the broker lists Produce v0. Clients pick the highest shared version, so none sends v0-v2.
 // - A version above v3 gets UNSUPPORTED_VERSION and the table, encoded at v0 as Kafka does,
 //   so that any client can read it and retry at a version it shares with us.
 // - client_software_name/version (v3+) are accepted as sent (Kafka rejects malformed ones
@@ -12,13 +15,24 @@ use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ResponseKind};
 
 use crate::error::ErrorCode;
+use crate::protocol::ApiKey;
 
 use super::{Outcome, VERSIONS};
+
+/// The lowest version listed for `key`: Produce's is 0 whatever the broker accepts (see above).
+fn advertised_min(key: ApiKey, min: i16) -> i16 {
+    if key == ApiKey::Produce {
+        0
+    } else {
+        min
+    }
+}
 
 fn table() -> Vec<ApiVersion> {
     let mut keys: Vec<ApiVersion> = VERSIONS
         .iter()
         .map(|&(key, min, max)| {
+            let min = advertised_min(key, min);
             ApiVersion::default().with_api_key(key as i16).with_min_version(min).with_max_version(max)
         })
         .collect();
