@@ -14,6 +14,7 @@ use bytes::Bytes;
 use kafkette::consumer::TopicPartition;
 use kafkette::local::{Consumer, Producer};
 use kafkette::producer::ProducerRecord;
+use kafkette::protocol::ApiKey;
 
 use fake_broker::{FakeBroker, Faults};
 
@@ -36,6 +37,7 @@ fn a_hostile_metadata_count_fails_the_clients_not_the_process() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "the child ran the clients: {stdout}");
     assert!(stderr.contains("producer: ") && stderr.contains("consumer: "), "{stderr}");
+    assert!(stderr.contains("handshake: "), "{stderr}");
 }
 
 #[test]
@@ -44,7 +46,7 @@ fn clients_against_a_hostile_broker() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
-    let fb = FakeBroker::with_faults(Faults { hostile_metadata: true, ..Faults::default() });
+    let fb = FakeBroker::with_faults(Faults { hostile_count: Some(ApiKey::Metadata), ..Faults::default() });
     let expect_guard = |what: &str, msg: &str| {
         assert!(msg.contains("Metadata v12 response"), "{what}: {msg}");
         assert!(msg.contains("refused by the decode guard: array count 2147483647"), "{what}: {msg}");
@@ -64,7 +66,7 @@ fn clients_against_a_hostile_broker() {
         headers: vec![],
         timestamp: None,
     };
-    p.send(record).unwrap();
+    p.send(record.clone()).unwrap();
     let err = p.flush(Duration::from_millis(1500)).unwrap_err();
     expect_guard("producer flush", err.message());
     eprintln!("producer: {err}");
@@ -83,4 +85,13 @@ fn clients_against_a_hostile_broker() {
 
     // Each refusal closed the connection and the clients reconnected, as after a disconnect.
     assert!(fb.connections_accepted() >= 4, "{}", fb.connections_accepted());
+
+    // The ApiVersions handshake is guarded too, at the version asked and at the v0 fallback.
+    let fb = FakeBroker::with_faults(Faults { hostile_count: Some(ApiKey::ApiVersions), ..Faults::default() });
+    let mut p =
+        Producer::new([("bootstrap.servers", fb.bootstrap().as_str()), ("reconnect.backoff.ms", "20")]).unwrap();
+    p.send(record).unwrap();
+    let err = p.flush(Duration::from_millis(1000)).unwrap_err();
+    assert!(err.message().contains("bad ApiVersions response: refused by the decode guard: array count"), "{err}");
+    eprintln!("handshake: {err}");
 }

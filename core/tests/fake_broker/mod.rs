@@ -39,9 +39,10 @@ pub struct Faults {
     pub close_on: Option<(ApiKey, usize)>,
     /// Never answer a request of this key (this many times), keeping the connection open.
     pub ignore_on: Option<(ApiKey, usize)>,
-    /// Answer every Metadata request with a response whose brokers array claims 2^31-1
-    /// elements (a hostile or broken broker): a client decoding it unguarded aborts.
-    pub hostile_metadata: bool,
+    /// Answer every request of this key (Metadata or ApiVersions) with a response whose first
+    /// array claims 2^31-1 elements (a hostile or broken broker): a client decoding it unguarded
+    /// aborts.
+    pub hostile_count: Option<ApiKey>,
 }
 
 struct Shared {
@@ -261,8 +262,8 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
                 .unwrap();
             let body_at = buf.len();
             resp.body.encode(&mut buf, resp.api_version).unwrap();
-            if resp.api_key == ApiKey::Metadata && faults.lock().unwrap().faults.hostile_metadata {
-                let body = hostile_metadata(&buf[body_at..], resp.api_version);
+            if faults.lock().unwrap().faults.hostile_count == Some(resp.api_key) {
+                let body = hostile_count(&buf[body_at..], resp.api_key, resp.api_version);
                 buf.truncate(body_at);
                 buf.extend_from_slice(&body);
             }
@@ -331,17 +332,22 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
     });
 }
 
-/// A Metadata response body (v3 or later: throttle time first) with its brokers count replaced by
-/// 2^31-1, in the encoding of `version` (compact from v9: unsigned varint of count + 1).
-pub fn hostile_metadata(body: &[u8], version: i16) -> Vec<u8> {
-    assert!(version >= 3, "the brokers array follows the throttle time from v3 on");
-    let (count_len, hostile): (usize, &[u8]) = if version >= 9 {
-        let len = body[4..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+/// A response body with its first array count replaced by 2^31-1, in the encoding of `version`
+/// (compact in flexible versions: unsigned varint of count + 1): Metadata's brokers (after the
+/// throttle time, v3+), ApiVersions' api_keys (after the error code).
+pub fn hostile_count(body: &[u8], key: ApiKey, version: i16) -> Vec<u8> {
+    let (at, compact) = match key {
+        ApiKey::Metadata if version >= 3 => (4, version >= 9),
+        ApiKey::ApiVersions => (2, version >= 3),
+        _ => panic!("no hostile count for {key:?} v{version}"),
+    };
+    let (count_len, hostile): (usize, &[u8]) = if compact {
+        let len = body[at..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
         (len, &[0x80, 0x80, 0x80, 0x80, 0x08])
     } else {
         (4, &[0x7f, 0xff, 0xff, 0xff])
     };
-    [&body[..4], hostile, &body[4 + count_len..]].concat()
+    [&body[..at], hostile, &body[at + count_len..]].concat()
 }
 
 /// The partitions a partition-led request is about.
