@@ -12,7 +12,7 @@ COMPAT_PY_STAMP := $(COMPAT_VENV)/.installed
 COMPAT_JARS_STAMP := $(COMPAT_DIR)/.jars/.copied
 COMPAT_JS_STAMP := $(COMPAT_DIR)/kafkajs/node_modules/.installed
 
-.PHONY: test-compat compat-env compat-jars compat-venv compat-js compat-bin
+.PHONY: test-compat compat-env compat-jars compat-venv compat-js compat-bin compat-bin-release bench-vs-kafka
 
 $(COMPAT_PY_STAMP): $(COMPAT_DIR)/requirements.txt mk/compat.mk | $(PY_TOOLS)
 	@test -x $(COMPAT_PY) || python3 -m venv $(COMPAT_VENV)
@@ -45,3 +45,13 @@ compat-env: compat-tools compat-venv compat-jars compat-js compat-bin node
 
 test-compat: compat-env
 	cd $(COMPAT_DIR) && .venv/bin/python -m pytest -q -p no:cacheprovider .
+
+# The side-by-side benchmark (make bench runs it after the Rust one): the same producers, Apache Kafka's
+# kafka-producer-perf-test and confluent-kafka, against `kafkette serve` (release) and Apache Kafka on loopback.
+# It needs the venv's confluent-kafka and the Kafka jars, not our wheel. BENCH_RECORDS (default 1000000),
+# BENCH_RUNS (default 3) and BENCH_PARTITIONS (default 6) pass through from the environment.
+compat-bin-release: toolchain
+	$(CARGO) build -q --release -p kafkette --bin kafkette
+
+bench-vs-kafka: $(COMPAT_PY_STAMP) compat-jars compat-bin-release
+	KAFKETTE_BIN=$(CURDIR)/target/release/kafkette $(COMPAT_PY) $(COMPAT_DIR)/bench_vs_kafka.py

@@ -70,6 +70,7 @@ class KafketteServe:
         args = [str(KAFKETTE_BIN), "serve", "--listen", "127.0.0.1:0", "--brokers", str(brokers)]
         for k, v in (config or {}).items():
             args += ["--config", f"{k}={v}"]
+        self.spawned_at = time.monotonic()  # the benchmark times startup from here
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
@@ -122,6 +123,7 @@ class ApacheKafka:
         )
         self.log = self.dir / "broker.log"
         with open(self.log, "wb") as out:
+            self.spawned_at = time.monotonic()  # after `StorageTool format`, a one-off setup step
             self.proc = subprocess.Popen(
                 [java, "-Xms256m", "-Xmx1g", "-cp", cp, "kafka.Kafka", str(conf)], stdout=out, stderr=subprocess.STDOUT
             )
