@@ -37,11 +37,15 @@ $(COMPAT_JS_STAMP): $(COMPAT_DIR)/kafkajs/package.json $(COMPAT_DIR)/kafkajs/pac
 
 compat-js: $(COMPAT_JS_STAMP)
 
-# The broker binary the tests start (`kafkette serve`), debug like the rest of `make test`.
+# The broker binary the tests start (`kafkette serve`), debug like the rest of `make test`, and
+# the Rust side of our clients against Apache Kafka (core/tests/apache_kafka.rs, run by
+# test_ours_vs_apache.py), built here so the test does not compile while the broker waits.
 compat-bin: toolchain
 	$(CARGO) build -q -p kafkette --bin kafkette
+	$(CARGO) test -q -p kafkette --test apache_kafka --no-run
 
-compat-env: compat-tools compat-venv compat-jars compat-js compat-bin node
+# ffi-lib: libkafkette.so for tests/compat/ours/roundtrip.c; node: the binding roundtrip.js requires.
+compat-env: compat-tools compat-venv compat-jars compat-js compat-bin ffi-lib node
 
 test-compat: compat-env
 	cd $(COMPAT_DIR) && .venv/bin/python -m pytest -q -p no:cacheprovider .

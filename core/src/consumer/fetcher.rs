@@ -5,7 +5,8 @@
 //! and records are decoded one by one as `poll_records` hands them out. Records
 //! before the position (the fetch returns the whole batch holding the fetch offset)
 //! and control batches are skipped; a partial batch at the end is normal (the
-//! broker cut it at the byte limit) and is fetched again next time.
+//! broker cut it at the byte limit) and is fetched again next time. Under
+//! read_committed, batches of aborted transactions are skipped too (`aborted.rs`).
 
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ use crate::error::{Error, ErrorCode};
 use crate::protocol::{BrokerId, Millis, Transmit};
 use crate::record::{BatchIter, Record, RecordError, RecordIter, TimestampType};
 
+use super::aborted::AbortedTransactions;
 use super::{auto_reset, Consumer, ConsumerEvent, ConsumerRecord, PartitionState, Reset, Settings, TopicPartition};
 use super::{Events, BUFFERED_FETCHES_PER_PARTITION_MAX};
 
@@ -36,6 +38,8 @@ pub(crate) struct CompletedFetch {
     pub end_offset: i64,
     /// A batch that cannot be parsed follows the complete ones: do not prefetch past it.
     pub ends_in_error: bool,
+    /// read_committed only: the response's aborted transactions (boxed: most fetches have none).
+    aborted: Option<Box<AbortedTransactions>>,
 }
 
 #[derive(Debug)]
@@ -70,7 +74,7 @@ enum Scanned {
 }
 
 impl CompletedFetch {
-    fn scan(records: Bytes, fetch_offset: i64) -> Scanned {
+    fn scan(records: Bytes, fetch_offset: i64, aborted: Option<Box<AbortedTransactions>>) -> Scanned {
         if records.is_empty() {
             return Scanned::Empty;
         }
@@ -102,6 +106,7 @@ impl CompletedFetch {
             remaining_bytes: complete_bytes,
             end_offset,
             ends_in_error,
+            aborted,
         })
     }
 
@@ -134,13 +139,14 @@ impl CompletedFetch {
             };
             let h = batch.header;
             self.remaining_bytes = self.remaining_bytes.saturating_sub(h.total_len());
+            let aborted = self.aborted.as_mut().is_some_and(|a| a.skips(&batch));
             if h.last_offset() < *position {
                 continue;
             }
             if check_crcs {
                 batch.verify_crc().map_err(|error| BadBatch { offset: h.base_offset, error })?;
             }
-            if h.is_control() {
+            if aborted || h.is_control() {
                 *position = (*position).max(h.last_offset() + 1);
                 continue;
             }
@@ -156,6 +162,9 @@ impl CompletedFetch {
         }
     }
 }
+
+/// Fetch's `isolation_level` for read_committed.
+const READ_COMMITTED: i8 = 1;
 
 /// Fetch when the buffered data runs below half of `max.partition.fetch.bytes`.
 fn prefetch_below_bytes(settings: &Settings) -> usize {
@@ -312,7 +321,14 @@ fn handle_partition(
             if p.high_watermark >= 0 {
                 s.high_watermark = p.high_watermark;
             }
-            match CompletedFetch::scan(p.records.unwrap_or_default(), fetch_offset) {
+            // Only read_committed filters; a response listing no aborted transaction needs no filter.
+            let aborted = match &p.aborted_transactions {
+                Some(list) if settings.isolation_level == READ_COMMITTED && !list.is_empty() => {
+                    Some(Box::new(AbortedTransactions::new(list)))
+                }
+                _ => None,
+            };
+            match CompletedFetch::scan(p.records.unwrap_or_default(), fetch_offset, aborted) {
                 Scanned::Data(f) => s.buffered.push_back(f),
                 Scanned::Empty => maybe_eof(settings, events, tp, s),
                 Scanned::Bad(bad) => {

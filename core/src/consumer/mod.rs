@@ -10,6 +10,7 @@
 //! It relies on `client::Metadata` for leaders, on `record::BatchIter` for the
 //! format-v2 batches, and on the driver for I/O and the time.
 
+mod aborted;
 mod fetcher;
 mod reset;
 #[cfg(test)]

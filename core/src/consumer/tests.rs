@@ -1,14 +1,14 @@
 //! The consumer driven by hand: requests checked field by field, responses built here.
 
 use bytes::Bytes;
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::fetch_response::{AbortedTransaction, FetchableTopicResponse, PartitionData};
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
 use kafka_protocol::messages::{
     BrokerId as WireBrokerId, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataResponse,
-    RequestKind, ResponseKind, TopicName,
+    ProducerId, RequestKind, ResponseKind, TopicName,
 };
 
 use super::*;
@@ -480,6 +480,67 @@ fn control_batches_are_skipped_and_advance_the_position() {
     h.respond(&t, fetch(vec![fetch_part(0, 0, 4, concat(&[&batch(0, 3), &marker]))]));
     assert_eq!(h.offsets(), vec![0, 1, 2]);
     assert_eq!(h.c.position(&tp(0)), Some(4));
+}
+
+fn txn_batch(base_offset: i64, count: usize, producer_id: i64) -> Bytes {
+    let mut b = BatchBuilder::new(Compression::None, 1_000);
+    for i in 0..count {
+        b.append(1_000, Some(b"k"), Some(format!("value-{}", base_offset + i as i64).as_bytes()), &[]);
+    }
+    let mut bytes = b.finish(producer_id, 0, 0, true).to_vec();
+    set_base_offset(&mut bytes, base_offset);
+    Bytes::from(bytes)
+}
+
+fn marker(kind: ControlType, offset: i64, producer_id: i64) -> Bytes {
+    let mut bytes = build_control_batch(kind, producer_id, 0, 0, 1_000).to_vec();
+    set_base_offset(&mut bytes, offset);
+    Bytes::from(bytes)
+}
+
+/// A log as Apache Kafka's transactional producers leave it: producer 7 commits 0-1 (marker 2),
+/// producer 8 aborts 3-4 (marker 5), a plain batch at 6, producer 8 commits 7 (marker 8). The
+/// response lists producer 8's aborted transaction from offset 3.
+fn transactional_log() -> PartitionData {
+    let log = concat(&[
+        &txn_batch(0, 2, 7),
+        &marker(ControlType::Commit, 2, 7),
+        &txn_batch(3, 2, 8),
+        &marker(ControlType::Abort, 5, 8),
+        &batch(6, 1),
+        &txn_batch(7, 1, 8),
+        &marker(ControlType::Commit, 8, 8),
+    ]);
+    let aborted = AbortedTransaction::default().with_producer_id(ProducerId(8)).with_first_offset(3);
+    fetch_part(0, 0, 9, log).with_aborted_transactions(Some(vec![aborted]))
+}
+
+#[test]
+fn read_committed_skips_aborted_transactions_and_markers() {
+    let mut h = Harness::assigned(&[("isolation.level", "read_committed")], vec![(tp(0), Some(0))]);
+    let (t, _) = h.expect_fetch();
+    h.respond(&t, fetch(vec![transactional_log()]));
+    assert_eq!(h.offsets(), vec![0, 1, 6, 7]);
+    assert_eq!(h.c.position(&tp(0)), Some(9));
+}
+
+#[test]
+fn read_uncommitted_keeps_aborted_data_and_skips_markers() {
+    let mut h = Harness::assigned(&[("isolation.level", "read_uncommitted")], vec![(tp(0), Some(0))]);
+    let (t, _) = h.expect_fetch();
+    h.respond(&t, fetch(vec![transactional_log()]));
+    assert_eq!(h.offsets(), vec![0, 1, 3, 4, 6, 7]);
+}
+
+#[test]
+fn read_committed_from_inside_an_aborted_transaction() {
+    // Positioned at 4 (mid-transaction): the batch holding 3-4 is still skipped whole.
+    let mut h = Harness::assigned(&[("isolation.level", "read_committed")], vec![(tp(0), Some(4))]);
+    let (t, _) = h.expect_fetch();
+    let log = concat(&[&txn_batch(3, 2, 8), &marker(ControlType::Abort, 5, 8), &txn_batch(6, 1, 8)]);
+    let aborted = AbortedTransaction::default().with_producer_id(ProducerId(8)).with_first_offset(3);
+    h.respond(&t, fetch(vec![fetch_part(0, 0, 7, log).with_aborted_transactions(Some(vec![aborted]))]));
+    assert_eq!(h.offsets(), vec![6], "a new transaction of the same producer after its abort marker is read");
 }
 
 #[test]

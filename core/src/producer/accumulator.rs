@@ -128,7 +128,8 @@ pub(super) struct AccumulatorConfig {
     pub batch_num_messages: usize,
     pub linger_ms: Millis,
     pub compression: Compression,
-    /// One batch in flight per partition (max.in.flight.requests.per.connection = 1 keeps order).
+    /// One batch in flight per partition (max.in.flight.requests.per.connection = 1, or
+    /// enable.idempotence while sequence numbers are not sent: keeps order across retries).
     pub one_in_flight_per_partition: bool,
 }
 

@@ -133,7 +133,12 @@ impl Producer {
             batch_num_messages: config.batch_num_messages.unwrap_or(usize::MAX),
             linger_ms: config.linger_ms,
             compression: config.compression_type,
-            one_in_flight_per_partition: config.max_in_flight_requests_per_connection == 1,
+            // Idempotence promises per-partition order across retries. Without producer ids and
+            // sequence numbers on the wire (not implemented yet), a batch retried after
+            // NOT_LEADER_OR_FOLLOWER would land behind the later batches already accepted (Apache
+            // Kafka answers that for a topic just created): one batch in flight per partition
+            // keeps the order. Other partitions still pipeline up to max.in.flight per broker.
+            one_in_flight_per_partition: config.max_in_flight_requests_per_connection == 1 || config.enable_idempotence,
         });
         Ok(Producer {
             config,

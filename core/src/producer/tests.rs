@@ -321,6 +321,37 @@ fn a_retried_batch_keeps_its_place_before_later_batches() {
     assert_eq!(offsets(&events(&mut p)), [(0, 0, 0), (1, 0, 1)]);
 }
 
+/// Apache Kafka answers NOT_LEADER_OR_FOLLOWER to the first Produce of a topic just created
+/// while accepting the next: with the default (idempotent) configuration the later batch
+/// waits for the first, so offsets follow send order.
+#[test]
+fn idempotence_keeps_partition_order_across_a_retry_with_five_in_flight() {
+    let mut p = producer(&[("linger.ms", "0")]);
+    assert!(p.config().enable_idempotence);
+    assert_eq!(p.config().max_in_flight_requests_per_connection, 5);
+    let meta = metadata(&[("t", &[1, 1])]);
+    p.send(to_partition("t", 0, "a"), 0).unwrap();
+    let a = next_produce(&mut p, 0, &meta).unwrap();
+    p.send(to_partition("t", 0, "b"), 1).unwrap();
+    p.send(to_partition("t", 1, "other"), 1).unwrap();
+    let other = next_produce(&mut p, 1, &meta).expect("another partition still pipelines");
+    assert_eq!(values(&other.batches[0].2), ["other"]);
+    assert!(next_produce(&mut p, 1, &meta).is_none(), "b waits for a");
+    p.handle_response(1, a.correlation_id, failed_with(&a, ErrorCode::NOT_LEADER_OR_FOLLOWER), 2);
+    let mut retry = None;
+    for now in [50, 102, 200, 400] {
+        if let Some(s) = next_produce(&mut p, now, &meta) {
+            retry = Some(s);
+            break;
+        }
+    }
+    let retry = retry.expect("a again");
+    assert_eq!(values(&retry.batches[0].2), ["a"]);
+    p.handle_response(1, retry.correlation_id, ok_at(&retry, 0), 401);
+    let b = next_produce(&mut p, 401, &meta).expect("then b");
+    assert_eq!(values(&b.batches[0].2), ["b"]);
+}
+
 #[test]
 fn leadership_errors_refresh_metadata_and_follow_the_new_leader() {
     let mut p = producer(&[("linger.ms", "0")]);
@@ -503,7 +534,11 @@ fn bad_partitions_and_topics_found_by_metadata_fail_their_deliveries() {
 
 #[test]
 fn max_in_flight_bounds_requests_per_broker() {
-    let mut p = producer(&[("linger.ms", "0"), ("max.in.flight.requests.per.connection", "2")]);
+    let mut p = producer(&[
+        ("linger.ms", "0"),
+        ("max.in.flight.requests.per.connection", "2"),
+        ("enable.idempotence", "false"),
+    ]);
     let meta = metadata(&[("t", &[1])]);
     let mut sent = Vec::new();
     for i in 0..3 {
