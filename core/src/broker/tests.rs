@@ -511,6 +511,30 @@ fn fetch_errors() {
     assert_eq!(f.error_code, 70);
 }
 
+/// With several nodes, a fetch that reaches a node not leading the partition names the leader in
+/// the tagged current_leader (v12, KIP-951); older versions cannot carry it.
+#[test]
+fn fetch_from_a_follower_names_the_current_leader() {
+    let nodes = (0..3).map(|i| (i, "127.0.0.1".to_string(), 9092 + i)).collect();
+    let mut h = H::with(BrokerConfig { nodes, ..BrokerConfig::default() });
+    h.create("t", 3, &[]);
+    let leader = h.broker.leader("t", 1);
+    let other = (leader + 1) % 3;
+    h.broker.set_connection_node(1, other);
+    for v in [4, 11, 12] {
+        let ResponseKind::Fetch(f) = h.call(v, fetch_req(0, 0, 1000, vec![("t", 1, 0, 1000)])) else { panic!() };
+        let p = part(&f, 0, 0);
+        assert_eq!(p.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER.0, "v{v}");
+        let expected = if v >= 12 { (leader, 0) } else { (-1, -1) };
+        assert_eq!((p.current_leader.leader_id.0, p.current_leader.leader_epoch), expected, "v{v}");
+    }
+    // The leader itself answers with data and no hint.
+    h.broker.set_connection_node(1, leader);
+    let ResponseKind::Fetch(f) = h.call(12, fetch_req(0, 0, 1000, vec![("t", 1, 0, 1000)])) else { panic!() };
+    assert_eq!(part(&f, 0, 0).error_code, 0);
+    assert_eq!(part(&f, 0, 0).current_leader.leader_id.0, -1);
+}
+
 #[test]
 fn fetch_versions_encode() {
     let mut h = H::new();

@@ -404,3 +404,7 @@ impl<'a> Walk<'a> {
 #[cfg(test)]
 #[path = "guard_tests.rs"]
 pub(super) mod tests;
+
+#[path = "guard_response.rs"]
+mod response;
+pub use response::{check_response, response_range};
