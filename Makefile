@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run demo test lint test-core compat-tools check-core-deps bench fuzz fuzz-corpus serve toolchain help
+.PHONY: run demo test lint test-core compat-tools check-core-deps bench serve toolchain help
 
 help:
 	@echo "make run    - build the browser playground and serve it on 127.0.0.1 (prints the URL)"
@@ -14,7 +14,7 @@ help:
 	@echo "make bench  - throughput benchmarks (figures printed, medians of repeated runs), then kafkette serve"
 	@echo "              side by side with Apache Kafka (make bench-vs-kafka; BENCH_RECORDS, BENCH_RUNS)"
 	@echo "make serve  - kafkette serve on 127.0.0.1:9092 (ARGS=\"--brokers 3\" and so on)"
-	@echo "make fuzz   - fuzz request decoding for a bounded time (FUZZ_CASES, default 2000000)"
+	@echo "make fuzz   - cargo-fuzz the request and response decoders, FUZZ_SECONDS each (default 60)"
 	@echo "make wasm   - build the WebAssembly package into wasm/pkg (installs its toolchain)"
 	@echo "make test-wasm - build it and run its Node tests"
 	@echo "make test-playground - the playground in headless Chromium (installs Chromium and playwright-core)"
@@ -52,17 +52,6 @@ check-core-deps: toolchain
 serve: toolchain
 	$(CARGO) run --release -q -p kafkette --bin kafkette -- serve $(ARGS)
 
-# Bounded fuzzing of request decoding (frame -> header -> guard -> decoder): random overwrites and
-# truncations of a populated request of every supported (API key, version) and of the requests
-# recorded from kcat in tests/corpus/requests. FUZZ_CASES sets how many.
-fuzz: toolchain
-	KAFKETTE_FUZZ_CASES=$(or $(FUZZ_CASES),2000000) $(CARGO) test --release -q -p kafkette --lib \
-		net::codec::tests::mutated_frames_never_abort
-
-# Re-records the real-client seeds of make fuzz (tests/corpus/requests) from kcat through a proxy.
-fuzz-corpus: toolchain
-	$(CARGO) test -q -p kafkette --test kcat -- --ignored record_kcat_requests
-
 bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench
 	$(MAKE) --no-print-directory bench-vs-kafka
@@ -73,3 +62,4 @@ include mk/node.mk
 include mk/wasm.mk
 include mk/playground.mk
 include mk/compat.mk
+include mk/fuzz.mk

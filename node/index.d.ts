@@ -175,6 +175,52 @@ export interface Admin {
   listTopics(): Promise<string[]>
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>
   fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<{ partition: number; offset: string }[]>
+  /** Rejects with the first resource's error (UNKNOWN_TOPIC_OR_PARTITION, INVALID_REQUEST...). */
+  describeConfigs(options: { resources: ResourceConfigQuery[]; includeSynonyms?: boolean }): Promise<DescribeConfigResponse>
+  describeCluster(): Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>
+  /** Resolves true; rejects with the topic's error (INVALID_PARTITIONS, UNKNOWN_TOPIC_OR_PARTITION). */
+  createPartitions(options: { topicPartitions: { topic: string; count: number; assignments?: number[][] }[]; validateOnly?: boolean; timeout?: number }): Promise<boolean>
+  /** offset '-1': the high watermark; rejects with OFFSET_OUT_OF_RANGE beyond it. */
+  deleteTopicRecords(options: { topic: string; partitions: { partition: number; offset: string }[] }): Promise<void>
+}
+
+export declare const ConfigResourceTypes: { readonly UNKNOWN: 0; readonly TOPIC: 2; readonly BROKER: 4; readonly BROKER_LOGGER: 8 }
+export declare const ConfigSource: {
+  readonly UNKNOWN: 0
+  readonly TOPIC_CONFIG: 1
+  readonly DYNAMIC_BROKER_CONFIG: 2
+  readonly DYNAMIC_DEFAULT_BROKER_CONFIG: 3
+  readonly STATIC_BROKER_CONFIG: 4
+  readonly DEFAULT_CONFIG: 5
+  readonly DYNAMIC_BROKER_LOGGER_CONFIG: 6
+}
+
+export interface ResourceConfigQuery {
+  /** ConfigResourceTypes.TOPIC or BROKER (named by its node id). */
+  type: number
+  name: string
+  configNames?: string[]
+}
+
+export interface ConfigSynonym {
+  configName: string
+  configValue?: string | null
+  configSource: number
+}
+
+export interface ConfigEntry {
+  configName: string
+  configValue?: string | null
+  readOnly: boolean
+  isDefault: boolean
+  configSource: number
+  isSensitive: boolean
+  configSynonyms: ConfigSynonym[]
+}
+
+export interface DescribeConfigResponse {
+  throttleTime: number
+  resources: { errorCode: number; errorMessage: string | null; resourceName: string; resourceType: number; configEntries: ConfigEntry[] }[]
 }
 
 export interface KafkaMessage {

@@ -24,6 +24,21 @@
 #define KFT_PARTITIONS_DEFAULT (-1)
 
 /**
+ * `kft_admin_delete_records` offset: delete everything up to the high watermark.
+ */
+#define KFT_OFFSET_HIGH_WATERMARK (-1)
+
+/**
+ * `kft_admin_describe_config` resource: a topic, by name.
+ */
+#define KFT_RESOURCE_TOPIC 2
+
+/**
+ * `kft_admin_describe_config` resource: a broker, by its node id ("0").
+ */
+#define KFT_RESOURCE_BROKER 4
+
+/**
  * Offset: the start of the partition's log.
  */
 #define KFT_OFFSET_BEGINNING (-2)
@@ -70,6 +85,12 @@ typedef struct kft_admin kft_admin;
  * `kft_cluster_destroy`. Thread-safe: clients in any thread may use it at once.
  */
 typedef struct kft_cluster kft_cluster;
+
+/**
+ * The cluster as DescribeCluster answers it. Opaque; from `kft_admin_describe_cluster`, read
+ * with `kft_cluster_info_*`, free with `kft_cluster_info_destroy`.
+ */
+typedef struct kft_cluster_info kft_cluster_info;
 
 /**
  * A configuration: key/value properties, later values replacing earlier ones.
@@ -504,6 +525,118 @@ kft_result kft_admin_delete_topic(struct kft_admin *admin, const char *name);
  * thread and never used again after this call.
  */
 void kft_admin_destroy(struct kft_admin *admin);
+
+/**
+ * Grow topic `topic` to `new_total_count` partitions. Waits for the broker's answer.
+ *
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG`
+ * (`new_total_count` below 1), or the broker's answer: `KFT_ERR_INVALID_PARTITIONS` (not an
+ * increase; the message says so), `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`, `KFT_ERR_TIMED_OUT`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `admin` is NULL or live; `topic` is NULL or NUL-terminated.
+ */
+kft_result kft_admin_create_partitions(struct kft_admin *admin, const char *topic, int32_t new_total_count);
+
+/**
+ * Delete the records of `topic`/`partition` before `offset` (`KFT_OFFSET_HIGH_WATERMARK`: all of
+ * them), on the partition's leader. Waits for the broker's answer; on `KFT_OK` and a non-NULL
+ * `low_watermark`, stores the partition's new log start offset there.
+ *
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG` (a
+ * negative partition or an offset below -1), or the broker's answer:
+ * `KFT_ERR_OFFSET_OUT_OF_RANGE` (beyond the high watermark), `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
+ * `KFT_ERR_TIMED_OUT`. Thread-safe.
+ *
+ * # Safety
+ * `admin` is NULL or live; `topic` is NULL or NUL-terminated; `low_watermark` is NULL or writable.
+ */
+kft_result kft_admin_delete_records(struct kft_admin *admin,
+                                    const char *topic,
+                                    int32_t partition,
+                                    int64_t offset,
+                                    int64_t *low_watermark);
+
+/**
+ * Describe the cluster: its id, controller and nodes. On `KFT_OK`, `*out` is a new
+ * `kft_cluster_info` the caller owns and frees with `kft_cluster_info_destroy`.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or the broker's error (`KFT_ERR_TIMED_OUT`...).
+ *
+ * # Safety
+ * `admin` is NULL or live; `out` is NULL or writable storage for a pointer.
+ */
+kft_result kft_admin_describe_cluster(struct kft_admin *admin, struct kft_cluster_info **out);
+
+/**
+ * The cluster id, valid until `kft_cluster_info_destroy`; NULL for a NULL `info`.
+ *
+ * # Safety
+ * `info` is NULL or live.
+ */
+const char *kft_cluster_info_cluster_id(const struct kft_cluster_info *info);
+
+/**
+ * The controller's node id; -1 when there is none (or `info` is NULL).
+ *
+ * # Safety
+ * `info` is NULL or live.
+ */
+int32_t kft_cluster_info_controller(const struct kft_cluster_info *info);
+
+/**
+ * How many nodes the cluster has (0 for a NULL `info`).
+ *
+ * # Safety
+ * `info` is NULL or live.
+ */
+size_t kft_cluster_info_node_count(const struct kft_cluster_info *info);
+
+/**
+ * Node `index` (0 .. `kft_cluster_info_node_count`): its id, host (valid until
+ * `kft_cluster_info_destroy`) and port; any out-pointer may be NULL.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER` (`info`), or `KFT_ERR_INVALID_ARG` (index out of range).
+ *
+ * # Safety
+ * `info` is NULL or live; `id`, `host` and `port` are NULL or writable.
+ */
+kft_result kft_cluster_info_node(const struct kft_cluster_info *info,
+                                 size_t index,
+                                 int32_t *id,
+                                 const char **host,
+                                 int32_t *port);
+
+/**
+ * Free a cluster description. NULL is ignored.
+ *
+ * # Safety
+ * `info` is NULL or a live `kft_cluster_info`, never used again after this call.
+ */
+void kft_cluster_info_destroy(struct kft_cluster_info *info);
+
+/**
+ * The value of configuration `key` of a topic (`KFT_RESOURCE_TOPIC`, by name) or broker
+ * (`KFT_RESOURCE_BROKER`, by node id). Like `snprintf`: copies at most `value_size - 1` bytes and a
+ * NUL into `value` (if not NULL and `value_size` > 0) and stores the full length in `*value_len`
+ * (if not NULL), so a `*value_len >= value_size` means the buffer was too small. `*source` (if not
+ * NULL) gets Kafka's ConfigSource: 1 a topic override, 4 a static broker setting, 5 the default.
+ *
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG` (another
+ * resource type, or no such key), or the broker's answer: `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
+ * `KFT_ERR_INVALID_REQUEST` (a broker that is not in the cluster), `KFT_ERR_TIMED_OUT`. Thread-safe.
+ *
+ * # Safety
+ * `admin` is NULL or live; `name` and `key` are NULL or NUL-terminated; `value` is NULL or has
+ * `value_size` writable bytes; `value_len` and `source` are NULL or writable.
+ */
+kft_result kft_admin_describe_config(struct kft_admin *admin,
+                                     int32_t resource_type,
+                                     const char *name,
+                                     const char *key,
+                                     char *value,
+                                     size_t value_size,
+                                     size_t *value_len,
+                                     int32_t *source);
 
 /**
  * Start an in-process broker, configured by Kafka broker properties in

@@ -24,7 +24,7 @@ pub struct kft_admin {
 }
 
 impl kft_admin {
-    fn lock(&self) -> MutexGuard<'_, Admin> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Admin> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

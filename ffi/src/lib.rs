@@ -19,6 +19,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod admin;
+mod admin_cluster;
 mod args;
 mod cluster;
 mod conf;
@@ -31,6 +32,7 @@ mod result;
 use std::ffi::c_char;
 
 pub use admin::*;
+pub use admin_cluster::*;
 pub use cluster::*;
 pub use conf::*;
 pub use consumer::*;

@@ -114,6 +114,94 @@ class Admin {
     })
   }
 
+  // ---- describeConfigs, describeCluster, createPartitions, deleteTopicRecords ----
+
+  /**
+   * KafkaJS's shape: { resources: [{ errorCode, errorMessage, resourceName, resourceType,
+   * configEntries: [{ configName, configValue, readOnly, isDefault, configSource, isSensitive,
+   * configSynonyms }] }], throttleTime }. Rejects with the first resource's error, as KafkaJS does.
+   */
+  async describeConfigs({ resources, includeSynonyms = false } = {}) {
+    check.array(resources, 'resources')
+    check.bool(includeSynonyms, 'includeSynonyms')
+    const wanted = resources.map((r, i) => {
+      check.object(r, `resources[${i}]`)
+      const type = check.int(r.type, `resources[${i}].type`, 0, 127)
+      if (type !== ConfigResourceTypes.TOPIC && type !== ConfigResourceTypes.BROKER) {
+        throw stateError(`resources[${i}].type ${type}: only TOPIC (2) and BROKER (4) have configurations`, 'INVALID_REQUEST')
+      }
+      const names = r.configNames === undefined || r.configNames === null ? null : check.array(r.configNames, `resources[${i}].configNames`)
+      if (names) names.forEach((n, j) => check.string(n, `resources[${i}].configNames[${j}]`))
+      return { resourceType: type, resourceName: check.string(r.name, `resources[${i}].name`), names }
+    })
+    const client = this.#client()
+    const results = await call(() =>
+      client.describeConfigs(wanted.map(({ resourceType, resourceName }) => ({ resourceType, resourceName })), includeSynonyms),
+    )
+    const failed = results.find((r) => r.error)
+    if (failed) throw fromInfo(failed.error, { resourceName: failed.resourceName, resourceType: failed.resourceType })
+    return {
+      throttleTime: 0,
+      resources: results.map((r, i) => {
+        const names = wanted[i] && wanted[i].names
+        const entries = names ? r.configEntries.filter((e) => names.includes(e.configName)) : r.configEntries
+        return {
+          errorCode: 0,
+          errorMessage: null,
+          resourceName: r.resourceName,
+          resourceType: r.resourceType,
+          configEntries: entries.map((e) => ({ ...e, configSynonyms: includeSynonyms ? e.configSynonyms : [] })),
+        }
+      }),
+    }
+  }
+
+  /** { brokers: [{ nodeId, host, port }], controller, clusterId } */
+  async describeCluster() {
+    const client = this.#client()
+    const d = await call(() => client.describeCluster())
+    return { brokers: d.brokers, controller: d.controller === undefined || d.controller === null ? null : d.controller, clusterId: d.clusterId }
+  }
+
+  /** Grows each topic to `count` partitions; rejects with the topic's error (KafkaJSAggregateError for several). */
+  async createPartitions({ topicPartitions, validateOnly = false, timeout } = {}) {
+    check.array(topicPartitions, 'topicPartitions')
+    check.bool(validateOnly, 'validateOnly')
+    const counts = topicPartitions.map((t, i) => {
+      check.object(t, `topicPartitions[${i}]`)
+      if (t.assignments !== undefined && t.assignments.length) {
+        throw stateError(`topicPartitions[${i}].assignments is not supported: leaders are placed by the broker`, 'INVALID_REQUEST')
+      }
+      return { topic: check.string(t.topic, `topicPartitions[${i}].topic`), count: check.int(t.count, `topicPartitions[${i}].count`, 1, 2 ** 31 - 1) }
+    })
+    const client = this.#client()
+    const results = await call(() => client.createPartitions(counts, validateOnly))
+    const errors = results.filter((r) => r.error).map((r) => fromInfo(r.error, { topic: r.topic }))
+    if (errors.length === 1) throw errors[0]
+    if (errors.length > 1) throw new KafkaJSAggregateError('Partition creation errors', errors)
+    return true
+  }
+
+  /** Deletes records before each partition's offset (a string; '-1' means the high watermark). */
+  async deleteTopicRecords({ topic, partitions } = {}) {
+    check.string(topic, 'topic')
+    check.array(partitions, 'partitions')
+    const offsets = partitions.map((p, i) => {
+      check.object(p, `partitions[${i}]`)
+      const partition = check.int(p.partition, `partitions[${i}].partition`, 0, 2 ** 31 - 1)
+      const offset = Number(p.offset)
+      if (!Number.isSafeInteger(offset) || offset < -1) {
+        throw stateError(`partitions[${i}].offset ${p.offset}: an offset, or -1 for the high watermark`, 'INVALID_ARGUMENT')
+      }
+      return { topic, partition, offset }
+    })
+    const client = this.#client()
+    const results = await call(() => client.deleteRecords(offsets))
+    const errors = results.filter((r) => r.error).map((r) => fromInfo(r.error, { topic, partition: r.partition }))
+    if (errors.length === 1) throw errors[0]
+    if (errors.length > 1) throw new KafkaJSAggregateError('Record deletion errors', errors)
+  }
+
   async disconnect() {
     const client = this.#native
     this.#native = null
@@ -121,4 +209,17 @@ class Admin {
   }
 }
 
-module.exports = { Admin }
+/** KafkaJS's ConfigResourceTypes. */
+const ConfigResourceTypes = Object.freeze({ UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 })
+/** KafkaJS's ConfigSource. */
+const ConfigSource = Object.freeze({
+  UNKNOWN: 0,
+  TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+})
+
+module.exports = { Admin, ConfigResourceTypes, ConfigSource }

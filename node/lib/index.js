@@ -4,6 +4,7 @@
 
 const { Kafka, Cluster } = require('./kafka')
 const errors = require('./errors')
+const { ConfigResourceTypes, ConfigSource } = require('./admin')
 
 /** KafkaJS's compression codes (every codec is built in: no CompressionCodecs plugins needed). */
 const CompressionTypes = Object.freeze({ None: 0, GZIP: 1, Snappy: 2, LZ4: 3, ZSTD: 4 })
@@ -32,6 +33,8 @@ module.exports = {
   CompressionCodecs,
   Partitioners,
   logLevel,
+  ConfigResourceTypes,
+  ConfigSource,
   KafkaJSError: errors.KafkaJSError,
   KafkaJSNonRetriableError: errors.KafkaJSNonRetriableError,
   KafkaJSProtocolError: errors.KafkaJSProtocolError,

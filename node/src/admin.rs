@@ -79,7 +79,7 @@ fn offset_spec(q: &JsOffsetQuery) -> Result<OffsetSpec> {
 
 #[napi(js_name = "Admin")]
 pub struct JsAdmin {
-    slot: Slot<Admin>,
+    pub(crate) slot: Slot<Admin>,
 }
 
 #[napi]

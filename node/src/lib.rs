@@ -8,6 +8,7 @@
 //! napi error whose reason `error.rs` encodes and `lib/errors.js` decodes.
 
 mod admin;
+mod admin_cluster;
 mod cluster;
 mod consumer;
 mod error;

@@ -36,7 +36,7 @@ fn unexpected(other: &AdminResult) -> Error {
 }
 
 impl PyAdmin {
-    fn run(
+    pub(crate) fn run(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Admin) -> kafkette::Result<AdminResult> + Send,
@@ -101,7 +101,7 @@ impl PyAdmin {
         let mut cluster = None;
         let listing = match self.run(py, |a| {
             let r = a.list_topics();
-            cluster = a.cluster().cloned();
+            cluster = a.listed_cluster().cloned();
             r
         })? {
             AdminResult::ListTopics(t) => t,

@@ -10,6 +10,7 @@
 //! thread holding the GIL never waits for that mutex.
 
 mod admin;
+mod admin_cluster;
 mod cluster;
 mod consumer;
 mod error;
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<producer::PyProducer>()?;
     m.add_class::<consumer::PyConsumer>()?;
     m.add_class::<admin::PyAdmin>()?;
+    admin_cluster::register(m)?;
     m.add_class::<message::PyMessage>()?;
     m.add_function(wrap_pyfunction!(error::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(error::map_core_code, m)?)?;

@@ -11,9 +11,15 @@
 //! the controller); ListOffsets goes to each partition's leader, found with the
 //! owned `client::Metadata`; ListTopics is a Metadata request for all topics.
 
+mod cluster;
 mod request;
 #[cfg(test)]
 mod tests;
+
+use cluster::ClusterOp;
+pub use cluster::{
+    ClusterDescription, ClusterNode, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym, ResourceType,
+};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
@@ -96,12 +102,17 @@ pub enum AdminResult {
     DeleteTopics(Vec<(String, Result<(), Error>)>),
     ListTopics(Vec<TopicListing>),
     ListOffsets(Vec<(TopicPartition, Result<ListedOffset, Error>)>),
+    DescribeConfigs(Vec<(ConfigResource, Result<Vec<ConfigEntry>, Error>)>),
+    DescribeCluster(ClusterDescription),
+    CreatePartitions(Vec<(String, Result<(), Error>)>),
+    /// The low watermark of each partition after the deletion.
+    DeleteRecords(Vec<(TopicPartition, Result<i64, Error>)>),
 }
 
 /// The cluster as the last ListTopics' Metadata response described it (`list_topics`
 /// callers show brokers and the controller, as Kafka admin clients do).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ClusterDescription {
+pub struct ListedCluster {
     pub cluster_id: Option<String>,
     pub controller_id: i32,
     /// `(node id, host, port)` in node id order.
@@ -177,6 +188,8 @@ enum OpKind {
         isolation_level: i8,
         items: Items<TopicPartition, ListedOffset>,
     },
+    /// DescribeConfigs, DescribeCluster, CreatePartitions, DeleteRecords (`cluster.rs`).
+    Cluster(ClusterOp),
 }
 
 #[derive(Debug)]
@@ -196,6 +209,7 @@ impl Op {
             OpKind::CreateTopics { items, .. } | OpKind::DeleteTopics { items } => items.is_done(),
             OpKind::ListTopics { result, .. } => result.is_some(),
             OpKind::ListOffsets { items, .. } => items.is_done(),
+            OpKind::Cluster(c) => c.is_done(),
         }
     }
 }
@@ -207,6 +221,9 @@ enum Sent {
     Topics(RequestId, Vec<String>),
     ListTopics(RequestId),
     Offsets(RequestId, Vec<TopicPartition>),
+    Configs(RequestId, Vec<ConfigResource>),
+    /// A request for the whole operation (DescribeCluster).
+    Whole(RequestId),
 }
 
 #[derive(Debug)]
@@ -227,7 +244,7 @@ pub struct Admin {
     in_flight: HashMap<i32, InFlight>,
     events: VecDeque<AdminEvent>,
     events_dropped: u64,
-    cluster: Option<ClusterDescription>,
+    listed_cluster: Option<ListedCluster>,
 }
 
 impl fmt::Debug for Admin {
@@ -250,7 +267,7 @@ impl Admin {
             in_flight: HashMap::new(),
             events: VecDeque::new(),
             events_dropped: 0,
-            cluster: None,
+            listed_cluster: None,
         })
     }
 
@@ -259,8 +276,8 @@ impl Admin {
     }
 
     /// The cluster as the last completed `list_topics` saw it; `None` before one.
-    pub fn cluster(&self) -> Option<&ClusterDescription> {
-        self.cluster.as_ref()
+    pub fn listed_cluster(&self) -> Option<&ListedCluster> {
+        self.listed_cluster.as_ref()
     }
 
     pub fn create_topics(&mut self, topics: Vec<NewTopic>, validate_only: bool, now: Millis) -> RequestId {
@@ -324,7 +341,11 @@ impl Admin {
             metadata_generation_min: 0,
             kind,
         };
-        let is_list_offsets = matches!(op.kind, OpKind::ListOffsets { .. });
+        let is_list_offsets = match &op.kind {
+            OpKind::ListOffsets { .. } => true,
+            OpKind::Cluster(c) => c.routes_by_metadata(),
+            _ => false,
+        };
         self.ops.insert(id, op);
         if is_list_offsets {
             // Leaders may have moved and topics may be new: route with a fresh answer.
@@ -360,6 +381,7 @@ impl Admin {
             OpKind::DeleteTopics { items } => Ok(AdminResult::DeleteTopics(items.results(&unfinished))),
             OpKind::ListTopics { result, .. } => result.map(AdminResult::ListTopics).ok_or(unfinished),
             OpKind::ListOffsets { items, .. } => Ok(AdminResult::ListOffsets(items.results(&unfinished))),
+            OpKind::Cluster(c) => cluster::finish(c, unfinished),
         };
         self.push_event(AdminEvent::Completed { id, result });
     }
@@ -388,6 +410,40 @@ impl Admin {
                         items.pending.insert(n);
                     }
                 }
+            }
+            (OpKind::Cluster(ClusterOp::CreatePartitions { items, .. }), RetryKeys::Topics(names)) => {
+                for n in names {
+                    if give_up {
+                        items.finish(n, Err(error.clone()));
+                    } else {
+                        items.pending.insert(n);
+                    }
+                }
+            }
+            (OpKind::Cluster(ClusterOp::DeleteRecords { items, .. }), RetryKeys::Partitions(tps)) => {
+                for tp in tps {
+                    if give_up {
+                        items.finish(tp, Err(error.clone()));
+                    } else {
+                        items.pending.insert(tp);
+                    }
+                }
+            }
+            (OpKind::Cluster(ClusterOp::DescribeConfigs { items, .. }), RetryKeys::Resources(rs)) => {
+                for r in rs {
+                    if give_up {
+                        items.finish(r, Err(error.clone()));
+                    } else {
+                        items.pending.insert(r);
+                    }
+                }
+            }
+            (OpKind::Cluster(ClusterOp::DescribeCluster { pending, .. }), RetryKeys::All) => {
+                if give_up {
+                    self.complete(id, Some(error));
+                    return;
+                }
+                *pending = true;
             }
             (OpKind::ListOffsets { items, .. }, RetryKeys::Partitions(tps)) => {
                 for tp in tps {
@@ -428,7 +484,8 @@ impl Admin {
         match req.sent {
             Sent::Metadata => self.metadata.handle_failure(now),
             Sent::Topics(id, names) => self.retry(id, RetryKeys::Topics(names), error, now),
-            Sent::ListTopics(id) => self.retry(id, RetryKeys::All, error, now),
+            Sent::ListTopics(id) | Sent::Whole(id) => self.retry(id, RetryKeys::All, error, now),
+            Sent::Configs(id, resources) => self.retry(id, RetryKeys::Resources(resources), error, now),
             Sent::Offsets(id, tps) => {
                 self.await_fresh_metadata(id);
                 self.retry(id, RetryKeys::Partitions(tps), error, now);
@@ -440,13 +497,16 @@ impl Admin {
 enum RetryKeys {
     Topics(Vec<String>),
     Partitions(Vec<TopicPartition>),
+    Resources(Vec<ConfigResource>),
     All,
 }
 
 fn sent_op(sent: &Sent) -> Option<RequestId> {
     match sent {
         Sent::Metadata => None,
-        Sent::Topics(id, _) | Sent::ListTopics(id) | Sent::Offsets(id, _) => Some(*id),
+        Sent::Topics(id, _) | Sent::ListTopics(id) | Sent::Offsets(id, _) | Sent::Configs(id, _) | Sent::Whole(id) => {
+            Some(*id)
+        }
     }
 }
 
@@ -492,6 +552,22 @@ impl ClientMachine for Admin {
             (Sent::Offsets(id, tps), ResponseKind::ListOffsets(resp)) => {
                 self.in_flight.remove(&correlation_id);
                 request::handle_list_offsets(self, id, tps, resp, now);
+            }
+            (Sent::Topics(id, names), ResponseKind::CreatePartitions(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_create_partitions(self, id, names, resp, now);
+            }
+            (Sent::Offsets(id, tps), ResponseKind::DeleteRecords(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_delete_records(self, id, tps, resp, now);
+            }
+            (Sent::Configs(id, resources), ResponseKind::DescribeConfigs(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_describe_configs(self, id, resources, resp, now);
+            }
+            (Sent::Whole(id), ResponseKind::DescribeCluster(resp)) => {
+                self.in_flight.remove(&correlation_id);
+                cluster::handle_describe_cluster(self, id, resp, now);
             }
             _ => {
                 let e = Error::new(

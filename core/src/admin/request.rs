@@ -31,12 +31,25 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
     let request_timeout = a.config.request_timeout_ms;
     let mut refresh = false;
     let mut found = None;
+    let mut finished = Vec::new();
     for (id, op) in a.ops.iter_mut() {
         if op.retry_at.is_some_and(|t| t > now) {
             continue;
         }
         let timeout_ms = i32::try_from(request_timeout.min(op.deadline - now).max(0)).unwrap_or(i32::MAX);
+        let fresh = a.metadata_generation >= op.metadata_generation_min;
         match &mut op.kind {
+            OpKind::Cluster(c) => {
+                let next = super::cluster::next(&a.metadata, *id, c, fresh, cid, timeout_ms, &mut refresh);
+                if c.is_done() {
+                    // Every item failed before sending (a broker id not in the cluster).
+                    finished.push(*id);
+                }
+                match next {
+                    Some(f) => found = Some(f),
+                    None => continue,
+                }
+            }
             OpKind::CreateTopics { topics, validate_only, items } if !items.pending.is_empty() => {
                 let names: Vec<String> = std::mem::take(&mut items.pending).into_iter().collect();
                 let wire = names
@@ -122,6 +135,9 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
     if refresh {
         a.metadata.request_refresh();
     }
+    for id in finished {
+        a.complete_if_done(id);
+    }
     found
 }
 
@@ -130,6 +146,11 @@ pub(super) fn fail_unroutable(a: &mut Admin) {
     let mut touched = Vec::new();
     for (id, op) in a.ops.iter_mut() {
         if a.metadata_generation < op.metadata_generation_min {
+            continue;
+        }
+        if let OpKind::Cluster(c) = &mut op.kind {
+            super::cluster::fail_unroutable(c, &a.metadata);
+            touched.push(*id);
             continue;
         }
         let OpKind::ListOffsets { items, .. } = &mut op.kind else {
@@ -276,7 +297,7 @@ pub(super) fn handle_list_topics(a: &mut Admin, id: RequestId, resp: MetadataRes
     let mut brokers: Vec<(i32, String, i32)> =
         resp.brokers.iter().map(|b| (b.node_id.0, b.host.to_string(), b.port)).collect();
     brokers.sort();
-    a.cluster = Some(super::ClusterDescription {
+    a.listed_cluster = Some(super::ListedCluster {
         cluster_id: resp.cluster_id.as_ref().map(|c| c.to_string()),
         controller_id: resp.controller_id.0,
         brokers,

@@ -345,3 +345,6 @@ fn wrong_response_type_is_not_a_panic() {
     h.advance(100);
     assert!(matches!(h.transmit().unwrap().body, RequestKind::CreateTopics(_)));
 }
+
+#[path = "tests_cluster.rs"]
+mod cluster;

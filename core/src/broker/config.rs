@@ -158,6 +158,50 @@ impl BrokerConfig {
     }
 }
 
+impl BrokerConfig {
+    /// The Kafka properties this broker has, with their values and whether each is the default
+    /// (DescribeConfigs of a broker resource).
+    pub fn entries(&self) -> Vec<(&'static str, String, bool)> {
+        let d = BrokerConfig::default();
+        let entry = |key, value: String, default: String| {
+            let is_default = value == default;
+            (key, value, is_default)
+        };
+        vec![
+            entry(
+                "auto.create.topics.enable",
+                self.auto_create_topics_enable.to_string(),
+                d.auto_create_topics_enable.to_string(),
+            ),
+            entry(
+                "default.replication.factor",
+                self.default_replication_factor.to_string(),
+                d.default_replication_factor.to_string(),
+            ),
+            entry(
+                "log.message.timestamp.type",
+                timestamp_type_name(self.log_message_timestamp_type).to_string(),
+                timestamp_type_name(d.log_message_timestamp_type).to_string(),
+            ),
+            entry("log.retention.bytes", self.log_retention_bytes.to_string(), d.log_retention_bytes.to_string()),
+            entry(
+                "log.retention.check.interval.ms",
+                self.log_retention_check_interval_ms.to_string(),
+                d.log_retention_check_interval_ms.to_string(),
+            ),
+            entry("log.retention.ms", self.log_retention_ms.to_string(), d.log_retention_ms.to_string()),
+            entry("message.max.bytes", self.message_max_bytes.to_string(), d.message_max_bytes.to_string()),
+            entry("node.id", self.node_id.to_string(), d.node_id.to_string()),
+            entry("num.partitions", self.num_partitions.to_string(), d.num_partitions.to_string()),
+            entry(
+                "socket.request.max.bytes",
+                self.socket_request_max_bytes.to_string(),
+                d.socket_request_max_bytes.to_string(),
+            ),
+        ]
+    }
+}
+
 /// `PLAINTEXT://host:port[,...]`: the first listener's host and port.
 fn parse_listener(key: &str, value: &str) -> Result<(String, i32)> {
     let first = value.split(',').next().unwrap_or("").trim();

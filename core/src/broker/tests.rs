@@ -222,7 +222,9 @@ fn api_versions_lists_the_table() {
         assert_eq!(r.error_code, 0);
         let keys: Vec<(i16, i16, i16)> = r.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)).collect();
         // Produce is listed from v0 (older librdkafka compresses only then) though v0-v2 are refused.
-        assert_eq!(keys, vec![(0, 0, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (18, 0, 3), (19, 2, 7), (20, 1, 6)]);
+        let expected = [(0, 0, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (18, 0, 3), (19, 2, 7), (20, 1, 6)];
+        let admin = [(21, 0, 2), (32, 1, 4), (37, 0, 3), (60, 0, 2)];
+        assert_eq!(keys, [&expected[..], &admin[..]].concat());
     }
     // ...and a Produce v0-v2 closes the connection (no response can be encoded at those versions).
     for v in 0..3 {
@@ -507,6 +509,30 @@ fn fetch_errors() {
     }
     let ResponseKind::Fetch(f) = h.call(12, req) else { panic!() };
     assert_eq!(f.error_code, 70);
+}
+
+/// With several nodes, a fetch that reaches a node not leading the partition names the leader in
+/// the tagged current_leader (v12, KIP-951); older versions cannot carry it.
+#[test]
+fn fetch_from_a_follower_names_the_current_leader() {
+    let nodes = (0..3).map(|i| (i, "127.0.0.1".to_string(), 9092 + i)).collect();
+    let mut h = H::with(BrokerConfig { nodes, ..BrokerConfig::default() });
+    h.create("t", 3, &[]);
+    let leader = h.broker.leader("t", 1);
+    let other = (leader + 1) % 3;
+    h.broker.set_connection_node(1, other);
+    for v in [4, 11, 12] {
+        let ResponseKind::Fetch(f) = h.call(v, fetch_req(0, 0, 1000, vec![("t", 1, 0, 1000)])) else { panic!() };
+        let p = part(&f, 0, 0);
+        assert_eq!(p.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER.0, "v{v}");
+        let expected = if v >= 12 { (leader, 0) } else { (-1, -1) };
+        assert_eq!((p.current_leader.leader_id.0, p.current_leader.leader_epoch), expected, "v{v}");
+    }
+    // The leader itself answers with data and no hint.
+    h.broker.set_connection_node(1, leader);
+    let ResponseKind::Fetch(f) = h.call(12, fetch_req(0, 0, 1000, vec![("t", 1, 0, 1000)])) else { panic!() };
+    assert_eq!(part(&f, 0, 0).error_code, 0);
+    assert_eq!(part(&f, 0, 0).current_leader.leader_id.0, -1);
 }
 
 #[test]
@@ -867,3 +893,6 @@ fn acks_zero_behind_a_parked_fetch_keeps_order() {
     assert_eq!(h.drain().len(), 1, "the empty fetch; the produce is silent");
     assert_eq!(h.broker.partition("t", 0).unwrap().log_end_offset(), 1);
 }
+
+#[path = "tests_admin.rs"]
+mod admin;

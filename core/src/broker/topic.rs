@@ -46,6 +46,13 @@ impl Topic {
         usize::try_from(index).ok().and_then(|i| self.partitions.get_mut(i))
     }
 
+    /// Grows the topic to `count` partitions (CreatePartitions); fewer is a no-op.
+    pub(crate) fn grow_partitions(&mut self, count: i32) {
+        while (self.partitions.len() as i32) < count {
+            self.partitions.push(PartitionLog::new());
+        }
+    }
+
     pub(crate) fn partitions_mut(&mut self) -> &mut [PartitionLog] {
         &mut self.partitions
     }

@@ -165,6 +165,28 @@ impl Metadata {
         self.refresh_wanted = true;
     }
 
+    /// A broker's hint that `leader` now leads a partition at `leader_epoch` (Fetch's
+    /// current_leader on NOT_LEADER_OR_FOLLOWER, KIP-951): taken at once when it names a broker
+    /// we know the address of and an epoch not older than ours (equal is taken: our broker's
+    /// epochs never move). Returns whether it was taken;
+    /// if not, the caller asks for a Metadata refresh as before.
+    pub fn apply_leader_hint(&mut self, topic: &str, partition: i32, leader: BrokerId, leader_epoch: i32) -> bool {
+        if leader < 0 || !self.brokers.contains_key(&leader) {
+            return false;
+        }
+        let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(usize::try_from(partition).ok()?))
+        else {
+            return false;
+        };
+        if leader_epoch < 0 || leader_epoch < p.leader_epoch {
+            return false;
+        }
+        p.leader = leader;
+        p.leader_epoch = leader_epoch;
+        p.error = ErrorCode::NONE;
+        true
+    }
+
     pub fn topic(&self, topic: &str) -> Option<&TopicMeta> {
         self.topics.get(topic)
     }

@@ -37,6 +37,10 @@ pub mod versions {
     pub const API_VERSIONS: i16 = 3;
     pub const CREATE_TOPICS: i16 = 7;
     pub const DELETE_TOPICS: i16 = 6;
+    pub const DELETE_RECORDS: i16 = 2;
+    pub const DESCRIBE_CONFIGS: i16 = 4;
+    pub const CREATE_PARTITIONS: i16 = 3;
+    pub const DESCRIBE_CLUSTER: i16 = 1;
 
     /// `(key, oldest, newest)` version our clients can speak of each API they use. The
     /// newest is what the state machines put in a `Transmit`; the TCP driver sends
@@ -51,6 +55,10 @@ pub mod versions {
         (ApiKey::ApiVersions, 0, API_VERSIONS),
         (ApiKey::CreateTopics, 2, CREATE_TOPICS),
         (ApiKey::DeleteTopics, 1, DELETE_TOPICS),
+        (ApiKey::DeleteRecords, 0, DELETE_RECORDS),
+        (ApiKey::DescribeConfigs, 1, DESCRIBE_CONFIGS),
+        (ApiKey::CreatePartitions, 0, CREATE_PARTITIONS),
+        (ApiKey::DescribeCluster, 0, DESCRIBE_CLUSTER),
     ];
 
     /// Our `(oldest, newest)` version of `key`, if our clients use it.

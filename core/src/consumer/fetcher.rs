@@ -358,6 +358,14 @@ fn handle_partition(
                 s.backoff_until = Some(backoff);
             }
         }
+        // The broker named the new leader (v12's current_leader): fetch from it at once.
+        ErrorCode::NOT_LEADER_OR_FOLLOWER | FENCED_LEADER_EPOCH
+            if metadata.apply_leader_hint(
+                &tp.topic,
+                tp.partition,
+                p.current_leader.leader_id.0,
+                p.current_leader.leader_epoch,
+            ) => {}
         c if c.is_retriable() => {
             metadata.request_refresh();
             s.backoff_until = Some(backoff);
@@ -421,6 +429,7 @@ pub(super) fn poll_records(c: &mut Consumer, now: Millis, max: usize) -> Vec<Con
 
 /// Preallocate the returned Vec for at most this many records (`max.poll.records` may be huge).
 const RECORDS_PREALLOCATED_MAX: usize = 4096;
+const FENCED_LEADER_EPOCH: ErrorCode = ErrorCode(74);
 
 /// Hand out records of one partition until `max` or its buffered data ends.
 fn drain(

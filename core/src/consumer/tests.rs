@@ -599,6 +599,41 @@ fn not_leader_refreshes_metadata_and_backs_off() {
     assert_eq!(t.broker, 2);
 }
 
+/// KIP-951: NOT_LEADER_OR_FOLLOWER with the tagged current_leader moves the partition to the named
+/// leader at once, with no backoff and no Metadata round trip.
+#[test]
+fn not_leader_with_a_current_leader_hint_moves_at_once() {
+    let mut h = Harness::assigned(&[], vec![(tp(0), Some(0))]);
+    let (t, _) = h.expect_fetch();
+    assert_eq!(t.broker, 1);
+    let hint = |leader, epoch| {
+        fetch_part(0, 6, -1, Bytes::new()).with_current_leader(
+            kafka_protocol::messages::fetch_response::LeaderIdAndEpoch::default()
+                .with_leader_id(WireBrokerId(leader))
+                .with_leader_epoch(epoch),
+        )
+    };
+    h.respond(&t, fetch(vec![hint(2, 1)]));
+    assert!(h.events().is_empty(), "retriable: no event");
+    let (t, f) = h.expect_fetch();
+    assert_eq!((t.broker, fetch_offsets(&f)), (2, vec![("t".into(), 0, 0)]), "straight to the new leader");
+    assert_eq!(f.topics[0].partitions[0].current_leader_epoch, 1, "at the hinted epoch");
+    // A hint naming a broker we have no address for, an older or no epoch: a refresh as before.
+    let mut t = t;
+    for (leader, epoch) in [(7, 2), (1, -1)] {
+        h.respond(&t, fetch(vec![hint(leader, epoch)]));
+        assert!(h.transmit().is_none(), "backing off ({leader}, {epoch})");
+        h.now += 100;
+        h.c.handle_timeout(h.now);
+        let m = h.transmit().expect("metadata refresh");
+        assert!(matches!(m.body, RequestKind::Metadata(_)));
+        h.respond(&m, metadata(&[(0, 2), (1, 2)]));
+        let (again, _) = h.expect_fetch();
+        assert_eq!(again.broker, 2);
+        t = again;
+    }
+}
+
 #[test]
 fn one_fetch_per_leader() {
     let mut h = Harness::assigned(&[], vec![(tp(0), Some(0)), (tp(1), Some(10))]);

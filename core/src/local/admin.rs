@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
-use crate::admin::{self, AdminEvent, AdminResult, ClusterDescription, NewTopic, OffsetSpec, RequestId};
+use crate::admin::{
+    self, AdminEvent, AdminResult, ClusterDescription, ConfigResource, ListedCluster, NewTopic, OffsetSpec, RequestId,
+};
 use crate::config::AdminConfig;
 use crate::consumer::TopicPartition;
 use crate::error::{Error, Result};
@@ -101,8 +103,8 @@ impl Admin {
     }
 
     /// The cluster (id, controller, brokers) as the last `list_topics` saw it.
-    pub fn cluster(&self) -> Option<&ClusterDescription> {
-        self.driver.machine.cluster()
+    pub fn listed_cluster(&self) -> Option<&ListedCluster> {
+        self.driver.machine.listed_cluster()
     }
 
     pub fn list_offsets(
@@ -111,6 +113,34 @@ impl Admin {
         read_committed: bool,
     ) -> Result<AdminResult> {
         let id = self.driver.machine.list_offsets(req, read_committed, wall_clock_ms());
+        self.wait(id)
+    }
+
+    /// Configuration of topics and brokers (`AdminResult::DescribeConfigs`, per-resource errors inside).
+    pub fn describe_configs(&mut self, resources: Vec<ConfigResource>, include_synonyms: bool) -> Result<AdminResult> {
+        let id = self.driver.machine.describe_configs(resources, include_synonyms, wall_clock_ms());
+        self.wait(id)
+    }
+
+    /// The cluster id, controller and brokers.
+    pub fn describe_cluster(&mut self, include_authorized_operations: bool) -> Result<ClusterDescription> {
+        let id = self.driver.machine.describe_cluster(include_authorized_operations, wall_clock_ms());
+        match self.wait(id)? {
+            AdminResult::DescribeCluster(d) => Ok(d),
+            other => Err(Error::internal(format!("unexpected admin result {other:?}"))),
+        }
+    }
+
+    /// Grows topics to the given total partition counts (`AdminResult::CreatePartitions`).
+    pub fn create_partitions(&mut self, counts: Vec<(String, i32)>, validate_only: bool) -> Result<AdminResult> {
+        let id = self.driver.machine.create_partitions(counts, validate_only, wall_clock_ms());
+        self.wait(id)
+    }
+
+    /// Deletes records before each offset (-1: the high watermark); `AdminResult::DeleteRecords`
+    /// holds each partition's new low watermark.
+    pub fn delete_records(&mut self, offsets: Vec<(TopicPartition, i64)>) -> Result<AdminResult> {
+        let id = self.driver.machine.delete_records(offsets, wall_clock_ms());
         self.wait(id)
     }
 }

@@ -117,6 +117,13 @@ impl Consumer {
         std::mem::take(&mut self.events)
     }
 
+    /// The last connection problem of the TCP transport (a broker unreachable, a response
+    /// refused as malformed), as librdkafka's error callback reports it; `None` in-process.
+    /// The consumer keeps retrying on its own: this only tells why nothing arrives.
+    pub fn transport_error(&self) -> Option<crate::error::Error> {
+        self.driver.transport_error()
+    }
+
     pub fn machine(&self) -> &consumer::Consumer {
         &self.driver.machine
     }

@@ -423,10 +423,16 @@ fn negotiate(key: ApiKey, ours: i16, theirs: &BrokerVersions) -> Result<i16> {
 
 #[cfg(test)]
 mod tests {
+    use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
+    use kafka_protocol::messages::delete_records_request::{DeleteRecordsPartition, DeleteRecordsTopic};
     use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+    use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
     use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
     use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-    use kafka_protocol::messages::{DeleteTopicsRequest, FetchRequest, ListOffsetsRequest, TopicName};
+    use kafka_protocol::messages::{
+        CreatePartitionsRequest, DeleteRecordsRequest, DeleteTopicsRequest, DescribeClusterRequest,
+        DescribeConfigsRequest, FetchRequest, ListOffsetsRequest, TopicName,
+    };
 
     use super::*;
     use crate::protocol::{Request, RequestKind, StrBytes};
@@ -455,10 +461,31 @@ mod tests {
         let delete = DeleteTopicsRequest::default()
             .with_topics(vec![DeleteTopicState::default().with_name(Some(name("gone")))])
             .with_timeout_ms(1000);
+        let records =
+            DeleteRecordsRequest::default().with_timeout_ms(1000).with_topics(vec![DeleteRecordsTopic::default()
+                .with_name(name("t"))
+                .with_partitions(vec![DeleteRecordsPartition::default().with_partition_index(3).with_offset(42)])]);
+        let configs = DescribeConfigsRequest::default().with_include_synonyms(true).with_resources(vec![
+            DescribeConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("t"))
+                .with_configuration_keys(None),
+        ]);
+        let partitions =
+            CreatePartitionsRequest::default().with_timeout_ms(1000).with_topics(vec![CreatePartitionsTopic::default(
+            )
+            .with_name(name("t"))
+            .with_count(6)
+            .with_assignments(None)]);
+        let cluster = DescribeClusterRequest::default();
         for (key, body) in [
             (ApiKey::Fetch, RequestKind::Fetch(fetch)),
             (ApiKey::ListOffsets, RequestKind::ListOffsets(list)),
             (ApiKey::DeleteTopics, RequestKind::DeleteTopics(delete)),
+            (ApiKey::DeleteRecords, RequestKind::DeleteRecords(records)),
+            (ApiKey::DescribeConfigs, RequestKind::DescribeConfigs(configs)),
+            (ApiKey::CreatePartitions, RequestKind::CreatePartitions(partitions)),
+            (ApiKey::DescribeCluster, RequestKind::DescribeCluster(cluster)),
         ] {
             let (lo, hi) = versions::range(key).unwrap();
             for version in lo..=hi {
@@ -481,6 +508,15 @@ mod tests {
                         };
                         assert_eq!(names, ["gone"], "v{version}");
                     }
+                    RequestKind::DeleteRecords(d) => assert_eq!(d.topics[0].partitions[0].offset, 42, "v{version}"),
+                    RequestKind::DescribeConfigs(d) => {
+                        assert!(d.include_synonyms && d.resources[0].configuration_keys.is_none(), "v{version}")
+                    }
+                    RequestKind::CreatePartitions(c) => {
+                        let t = &c.topics[0];
+                        assert_eq!((t.count, t.assignments.is_none()), (6, true), "v{version}");
+                    }
+                    RequestKind::DescribeCluster(c) => assert_eq!(c.endpoint_type, 1, "v{version}"),
                     other => panic!("{other:?}"),
                 }
             }

@@ -156,9 +156,9 @@ pub fn encode_request(request: &Request) -> Result<Bytes, String> {
 }
 
 /// Decodes a response frame (without its size prefix) to the request's key and version: the
-/// correlation id and body (for tests and, later, the client driver). Not guarded: the response
-/// decoder trusts array counts as the request decoder does, so the client driver needs response
-/// schemas in `guard` before it talks to brokers it does not trust.
+/// correlation id and body. Guarded as requests are (`guard::check_response`): the response decoder
+/// trusts array counts from the wire, and a broker claiming 2^31 elements must cost the client a
+/// connection, not its process. A version the guard has no schema for is refused.
 pub fn decode_response(
     key: ApiKey,
     version: i16,
@@ -166,6 +166,7 @@ pub fn decode_response(
 ) -> Result<(i32, crate::protocol::ResponseKind), String> {
     let header_version = if key == ApiKey::ApiVersions { 0 } else { key.response_header_version(version) };
     let header = ResponseHeader::decode(&mut frame, header_version).map_err(|e| format!("{e:#}"))?;
+    guard::check_response(key, version, &frame).map_err(|e| format!("refused by the decode guard: {e}"))?;
     let body = crate::protocol::ResponseKind::decode(key, &mut frame, version).map_err(|e| format!("{e:#}"))?;
     if frame.has_remaining() {
         return Err(format!("{} bytes left after the {key:?} v{version} response", frame.remaining()));

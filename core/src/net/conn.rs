@@ -16,7 +16,7 @@ use bytes::Bytes;
 use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, ResponseHeader};
 use kafka_protocol::protocol::Decodable;
 
-use super::codec;
+use super::{codec, guard};
 use crate::client::versions;
 use crate::error::{Error, ErrorCode};
 use crate::protocol::{ApiKey, BrokerId, Request, RequestKind, StrBytes};
@@ -145,9 +145,15 @@ fn handshake(stream: &mut TcpStream, spec: &ConnSpec) -> Result<BrokerVersions, 
         if header.correlation_id != HANDSHAKE_CORRELATION_ID {
             return Err(transport_error(&spec.addr, "the ApiVersions response has another correlation id"));
         }
-        // An UNSUPPORTED_VERSION answer is v0 whatever we asked.
-        let resp = ApiVersionsResponse::decode(&mut frame.clone(), version)
-            .or_else(|_| ApiVersionsResponse::decode(&mut frame, 0))
+        // An UNSUPPORTED_VERSION answer is v0 whatever we asked. Each decode is guarded first: a
+        // hostile array count must not abort the process.
+        let decode = |v: i16| -> Result<ApiVersionsResponse, String> {
+            guard::check_response(ApiKey::ApiVersions, v, &frame)
+                .map_err(|e| format!("refused by the decode guard: {e}"))?;
+            ApiVersionsResponse::decode(&mut frame.clone(), v).map_err(|e| format!("{e:#}"))
+        };
+        let resp = decode(version)
+            .or_else(|first| decode(0).map_err(|_| first))
             .map_err(|e| transport_error(&spec.addr, format_args!("bad ApiVersions response: {e}")))?;
         let code = ErrorCode(resp.error_code);
         if code == ErrorCode::UNSUPPORTED_VERSION {

@@ -187,6 +187,27 @@ const DELETE_TOPICS_STATE: Struct = Struct { fields: &[since(6, Ty::Str), since(
 const DELETE_TOPICS: Struct =
     Struct { fields: &[since(6, Ty::Structs(&DELETE_TOPICS_STATE)), until(5, Ty::Strs), f(I32)], tags: &[] };
 
+// DeleteRecords (flexible from v2).
+const DELETE_RECORDS_PARTITION: Struct = Struct { fields: &[f(I32), f(I64)], tags: &[] };
+const DELETE_RECORDS_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&DELETE_RECORDS_PARTITION))], tags: &[] };
+const DELETE_RECORDS: Struct = Struct { fields: &[f(Ty::Structs(&DELETE_RECORDS_TOPIC)), f(I32)], tags: &[] };
+
+// DescribeConfigs (flexible from v4).
+const DESCRIBE_CONFIGS_RESOURCE: Struct = Struct { fields: &[f(I8), f(Ty::Str), f(Ty::Strs)], tags: &[] };
+const DESCRIBE_CONFIGS: Struct =
+    Struct { fields: &[f(Ty::Structs(&DESCRIBE_CONFIGS_RESOURCE)), f(BOOL), since(3, BOOL)], tags: &[] };
+
+// CreatePartitions (flexible from v2).
+const CREATE_PARTITIONS_ASSIGNMENT: Struct = Struct { fields: &[f(Ty::Fixeds(4))], tags: &[] };
+const CREATE_PARTITIONS_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(I32), f(Ty::Structs(&CREATE_PARTITIONS_ASSIGNMENT))], tags: &[] };
+const CREATE_PARTITIONS: Struct =
+    Struct { fields: &[f(Ty::Structs(&CREATE_PARTITIONS_TOPIC)), f(I32), f(BOOL)], tags: &[] };
+
+// DescribeCluster (flexible from v0).
+const DESCRIBE_CLUSTER: Struct = Struct { fields: &[f(BOOL), since(1, I8), since(2, BOOL)], tags: &[] };
+
 const APIS: &[Api] = &[
     Api { key: ApiKey::Produce, flexible_from: 9, root: &PRODUCE },
     Api { key: ApiKey::Fetch, flexible_from: 12, root: &FETCH },
@@ -195,6 +216,10 @@ const APIS: &[Api] = &[
     Api { key: ApiKey::ApiVersions, flexible_from: 3, root: &API_VERSIONS },
     Api { key: ApiKey::CreateTopics, flexible_from: 5, root: &CREATE_TOPICS },
     Api { key: ApiKey::DeleteTopics, flexible_from: 4, root: &DELETE_TOPICS },
+    Api { key: ApiKey::DeleteRecords, flexible_from: 2, root: &DELETE_RECORDS },
+    Api { key: ApiKey::DescribeConfigs, flexible_from: 4, root: &DESCRIBE_CONFIGS },
+    Api { key: ApiKey::CreatePartitions, flexible_from: 2, root: &CREATE_PARTITIONS },
+    Api { key: ApiKey::DescribeCluster, flexible_from: 0, root: &DESCRIBE_CLUSTER },
 ];
 
 /// True if the guard has a schema for `key` at `version`: the broker's supported range, for the
@@ -379,3 +404,7 @@ impl<'a> Walk<'a> {
 #[cfg(test)]
 #[path = "guard_tests.rs"]
 pub(super) mod tests;
+
+#[path = "guard_response.rs"]
+mod response;
+pub use response::{check_response, response_range};

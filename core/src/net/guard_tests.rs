@@ -2,16 +2,20 @@
 //! array count at every nesting level, compact or not, is refused when it claims too much.
 
 use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{
     CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
 };
+use kafka_protocol::messages::delete_records_request::{DeleteRecordsPartition, DeleteRecordsTopic};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, ForgottenTopic};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    ApiVersionsRequest, BrokerId, CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, ListOffsetsRequest,
+    ApiVersionsRequest, BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteRecordsRequest,
+    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, ListOffsetsRequest,
     MetadataRequest, ProduceRequest, RequestKind, TopicName, TransactionalId,
 };
 use kafka_protocol::protocol::StrBytes;
@@ -149,6 +153,50 @@ pub(in crate::net) fn populated(key: ApiKey, v: i16) -> RequestKind {
             r.unknown_tagged_fields = unknown(v >= 4);
             RequestKind::DeleteTopics(r)
         }
+        ApiKey::DeleteRecords => {
+            let p = |i| DeleteRecordsPartition::default().with_partition_index(i).with_offset(7);
+            let t = |n| DeleteRecordsTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+            let mut r = DeleteRecordsRequest::default().with_topics(vec![t("a"), t("b")]).with_timeout_ms(1000);
+            r.unknown_tagged_fields = unknown(v >= 2);
+            RequestKind::DeleteRecords(r)
+        }
+        ApiKey::DescribeConfigs => {
+            let res = |ty, n| {
+                DescribeConfigsResource::default()
+                    .with_resource_type(ty)
+                    .with_resource_name(s(n))
+                    .with_configuration_keys(Some(vec![s("retention.ms"), s("segment.ms")]))
+            };
+            let mut r = DescribeConfigsRequest::default()
+                .with_resources(vec![res(2, "a"), res(4, "0")])
+                .with_include_synonyms(true)
+                .with_include_documentation(v >= 3);
+            r.unknown_tagged_fields = unknown(v >= 4);
+            RequestKind::DescribeConfigs(r)
+        }
+        ApiKey::CreatePartitions => {
+            let a = |b| CreatePartitionsAssignment::default().with_broker_ids(vec![BrokerId(b), BrokerId(b + 1)]);
+            let t = |n| {
+                CreatePartitionsTopic::default()
+                    .with_name(topic(n))
+                    .with_count(4)
+                    .with_assignments(Some(vec![a(0), a(1)]))
+            };
+            let mut r = CreatePartitionsRequest::default()
+                .with_topics(vec![t("a"), t("b")])
+                .with_timeout_ms(1000)
+                .with_validate_only(true);
+            r.unknown_tagged_fields = unknown(v >= 2);
+            RequestKind::CreatePartitions(r)
+        }
+        ApiKey::DescribeCluster => {
+            let mut r = DescribeClusterRequest::default()
+                .with_include_cluster_authorized_operations(true)
+                .with_endpoint_type(if v >= 1 { 2 } else { 1 })
+                .with_include_fenced_brokers(v >= 2);
+            r.unknown_tagged_fields = unknown(true);
+            RequestKind::DescribeCluster(r)
+        }
         other => panic!("no populated request for {other:?}"),
     }
 }
@@ -189,8 +237,9 @@ fn schemas_walk_exactly_what_the_encoder_writes() {
         // And the crate decodes it back to the same request.
         let decoded = RequestKind::decode(key, &mut Bytes::from(body.clone()), v).expect("decodes");
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
-        // The arrays of the populated request were seen (ApiVersions has none).
-        assert_eq!(count_offsets(key, v, &body).is_empty(), key == ApiKey::ApiVersions, "{key:?} v{v}");
+        // The arrays of the populated request were seen (ApiVersions and DescribeCluster have none).
+        let arrayless = matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster);
+        assert_eq!(count_offsets(key, v, &body).is_empty(), arrayless, "{key:?} v{v}");
     }
 }
 

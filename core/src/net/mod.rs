@@ -8,7 +8,9 @@
 //!
 //! Client: `client` is the TCP transport of our blocking clients, `conn` its connections (a thread
 //! each) and the client half of the codec, `unsupported` the answer to a request no broker version
-//! can carry.
+//! can carry. Responses go through `guard` too (its response schemas, `guard_response.rs`): a
+//! broker's hostile array count closes that connection with an error instead of aborting the
+//! process our clients are embedded in.
 
 pub mod client;
 pub mod codec;

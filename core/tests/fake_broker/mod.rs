@@ -39,6 +39,10 @@ pub struct Faults {
     pub close_on: Option<(ApiKey, usize)>,
     /// Never answer a request of this key (this many times), keeping the connection open.
     pub ignore_on: Option<(ApiKey, usize)>,
+    /// Answer every request of this key (Metadata or ApiVersions) with a response whose first
+    /// array claims 2^31-1 elements (a hostile or broken broker): a client decoding it unguarded
+    /// aborts.
+    pub hostile_count: Option<ApiKey>,
 }
 
 struct Shared {
@@ -247,6 +251,7 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
         conn
     };
     let mut writer = stream.try_clone().unwrap();
+    let faults = shared.clone();
     std::thread::spawn(move || {
         for resp in rx {
             let mut buf = BytesMut::new();
@@ -255,7 +260,13 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
                 .with_correlation_id(resp.correlation_id)
                 .encode(&mut buf, resp.api_key.response_header_version(resp.api_version))
                 .unwrap();
+            let body_at = buf.len();
             resp.body.encode(&mut buf, resp.api_version).unwrap();
+            if faults.lock().unwrap().faults.hostile_count == Some(resp.api_key) {
+                let body = hostile_count(&buf[body_at..], resp.api_key, resp.api_version);
+                buf.truncate(body_at);
+                buf.extend_from_slice(&body);
+            }
             let len = (buf.len() - 4) as i32;
             buf[..4].copy_from_slice(&len.to_be_bytes());
             if writer.write_all(&buf).is_err() {
@@ -319,6 +330,24 @@ fn serve(shared: Arc<Mutex<Shared>>, stream: TcpStream, node: usize) {
         st.streams.remove(&conn);
         st.broker.handle_disconnect(conn);
     });
+}
+
+/// A response body with its first array count replaced by 2^31-1, in the encoding of `version`
+/// (compact in flexible versions: unsigned varint of count + 1): Metadata's brokers (after the
+/// throttle time, v3+), ApiVersions' api_keys (after the error code).
+pub fn hostile_count(body: &[u8], key: ApiKey, version: i16) -> Vec<u8> {
+    let (at, compact) = match key {
+        ApiKey::Metadata if version >= 3 => (4, version >= 9),
+        ApiKey::ApiVersions => (2, version >= 3),
+        _ => panic!("no hostile count for {key:?} v{version}"),
+    };
+    let (count_len, hostile): (usize, &[u8]) = if compact {
+        let len = body[at..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+        (len, &[0x80, 0x80, 0x80, 0x80, 0x08])
+    } else {
+        (4, &[0x7f, 0xff, 0xff, 0xff])
+    };
+    [&body[..at], hostile, &body[at + count_len..]].concat()
 }
 
 /// The partitions a partition-led request is about.

@@ -1,11 +1,43 @@
 # Stubs for the native module kafkette._native (py/src/*.rs); checked with stubtest.
 from typing import Any, Optional, final
 
-__all__ = ["Cluster", "Producer", "Consumer", "AdminClient", "Message", "error_codes", "map_core_code", "PARTITION_EOF"]
+__all__ = [
+    "Cluster",
+    "Producer",
+    "Consumer",
+    "AdminClient",
+    "Message",
+    "error_codes",
+    "map_core_code",
+    "PARTITION_EOF",
+    "admin_describe_configs",
+    "admin_describe_cluster",
+    "admin_create_partitions",
+    "admin_delete_records",
+]
 
 PARTITION_EOF: int
 
 def error_codes() -> list[tuple[int, str]]: ...
+def admin_describe_configs(
+    admin: AdminClient, resources: list[tuple[int, str]], include_synonyms: bool
+) -> list[
+    tuple[
+        int,
+        str,
+        Optional[list[tuple[str, Optional[str], int, bool, bool, list[tuple[str, Optional[str], int]]]]],
+        Optional[Any],
+    ]
+]: ...
+def admin_describe_cluster(
+    admin: AdminClient, include_authorized_operations: bool
+) -> tuple[str, Optional[int], list[tuple[int, str, int, Optional[str]]], Optional[int]]: ...
+def admin_create_partitions(
+    admin: AdminClient, counts: list[tuple[str, int]], validate_only: bool
+) -> list[tuple[str, Optional[Any]]]: ...
+def admin_delete_records(
+    admin: AdminClient, offsets: list[tuple[str, int, int]]
+) -> list[tuple[str, int, int, Optional[Any]]]: ...
 def map_core_code(code: int) -> tuple[int, str, str, bool]: ...
 @final
 class Cluster:

@@ -13,6 +13,19 @@ from ._config import to_pairs
 from .error import KafkaError, KafkaException
 from .types import TopicPartition
 
+# describe_configs, describe_cluster, create_partitions, delete_records (admin_cluster.py).
+from . import admin_cluster as _cl
+from .admin_cluster import (  # noqa: F401  (re-exported as confluent_kafka.admin does)
+    ConfigEntry,
+    ConfigResource,
+    ConfigSource,
+    DeletedRecords,
+    DescribeClusterResult,
+    NewPartitions,
+    Node,
+    ResourceType,
+)
+
 T = TypeVar("T")
 
 
@@ -281,3 +294,68 @@ class AdminClient:
         if executor is not None:
             executor.shutdown(wait=True)
         self._native.close()
+
+    # ---- describe_configs, describe_cluster, create_partitions, delete_records ----
+
+    def describe_configs(
+        self, resources: Sequence[ConfigResource], **kwargs: Any
+    ) -> dict[ConfigResource, concurrent.futures.Future[dict[str, ConfigEntry]]]:
+        """Configuration of topics and brokers: ``{ConfigResource: Future[{name: ConfigEntry}]}``.
+        A broker resource is named by its node id. Keyword arguments of confluent-kafka
+        (``request_timeout``, ``include_synonyms``) are accepted; synonyms are always described."""
+        wanted = _cl.check_resources(resources)
+        request = [(int(r.restype), r.name) for r in wanted]
+
+        def call() -> list[tuple[ConfigResource, Any, Optional[KafkaError]]]:
+            out: list[tuple[ConfigResource, Any, Optional[KafkaError]]] = []
+            for kind, name, entries, err in _native.admin_describe_configs(self._native, request, True):
+                value = None if entries is None else _cl.config_entries(entries)
+                out.append((ConfigResource(kind, name), value, err))
+            return out
+
+        return self._fan_out(wanted, call)
+
+    def describe_cluster(self, **kwargs: Any) -> concurrent.futures.Future[DescribeClusterResult]:
+        """The cluster id, controller and nodes (``include_authorized_operations`` as confluent-kafka)."""
+        ops = bool(kwargs.get("include_authorized_operations", False))
+        key = "cluster"
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            return [(key, _cl.cluster_result(_native.admin_describe_cluster(self._native, ops)), None)]
+
+        return self._fan_out([key], call)[key]
+
+    def create_partitions(
+        self,
+        new_partitions: Sequence[NewPartitions],
+        operation_timeout: float = 0,
+        request_timeout: float = -1,
+        validate_only: bool = False,
+    ) -> dict[str, concurrent.futures.Future[None]]:
+        """Grow topics to new total partition counts; ``{topic: Future}`` whose result is None or
+        raises KafkaException (INVALID_PARTITIONS, UNKNOWN_TOPIC_OR_PART...)."""
+        wanted = _cl.check_new_partitions(new_partitions)
+        counts = [(p.topic, p.new_total_count) for p in wanted]
+        only = bool(validate_only)
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            return [(t, None, e) for t, e in _native.admin_create_partitions(self._native, counts, only)]
+
+        return self._fan_out([p.topic for p in wanted], call)
+
+    def delete_records(
+        self, topic_partition_offsets: Sequence[TopicPartition], **kwargs: Any
+    ) -> dict[TopicPartition, concurrent.futures.Future[DeletedRecords]]:
+        """Delete each partition's records before its offset (OFFSET_END, -1: all of them);
+        ``{TopicPartition: Future[DeletedRecords]}`` with the new low watermark."""
+        wanted = _cl.check_offsets(topic_partition_offsets)
+        request = [(tp.topic, tp.partition, tp.offset) for tp in wanted]
+        keys = {(tp.topic, tp.partition): tp for tp in wanted}
+
+        def call() -> list[tuple[TopicPartition, Any, Optional[KafkaError]]]:
+            out: list[tuple[TopicPartition, Any, Optional[KafkaError]]] = []
+            for topic, p, low, err in _native.admin_delete_records(self._native, request):
+                out.append((keys.get((topic, p), TopicPartition(topic, p)), DeletedRecords(low), err))
+            return out
+
+        return self._fan_out(wanted, call)

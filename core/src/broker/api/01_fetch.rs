@@ -22,12 +22,14 @@
 //   high watermark until transactions exist, with an empty aborted-transactions list.
 // Version notes:
 // - v5+: log_start_offset. v7+: error_code, session_id, session_epoch, forgotten topics.
-// - v9+: current_leader_epoch. v11+: rack_id, preferred_read_replica (-1). v12+: flexible, and
-//   the tagged diverging_epoch / current_leader / snapshot_id left at their defaults.
+// - v9+: current_leader_epoch. v11+: rack_id, preferred_read_replica (-1). v12+: flexible; a
+//   NOT_LEADER_OR_FOLLOWER partition carries the tagged current_leader (the node leading it and
+//   our leader epoch, KIP-951) so that the client can move there without a Metadata round trip;
+//   diverging_epoch / snapshot_id stay at their defaults (no replication, no KRaft snapshots).
 // - aborted_transactions: null for READ_UNCOMMITTED, a list for READ_COMMITTED.
 
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::{FetchRequest, FetchResponse, ResponseKind};
+use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, LeaderIdAndEpoch, PartitionData};
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, ResponseKind};
 
 use crate::error::ErrorCode;
 use crate::protocol::Millis;
@@ -115,7 +117,7 @@ impl Broker {
     }
 
     /// The answer to a fetch with the data there is now.
-    pub(in super::super) fn fetch_response(&self, node: i32, _version: i16, req: &FetchRequest) -> FetchResponse {
+    pub(in super::super) fn fetch_response(&self, node: i32, version: i16, req: &FetchRequest) -> FetchResponse {
         let plan = self.plan_fetch(node, req);
         let read_committed = req.isolation_level == READ_COMMITTED;
         let responses = req
@@ -137,6 +139,12 @@ impl Broker {
                                 .with_log_start_offset(log.log_start_offset())
                                 .with_aborted_transactions(read_committed.then(Vec::new))
                                 .with_records(Some(log.read(sel))),
+                            (PartitionPlan::Error(ErrorCode::NOT_LEADER_OR_FOLLOWER), _) if version >= 12 => {
+                                let leader = LeaderIdAndEpoch::default()
+                                    .with_leader_id(BrokerId(self.leader(t.topic.0.as_str(), p.partition)))
+                                    .with_leader_epoch(LEADER_EPOCH);
+                                partition_error(r, ErrorCode::NOT_LEADER_OR_FOLLOWER).with_current_leader(leader)
+                            }
                             (PartitionPlan::Error(code), _) => partition_error(r, code),
                             (PartitionPlan::Data(_), None) => partition_error(r, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION),
                         }

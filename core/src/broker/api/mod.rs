@@ -8,10 +8,18 @@
 
 #[path = "18_api_versions.rs"]
 mod api_versions;
+#[path = "37_create_partitions.rs"]
+mod create_partitions;
 #[path = "19_create_topics.rs"]
 mod create_topics;
+#[path = "21_delete_records.rs"]
+mod delete_records;
 #[path = "20_delete_topics.rs"]
 mod delete_topics;
+#[path = "60_describe_cluster.rs"]
+mod describe_cluster;
+#[path = "32_describe_configs.rs"]
+mod describe_configs;
 #[path = "01_fetch.rs"]
 mod fetch;
 #[path = "02_list_offsets.rs"]
@@ -37,6 +45,10 @@ pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::ApiVersions, 0, 3),
     (ApiKey::CreateTopics, 2, 7),
     (ApiKey::DeleteTopics, 1, 6),
+    (ApiKey::DeleteRecords, 0, 2),
+    (ApiKey::DescribeConfigs, 1, 4),
+    (ApiKey::CreatePartitions, 0, 3),
+    (ApiKey::DescribeCluster, 0, 2),
 ];
 
 /// The `(min, max)` versions supported for `key`, if the broker answers it at all.
@@ -105,6 +117,10 @@ impl Broker {
                 RequestKind::ApiVersions(r) => api_versions::handle(version, &r),
                 RequestKind::CreateTopics(r) => self.handle_create_topics(version, r),
                 RequestKind::DeleteTopics(r) => self.handle_delete_topics(version, r),
+                RequestKind::DeleteRecords(r) => self.handle_delete_records(r, node),
+                RequestKind::DescribeConfigs(r) => self.handle_describe_configs(version, r, node),
+                RequestKind::CreatePartitions(r) => self.handle_create_partitions(r),
+                RequestKind::DescribeCluster(r) => self.handle_describe_cluster(version, r),
                 _ => Outcome::Close,
             }
         };
@@ -159,6 +175,18 @@ fn unsupported_version(body: &RequestKind) -> Outcome {
         }
         RequestKind::DeleteTopics(r) => {
             Outcome::Respond(ResponseKind::DeleteTopics(delete_topics::error_response(r, code)))
+        }
+        RequestKind::DeleteRecords(r) => {
+            Outcome::Respond(ResponseKind::DeleteRecords(delete_records::error_response(r, code)))
+        }
+        RequestKind::DescribeConfigs(r) => {
+            Outcome::Respond(ResponseKind::DescribeConfigs(describe_configs::error_response(r, code)))
+        }
+        RequestKind::CreatePartitions(r) => {
+            Outcome::Respond(ResponseKind::CreatePartitions(create_partitions::error_response(r, code)))
+        }
+        RequestKind::DescribeCluster(_) => {
+            Outcome::Respond(ResponseKind::DescribeCluster(describe_cluster::error_response(code)))
         }
         _ => Outcome::Close,
     }

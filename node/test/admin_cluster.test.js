@@ -1,0 +1,92 @@
+'use strict'
+// describeConfigs, describeCluster, createPartitions, deleteTopicRecords (KafkaJS's admin API).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { ConfigResourceTypes, ConfigSource, KafkaJSError } = require('..')
+const { setup } = require('./helpers')
+
+const { kafka } = setup()
+
+test('describeCluster lists the broker', async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  const d = await admin.describeCluster()
+  assert.equal(d.brokers.length, 1)
+  assert.equal(typeof d.brokers[0].port, 'number')
+  assert.equal(d.controller, d.brokers[0].nodeId)
+  assert.ok(d.clusterId)
+  await admin.disconnect()
+})
+
+test('describeConfigs of a topic and a broker, with filters and errors', async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic: 'c1', configEntries: [{ name: 'retention.ms', value: '3600000' }] }] })
+  const r = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'c1', configNames: ['retention.ms'] }], includeSynonyms: true })
+  assert.equal(r.resources.length, 1)
+  const [e] = r.resources[0].configEntries
+  assert.equal(e.configName, 'retention.ms')
+  assert.equal(e.configValue, '3600000')
+  assert.equal(e.configSource, ConfigSource.TOPIC_CONFIG)
+  assert.equal(e.isDefault, false)
+  assert.deepEqual(e.configSynonyms.map((s) => s.configName), ['retention.ms', 'log.retention.ms'])
+  const all = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'c1' }] })
+  const seg = all.resources[0].configEntries.find((x) => x.configName === 'segment.bytes')
+  assert.equal(seg.isDefault, true)
+  assert.deepEqual(seg.configSynonyms, [], 'no synonyms unless asked')
+  const broker = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: '0' }] })
+  assert.ok(broker.resources[0].configEntries.some((x) => x.configName === 'num.partitions' && x.readOnly))
+  await assert.rejects(admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'ghost' }] }), (err) => {
+    assert.ok(err instanceof KafkaJSError)
+    assert.equal(err.code, 'UNKNOWN_TOPIC_OR_PARTITION')
+    return true
+  })
+  await assert.rejects(admin.describeConfigs({ resources: [{ type: 3, name: 'g' }] }), (err) => err.code === 'INVALID_REQUEST')
+  await assert.rejects(admin.describeConfigs({ resources: 'c1' }), TypeError)
+  await admin.disconnect()
+})
+
+test('createPartitions grows a topic; not an increase and unknown topics reject', async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic: 'p1', numPartitions: 2 }] })
+  assert.equal(await admin.createPartitions({ topicPartitions: [{ topic: 'p1', count: 5 }], validateOnly: true }), true)
+  assert.equal((await admin.fetchTopicOffsets('p1')).length, 2)
+  assert.equal(await admin.createPartitions({ topicPartitions: [{ topic: 'p1', count: 5 }] }), true)
+  assert.equal((await admin.fetchTopicOffsets('p1')).length, 5)
+  await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic: 'p1', count: 3 }] }), (err) => {
+    assert.equal(err.code, 'INVALID_PARTITIONS')
+    assert.match(err.message, /would not be an increase/)
+    return true
+  })
+  await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic: 'ghost', count: 3 }] }), (err) => err.code === 'UNKNOWN_TOPIC_OR_PARTITION')
+  await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic: 'p1', count: 'x' }] }), TypeError)
+  await admin.disconnect()
+})
+
+test('deleteTopicRecords moves the low watermark; consumers start there', async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic: 'd1', numPartitions: 1 }] })
+  const producer = kafka.producer()
+  await producer.connect()
+  await producer.send({ topic: 'd1', messages: [...Array(10).keys()].map((i) => ({ value: `v${i}` })) })
+  await producer.disconnect()
+  await admin.deleteTopicRecords({ topic: 'd1', partitions: [{ partition: 0, offset: '4' }] })
+  assert.deepEqual(await admin.fetchTopicOffsets('d1'), [{ partition: 0, offset: '10', high: '10', low: '4' }])
+  await assert.rejects(admin.deleteTopicRecords({ topic: 'd1', partitions: [{ partition: 0, offset: '99' }] }), (err) => err.code === 'OFFSET_OUT_OF_RANGE')
+  await assert.rejects(admin.deleteTopicRecords({ topic: 'd1', partitions: [{ partition: 3, offset: '1' }] }), (err) => err.code === 'UNKNOWN_TOPIC_OR_PARTITION')
+  await assert.rejects(admin.deleteTopicRecords({ topic: 'd1', partitions: [{ partition: 0, offset: 'abc' }] }))
+  const consumer = kafka.consumer({ groupId: 'gd1' })
+  await consumer.connect()
+  await consumer.subscribe({ topic: 'd1', fromBeginning: true })
+  const first = await new Promise((resolve, reject) => {
+    consumer.run({ eachMessage: async ({ message }) => resolve(message) }).catch(reject)
+  })
+  assert.equal(first.offset, '4')
+  assert.equal(first.value.toString(), 'v4')
+  await consumer.disconnect()
+  await admin.deleteTopicRecords({ topic: 'd1', partitions: [{ partition: 0, offset: '-1' }] })
+  assert.equal((await admin.fetchTopicOffsets('d1'))[0].low, '10')
+  await admin.disconnect()
+})
