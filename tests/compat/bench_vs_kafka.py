@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Callable, Union
 
 HERE = Path(__file__).resolve().parent
-os.environ.setdefault("KAFKETTE_BIN", str(HERE.parent.parent / "target" / "release" / "kafkette"))
+if __name__ == "__main__":  # run as make bench does: the release binary (importing this module changes nothing)
+    os.environ.setdefault("KAFKETTE_BIN", str(HERE.parent.parent / "target" / "release" / "kafkette"))
 sys.path.insert(0, str(HERE))
 
 from confluent_kafka import Producer  # noqa: E402
@@ -266,7 +267,7 @@ def main() -> int:
     kafka = "Apache Kafka 4.1.1 KRaft (-Xms256m -Xmx1g)"
     print(f"kafkette serve ({KAFKETTE_BIN}) vs {kafka}, loopback, {os.cpu_count()} cpus")
     print(f"{RECORDS:,} records of {RECORD_SIZE} B, topic with {PARTITIONS} partitions, producers: {props},")
-    print(f"otherwise defaults; a fresh broker per run, perf-test then confluent-kafka, each on its own topic;")
+    print("otherwise defaults; a fresh broker per run, perf-test then confluent-kafka, each on its own topic;")
     print(f"medians of {RUNS} runs", flush=True)
     samples: dict[str, dict[str, list[float]]] = {k: {m: [] for m, _, _ in METRICS} for k in BROKERS}
     for run in range(RUNS):

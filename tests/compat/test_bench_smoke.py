@@ -18,8 +18,6 @@ NUMBER = r"-?[\d,]+(?:\.\d+)?(?:e[-+]?\d+)?"
 
 
 def kafkette_bin() -> str:
-    if "KAFKETTE_BIN" in os.environ:
-        return os.environ["KAFKETTE_BIN"]
     return str(ROOT / "target" / "debug" / "kafkette")
 
 

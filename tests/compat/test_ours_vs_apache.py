@@ -89,26 +89,9 @@ def murmur2_partition(key: bytes, partitions: int) -> int:
     return (h & 0x7FFFFFFF) % partitions
 
 
-def our_admin_over_tcp(bootstrap: str) -> Any:
-    """Our AdminClient, or None while it reaches in-process clusters only (the `listen` branch
-    makes it work over TCP; from then on every admin step here uses ours)."""
-    try:
-        return kafkette.AdminClient({"bootstrap.servers": bootstrap})
-    except kafkette.KafkaException as e:
-        if "not an in-process cluster" in str(e):
-            return None
-        raise
-
-
 def admin_module_and_client(bootstrap: str) -> tuple[ModuleType, Any, bool]:
-    """(module of the admin types, an admin client, whether it is ours)."""
-    ours = our_admin_over_tcp(bootstrap)
-    if ours is not None:
-        return kafkette, ours, True
-    import confluent_kafka
-    import confluent_kafka.admin
-
-    return confluent_kafka.admin, confluent_kafka.admin.AdminClient({"bootstrap.servers": bootstrap}), False
+    """(module of the admin types, our AdminClient over TCP, True)."""
+    return kafkette, kafkette.AdminClient({"bootstrap.servers": bootstrap}), True
 
 
 def create_topic(mod: ModuleType, admin: Any, topic: str) -> None:
@@ -193,9 +176,7 @@ def test_python_clients(apache_kafka: str) -> None:
 
 def test_python_admin_client(apache_kafka: str) -> None:
     """Our AdminClient itself: create, already exists, list offsets, delete, unknown topic."""
-    admin = our_admin_over_tcp(apache_kafka)
-    if admin is None:
-        pytest.xfail("kafkette.AdminClient reaches in-process clusters only (Cluster::lookup) until branch `listen`")
+    admin = kafkette.AdminClient({"bootstrap.servers": apache_kafka})
     topic = f"ours-py-admin-{uuid.uuid4().hex[:8]}"
     create_topic(kafkette, admin, topic)
     again = admin.create_topics([kafkette.NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
