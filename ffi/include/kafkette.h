@@ -39,6 +39,21 @@
 #define KFT_RESOURCE_BROKER 4
 
 /**
+ * `kft_admin_list_offsets` spec: the partition's log start offset.
+ */
+#define KFT_OFFSET_SPEC_EARLIEST (-2)
+
+/**
+ * `kft_admin_list_offsets` spec: the partition's high watermark (the next offset to be written).
+ */
+#define KFT_OFFSET_SPEC_LATEST (-1)
+
+/**
+ * `kft_admin_list_offsets` spec: the offset of the record with the highest timestamp.
+ */
+#define KFT_OFFSET_SPEC_MAX_TIMESTAMP (-3)
+
+/**
  * Offset: the start of the partition's log.
  */
 #define KFT_OFFSET_BEGINNING (-2)
@@ -117,6 +132,12 @@ typedef struct kft_message kft_message;
  * (a `kft_producer_poll` that waits holds off the others until it returns).
  */
 typedef struct kft_producer kft_producer;
+
+/**
+ * The cluster's topics as ListTopics (a Metadata request) answers them, in name order. Opaque;
+ * from `kft_admin_list_topics`, read with `kft_topic_list_*`, free with `kft_topic_list_destroy`.
+ */
+typedef struct kft_topic_list kft_topic_list;
 
 /**
  * A result code: `KFT_OK` (0) on success, else an error code (see the
@@ -637,6 +658,82 @@ kft_result kft_admin_describe_config(struct kft_admin *admin,
                                      size_t value_size,
                                      size_t *value_len,
                                      int32_t *source);
+
+/**
+ * The offset of `topic`/`partition` for `spec`: `KFT_OFFSET_SPEC_EARLIEST` (the log start
+ * offset), `KFT_OFFSET_SPEC_LATEST` (the high watermark), `KFT_OFFSET_SPEC_MAX_TIMESTAMP` (the
+ * record with the highest timestamp) or a timestamp in ms (the first record at or after it), asked
+ * of the partition's leader. Waits for the broker's answer (up to `default.api.timeout.ms`). On
+ * `KFT_OK`, stores the offset in `*offset_out` (-1 when no record matches a timestamp) and, if
+ * `timestamp_out` is not NULL, the record's timestamp there (-1 for earliest/latest).
+ *
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG` (a
+ * negative partition or a spec below -3), or the broker's answer:
+ * `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`, `KFT_ERR_TIMED_OUT`. Thread-safe.
+ *
+ * # Safety
+ * `admin` is NULL or live; `topic` is NULL or NUL-terminated; `offset_out` is NULL or writable;
+ * `timestamp_out` is NULL or writable.
+ */
+kft_result kft_admin_list_offsets(struct kft_admin *admin,
+                                  const char *topic,
+                                  int32_t partition,
+                                  int64_t spec,
+                                  int64_t *offset_out,
+                                  int64_t *timestamp_out);
+
+/**
+ * List the cluster's topics (internal ones included, flagged by `kft_topic_list_internal`). On
+ * `KFT_OK`, `*out` is a new `kft_topic_list` the caller owns and frees with `kft_topic_list_destroy`.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or the broker's error (`KFT_ERR_TIMED_OUT`...).
+ * Thread-safe.
+ *
+ * # Safety
+ * `admin` is NULL or live; `out` is NULL or writable storage for a pointer.
+ */
+kft_result kft_admin_list_topics(struct kft_admin *admin, struct kft_topic_list **out);
+
+/**
+ * How many topics the list has (0 for a NULL `list`).
+ *
+ * # Safety
+ * `list` is NULL or live.
+ */
+size_t kft_topic_list_count(const struct kft_topic_list *list);
+
+/**
+ * The name of topic `index` (0 .. `kft_topic_list_count`), valid until `kft_topic_list_destroy`;
+ * NULL for a NULL `list` or an index out of range.
+ *
+ * # Safety
+ * `list` is NULL or live.
+ */
+const char *kft_topic_list_name(const struct kft_topic_list *list, size_t index);
+
+/**
+ * The partition count of topic `index`; -1 for a NULL `list` or an index out of range.
+ *
+ * # Safety
+ * `list` is NULL or live.
+ */
+int32_t kft_topic_list_partitions(const struct kft_topic_list *list, size_t index);
+
+/**
+ * Whether topic `index` is internal (`__consumer_offsets`...): 1 if so, 0 if not or for a NULL
+ * `list` or an index out of range.
+ *
+ * # Safety
+ * `list` is NULL or live.
+ */
+int32_t kft_topic_list_internal(const struct kft_topic_list *list, size_t index);
+
+/**
+ * Free a topic list. NULL is ignored.
+ *
+ * # Safety
+ * `list` is NULL or a live `kft_topic_list`, never used again after this call.
+ */
+void kft_topic_list_destroy(struct kft_topic_list *list);
 
 /**
  * Start an in-process broker, configured by Kafka broker properties in

@@ -20,6 +20,7 @@
 
 mod admin;
 mod admin_cluster;
+mod admin_list;
 mod args;
 mod cluster;
 mod conf;
@@ -33,6 +34,7 @@ use std::ffi::c_char;
 
 pub use admin::*;
 pub use admin_cluster::*;
+pub use admin_list::*;
 pub use cluster::*;
 pub use conf::*;
 pub use consumer::*;
