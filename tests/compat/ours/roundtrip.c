@@ -2,7 +2,8 @@
  * argv[1] (tests/compat/test_ours_vs_apache.py passes the broker it started).
  * Per compression codec: create a 3-partition topic, produce 1000 keyed records with headers,
  * check the delivery reports (partition = murmur2 of the key, as the Java client), consume them
- * back with assign + seek (contiguous offsets per partition, same bytes), delete the topic. */
+ * back with assign + seek (contiguous offsets per partition, same bytes), check each partition's
+ * earliest and latest offsets with kft_admin_list_offsets, delete the topic; the topic listing sees it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,11 +163,20 @@ static void roundtrip(const char *bootstrap, kft_admin *admin, const char *codec
     CHECK(got == N);
     for (int32_t part = 0; part < PARTITIONS; part++) {
         CHECK(next_offset[part] == counts[part]);
-        int64_t pos = -1;
-        CHECK_OK(kft_consumer_position(c, topic, part, &pos));
-        CHECK(pos == counts[part]);
+        int64_t earliest = -1, latest = -1;
+        CHECK_OK(kft_admin_list_offsets(admin, topic, part, KFT_OFFSET_SPEC_EARLIEST, &earliest, NULL));
+        CHECK_OK(kft_admin_list_offsets(admin, topic, part, KFT_OFFSET_SPEC_LATEST, &latest, NULL));
+        CHECK(earliest == 0 && latest == counts[part]);
     }
     kft_consumer_destroy(c);
+    kft_topic_list *list = NULL;
+    CHECK_OK(kft_admin_list_topics(admin, &list));
+    int listed = 0;
+    for (size_t i = 0; i < kft_topic_list_count(list); i++) {
+        if (strcmp(kft_topic_list_name(list, i), topic) == 0) listed = kft_topic_list_partitions(list, i) == PARTITIONS;
+    }
+    kft_topic_list_destroy(list);
+    CHECK(listed);
     CHECK_OK(kft_admin_delete_topic(admin, topic));
     printf("ok %s: %d records, partitions %lld/%lld/%lld\n", codec, N, (long long)counts[0], (long long)counts[1],
            (long long)counts[2]);
@@ -186,6 +196,9 @@ int main(int argc, char **argv) {
     char missing[64];
     snprintf(missing, sizeof missing, "ours-c-missing-%ld", (long)time(NULL));
     CHECK_ERR(kft_admin_delete_topic(admin, missing), KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION, missing);
+    int64_t off = 0;
+    CHECK_ERR(kft_admin_list_offsets(admin, missing, 0, KFT_OFFSET_SPEC_LATEST, &off, NULL),
+              KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION, "");
     kft_admin_destroy(admin);
     return 0;
 }
