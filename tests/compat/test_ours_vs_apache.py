@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 import kafkette
+import scenario
 from brokers import ROOT
 
 OURS = Path(__file__).resolve().parent / "ours"
@@ -62,31 +63,6 @@ def test_rust_tests_fail_without_a_broker() -> None:
 
 
 # --- Python ----------------------------------------------------------------------------------
-
-
-def murmur2_partition(key: bytes, partitions: int) -> int:
-    """Java's ``Utils.murmur2``, then ``toPositive(h) % partitions`` (the default partitioner)."""
-    m, mask = 0x5BD1E995, 0xFFFFFFFF
-    h = (0x9747B28C ^ len(key)) & mask
-    n4 = len(key) // 4
-    for i in range(n4):
-        k = int.from_bytes(key[4 * i : 4 * i + 4], "little")
-        k = (k * m) & mask
-        k ^= k >> 24
-        k = (k * m) & mask
-        h = ((h * m) & mask) ^ k
-    tail = key[4 * n4 :]
-    if len(tail) == 3:
-        h ^= tail[2] << 16
-    if len(tail) >= 2:
-        h ^= tail[1] << 8
-    if tail:
-        h ^= tail[0]
-        h = (h * m) & mask
-    h ^= h >> 13
-    h = (h * m) & mask
-    h ^= h >> 15
-    return (h & 0x7FFFFFFF) % partitions
 
 
 def admin_module_and_client(bootstrap: str) -> tuple[ModuleType, Any, bool]:
@@ -133,7 +109,7 @@ def python_roundtrip(bootstrap: str, mod: ModuleType, admin: Any, codec: str) ->
     assert len(placed) == RECORDS
     expected: dict[int, list[int]] = {p: [] for p in range(PARTITIONS)}
     for i, (key, _, _) in enumerate(sent):
-        assert placed[i][0] == murmur2_partition(key, PARTITIONS), i
+        assert placed[i][0] == scenario.java_partition(key, PARTITIONS), i
         expected[placed[i][0]].append(i)
     for p, idx in expected.items():
         assert sorted(placed[i][1] for i in idx) == list(range(len(idx))), f"partition {p}"
