@@ -13,6 +13,8 @@ use crate::protocol::Millis;
 
 use crate::record::{self, BatchHeader, TimestampType};
 
+use super::producer_state::{BatchMetadata, ProducerState};
+
 /// A batch as stored: its parsed header (after rewriting) and its bytes.
 #[derive(Debug, Clone)]
 pub struct StoredBatch {
@@ -80,6 +82,8 @@ pub struct PartitionLog {
     log_start_offset: i64,
     log_end_offset: i64,
     size_bytes: usize,
+    /// Idempotent producers' recent batches; survives retention and DeleteRecords.
+    producers: ProducerState,
 }
 
 impl PartitionLog {
@@ -111,13 +115,18 @@ impl PartitionLog {
         self.size_bytes
     }
 
+    pub fn producer_state(&self) -> &ProducerState {
+        &self.producers
+    }
+
     pub fn batches(&self) -> impl Iterator<Item = &StoredBatch> {
         self.batches.iter()
     }
 
     /// Appends one validated batch: assigns offsets from the log end, stamps the
     /// leader epoch and, for LogAppendTime topics, `now` (which recomputes the CRC).
-    /// Callers check the batch first (validation, size, and later producer state).
+    /// Callers check the batch first (validation, size, `producer_state().check`); a batch
+    /// with a producer id is remembered in the producer state.
     pub(crate) fn append(&mut self, batch: &[u8], timestamp_type: TimestampType, now: Millis) -> AppendInfo {
         // One copy: request buffers are shared and read-only, the stored batch is rewritten.
         let mut buf = BytesMut::from(batch);
@@ -139,6 +148,16 @@ impl PartitionLog {
         };
         self.log_end_offset = header.last_offset() + 1;
         self.size_bytes += bytes.len();
+        if header.has_producer_id() {
+            let meta = BatchMetadata {
+                first_seq: header.base_sequence,
+                last_seq: header.last_sequence(),
+                first_offset: base_offset,
+                last_offset: header.last_offset(),
+                timestamp: header.max_timestamp,
+            };
+            self.producers.record(header.producer_id, header.producer_epoch, meta, now);
+        }
         self.batches.push_back(StoredBatch { header, bytes, append_time: now });
         AppendInfo { base_offset, log_append_time_ms }
     }

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod config;
 pub mod log;
+pub mod producer_state;
 pub mod topic;
 
 #[cfg(test)]

@@ -896,3 +896,6 @@ fn acks_zero_behind_a_parked_fetch_keeps_order() {
 
 #[path = "tests_admin.rs"]
 mod admin;
+
+#[path = "tests_idempotence.rs"]
+mod idempotence;

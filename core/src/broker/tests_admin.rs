@@ -25,7 +25,7 @@ fn delete_records_req(parts: &[(&str, i32, i64)]) -> RequestKind {
 
 impl H {
     /// (error, low watermark) of each partition, in request order.
-    fn delete_records(&mut self, version: i16, parts: &[(&str, i32, i64)]) -> Vec<(i16, i64)> {
+    pub(super) fn delete_records(&mut self, version: i16, parts: &[(&str, i32, i64)]) -> Vec<(i16, i64)> {
         match self.call(version, delete_records_req(parts)) {
             ResponseKind::DeleteRecords(r) => {
                 r.topics.iter().flat_map(|t| t.partitions.iter().map(|p| (p.error_code, p.low_watermark))).collect()

@@ -17,7 +17,12 @@
 //   MESSAGE_TOO_LARGE.
 // - Offsets are assigned from the log end; CreateTime timestamps are kept as given, LogAppendTime
 //   topics stamp `now` (the CRC is recomputed). The producer id, epoch and sequence are stored
-//   as sent (idempotence checks come later, just before the append).
+//   as sent.
+// - Idempotence (producer_state.rs), just before the append: a duplicate of one of the
+//   producer's last five batches succeeds with the original base offset (log_append_time is
+//   the stored batch's max timestamp, as Kafka answers), nothing appended; a sequence gap:
+//   OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch: INVALID_PRODUCER_EPOCH; an unknown
+//   producer starts at any sequence (KIP-360). The state lives in the partition log.
 // - A partition named twice in one request is appended twice, answered twice, in order.
 // - timeout_ms and transactional_id are ignored for now.
 // Version notes:
@@ -33,6 +38,7 @@ use crate::error::ErrorCode;
 use crate::protocol::Millis;
 
 use super::super::log::AppendInfo;
+use super::super::producer_state::Verdict;
 use super::super::{topic, Broker};
 use super::{str_bytes, Outcome};
 use crate::record::{self, Compression};
@@ -159,13 +165,27 @@ impl Broker {
                 format!("The batch is {} bytes, larger than max.message.bytes {max_bytes}", batch.len()),
             ));
         }
-        // Idempotence and transactions (next issue) check the producer id, epoch and sequence
-        // here, before the append, and may answer a duplicate with its original offset.
+        // Idempotence: a duplicate of one of the producer's last five batches is answered
+        // with its original offsets and nothing is appended. Transactions come later.
+        let verdict = log
+            .producer_state()
+            .check(header.producer_id, header.producer_epoch, header.base_sequence, header.last_sequence())
+            .map_err(|e| prefix(topic, index, e))?;
+        if let Verdict::Duplicate(dup) = verdict {
+            // Kafka answers a duplicate with the stored batch's max timestamp as log_append_time.
+            let info = AppendInfo { base_offset: dup.first_offset, log_append_time_ms: dup.timestamp };
+            return Ok((info, log.log_start_offset()));
+        }
         let info = log.append(&batch, ts_type, now);
         let log_start = log.log_start_offset();
         self.parked_dirty = true;
         Ok((info, log_start))
     }
+}
+
+/// Names the partition in a producer state error.
+fn prefix(topic: &str, index: i32, (code, message): (ErrorCode, String)) -> (ErrorCode, String) {
+    (code, format!("{topic}-{index}: {message}"))
 }
 
 pub(super) fn error_response(req: &ProduceRequest, code: ErrorCode, message: Option<String>) -> ProduceResponse {

@@ -1,0 +1,292 @@
+//! One partition's producer state: for each producer id, its epoch and the metadata of the
+//! last five batches it appended. It decides whether an idempotent batch is new, a duplicate
+//! of a recent batch (answered with the original offsets, nothing appended), or rejected,
+//! as Apache Kafka's `ProducerStateManager` / `ProducerAppendInfo` do:
+//! - a batch whose epoch and first/last sequence equal one of the last five: duplicate;
+//! - an epoch older than the known one: INVALID_PRODUCER_EPOCH (PRODUCER_FENCED belongs to
+//!   the transaction coordinator's paths, not to appends);
+//! - a newer epoch must start at sequence 0, else OUT_OF_ORDER_SEQUENCE_NUMBER;
+//! - same epoch: the first sequence must follow the last one (i32::MAX wraps to 0), else
+//!   OUT_OF_ORDER_SEQUENCE_NUMBER (a duplicate older than the last five lands here too);
+//! - an unknown producer's first batch is accepted with any sequence (KIP-360, Kafka 2.5+:
+//!   UNKNOWN_PRODUCER_ID is no longer returned for it).
+//!
+//! Batches without a producer id (-1) are not checked. The state belongs to the partition:
+//! it goes with it (topic deletion) and survives retention and DeleteRecords, as Kafka's
+//! producer state snapshots do. Producer id expiry (`producer.id.expiration.ms`) comes later.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::error::ErrorCode;
+use crate::protocol::Millis;
+use crate::record::increment_sequence;
+
+/// How many batches per producer are remembered for duplicate detection (Kafka's
+/// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`, and the client's max in-flight requests).
+pub const BATCHES_TO_RETAIN: usize = 5;
+
+/// What the log remembers of an appended idempotent batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchMetadata {
+    pub first_seq: i32,
+    pub last_seq: i32,
+    pub first_offset: i64,
+    pub last_offset: i64,
+    /// The batch's max timestamp (the append time on LogAppendTime topics).
+    pub timestamp: i64,
+}
+
+/// One producer id's state in one partition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProducerEntry {
+    pub epoch: i16,
+    /// Oldest first, at most `BATCHES_TO_RETAIN`, all of `epoch`.
+    pub batches: VecDeque<BatchMetadata>,
+    /// Broker time of the last append (for expiry, later).
+    pub last_append_ms: Millis,
+}
+
+impl ProducerEntry {
+    fn last_seq(&self) -> Option<i32> {
+        self.batches.back().map(|b| b.last_seq)
+    }
+}
+
+/// The verdict on an incoming batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Append it, then `record` it.
+    Append,
+    /// Already appended: answer with this batch's offsets, append nothing.
+    Duplicate(BatchMetadata),
+}
+
+/// The producer state of one partition.
+#[derive(Debug, Clone, Default)]
+pub struct ProducerState {
+    producers: BTreeMap<i64, ProducerEntry>,
+}
+
+/// Whether `next` directly follows `last`, wrapping past i32::MAX to 0.
+fn in_sequence(last: i32, next: i32) -> bool {
+    i64::from(next) == i64::from(last) + 1 || (next == 0 && last == i32::MAX)
+}
+
+impl ProducerState {
+    pub fn new() -> ProducerState {
+        ProducerState::default()
+    }
+
+    pub fn entry(&self, producer_id: i64) -> Option<&ProducerEntry> {
+        self.producers.get(&producer_id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.producers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.producers.is_empty()
+    }
+
+    /// Decides on a batch of `producer_id` at `epoch` holding sequences `first_seq..=last_seq`.
+    /// A negative producer id (not idempotent) is always appended.
+    pub fn check(
+        &self,
+        producer_id: i64,
+        epoch: i16,
+        first_seq: i32,
+        last_seq: i32,
+    ) -> Result<Verdict, (ErrorCode, String)> {
+        if producer_id < 0 {
+            return Ok(Verdict::Append);
+        }
+        let Some(entry) = self.producers.get(&producer_id) else {
+            // KIP-360: an unknown producer (new, or its state expired) starts anywhere.
+            return Ok(Verdict::Append);
+        };
+        if epoch < entry.epoch {
+            return Err((
+                ErrorCode::INVALID_PRODUCER_EPOCH,
+                format!("Epoch of producer {producer_id} is {epoch}, older than the current {}", entry.epoch),
+            ));
+        }
+        if epoch == entry.epoch {
+            if let Some(dup) = entry.batches.iter().find(|b| b.first_seq == first_seq && b.last_seq == last_seq) {
+                return Ok(Verdict::Duplicate(*dup));
+            }
+        }
+        if epoch > entry.epoch {
+            if first_seq != 0 {
+                return Err((
+                    ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+                    format!("Producer {producer_id}'s new epoch {epoch} must start at sequence 0, got {first_seq}"),
+                ));
+            }
+            return Ok(Verdict::Append);
+        }
+        match entry.last_seq() {
+            Some(last) if !in_sequence(last, first_seq) => Err((
+                ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+                format!("Out of order sequence number for producer {producer_id}: {first_seq} (last {last})"),
+            )),
+            _ => Ok(Verdict::Append),
+        }
+    }
+
+    /// Remembers an appended batch (after `check` said `Append`). A new epoch forgets the
+    /// old epoch's batches.
+    pub fn record(&mut self, producer_id: i64, epoch: i16, batch: BatchMetadata, now: Millis) {
+        if producer_id < 0 {
+            return;
+        }
+        let entry = self.producers.entry(producer_id).or_insert_with(|| ProducerEntry { epoch, ..Default::default() });
+        if entry.epoch != epoch {
+            entry.batches.clear();
+            entry.epoch = epoch;
+        }
+        if entry.batches.len() == BATCHES_TO_RETAIN {
+            entry.batches.pop_front();
+        }
+        entry.batches.push_back(batch);
+        entry.last_append_ms = now;
+    }
+}
+
+/// The last sequence of a batch of `count` records starting at `first_seq`.
+pub fn last_sequence(first_seq: i32, count: i32) -> i32 {
+    increment_sequence(first_seq, count - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PID: i64 = 7;
+
+    /// A log end offset and its producer state: `send` appends when the verdict is Append.
+    struct Log {
+        state: ProducerState,
+        end: i64,
+    }
+
+    impl Log {
+        fn new() -> Log {
+            Log { state: ProducerState::new(), end: 0 }
+        }
+
+        fn send(&mut self, pid: i64, epoch: i16, first_seq: i32, count: i32) -> Result<Verdict, ErrorCode> {
+            let last_seq = last_sequence(first_seq, count);
+            let v = self.state.check(pid, epoch, first_seq, last_seq).map_err(|(c, _)| c)?;
+            if v == Verdict::Append {
+                let meta = BatchMetadata {
+                    first_seq,
+                    last_seq,
+                    first_offset: self.end,
+                    last_offset: self.end + i64::from(count) - 1,
+                    timestamp: 1000 + self.end,
+                };
+                self.end += i64::from(count);
+                self.state.record(pid, epoch, meta, 0);
+            }
+            Ok(v)
+        }
+
+        /// Sends and expects an append; returns the base offset.
+        fn ok(&mut self, pid: i64, epoch: i16, first_seq: i32, count: i32) -> i64 {
+            let base = self.end;
+            assert_eq!(self.send(pid, epoch, first_seq, count), Ok(Verdict::Append));
+            base
+        }
+
+        fn dup_offset(&mut self, pid: i64, epoch: i16, first_seq: i32, count: i32) -> i64 {
+            match self.send(pid, epoch, first_seq, count) {
+                Ok(Verdict::Duplicate(m)) => m.first_offset,
+                other => panic!("expected a duplicate, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn duplicates_of_each_of_the_last_five_return_their_offsets() {
+        let mut log = Log::new();
+        let bases: Vec<i64> = (0..7).map(|i| log.ok(PID, 0, i * 3, 3)).collect();
+        // Batches 2..=6 are the last five; each duplicate gets its original offset.
+        for i in 2..7 {
+            assert_eq!(log.dup_offset(PID, 0, i * 3, 3), bases[i as usize]);
+        }
+        assert_eq!(log.end, 21, "duplicates append nothing");
+        // Older than the last five: not recognised, and out of order.
+        assert_eq!(log.send(PID, 0, 3, 3), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER));
+        // Same first sequence, different length: not a duplicate, out of order.
+        assert_eq!(log.send(PID, 0, 18, 2), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER));
+        assert_eq!(log.ok(PID, 0, 21, 1), 21);
+    }
+
+    #[test]
+    fn gaps_are_out_of_order() {
+        let mut log = Log::new();
+        log.ok(PID, 0, 0, 2);
+        assert_eq!(log.send(PID, 0, 3, 1), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER));
+        assert_eq!(log.send(PID, 0, 1, 1), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER), "overlap");
+        assert_eq!(log.send(PID, 0, -5, 1), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER));
+        log.ok(PID, 0, 2, 1);
+        assert_eq!(log.end, 3);
+    }
+
+    #[test]
+    fn stale_epoch_is_rejected() {
+        let mut log = Log::new();
+        log.ok(PID, 3, 0, 1);
+        assert_eq!(log.send(PID, 2, 1, 1), Err(ErrorCode::INVALID_PRODUCER_EPOCH));
+        assert_eq!(log.send(PID, 2, 0, 1), Err(ErrorCode::INVALID_PRODUCER_EPOCH), "even a duplicate's sequence");
+        assert_eq!(log.state.entry(PID).map(|e| e.epoch), Some(3));
+    }
+
+    #[test]
+    fn epoch_bump_starts_at_zero_and_forgets_the_old_batches() {
+        let mut log = Log::new();
+        log.ok(PID, 0, 0, 5);
+        assert_eq!(log.send(PID, 1, 5, 1), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER));
+        let base = log.ok(PID, 1, 0, 2);
+        assert_eq!(log.state.entry(PID).map(|e| e.batches.len()), Some(1));
+        assert_eq!(log.dup_offset(PID, 1, 0, 2), base);
+        assert_eq!(log.send(PID, 0, 0, 5), Err(ErrorCode::INVALID_PRODUCER_EPOCH));
+        // A jump of several epochs is fine too.
+        log.ok(PID, 9, 0, 1);
+    }
+
+    #[test]
+    fn unknown_producer_starts_at_any_sequence() {
+        let mut log = Log::new();
+        log.ok(PID, 4, 1234, 2);
+        log.ok(PID, 4, 1236, 1);
+        // Another producer is independent.
+        log.ok(PID + 1, 0, 99, 1);
+        assert_eq!(log.send(PID + 1, 0, 101, 1), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER));
+        assert_eq!(log.state.len(), 2);
+    }
+
+    #[test]
+    fn sequence_wraps_at_i32_max() {
+        assert_eq!(last_sequence(i32::MAX - 1, 4), 1);
+        let mut log = Log::new();
+        log.ok(PID, 0, i32::MAX - 2, 2); // MAX-2, MAX-1
+        let base = log.ok(PID, 0, i32::MAX, 3); // MAX, 0, 1
+        assert_eq!(log.dup_offset(PID, 0, i32::MAX, 3), base);
+        log.ok(PID, 0, 2, 1);
+        let mut log = Log::new();
+        log.ok(PID, 0, i32::MAX, 1);
+        log.ok(PID, 0, 0, 1);
+    }
+
+    #[test]
+    fn batches_without_a_producer_id_bypass_the_checks() {
+        let mut log = Log::new();
+        log.ok(-1, -1, -1, 3);
+        log.ok(-1, -1, -1, 3);
+        log.ok(-1, 5, 17, 1);
+        assert!(log.state.is_empty());
+        assert_eq!(log.end, 7);
+    }
+}
