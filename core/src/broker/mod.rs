@@ -62,6 +62,8 @@ pub struct Broker {
     /// Data was appended or topics deleted: parked fetches may be answerable.
     parked_dirty: bool,
     next_retention_check_ms: Millis,
+    /// The next producer id InitProducerId hands out.
+    next_producer_id: i64,
 }
 
 impl Broker {
@@ -77,6 +79,7 @@ impl Broker {
             parked: BTreeMap::new(),
             parked_dirty: false,
             next_retention_check_ms,
+            next_producer_id: 0,
         }
     }
 

@@ -122,3 +122,31 @@ fn state_survives_retention_and_delete_records_but_not_topic_deletion() {
     h.create("t", 1, &[]);
     assert_eq!(h.produce("t", 0, idem(PID, 0, 40, 1)), (0, 0), "a re-created topic knows no producer");
 }
+
+fn init_producer_id(h: &mut H, version: i16, transactional_id: Option<&'static str>) -> (i16, i64, i16) {
+    let req = InitProducerIdRequest::default()
+        .with_transactional_id(transactional_id.map(|t| TransactionalId(StrBytes::from_static_str(t))))
+        .with_transaction_timeout_ms(60_000);
+    match h.call(version, RequestKind::InitProducerId(req)) {
+        ResponseKind::InitProducerId(r) => (r.error_code, r.producer_id.0, r.producer_epoch),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn init_producer_id_allocates_fresh_ids_at_epoch_zero() {
+    let mut h = H::new();
+    for (i, v) in (0..=4).enumerate() {
+        assert_eq!(init_producer_id(&mut h, v, None), (0, i as i64, 0), "v{v}");
+    }
+    // Transactions are not there yet: no producer id that would pretend they are.
+    assert_eq!(init_producer_id(&mut h, 4, Some("txn")), (15, -1, -1), "COORDINATOR_NOT_AVAILABLE");
+    assert_eq!(init_producer_id(&mut h, 5, None), (ErrorCode::UNSUPPORTED_VERSION.0, -1, -1));
+    // The ids are usable at once: an idempotent producer's first batches.
+    let (_, pid, epoch) = init_producer_id(&mut h, 4, None);
+    assert_eq!(pid, 5);
+    h.create("t", 1, &[]);
+    assert_eq!(h.produce("t", 0, idem(pid, epoch, 0, 2)), (0, 0));
+    assert_eq!(h.produce("t", 0, idem(pid, epoch, 0, 2)), (0, 0));
+    assert_eq!(h.produce("t", 0, idem(pid, epoch, 2, 1)), (0, 2));
+}

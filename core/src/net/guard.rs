@@ -208,6 +208,9 @@ const CREATE_PARTITIONS: Struct =
 // DescribeCluster (flexible from v0).
 const DESCRIBE_CLUSTER: Struct = Struct { fields: &[f(BOOL), since(1, I8), since(2, BOOL)], tags: &[] };
 
+// InitProducerId (flexible from v2).
+const INIT_PRODUCER_ID: Struct = Struct { fields: &[f(Ty::Str), f(I32), since(3, I64), since(3, I16)], tags: &[] };
+
 const APIS: &[Api] = &[
     Api { key: ApiKey::Produce, flexible_from: 9, root: &PRODUCE },
     Api { key: ApiKey::Fetch, flexible_from: 12, root: &FETCH },
@@ -217,6 +220,7 @@ const APIS: &[Api] = &[
     Api { key: ApiKey::CreateTopics, flexible_from: 5, root: &CREATE_TOPICS },
     Api { key: ApiKey::DeleteTopics, flexible_from: 4, root: &DELETE_TOPICS },
     Api { key: ApiKey::DeleteRecords, flexible_from: 2, root: &DELETE_RECORDS },
+    Api { key: ApiKey::InitProducerId, flexible_from: 2, root: &INIT_PRODUCER_ID },
     Api { key: ApiKey::DescribeConfigs, flexible_from: 4, root: &DESCRIBE_CONFIGS },
     Api { key: ApiKey::CreatePartitions, flexible_from: 2, root: &CREATE_PARTITIONS },
     Api { key: ApiKey::DescribeCluster, flexible_from: 0, root: &DESCRIBE_CLUSTER },

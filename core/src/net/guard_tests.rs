@@ -15,8 +15,8 @@ use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
     ApiVersionsRequest, BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteRecordsRequest,
-    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, ListOffsetsRequest,
-    MetadataRequest, ProduceRequest, RequestKind, TopicName, TransactionalId,
+    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, InitProducerIdRequest,
+    ListOffsetsRequest, MetadataRequest, ProduceRequest, ProducerId, RequestKind, TopicName, TransactionalId,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -197,6 +197,15 @@ pub(in crate::net) fn populated(key: ApiKey, v: i16) -> RequestKind {
             r.unknown_tagged_fields = unknown(true);
             RequestKind::DescribeCluster(r)
         }
+        ApiKey::InitProducerId => {
+            let mut r = InitProducerIdRequest::default()
+                .with_transactional_id(Some(TransactionalId(s("txn"))))
+                .with_transaction_timeout_ms(60_000)
+                .with_producer_id(ProducerId(if v >= 3 { 42 } else { -1 }))
+                .with_producer_epoch(if v >= 3 { 3 } else { -1 });
+            r.unknown_tagged_fields = unknown(v >= 2);
+            RequestKind::InitProducerId(r)
+        }
         other => panic!("no populated request for {other:?}"),
     }
 }
@@ -237,8 +246,8 @@ fn schemas_walk_exactly_what_the_encoder_writes() {
         // And the crate decodes it back to the same request.
         let decoded = RequestKind::decode(key, &mut Bytes::from(body.clone()), v).expect("decodes");
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
-        // The arrays of the populated request were seen (ApiVersions and DescribeCluster have none).
-        let arrayless = matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster);
+        // The arrays of the populated request were seen (ApiVersions, DescribeCluster, InitProducerId have none).
+        let arrayless = matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster | ApiKey::InitProducerId);
         assert_eq!(count_offsets(key, v, &body).is_empty(), arrayless, "{key:?} v{v}");
     }
 }

@@ -22,6 +22,8 @@ mod describe_cluster;
 mod describe_configs;
 #[path = "01_fetch.rs"]
 mod fetch;
+#[path = "22_init_producer_id.rs"]
+mod init_producer_id;
 #[path = "02_list_offsets.rs"]
 mod list_offsets;
 #[path = "03_metadata.rs"]
@@ -46,6 +48,7 @@ pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::CreateTopics, 2, 7),
     (ApiKey::DeleteTopics, 1, 6),
     (ApiKey::DeleteRecords, 0, 2),
+    (ApiKey::InitProducerId, 0, 4),
     (ApiKey::DescribeConfigs, 1, 4),
     (ApiKey::CreatePartitions, 0, 3),
     (ApiKey::DescribeCluster, 0, 2),
@@ -118,6 +121,7 @@ impl Broker {
                 RequestKind::CreateTopics(r) => self.handle_create_topics(version, r),
                 RequestKind::DeleteTopics(r) => self.handle_delete_topics(version, r),
                 RequestKind::DeleteRecords(r) => self.handle_delete_records(r, node),
+                RequestKind::InitProducerId(r) => self.handle_init_producer_id(r),
                 RequestKind::DescribeConfigs(r) => self.handle_describe_configs(version, r, node),
                 RequestKind::CreatePartitions(r) => self.handle_create_partitions(r),
                 RequestKind::DescribeCluster(r) => self.handle_describe_cluster(version, r),
@@ -178,6 +182,9 @@ fn unsupported_version(body: &RequestKind) -> Outcome {
         }
         RequestKind::DeleteRecords(r) => {
             Outcome::Respond(ResponseKind::DeleteRecords(delete_records::error_response(r, code)))
+        }
+        RequestKind::InitProducerId(_) => {
+            Outcome::Respond(ResponseKind::InitProducerId(init_producer_id::error_response(code)))
         }
         RequestKind::DescribeConfigs(r) => {
             Outcome::Respond(ResponseKind::DescribeConfigs(describe_configs::error_response(r, code)))
