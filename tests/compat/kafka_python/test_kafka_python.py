@@ -13,14 +13,13 @@ import time
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import IncompatibleBrokerVersion
 
 import scenario
 from scenario import CODECS, COMPRESSED_RECORDS, PARTITIONS, RECORDS, Read
 
 TIMEOUT = 30
-# enable_idempotence defaults to True in kafka-python 3 (KIP-679) and needs InitProducerId, which kafkette
-# does not answer yet (FINDINGS.md; test_default_idempotent_producer below shows it). Without idempotence a
+# enable_idempotence defaults to True in kafka-python 3 (KIP-679); test_default_idempotent_producer below
+# covers it (InitProducerId, then idempotent produce). The scenario turns it off: without idempotence a
 # retry (Apache Kafka answers NOT_LEADER_OR_FOLLOWER until a new topic's leaders are known) may reorder
 # records unless one request is in flight.
 PRODUCER = {"linger_ms": 5, "acks": "all", "enable_idempotence": False, "max_in_flight_requests_per_connection": 1}
@@ -112,7 +111,6 @@ def send_with_defaults(bootstrap: str) -> None:
         p.close(5)
 
 
-@pytest.mark.xfail(raises=IncompatibleBrokerVersion, strict=True, reason="kafkette has no InitProducerId yet")
 def test_default_idempotent_producer(kafkette_serve):
     send_with_defaults(kafkette_serve())
 
