@@ -13,7 +13,11 @@
 //!
 //! Batches without a producer id (-1) are not checked. The state belongs to the partition:
 //! it goes with it (topic deletion) and survives retention and DeleteRecords, as Kafka's
-//! producer state snapshots do. Producer id expiry (`producer.id.expiration.ms`) comes later.
+//! producer state snapshots do. A producer that has not appended for `PRODUCER_ID_EXPIRATION_MS`
+//! (Kafka's `producer.id.expiration.ms` default, not configurable yet) is forgotten when a new
+//! producer id is first seen, which bounds the map by the producers active in that window. Kafka
+//! measures from the batch's max timestamp; this uses the broker's append time, which a client
+//! clock cannot skew.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -24,6 +28,9 @@ use crate::record::increment_sequence;
 /// How many batches per producer are remembered for duplicate detection (Kafka's
 /// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`, and the client's max in-flight requests).
 pub const BATCHES_TO_RETAIN: usize = 5;
+
+/// How long a producer id is remembered after its last append (`producer.id.expiration.ms`, 1 day).
+pub const PRODUCER_ID_EXPIRATION_MS: Millis = 86_400_000;
 
 /// What the log remembers of an appended idempotent batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +49,7 @@ pub struct ProducerEntry {
     pub epoch: i16,
     /// Oldest first, at most `BATCHES_TO_RETAIN`, all of `epoch`.
     pub batches: VecDeque<BatchMetadata>,
-    /// Broker time of the last append (for expiry, later).
+    /// Broker time of the last append (for expiry).
     pub last_append_ms: Millis,
 }
 
@@ -135,10 +142,13 @@ impl ProducerState {
     }
 
     /// Remembers an appended batch (after `check` said `Append`). A new epoch forgets the
-    /// old epoch's batches.
+    /// old epoch's batches; a new producer id first expires the idle ones.
     pub fn record(&mut self, producer_id: i64, epoch: i16, batch: BatchMetadata, now: Millis) {
         if producer_id < 0 {
             return;
+        }
+        if !self.producers.contains_key(&producer_id) {
+            self.expire(now);
         }
         let entry = self.producers.entry(producer_id).or_insert_with(|| ProducerEntry { epoch, ..Default::default() });
         if entry.epoch != epoch {
@@ -150,6 +160,13 @@ impl ProducerState {
         }
         entry.batches.push_back(batch);
         entry.last_append_ms = now;
+    }
+}
+
+impl ProducerState {
+    /// Forgets the producers idle for `PRODUCER_ID_EXPIRATION_MS` or more.
+    pub fn expire(&mut self, now: Millis) {
+        self.producers.retain(|_, e| now.saturating_sub(e.last_append_ms) < PRODUCER_ID_EXPIRATION_MS);
     }
 }
 
@@ -278,6 +295,23 @@ mod tests {
         let mut log = Log::new();
         log.ok(PID, 0, i32::MAX, 1);
         log.ok(PID, 0, 0, 1);
+    }
+
+    #[test]
+    fn idle_producers_expire_when_a_new_one_appears() {
+        let mut state = ProducerState::new();
+        let meta = BatchMetadata { first_seq: 0, last_seq: 0, first_offset: 0, last_offset: 0, timestamp: 0 };
+        state.record(1, 0, meta, 0);
+        state.record(2, 0, meta, 1000);
+        // Producer 1 keeps appending: a known id expires nothing.
+        state.record(1, 0, BatchMetadata { first_seq: 1, last_seq: 1, ..meta }, PRODUCER_ID_EXPIRATION_MS);
+        assert_eq!(state.len(), 2);
+        // A new id at 1000 + expiration: producer 2 is idle exactly that long and goes.
+        state.record(3, 0, meta, 1000 + PRODUCER_ID_EXPIRATION_MS);
+        assert!(state.entry(2).is_none());
+        assert!(state.entry(1).is_some() && state.entry(3).is_some());
+        // An expired producer is unknown again: any sequence is accepted (KIP-360).
+        assert_eq!(state.check(2, 0, 77, 77), Ok(Verdict::Append));
     }
 
     #[test]
