@@ -96,8 +96,7 @@ public final class Compat {
         p.put("compression.type", compression);
         p.put("linger.ms", "5");
         p.put("acks", "all");
-        // The idempotent producer (Java's default) needs InitProducerId: issue 5, see FINDINGS.md.
-        p.put("enable.idempotence", "false");
+        // enable.idempotence is left to Java's default (true): InitProducerId, then idempotent produce.
         List<Future<RecordMetadata>> futures = new ArrayList<>(RECORDS);
         try (KafkaProducer<String, byte[]> producer =
                 new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
