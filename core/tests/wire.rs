@@ -12,8 +12,8 @@ use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, MetadataRequest, ProduceRequest, RequestKind,
-    ResponseKind, TopicName,
+    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, InitProducerIdRequest, MetadataRequest,
+    ProduceRequest, RequestKind, ResponseKind, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use kafkette::broker::BrokerConfig;
@@ -230,6 +230,39 @@ fn create_produce_fetch_byte_exact() {
         .with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some(name("orders")))]));
     let ResponseKind::Metadata(r) = c.call(ApiKey::Metadata, 12, RequestKind::Metadata(req)) else { panic!() };
     assert_eq!(r.topics[0].partitions.len(), 1);
+}
+
+#[test]
+fn idempotent_producer_over_tcp_a_retry_gets_the_original_offset() {
+    let s = server();
+    let mut c = Client::connect(&s);
+    create_topic(&mut c, "idem", 1);
+    // v0 (classic header) and v2, v4 (flexible): each call a fresh producer id at epoch 0.
+    let mut ids = Vec::new();
+    for version in [0, 2, 4] {
+        // kafka-protocol's default transactional_id is "", not null: idempotent clients send null.
+        let req = InitProducerIdRequest::default().with_transactional_id(None).with_transaction_timeout_ms(60_000);
+        let ResponseKind::InitProducerId(r) = c.call(ApiKey::InitProducerId, version, RequestKind::InitProducerId(req))
+        else {
+            panic!()
+        };
+        assert_eq!((ErrorCode(r.error_code), r.producer_epoch), (ErrorCode::NONE, 0), "v{version}");
+        ids.push(r.producer_id.0);
+    }
+    assert_eq!(ids, [0, 1, 2]);
+    let idem = |seq: i32, values: &[&str]| {
+        let mut b = BatchBuilder::new(Compression::None, 1_700_000_000_000);
+        for v in values {
+            b.append(1_700_000_000_000, None, Some(v.as_bytes()), &[]);
+        }
+        b.finish(ids[2], 0, seq, false)
+    };
+    assert_eq!(produce(&mut c, 9, "idem", idem(0, &["a", "b"])), (ErrorCode::NONE, 0));
+    assert_eq!(produce(&mut c, 9, "idem", idem(2, &["c"])), (ErrorCode::NONE, 2));
+    // The response to the first was "lost": the retry is answered with its original offset.
+    assert_eq!(produce(&mut c, 9, "idem", idem(0, &["a", "b"])), (ErrorCode::NONE, 0));
+    assert_eq!(produce(&mut c, 3, "idem", idem(5, &["d"])), (ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1));
+    assert_eq!(produce(&mut c, 9, "idem", idem(3, &["d"])), (ErrorCode::NONE, 3));
 }
 
 #[test]

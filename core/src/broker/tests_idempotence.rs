@@ -141,6 +141,7 @@ fn init_producer_id_allocates_fresh_ids_at_epoch_zero() {
     }
     // Transactions are not there yet: no producer id that would pretend they are.
     assert_eq!(init_producer_id(&mut h, 4, Some("txn")), (15, -1, -1), "COORDINATOR_NOT_AVAILABLE");
+    assert_eq!(init_producer_id(&mut h, 4, Some("")), (ErrorCode::INVALID_REQUEST.0, -1, -1), "empty id");
     assert_eq!(init_producer_id(&mut h, 5, None), (ErrorCode::UNSUPPORTED_VERSION.0, -1, -1));
     // The ids are usable at once: an idempotent producer's first batches.
     let (_, pid, epoch) = init_producer_id(&mut h, 4, None);

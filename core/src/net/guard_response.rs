@@ -6,9 +6,9 @@
 //! The tables are transcribed from `kafka-protocol` 0.18's generated `Decodable` impls of the
 //! response structs; the versions are those our clients ask for (`client::versions::RANGES`) and
 //! those of the admin APIs (DescribeConfigs v1-v4, the oldest the crate decodes, DescribeCluster
-//! v0-v1, CreatePartitions v0-v3, DeleteRecords v0-v2). A response at a version without a schema is
-//! refused, never decoded unguarded. Kept apart from the request tables so that both grow without
-//! touching each other.
+//! v0-v1, CreatePartitions v0-v3, DeleteRecords v0-v2) and InitProducerId v0-v4 (for the idempotent
+//! producer to come). A response at a version without a schema is refused, never decoded unguarded.
+//! Kept apart from the request tables so that both grow without touching each other.
 
 use super::{between, f, since, until, Api, GuardError, Struct, Tag, Ty, Walk, BOOL, I16, I32, I64, I8, UUID};
 use crate::protocol::ApiKey;
@@ -184,6 +184,9 @@ struct Response {
     hi: i16,
 }
 
+// InitProducerId (flexible from v2; v6+ ongoing_txn fields not spoken).
+const INIT_PRODUCER_ID: Struct = Struct { fields: &[f(I32), f(I16), f(I64), f(I16)], tags: &[] };
+
 const fn r(key: ApiKey, lo: i16, hi: i16, flexible_from: i16, root: &'static Struct) -> Response {
     Response { api: Api { key, flexible_from, root }, lo, hi }
 }
@@ -200,6 +203,7 @@ const RESPONSES: &[Response] = &[
     r(ApiKey::DescribeCluster, 0, 1, 0, &DESCRIBE_CLUSTER),
     r(ApiKey::CreatePartitions, 0, 3, 2, &CREATE_PARTITIONS),
     r(ApiKey::DeleteRecords, 0, 2, 2, &DELETE_RECORDS),
+    r(ApiKey::InitProducerId, 0, 4, 2, &INIT_PRODUCER_ID),
 ];
 
 fn schema(key: ApiKey, version: i16) -> Option<&'static Api> {

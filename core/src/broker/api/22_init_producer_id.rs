@@ -3,6 +3,8 @@
 // - Without a transactional_id (an idempotent producer): a fresh producer id from the broker's
 //   counter (0, 1, 2, ...), epoch 0, as Kafka does: the producer_id/epoch a v3+ client sends to
 //   bump its epoch (KIP-360) are ignored on this path, a new id is allocated every time.
+// - An empty transactional_id: INVALID_REQUEST, as Kafka's transaction coordinator answers (null
+//   means idempotent only).
 // - With a transactional_id: COORDINATOR_NOT_AVAILABLE until the transaction coordinator lands
 //   (issue 5); the client retries and times out rather than getting a producer id that would
 //   pretend transactions work.
@@ -21,6 +23,9 @@ const COORDINATOR_NOT_AVAILABLE: ErrorCode = ErrorCode(15);
 
 impl Broker {
     pub(super) fn handle_init_producer_id(&mut self, req: InitProducerIdRequest) -> Outcome {
+        if req.transactional_id.as_ref().is_some_and(|t| t.0.is_empty()) {
+            return Outcome::Respond(ResponseKind::InitProducerId(error_response(ErrorCode::INVALID_REQUEST)));
+        }
         if req.transactional_id.is_some() {
             return Outcome::Respond(ResponseKind::InitProducerId(error_response(COORDINATOR_NOT_AVAILABLE)));
         }
