@@ -161,9 +161,7 @@ impl ProducerState {
         entry.batches.push_back(batch);
         entry.last_append_ms = now;
     }
-}
 
-impl ProducerState {
     /// Forgets the producers idle for `PRODUCER_ID_EXPIRATION_MS` or more.
     pub fn expire(&mut self, now: Millis) {
         self.producers.retain(|_, e| now.saturating_sub(e.last_append_ms) < PRODUCER_ID_EXPIRATION_MS);
