@@ -543,23 +543,29 @@ pub(super) fn fail_unroutable(op: &mut ClusterOp, metadata: &crate::client::Meta
     let ClusterOp::DeleteRecords { items, .. } = op else { return };
     let mut failed = Vec::new();
     for tp in &items.pending {
-        let Some(topic) = metadata.topic(&tp.topic) else { continue };
-        let error = if topic.error.is_error() {
-            (topic.error == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION || !topic.error.is_retriable())
-                .then(|| Error::from_code(topic.error.0, format_args!("delete records of {tp}")))
-        } else if usize::try_from(tp.partition).map_or(true, |p| p >= topic.partitions.len()) {
-            Some(Error::new(
-                ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
-                format!("delete records of {tp}: topic {} has {} partitions", tp.topic, topic.partitions.len()),
-            ))
-        } else {
-            None
-        };
-        if let Some(e) = error {
+        if let Some(e) = unroutable(metadata, tp, "delete records") {
             failed.push((tp.clone(), e));
         }
     }
     for (tp, e) in failed {
         items.finish(tp, Err(e));
+    }
+}
+
+/// Why a partition-level call (`what`, e.g. "list offsets") cannot be routed for `tp` with this
+/// metadata, if it cannot: the topic is unknown (or fails for good), or has fewer partitions. None
+/// when it can be routed, or when the answer may still change (no entry yet, a retriable error).
+pub(super) fn unroutable(metadata: &crate::client::Metadata, tp: &TopicPartition, what: &str) -> Option<Error> {
+    let topic = metadata.topic(&tp.topic)?;
+    if topic.error.is_error() {
+        (topic.error == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION || !topic.error.is_retriable())
+            .then(|| Error::from_code(topic.error.0, format_args!("{what} of {tp}")))
+    } else if usize::try_from(tp.partition).map_or(true, |p| p >= topic.partitions.len()) {
+        Some(Error::new(
+            ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+            format!("{what} of {tp}: topic {} has {} partitions", tp.topic, topic.partitions.len()),
+        ))
+    } else {
+        None
     }
 }

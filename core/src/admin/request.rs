@@ -158,21 +158,7 @@ pub(super) fn fail_unroutable(a: &mut Admin) {
         };
         let mut failed = Vec::new();
         for tp in &items.pending {
-            let Some(topic) = a.metadata.topic(&tp.topic) else {
-                continue;
-            };
-            let error = if topic.error.is_error() {
-                (topic.error == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION || !topic.error.is_retriable())
-                    .then(|| Error::from_code(topic.error.0, format_args!("list offsets of {tp}")))
-            } else if usize::try_from(tp.partition).map_or(true, |p| p >= topic.partitions.len()) {
-                Some(Error::new(
-                    ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
-                    format!("list offsets of {tp}: topic {} has {} partitions", tp.topic, topic.partitions.len()),
-                ))
-            } else {
-                None
-            };
-            if let Some(e) = error {
+            if let Some(e) = super::cluster::unroutable(&a.metadata, tp, "list offsets") {
                 failed.push((tp.clone(), e));
             }
         }
