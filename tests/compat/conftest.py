@@ -63,6 +63,21 @@ def kafkette_target(request: pytest.FixtureRequest) -> str:
 def apache_kafka() -> Iterator[str]:
     k = ApacheKafka()
     try:
-        yield k.bootstrap_servers
+        yield BootstrapWithLog(k.bootstrap_servers, k.log)
     finally:
         k.stop()
+
+
+class BootstrapWithLog(str):
+    """A ``bootstrap.servers`` string that also knows where its broker logs (for failure messages)."""
+
+    def __new__(cls, bootstrap: str, log) -> "BootstrapWithLog":
+        s = super().__new__(cls, bootstrap)
+        s.log = log
+        return s
+
+    def log_tail(self, chars: int = 6000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError as e:
+            return f"(no broker log: {e})"

@@ -65,4 +65,7 @@ def test_java_client_three_brokers(compat_classes, kafkette_serve):
 
 def test_java_client_apache_kafka(compat_classes, apache_kafka):
     """The same checks pass against Apache Kafka: they test the broker, not our expectations."""
-    run_compat(compat_classes, apache_kafka, ALL)
+    try:
+        run_compat(compat_classes, apache_kafka, ALL)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n--- Apache Kafka's log, last lines ---\n{apache_kafka.log_tail()}") from None

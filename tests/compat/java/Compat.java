@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -87,6 +88,19 @@ public final class Compat {
         p.put("bootstrap.servers", bootstrap);
         try (Admin admin = Admin.create(p)) {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // CreateTopics answers before every leader is elected (Apache Kafka); wait until they all are,
+            // so the producer does not start on a partition that has none yet.
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (true) {
+                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+                if (d.partitions().size() == PARTITIONS && d.partitions().stream().allMatch(i -> i.leader() != null)) {
+                    break;
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("partitions of " + topic + " without a leader after 30 s: " + d);
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
