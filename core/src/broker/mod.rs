@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod config;
+pub mod coordinator;
 pub mod log;
 pub mod producer_state;
 pub mod topic;
