@@ -130,6 +130,3 @@ def librdkafka_codecs(log_lines: Iterable[str]) -> set[str]:
     return {m.group(1) for line in log_lines if (m := LIBRDKAFKA_BATCH_CODEC.search(line))}
 
 
-# librdkafka enables its "LZ4" feature only when the broker's ApiVersions lists FindCoordinator (its proxy
-# for brokers of 0.9 or later); kafkette has no group APIs yet, so librdkafka sends lz4 batches uncompressed.
-LIBRDKAFKA_LZ4_XFAIL = "librdkafka sends lz4 uncompressed until the broker lists FindCoordinator (FINDINGS.md)"

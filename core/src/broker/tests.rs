@@ -222,7 +222,7 @@ fn api_versions_lists_the_table() {
         assert_eq!(r.error_code, 0);
         let keys: Vec<(i16, i16, i16)> = r.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)).collect();
         // Produce is listed from v0 (older librdkafka compresses only then) though v0-v2 are refused.
-        let expected = [(0, 0, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (18, 0, 3), (19, 2, 7), (20, 1, 6)];
+        let expected = [(0, 0, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (10, 0, 4), (18, 0, 3), (19, 2, 7), (20, 1, 6)];
         let admin = [(21, 0, 2), (22, 0, 4), (32, 1, 4), (37, 0, 3), (60, 0, 2)];
         assert_eq!(keys, [&expected[..], &admin[..]].concat());
     }
@@ -899,3 +899,37 @@ mod admin;
 
 #[path = "tests_idempotence.rs"]
 mod idempotence;
+
+// ---- FindCoordinator ----
+
+/// Every key's coordinator is the node Kafka's hash rule names, in both response shapes; any
+/// node answers; unknown key types and empty transactional ids are INVALID_REQUEST.
+#[test]
+fn find_coordinator_names_the_hashed_node() {
+    use kafka_protocol::messages::FindCoordinatorRequest;
+    let nodes = (0..3).map(|i| (i, "127.0.0.1".to_string(), 9092 + i)).collect();
+    let mut h = H::with(BrokerConfig { nodes, ..BrokerConfig::default() });
+    let key = |k: &str| kafka_protocol::protocol::StrBytes::from_string(k.to_string());
+    // "my-group" hashes to partition 12 → node 12 % 3 == 0; "hello" to 22 → node 1.
+    for (k, node) in [("my-group", 0), ("hello", 1)] {
+        for v in 0..=3 {
+            let req = FindCoordinatorRequest::default().with_key(key(k)).with_key_type(if v >= 1 { 1 } else { 0 });
+            let ResponseKind::FindCoordinator(r) = h.call(v, RequestKind::FindCoordinator(req)) else { panic!() };
+            assert_eq!((r.error_code, r.node_id.0, r.port), (0, node, 9092 + node), "{k} v{v}");
+        }
+    }
+    let req =
+        FindCoordinatorRequest::default().with_key_type(0).with_coordinator_keys(vec![key("my-group"), key("hello")]);
+    let ResponseKind::FindCoordinator(r) = h.call(4, RequestKind::FindCoordinator(req)) else { panic!() };
+    let got: Vec<(&str, i16, i32)> =
+        r.coordinators.iter().map(|c| (c.key.as_str(), c.error_code, c.node_id.0)).collect();
+    assert_eq!(got, [("my-group", 0, 0), ("hello", 0, 1)]);
+    let bad = FindCoordinatorRequest::default().with_key_type(1).with_coordinator_keys(vec![key(""), key("t")]);
+    let ResponseKind::FindCoordinator(r) = h.call(4, RequestKind::FindCoordinator(bad)) else { panic!() };
+    assert_eq!(r.coordinators[0].error_code, ErrorCode::INVALID_REQUEST.0);
+    assert_eq!(r.coordinators[1].error_code, 0);
+    let share = FindCoordinatorRequest::default().with_key_type(2).with_key(key("g"));
+    let ResponseKind::FindCoordinator(r) = h.call(3, RequestKind::FindCoordinator(share)) else { panic!() };
+    assert_eq!((r.error_code, r.node_id.0), (ErrorCode::INVALID_REQUEST.0, -1));
+    assert!(r.error_message.unwrap().contains("unknown coordinator key type 2"));
+}

@@ -5,6 +5,7 @@
 //! `handle_response`, call `handle_timeout` at `poll_timeout`. Clients never do
 //! I/O and never read a clock.
 
+pub mod coordinator;
 pub mod metadata;
 
 pub use metadata::Metadata;
@@ -41,6 +42,7 @@ pub mod versions {
     pub const DESCRIBE_CONFIGS: i16 = 4;
     pub const CREATE_PARTITIONS: i16 = 3;
     pub const DESCRIBE_CLUSTER: i16 = 1;
+    pub const FIND_COORDINATOR: i16 = 4;
 
     /// `(key, oldest, newest)` version our clients can speak of each API they use. The
     /// newest is what the state machines put in a `Transmit`; the TCP driver sends
@@ -59,6 +61,7 @@ pub mod versions {
         (ApiKey::DescribeConfigs, 1, DESCRIBE_CONFIGS),
         (ApiKey::CreatePartitions, 0, CREATE_PARTITIONS),
         (ApiKey::DescribeCluster, 0, DESCRIBE_CLUSTER),
+        (ApiKey::FindCoordinator, 1, FIND_COORDINATOR),
     ];
 
     /// Our `(oldest, newest)` version of `key`, if our clients use it.

@@ -478,7 +478,12 @@ mod tests {
             .with_count(6)
             .with_assignments(None)]);
         let cluster = DescribeClusterRequest::default();
+        let coordinator = crate::client::coordinator::find_coordinator_request(
+            crate::client::coordinator::CoordinatorType::Transaction,
+            "txn-1",
+        );
         for (key, body) in [
+            (ApiKey::FindCoordinator, RequestKind::FindCoordinator(coordinator)),
             (ApiKey::Fetch, RequestKind::Fetch(fetch)),
             (ApiKey::ListOffsets, RequestKind::ListOffsets(list)),
             (ApiKey::DeleteTopics, RequestKind::DeleteTopics(delete)),
@@ -517,6 +522,10 @@ mod tests {
                         assert_eq!((t.count, t.assignments.is_none()), (6, true), "v{version}");
                     }
                     RequestKind::DescribeCluster(c) => assert_eq!(c.endpoint_type, 1, "v{version}"),
+                    RequestKind::FindCoordinator(c) => {
+                        let key = if version >= 4 { c.coordinator_keys[0].as_str() } else { c.key.as_str() };
+                        assert_eq!((key, c.key_type), ("txn-1", 1), "v{version}");
+                    }
                     other => panic!("{other:?}"),
                 }
             }

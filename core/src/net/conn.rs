@@ -229,6 +229,15 @@ pub fn fit_to_version(body: &mut RequestKind, version: i16) {
                 l.isolation_level = 0;
             }
         }
+        // v0-v3 name one coordinator key; our clients ask for one at a time.
+        RequestKind::FindCoordinator(c) if version < 4 => {
+            if let Some(key) = c.coordinator_keys.drain(..).next() {
+                c.key = key;
+            }
+            if version < 1 {
+                c.key_type = 0;
+            }
+        }
         RequestKind::DeleteTopics(d) if version < 6 => {
             let topics = std::mem::take(&mut d.topics);
             d.topic_names.extend(topics.into_iter().filter_map(|t| t.name));

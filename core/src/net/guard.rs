@@ -211,6 +211,9 @@ const DESCRIBE_CLUSTER: Struct = Struct { fields: &[f(BOOL), since(1, I8), since
 // InitProducerId (flexible from v2).
 const INIT_PRODUCER_ID: Struct = Struct { fields: &[f(Ty::Str), f(I32), since(3, I64), since(3, I16)], tags: &[] };
 
+// FindCoordinator (flexible from v3; v4 batches the keys).
+const FIND_COORDINATOR: Struct = Struct { fields: &[until(3, Ty::Str), since(1, I8), since(4, Ty::Strs)], tags: &[] };
+
 const APIS: &[Api] = &[
     Api { key: ApiKey::Produce, flexible_from: 9, root: &PRODUCE },
     Api { key: ApiKey::Fetch, flexible_from: 12, root: &FETCH },
@@ -224,6 +227,7 @@ const APIS: &[Api] = &[
     Api { key: ApiKey::DescribeConfigs, flexible_from: 4, root: &DESCRIBE_CONFIGS },
     Api { key: ApiKey::CreatePartitions, flexible_from: 2, root: &CREATE_PARTITIONS },
     Api { key: ApiKey::DescribeCluster, flexible_from: 0, root: &DESCRIBE_CLUSTER },
+    Api { key: ApiKey::FindCoordinator, flexible_from: 3, root: &FIND_COORDINATOR },
 ];
 
 /// True if the guard has a schema for `key` at `version`: the broker's supported range, for the

@@ -187,6 +187,22 @@ struct Response {
 // InitProducerId (flexible from v2; v6+ ongoing_txn fields not spoken).
 const INIT_PRODUCER_ID: Struct = Struct { fields: &[f(I32), f(I16), f(I64), f(I16)], tags: &[] };
 
+// FindCoordinator (flexible from v3; v4 batches the keys).
+const FIND_COORDINATOR_COORDINATOR: Struct =
+    Struct { fields: &[f(Ty::Str), f(I32), f(Ty::Str), f(I32), f(I16), f(Ty::Str)], tags: &[] };
+const FIND_COORDINATOR: Struct = Struct {
+    fields: &[
+        since(1, I32),
+        until(3, I16),
+        between(1, 3, Ty::Str),
+        until(3, I32),
+        until(3, Ty::Str),
+        until(3, I32),
+        since(4, Ty::Structs(&FIND_COORDINATOR_COORDINATOR)),
+    ],
+    tags: &[],
+};
+
 const fn r(key: ApiKey, lo: i16, hi: i16, flexible_from: i16, root: &'static Struct) -> Response {
     Response { api: Api { key, flexible_from, root }, lo, hi }
 }
@@ -204,6 +220,7 @@ const RESPONSES: &[Response] = &[
     r(ApiKey::CreatePartitions, 0, 3, 2, &CREATE_PARTITIONS),
     r(ApiKey::DeleteRecords, 0, 2, 2, &DELETE_RECORDS),
     r(ApiKey::InitProducerId, 0, 4, 2, &INIT_PRODUCER_ID),
+    r(ApiKey::FindCoordinator, 0, 4, 3, &FIND_COORDINATOR),
 ];
 
 fn schema(key: ApiKey, version: i16) -> Option<&'static Api> {

@@ -14,6 +14,7 @@ use kafka_protocol::messages::describe_configs_response::{
 use kafka_protocol::messages::fetch_response::{
     AbortedTransaction, EpochEndOffset, FetchableTopicResponse, LeaderIdAndEpoch, PartitionData, SnapshotId,
 };
+use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -23,8 +24,9 @@ use kafka_protocol::messages::produce_response::{
 };
 use kafka_protocol::messages::{
     ApiVersionsResponse, BrokerId, CreatePartitionsResponse, CreateTopicsResponse, DeleteRecordsResponse,
-    DeleteTopicsResponse, DescribeClusterResponse, DescribeConfigsResponse, FetchResponse, InitProducerIdResponse,
-    ListOffsetsResponse, MetadataResponse, ProduceResponse, ProducerId, ResponseKind, TopicName,
+    DeleteTopicsResponse, DescribeClusterResponse, DescribeConfigsResponse, FetchResponse, FindCoordinatorResponse,
+    InitProducerIdResponse, ListOffsetsResponse, MetadataResponse, ProduceResponse, ProducerId, ResponseKind,
+    TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -316,6 +318,33 @@ pub(in crate::net) fn populated_response(key: ApiKey, v: i16) -> ResponseKind {
             r.unknown_tagged_fields = unknown();
             ResponseKind::InitProducerId(r)
         }
+        ApiKey::FindCoordinator => {
+            let mut r = FindCoordinatorResponse::default().with_throttle_time_ms(at(v, 1, 5, 0));
+            if v >= 4 {
+                let c = |k| {
+                    let mut c = Coordinator::default()
+                        .with_key(s(k))
+                        .with_node_id(BrokerId(2))
+                        .with_host(s("127.0.0.1"))
+                        .with_port(9093)
+                        .with_error_message(Some(s("fine")));
+                    c.unknown_tagged_fields = unknown();
+                    c
+                };
+                r = r.with_coordinators(vec![c("g1"), c("g2")]);
+            } else {
+                r = r
+                    .with_error_code(0)
+                    .with_error_message(at(v, 1, Some(s("fine")), None))
+                    .with_node_id(BrokerId(2))
+                    .with_host(s("127.0.0.1"))
+                    .with_port(9093);
+            }
+            if v >= 3 {
+                r.unknown_tagged_fields = unknown();
+            }
+            ResponseKind::FindCoordinator(r)
+        }
         other => panic!("no populated response for {other:?}"),
     }
 }
@@ -355,8 +384,9 @@ fn response_schemas_walk_exactly_what_the_encoder_writes() {
         let decoded = ResponseKind::decode(key, &mut Bytes::from(body.clone()), v)
             .unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
-        // Every response has an array to guard, except InitProducerId's flat one.
-        assert_eq!(count_offsets(key, v, &body).is_empty(), key == ApiKey::InitProducerId, "{key:?} v{v}");
+        // Every response has an array to guard, except the flat ones (InitProducerId, FindCoordinator before v4).
+        let flat = key == ApiKey::InitProducerId || (key == ApiKey::FindCoordinator && v < 4);
+        assert_eq!(count_offsets(key, v, &body).is_empty(), flat, "{key:?} v{v}");
         tagged += usize::from(is_compact(key, v));
     }
     assert!(tagged > 15, "{tagged}");

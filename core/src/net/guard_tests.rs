@@ -15,8 +15,9 @@ use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
     ApiVersionsRequest, BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteRecordsRequest,
-    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, InitProducerIdRequest,
-    ListOffsetsRequest, MetadataRequest, ProduceRequest, ProducerId, RequestKind, TopicName, TransactionalId,
+    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, FindCoordinatorRequest,
+    InitProducerIdRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest, ProducerId, RequestKind, TopicName,
+    TransactionalId,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -206,6 +207,16 @@ pub(in crate::net) fn populated(key: ApiKey, v: i16) -> RequestKind {
             r.unknown_tagged_fields = unknown(v >= 2);
             RequestKind::InitProducerId(r)
         }
+        ApiKey::FindCoordinator => {
+            let mut r = FindCoordinatorRequest::default().with_key_type(if v >= 1 { 1 } else { 0 });
+            if v >= 4 {
+                r.coordinator_keys = vec![s("g1"), s("g2")];
+            } else {
+                r.key = s("g1");
+            }
+            r.unknown_tagged_fields = unknown(v >= 3);
+            RequestKind::FindCoordinator(r)
+        }
         other => panic!("no populated request for {other:?}"),
     }
 }
@@ -246,8 +257,10 @@ fn schemas_walk_exactly_what_the_encoder_writes() {
         // And the crate decodes it back to the same request.
         let decoded = RequestKind::decode(key, &mut Bytes::from(body.clone()), v).expect("decodes");
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
-        // The arrays of the populated request were seen (ApiVersions, DescribeCluster, InitProducerId have none).
-        let arrayless = matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster | ApiKey::InitProducerId);
+        // The arrays of the populated request were seen (ApiVersions, DescribeCluster, InitProducerId and
+        // FindCoordinator before v4 have none).
+        let arrayless = matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster | ApiKey::InitProducerId)
+            || (key == ApiKey::FindCoordinator && v < 4);
         assert_eq!(count_offsets(key, v, &body).is_empty(), arrayless, "{key:?} v{v}");
     }
 }

@@ -19,11 +19,6 @@ import scenario
 from scenario import CODECS, COMPRESSED_RECORDS, PARTITIONS, RECORDS, Read
 
 TIMEOUT = 60
-# lz4 against kafkette: librdkafka falls back to uncompressed batches (scenario.LIBRDKAFKA_LZ4_XFAIL).
-KAFKETTE_CODECS = [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=scenario.LIBRDKAFKA_LZ4_XFAIL)) if c == "lz4" else c
-    for c in CODECS
-]
 # The bytes of a header value pass through argv: no NUL, and none of the output format's separators.
 HEADERS = [("trace", b"kcat"), ("dup", b"first"), ("dup", bytes([1, 2, 0xFE, 0xFF]))]
 FORMAT = "%p|%o|%k|%s|%h\n"
@@ -99,7 +94,7 @@ def test_keyed_records_with_headers_apache_kafka(apache_kafka):
     round_trip(apache_kafka)
 
 
-@pytest.mark.parametrize("codec", KAFKETTE_CODECS)
+@pytest.mark.parametrize("codec", CODECS)
 def test_compressed(kafkette_target, codec):
     round_trip(kafkette_target, COMPRESSED_RECORDS, codec)
 

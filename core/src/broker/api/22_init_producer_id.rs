@@ -19,15 +19,15 @@ use crate::error::ErrorCode;
 use super::super::Broker;
 use super::Outcome;
 
-const COORDINATOR_NOT_AVAILABLE: ErrorCode = ErrorCode(15);
-
 impl Broker {
     pub(super) fn handle_init_producer_id(&mut self, req: InitProducerIdRequest) -> Outcome {
         if req.transactional_id.as_ref().is_some_and(|t| t.0.is_empty()) {
             return Outcome::Respond(ResponseKind::InitProducerId(error_response(ErrorCode::INVALID_REQUEST)));
         }
         if req.transactional_id.is_some() {
-            return Outcome::Respond(ResponseKind::InitProducerId(error_response(COORDINATOR_NOT_AVAILABLE)));
+            return Outcome::Respond(ResponseKind::InitProducerId(error_response(
+                ErrorCode::COORDINATOR_NOT_AVAILABLE,
+            )));
         }
         let id = self.next_producer_id;
         self.next_producer_id += 1;

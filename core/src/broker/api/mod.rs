@@ -22,6 +22,8 @@ mod describe_cluster;
 mod describe_configs;
 #[path = "01_fetch.rs"]
 mod fetch;
+#[path = "10_find_coordinator.rs"]
+mod find_coordinator;
 #[path = "22_init_producer_id.rs"]
 mod init_producer_id;
 #[path = "02_list_offsets.rs"]
@@ -52,6 +54,7 @@ pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::DescribeConfigs, 1, 4),
     (ApiKey::CreatePartitions, 0, 3),
     (ApiKey::DescribeCluster, 0, 2),
+    (ApiKey::FindCoordinator, 0, 4),
 ];
 
 /// The `(min, max)` versions supported for `key`, if the broker answers it at all.
@@ -125,6 +128,7 @@ impl Broker {
                 RequestKind::DescribeConfigs(r) => self.handle_describe_configs(version, r, node),
                 RequestKind::CreatePartitions(r) => self.handle_create_partitions(r),
                 RequestKind::DescribeCluster(r) => self.handle_describe_cluster(version, r),
+                RequestKind::FindCoordinator(r) => self.handle_find_coordinator(version, r),
                 _ => Outcome::Close,
             }
         };
@@ -194,6 +198,9 @@ fn unsupported_version(body: &RequestKind) -> Outcome {
         }
         RequestKind::DescribeCluster(_) => {
             Outcome::Respond(ResponseKind::DescribeCluster(describe_cluster::error_response(code)))
+        }
+        RequestKind::FindCoordinator(r) => {
+            Outcome::Respond(ResponseKind::FindCoordinator(find_coordinator::error_response(r, code)))
         }
         _ => Outcome::Close,
     }
