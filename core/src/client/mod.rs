@@ -6,8 +6,10 @@
 //! I/O and never read a clock.
 
 pub mod coordinator;
+pub mod group_metadata;
 pub mod metadata;
 
+pub use group_metadata::ConsumerGroupMetadata;
 pub use metadata::Metadata;
 
 use crate::protocol::{BrokerId, Millis, ResponseKind, Transmit};
