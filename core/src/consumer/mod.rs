@@ -11,6 +11,7 @@
 //! format-v2 batches, and on the driver for I/O and the time.
 
 mod aborted;
+pub mod assignor;
 mod fetcher;
 mod reset;
 #[cfg(test)]
