@@ -1,4 +1,5 @@
-//! The consumer state machine, without consumer groups (manual `assign` only).
+//! The consumer state machine: manual `assign`, or `subscribe` in a consumer group
+//! (`group.rs` membership, `assignor/` assignors, `commit.rs` offsets, `subscription.rs`).
 //!
 //! It owns, per assigned partition, the position (the offset of the next record
 //! `poll_records` hands out), the offset-reset state (ListOffsets), pause flags
@@ -12,8 +13,11 @@
 
 mod aborted;
 pub mod assignor;
+mod commit;
 mod fetcher;
+mod group;
 mod reset;
+mod subscription;
 #[cfg(test)]
 mod tests;
 
@@ -30,7 +34,10 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{BrokerId, Millis, Transmit};
 use crate::record::{RecordHeader, TimestampType};
 
+pub use commit::OffsetAndMetadata;
 use fetcher::CompletedFetch;
+pub(crate) use group::JOIN_GROUP_TIMEOUT_LAPSE_MS;
+use group::{Group, GroupReq};
 
 /// `seek` to this offset: the log start offset (`seek_to_beginning`).
 pub const OFFSET_BEGINNING: i64 = -2;
@@ -84,6 +91,19 @@ pub enum ConsumerEvent {
     /// The position was out of range (below the log start after retention, or past the
     /// end) and `auto.offset.reset` moved it: the records in between are skipped.
     OffsetReset { tp: TopicPartition, from: i64, to: i64 },
+    /// The group gave these partitions to this member (with cooperative-sticky: only the new ones;
+    /// may be empty, as the Java client calls `onPartitionsAssigned` after every rebalance).
+    Assigned(Vec<TopicPartition>),
+    /// These partitions were taken away in an orderly way (rebalance, unsubscribe, close): their
+    /// positions were committed first with auto-commit.
+    Revoked(Vec<TopicPartition>),
+    /// These partitions were lost: the member was fenced or its session or poll interval
+    /// expired, another member may own them already (nothing could be committed).
+    Lost(Vec<TopicPartition>),
+    /// The commit with this id (from `commit`) completed, with the offsets committed.
+    CommitCompleted { id: u64, result: Result<Vec<(TopicPartition, i64)>> },
+    /// The answer to `committed` with this id: the committed offset of each partition asked.
+    Committed { id: u64, result: Result<Vec<(TopicPartition, Option<OffsetAndMetadata>)>> },
 }
 
 /// What `auto.offset.reset` (or a seek to a special offset) resets to.
@@ -153,6 +173,10 @@ pub(crate) enum Reset {
     InFlight(i32, ResetTo),
     /// No position and nothing to reset to (`auto.offset.reset=none`): waits for `seek`.
     AwaitingSeek,
+    /// The group's committed offset is the position: an OffsetFetch is due.
+    Committed,
+    /// An OffsetFetch with this correlation id is in flight.
+    CommittedInFlight(i32),
 }
 
 #[derive(Debug)]
@@ -220,6 +244,7 @@ enum InFlightKind {
     /// (partition, its seek epoch, the offset asked for) per fetched partition.
     Fetch(Vec<(TopicPartition, u64, i64)>),
     ListOffsets(Vec<TopicPartition>),
+    Group(GroupReq),
 }
 
 impl InFlightKind {
@@ -228,6 +253,7 @@ impl InFlightKind {
             InFlightKind::Metadata => "Metadata",
             InFlightKind::Fetch(_) => "Fetch",
             InFlightKind::ListOffsets(_) => "ListOffsets",
+            InFlightKind::Group(g) => g.name(),
         }
     }
 }
@@ -250,6 +276,8 @@ pub struct Consumer {
     in_flight: HashMap<i32, InFlight>,
     fetching: HashSet<BrokerId>,
     events: Events,
+    /// Set with `group.id`: membership, commits (boxed: most consumers in a simulation have none).
+    group: Option<Box<Group>>,
 }
 
 impl fmt::Debug for Consumer {
@@ -263,12 +291,14 @@ impl fmt::Debug for Consumer {
 }
 
 impl Consumer {
-    pub fn new(config: ConsumerConfig, _now: Millis) -> Result<Consumer> {
+    pub fn new(config: ConsumerConfig, now: Millis) -> Result<Consumer> {
         config.validate()?;
         let settings = Settings::from_config(&config);
         let metadata =
             Metadata::new(config.metadata_max_age_ms, settings.retry_backoff_ms, config.allow_auto_create_topics);
+        let group = Group::new(&config, now).map(Box::new);
         Ok(Consumer {
+            group,
             config,
             settings,
             metadata,
@@ -287,8 +317,15 @@ impl Consumer {
 
     /// Replace the assignment. A partition given an offset starts there (`OFFSET_BEGINNING`
     /// and `OFFSET_END` included); without one it keeps its position if it was assigned
-    /// already, else `auto.offset.reset` decides (no groups yet: nothing is committed).
+    /// already, else the group's committed offset (with a `group.id`), else `auto.offset.reset`.
+    /// Not while subscribed: that is reported as an error event and nothing changes.
     pub fn assign(&mut self, partitions: Vec<(TopicPartition, Option<i64>)>) {
+        if self.group.as_ref().is_some_and(|g| !g.subscription.is_empty()) {
+            let e = Error::state("cannot assign partitions manually while subscribed; unsubscribe first");
+            self.push_event(ConsumerEvent::Error(e));
+            return;
+        }
+        let committed = self.group.is_some();
         let mut old = std::mem::take(&mut self.partitions);
         let mut topics: HashMap<String, Arc<str>> = HashMap::new();
         for (tp, offset) in partitions {
@@ -301,7 +338,9 @@ impl Consumer {
                 None => {
                     let topic = topics.entry(tp.topic.clone()).or_insert_with(|| Arc::from(tp.topic.as_str())).clone();
                     let mut s = PartitionState::new(topic, Reset::AwaitingSeek, None);
-                    if offset.is_none() {
+                    if offset.is_none() && committed {
+                        s.reset = Reset::Committed;
+                    } else if offset.is_none() {
                         self.auto_reset(&tp, &mut s, ErrorCode::NO_OFFSET);
                     }
                     s
@@ -386,12 +425,14 @@ impl Consumer {
 
     /// Up to `max.poll.records` records from the fetched data; positions advance past them.
     pub fn poll_records(&mut self, now: Millis) -> Vec<ConsumerRecord> {
+        self.note_poll(now);
         fetcher::poll_records(self, now, self.settings.max_poll_records)
     }
 
     /// Like `poll_records`, at most `max` records (and never more than `max.poll.records`):
     /// for APIs that hand out one record at a time (confluent-kafka's `poll`).
     pub fn poll_records_up_to(&mut self, now: Millis, max: usize) -> Vec<ConsumerRecord> {
+        self.note_poll(now);
         fetcher::poll_records(self, now, max.min(self.settings.max_poll_records))
     }
 
@@ -431,6 +472,9 @@ impl Consumer {
     fn track(&mut self, transmit: &Transmit, now: Millis, kind: InFlightKind) {
         let wait = match kind {
             InFlightKind::Fetch(_) => Millis::from(self.settings.fetch_max_wait_ms),
+            InFlightKind::Group(GroupReq::Join) => {
+                self.config.max_poll_interval_ms + group::JOIN_GROUP_TIMEOUT_LAPSE_MS
+            }
             _ => 0,
         };
         let deadline = now + self.settings.request_timeout_ms + wait;
@@ -454,6 +498,7 @@ impl Consumer {
                     }
                 }
             }
+            InFlightKind::Group(g) => group::fail(self, g, now),
             InFlightKind::ListOffsets(parts) => {
                 for tp in parts {
                     if let Some(s) = self.partitions.get_mut(&tp) {
@@ -529,6 +574,10 @@ impl ClientMachine for Consumer {
             self.track(&t, now, InFlightKind::Metadata);
             return Some(t);
         }
+        if let Some((t, req)) = group::poll_transmit(self, cid, now) {
+            self.track(&t, now, InFlightKind::Group(req));
+            return Some(t);
+        }
         if let Some((t, parts)) = reset::poll_list_offsets(self, cid, now) {
             self.track(&t, now, InFlightKind::ListOffsets(parts));
             return Some(t);
@@ -578,6 +627,13 @@ impl ClientMachine for Consumer {
                 };
                 reset::handle_list_offsets(self, correlation_id, parts, resp, now);
             }
+            (InFlightKind::Group(_), body) => {
+                let Some(InFlight { kind: InFlightKind::Group(req), .. }) = self.in_flight.remove(&correlation_id)
+                else {
+                    return;
+                };
+                group::handle_response(self, broker, req, body, now);
+            }
             (kind, _) => {
                 let e = Error::new(
                     ErrorCode::BAD_MSG,
@@ -601,6 +657,7 @@ impl ClientMachine for Consumer {
         if lost {
             self.metadata.request_refresh();
         }
+        group::handle_disconnect(self, broker);
     }
 
     fn handle_timeout(&mut self, now: Millis) {
@@ -611,11 +668,12 @@ impl ClientMachine for Consumer {
         for s in self.partitions.values_mut() {
             s.backing_off(now);
         }
+        group::handle_timeout(self, now);
     }
 
     fn poll_timeout(&self) -> Option<Millis> {
         let requests = self.in_flight.values().map(|r| r.deadline);
         let backoffs = self.partitions.values().filter_map(|s| s.backoff_until);
-        requests.chain(backoffs).chain(self.metadata.next_request_at()).min()
+        requests.chain(backoffs).chain(self.metadata.next_request_at()).chain(group::poll_timeout(self)).min()
     }
 }

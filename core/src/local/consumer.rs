@@ -1,12 +1,15 @@
-//! Blocking consumer over an in-process broker or TCP (no groups yet): assign, seek,
-//! poll, in the shape of confluent-kafka's `Consumer`.
+//! Blocking consumer over an in-process broker or TCP: assign, seek, poll, and in a group
+//! (`group.id`) subscribe, commit, committed, close with LeaveGroup, in the shape of
+//! confluent-kafka's `Consumer`. Rebalances arrive as `ConsumerEvent::{Assigned, Revoked, Lost}`
+//! in `take_events`.
 
 use std::time::Duration;
 
 use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
+use crate::client::ConsumerGroupMetadata;
 use crate::config::ConsumerConfig;
-use crate::consumer::{self, ConsumerEvent, ConsumerRecord, TopicPartition};
-use crate::error::Result;
+use crate::consumer::{self, ConsumerEvent, ConsumerRecord, OffsetAndMetadata, TopicPartition};
+use crate::error::{Error, Result};
 use crate::protocol::Millis;
 
 pub struct Consumer {
@@ -34,7 +37,13 @@ impl Consumer {
             bootstrap_servers: config.bootstrap_servers.clone(),
             client_id: Some(config.client_id.clone()),
             connection: config.connection,
-            response_timeout_ms: config.request_timeout_ms + Millis::from(config.fetch_max_wait_ms),
+            // A JoinGroup may wait a whole rebalance (max.poll.interval.ms) for the other members.
+            response_timeout_ms: if config.group_id.is_some() {
+                (config.request_timeout_ms + Millis::from(config.fetch_max_wait_ms))
+                    .max(config.max_poll_interval_ms + consumer::JOIN_GROUP_TIMEOUT_LAPSE_MS)
+            } else {
+                config.request_timeout_ms + Millis::from(config.fetch_max_wait_ms)
+            },
             max_in_flight: super::MAX_IN_FLIGHT_DEFAULT,
         };
         let machine = consumer::Consumer::new(config, wall_clock_ms())?;
@@ -94,6 +103,7 @@ impl Consumer {
         // Only EOFs reported during this call end the wait: old ones may never be taken.
         let seen = events.len();
         self.driver.run_until(timeout, |m| {
+            m.note_poll(wall_clock_ms());
             while let Some(e) = m.poll_event() {
                 events.push(e);
             }
@@ -122,6 +132,102 @@ impl Consumer {
     /// The consumer keeps retrying on its own: this only tells why nothing arrives.
     pub fn transport_error(&self) -> Option<crate::error::Error> {
         self.driver.transport_error()
+    }
+
+    /// Join the consumer group (`group.id`) for these topics.
+    pub fn subscribe(&mut self, topics: &[&str]) -> Result<()> {
+        self.driver.machine.subscribe(topics.iter().map(|t| t.to_string()).collect())?;
+        self.driver.pump(wall_clock_ms());
+        Ok(())
+    }
+
+    /// Join the consumer group for every topic whose whole name matches the regular expression.
+    pub fn subscribe_pattern(&mut self, pattern: &str) -> Result<()> {
+        self.driver.machine.subscribe_pattern(pattern)?;
+        self.driver.pump(wall_clock_ms());
+        Ok(())
+    }
+
+    /// Leave the group (partitions revoked, positions committed first with auto-commit).
+    pub fn unsubscribe(&mut self) {
+        self.driver.machine.unsubscribe();
+        self.driver.pump(wall_clock_ms());
+    }
+
+    pub fn subscription(&self) -> Vec<String> {
+        self.driver.machine.subscription()
+    }
+
+    /// Commit the positions of every assigned partition (`None`) or these offsets. Synchronous:
+    /// waits up to `timeout` and returns what was committed; asynchronous: returns the commit's
+    /// id at once, its outcome comes as `ConsumerEvent::CommitCompleted` in `take_events`.
+    pub fn commit(
+        &mut self,
+        offsets: Option<Vec<(TopicPartition, OffsetAndMetadata)>>,
+        timeout: Duration,
+    ) -> Result<Vec<(TopicPartition, i64)>> {
+        let id = self.driver.machine.commit(offsets, wall_clock_ms())?;
+        let mut result = None;
+        self.driver.run_until(timeout, |m| {
+            while let Some(e) = m.poll_event() {
+                match e {
+                    ConsumerEvent::CommitCompleted { id: done, result: r } if done == id => result = Some(r),
+                    other => self.events.push(other),
+                }
+            }
+            result.is_some()
+        });
+        result.unwrap_or_else(|| Err(Error::timed_out("waiting for the offset commit")))
+    }
+
+    pub fn commit_async(&mut self, offsets: Option<Vec<(TopicPartition, OffsetAndMetadata)>>) -> Result<u64> {
+        let id = self.driver.machine.commit(offsets, wall_clock_ms())?;
+        self.driver.pump(wall_clock_ms());
+        Ok(id)
+    }
+
+    /// The group's committed offsets of `tps` (`None` where nothing is committed).
+    pub fn committed(
+        &mut self,
+        tps: Vec<TopicPartition>,
+        timeout: Duration,
+    ) -> Result<Vec<(TopicPartition, Option<OffsetAndMetadata>)>> {
+        let id = self.driver.machine.committed(tps, wall_clock_ms())?;
+        let mut result = None;
+        self.driver.run_until(timeout, |m| {
+            while let Some(e) = m.poll_event() {
+                match e {
+                    ConsumerEvent::Committed { id: done, result: r } if done == id => result = Some(r),
+                    other => self.events.push(other),
+                }
+            }
+            result.is_some()
+        });
+        result.unwrap_or_else(|| Err(Error::timed_out("waiting for the committed offsets")))
+    }
+
+    /// What a transactional producer's `send_offsets_to_transaction` needs (KIP-447).
+    pub fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
+        self.driver.machine.group_metadata()
+    }
+
+    /// Leave the group cleanly: with auto-commit the positions are committed, every partition is
+    /// revoked (a `Revoked` event) and LeaveGroup is sent, waiting up to `timeout` for the answers.
+    /// Dropping the consumer without `close` is a crash to the group: its session expires.
+    pub fn close(&mut self, timeout: Duration) -> Result<()> {
+        self.driver.machine.close_group();
+        let events = &mut self.events;
+        let done = self.driver.run_until(timeout, |m| {
+            while let Some(e) = m.poll_event() {
+                events.push(e);
+            }
+            m.group_idle()
+        });
+        if done {
+            Ok(())
+        } else {
+            Err(Error::timed_out("closing the consumer: the commit or LeaveGroup got no answer"))
+        }
     }
 
     pub fn machine(&self) -> &consumer::Consumer {

@@ -238,6 +238,49 @@ pub fn fit_to_version(body: &mut RequestKind, version: i16) {
                 c.key_type = 0;
             }
         }
+        // Group APIs: static membership (group_instance_id) from JoinGroup v5, SyncGroup and
+        // Heartbeat v3, OffsetCommit v7; SyncGroup names the protocol from v5.
+        RequestKind::JoinGroup(j) if version < 5 => j.group_instance_id = None,
+        RequestKind::SyncGroup(g) if version < 5 => {
+            g.protocol_type = None;
+            g.protocol_name = None;
+            if version < 3 {
+                g.group_instance_id = None;
+            }
+        }
+        RequestKind::Heartbeat(h) if version < 3 => h.group_instance_id = None,
+        // v0-v2 name one member; our clients leave one at a time.
+        RequestKind::LeaveGroup(l) if version < 3 => {
+            if let Some(m) = l.members.drain(..).next() {
+                l.member_id = m.member_id;
+            }
+        }
+        RequestKind::OffsetCommit(o) if version < 7 => {
+            o.group_instance_id = None;
+            if version < 6 {
+                for p in o.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                    p.committed_leader_epoch = -1;
+                }
+            }
+        }
+        // v8 batches groups; before, one group_id and its topics. require_stable from v7.
+        RequestKind::OffsetFetch(o) if version < 8 => {
+            if let Some(g) = o.groups.drain(..).next() {
+                o.group_id = g.group_id;
+                o.topics = g.topics.map(|ts| {
+                    ts.into_iter()
+                        .map(|t| {
+                            kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic::default()
+                                .with_name(t.name)
+                                .with_partition_indexes(t.partition_indexes)
+                        })
+                        .collect()
+                });
+            }
+            if version < 7 {
+                o.require_stable = false;
+            }
+        }
         RequestKind::DeleteTopics(d) if version < 6 => {
             let topics = std::mem::take(&mut d.topics);
             d.topic_names.extend(topics.into_iter().filter_map(|t| t.name));

@@ -7,7 +7,8 @@
 //! response structs; the versions are those our clients ask for (`client::versions::RANGES`) and
 //! those of the admin APIs (DescribeConfigs v1-v4, the oldest the crate decodes, DescribeCluster
 //! v0-v1, CreatePartitions v0-v3, DeleteRecords v0-v2) and InitProducerId v0-v4 (for the idempotent
-//! producer to come). A response at a version without a schema is refused, never decoded unguarded.
+//! producer to come), and the group APIs our consumer speaks (JoinGroup v2-v7, SyncGroup v0-v5,
+//! Heartbeat v0-v4, LeaveGroup v0-v5, OffsetCommit v2-v8, OffsetFetch v1-v8). A response at a version without a schema is refused, never decoded unguarded.
 //! Kept apart from the request tables so that both grow without touching each other.
 
 use super::{between, f, since, until, Api, GuardError, Struct, Tag, Ty, Walk, BOOL, I16, I32, I64, I8, UUID};
@@ -203,6 +204,57 @@ const FIND_COORDINATOR: Struct = Struct {
     tags: &[],
 };
 
+// JoinGroup (flexible from v6; we speak v2+).
+const JOIN_GROUP_MEMBER: Struct = Struct { fields: &[f(Ty::Str), since(5, Ty::Str), f(Ty::Bytes)], tags: &[] };
+const JOIN_GROUP: Struct = Struct {
+    fields: &[
+        since(2, I32),
+        f(I16),
+        f(I32),
+        since(7, Ty::Str),
+        f(Ty::Str),
+        f(Ty::Str),
+        since(9, BOOL),
+        f(Ty::Str),
+        f(Ty::Structs(&JOIN_GROUP_MEMBER)),
+    ],
+    tags: &[],
+};
+
+// SyncGroup (flexible from v4).
+const SYNC_GROUP: Struct =
+    Struct { fields: &[since(1, I32), f(I16), since(5, Ty::Str), since(5, Ty::Str), f(Ty::Bytes)], tags: &[] };
+
+// Heartbeat (flexible from v4).
+const HEARTBEAT: Struct = Struct { fields: &[since(1, I32), f(I16)], tags: &[] };
+
+// LeaveGroup (flexible from v4; v3+ answers per member).
+const LEAVE_GROUP_MEMBER: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Str), f(I16)], tags: &[] };
+const LEAVE_GROUP: Struct =
+    Struct { fields: &[since(1, I32), f(I16), since(3, Ty::Structs(&LEAVE_GROUP_MEMBER))], tags: &[] };
+
+// OffsetCommit (flexible from v8).
+const OFFSET_COMMIT_PARTITION: Struct = Struct { fields: &[f(I32), f(I16)], tags: &[] };
+const OFFSET_COMMIT_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_COMMIT_PARTITION))], tags: &[] };
+const OFFSET_COMMIT: Struct = Struct { fields: &[since(3, I32), f(Ty::Structs(&OFFSET_COMMIT_TOPIC))], tags: &[] };
+
+// OffsetFetch (flexible from v6; v8 batches groups).
+const OFFSET_FETCH_PARTITION: Struct =
+    Struct { fields: &[f(I32), f(I64), since(5, I32), f(Ty::Str), f(I16)], tags: &[] };
+const OFFSET_FETCH_TOPIC: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_FETCH_PARTITION))], tags: &[] };
+const OFFSET_FETCH_GROUP: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_FETCH_TOPIC)), f(I16)], tags: &[] };
+const OFFSET_FETCH: Struct = Struct {
+    fields: &[
+        since(3, I32),
+        until(7, Ty::Structs(&OFFSET_FETCH_TOPIC)),
+        between(2, 7, I16),
+        since(8, Ty::Structs(&OFFSET_FETCH_GROUP)),
+    ],
+    tags: &[],
+};
+
 const fn r(key: ApiKey, lo: i16, hi: i16, flexible_from: i16, root: &'static Struct) -> Response {
     Response { api: Api { key, flexible_from, root }, lo, hi }
 }
@@ -221,6 +273,12 @@ const RESPONSES: &[Response] = &[
     r(ApiKey::DeleteRecords, 0, 2, 2, &DELETE_RECORDS),
     r(ApiKey::InitProducerId, 0, 4, 2, &INIT_PRODUCER_ID),
     r(ApiKey::FindCoordinator, 0, 4, 3, &FIND_COORDINATOR),
+    r(ApiKey::JoinGroup, 2, 7, 6, &JOIN_GROUP),
+    r(ApiKey::SyncGroup, 0, 5, 4, &SYNC_GROUP),
+    r(ApiKey::Heartbeat, 0, 4, 4, &HEARTBEAT),
+    r(ApiKey::LeaveGroup, 0, 5, 4, &LEAVE_GROUP),
+    r(ApiKey::OffsetCommit, 2, 8, 8, &OFFSET_COMMIT),
+    r(ApiKey::OffsetFetch, 1, 8, 6, &OFFSET_FETCH),
 ];
 
 fn schema(key: ApiKey, version: i16) -> Option<&'static Api> {

@@ -15,9 +15,16 @@ use kafka_protocol::messages::fetch_response::{
     AbortedTransaction, EpochEndOffset, FetchableTopicResponse, LeaderIdAndEpoch, PartitionData, SnapshotId,
 };
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
+use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
+use kafka_protocol::messages::leave_group_response::MemberResponse;
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
+    OffsetFetchResponseTopics,
 };
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
@@ -27,6 +34,10 @@ use kafka_protocol::messages::{
     DeleteTopicsResponse, DescribeClusterResponse, DescribeConfigsResponse, FetchResponse, FindCoordinatorResponse,
     InitProducerIdResponse, ListOffsetsResponse, MetadataResponse, ProduceResponse, ProducerId, ResponseKind,
     TopicName,
+};
+use kafka_protocol::messages::{
+    GroupId, HeartbeatResponse, JoinGroupResponse, LeaveGroupResponse, OffsetCommitResponse, OffsetFetchResponse,
+    SyncGroupResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -345,6 +356,116 @@ pub(in crate::net) fn populated_response(key: ApiKey, v: i16) -> ResponseKind {
             }
             ResponseKind::FindCoordinator(r)
         }
+        ApiKey::JoinGroup => {
+            let m = |id| {
+                let mut m = JoinGroupResponseMember::default()
+                    .with_member_id(s(id))
+                    .with_group_instance_id(at(v, 5, Some(s("inst")), None))
+                    .with_metadata(Bytes::from_static(b"subscription"));
+                m.unknown_tagged_fields = unknown();
+                m
+            };
+            let mut r = JoinGroupResponse::default()
+                .with_throttle_time_ms(5)
+                .with_generation_id(3)
+                .with_protocol_type(at(v, 7, Some(s("consumer")), None))
+                .with_protocol_name(Some(s("range")))
+                .with_leader(s("m1"))
+                .with_member_id(s("m1"))
+                .with_members(vec![m("m1"), m("m2")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::JoinGroup(r)
+        }
+        ApiKey::SyncGroup => {
+            let mut r = SyncGroupResponse::default()
+                .with_throttle_time_ms(at(v, 1, 5, 0))
+                .with_protocol_type(at(v, 5, Some(s("consumer")), None))
+                .with_protocol_name(at(v, 5, Some(s("range")), None))
+                .with_assignment(Bytes::from_static(b"assignment"));
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::SyncGroup(r)
+        }
+        ApiKey::Heartbeat => {
+            let mut r = HeartbeatResponse::default().with_throttle_time_ms(at(v, 1, 5, 0)).with_error_code(27);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::Heartbeat(r)
+        }
+        ApiKey::LeaveGroup => {
+            let m = |id| {
+                let mut m = MemberResponse::default().with_member_id(s(id)).with_group_instance_id(Some(s("i")));
+                m.unknown_tagged_fields = unknown();
+                m
+            };
+            let mut r = LeaveGroupResponse::default().with_throttle_time_ms(at(v, 1, 5, 0));
+            if v >= 3 {
+                r = r.with_members(vec![m("m1"), m("m2")]);
+            }
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::LeaveGroup(r)
+        }
+        ApiKey::OffsetCommit => {
+            let p = |i| {
+                let mut p = OffsetCommitResponsePartition::default().with_partition_index(i).with_error_code(27);
+                p.unknown_tagged_fields = unknown();
+                p
+            };
+            let t = |n| {
+                let mut t = OffsetCommitResponseTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+                t.unknown_tagged_fields = unknown();
+                t
+            };
+            let mut r =
+                OffsetCommitResponse::default().with_throttle_time_ms(at(v, 3, 5, 0)).with_topics(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::OffsetCommit(r)
+        }
+        ApiKey::OffsetFetch => {
+            let mut r = OffsetFetchResponse::default().with_throttle_time_ms(at(v, 3, 5, 0));
+            if v >= 8 {
+                let p = |i| {
+                    let mut p = OffsetFetchResponsePartitions::default()
+                        .with_partition_index(i)
+                        .with_committed_offset(42)
+                        .with_committed_leader_epoch(3)
+                        .with_metadata(Some(s("meta")));
+                    p.unknown_tagged_fields = unknown();
+                    p
+                };
+                let t = |n| {
+                    let mut t =
+                        OffsetFetchResponseTopics::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+                    t.unknown_tagged_fields = unknown();
+                    t
+                };
+                let g = |id| {
+                    let mut g = OffsetFetchResponseGroup::default()
+                        .with_group_id(GroupId(s(id)))
+                        .with_topics(vec![t("a"), t("b")]);
+                    g.unknown_tagged_fields = unknown();
+                    g
+                };
+                r = r.with_groups(vec![g("g1"), g("g2")]);
+            } else {
+                let p = |i| {
+                    let mut p = OffsetFetchResponsePartition::default()
+                        .with_partition_index(i)
+                        .with_committed_offset(42)
+                        .with_committed_leader_epoch(at(v, 5, 3, -1))
+                        .with_metadata(Some(s("meta")));
+                    p.unknown_tagged_fields = unknown();
+                    p
+                };
+                let t = |n| {
+                    let mut t =
+                        OffsetFetchResponseTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+                    t.unknown_tagged_fields = unknown();
+                    t
+                };
+                r = r.with_topics(vec![t("a"), t("b")]).with_error_code(at(v, 2, 14, 0));
+            }
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::OffsetFetch(r)
+        }
         other => panic!("no populated response for {other:?}"),
     }
 }
@@ -384,8 +505,11 @@ fn response_schemas_walk_exactly_what_the_encoder_writes() {
         let decoded = ResponseKind::decode(key, &mut Bytes::from(body.clone()), v)
             .unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
-        // Every response has an array to guard, except the flat ones (InitProducerId, FindCoordinator before v4).
-        let flat = key == ApiKey::InitProducerId || (key == ApiKey::FindCoordinator && v < 4);
+        // Every response has an array to guard, except the flat ones (InitProducerId, Heartbeat, SyncGroup,
+        // FindCoordinator before v4, LeaveGroup before v3).
+        let flat = matches!(key, ApiKey::InitProducerId | ApiKey::Heartbeat | ApiKey::SyncGroup)
+            || (key == ApiKey::FindCoordinator && v < 4)
+            || (key == ApiKey::LeaveGroup && v < 3);
         assert_eq!(count_offsets(key, v, &body).is_empty(), flat, "{key:?} v{v}");
         tagged += usize::from(is_compact(key, v));
     }

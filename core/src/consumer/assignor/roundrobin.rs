@@ -18,7 +18,7 @@ pub(super) fn assign(partitions: &BTreeMap<String, i32>, members: &[Subscription
         for _ in 0..sorted.len() {
             let m = sorted[next % sorted.len()];
             next = (next + 1) % sorted.len();
-            if m.topics.iter().any(|t| *t == tp.topic) {
+            if m.topics.contains(&tp.topic) {
                 out.entry(m.member_id.clone()).or_default().push(tp);
                 break;
             }
