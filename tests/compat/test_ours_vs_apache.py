@@ -53,6 +53,14 @@ def test_rust_clients(apache_kafka: str) -> None:
     assert "test result: ok. 11 passed" in out, out
 
 
+def test_rust_consumer_groups(apache_kafka: str) -> None:
+    """Our consumers in groups: share, leave, die, cooperative-sticky, pattern, commits (core/tests/apache_kafka_groups.rs)."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_groups", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 3 passed" in out, out
+
+
 def test_rust_tests_fail_without_a_broker() -> None:
     """Run without the variable, the ignored tests fail rather than pass vacuously."""
     env = {k: v for k, v in os.environ.items() if k != "KAFKETTE_APACHE_BOOTSTRAP"}

@@ -342,7 +342,8 @@ fn fetched(resp: OffsetFetchResponse) -> (ErrorCode, Vec<FetchedOffset>) {
     let offset = |o: i64, epoch: i32, metadata: Option<StrBytes>| {
         (o >= 0).then(|| OffsetAndMetadata {
             offset: o,
-            metadata: metadata.map(|m| m.to_string()),
+            // Kafka answers "" for an offset committed without metadata.
+            metadata: metadata.filter(|m| !m.is_empty()).map(|m| m.to_string()),
             leader_epoch: (epoch >= 0).then_some(epoch),
         })
     };

@@ -468,6 +468,7 @@ fn join_request(c: &mut Consumer, coord: BrokerId, cid: i32) -> Transmit {
     let owned: Vec<TopicPartition> = c.partitions.keys().cloned().collect();
     let g = c.group.as_mut().expect("a group");
     g.state = State::Joining;
+    g.rejoin = false;
     g.joined_topics = g.subscription.topics.clone();
     let previous = if eager { g.last_assignment.clone() } else { owned.clone() };
     let protocols = g

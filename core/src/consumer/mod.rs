@@ -16,6 +16,8 @@ pub mod assignor;
 mod commit;
 mod fetcher;
 mod group;
+#[cfg(test)]
+mod group_tests;
 mod reset;
 mod subscription;
 #[cfg(test)]
