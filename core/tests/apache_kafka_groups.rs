@@ -81,7 +81,12 @@ fn produce(bootstrap: &str, topic: &str, from: usize, to: usize) {
 }
 
 fn member(bootstrap: &str, group: &str, strategy: &str) -> Consumer {
+    member_with(bootstrap, group, strategy, "true")
+}
+
+fn member_with(bootstrap: &str, group: &str, strategy: &str, auto_commit: &str) -> Consumer {
     Consumer::new([
+        ("enable.auto.commit", auto_commit),
         ("bootstrap.servers", bootstrap),
         ("group.id", group),
         ("auto.offset.reset", "earliest"),
@@ -185,13 +190,16 @@ fn three_members_share_a_topic_one_leaves_one_dies() {
     // c dies (no close, no LeaveGroup): its session expires and b takes everything.
     drop(c.consumer);
     let c_values = c.values;
-    poll_until(&mut [&mut b], "the survivor owning all six partitions and every record", |ms| {
-        ms[0].assignment().len() == PARTITIONS as usize && {
-            let mut all: BTreeSet<usize> = ms[0].values.iter().copied().collect();
-            all.extend(a.values.iter().copied());
-            all.extend(c_values.iter().copied());
-            all.len() == 600
-        }
+    let ends = end_offsets(&bootstrap, &topic);
+    poll_until(&mut [&mut b], "the survivor owning all six partitions, at their ends", |ms| {
+        ms[0].assignment().len() == PARTITIONS as usize
+            && ends.iter().all(|(p, end)| ms[0].consumer.position(&TopicPartition::new(&topic, *p)) == Some(*end))
+            && {
+                let mut all: BTreeSet<usize> = ms[0].values.iter().copied().collect();
+                all.extend(a.values.iter().copied());
+                all.extend(c_values.iter().copied());
+                all.len() == 600
+            }
     });
     let mut all: BTreeSet<usize> = b.values.iter().copied().collect();
     all.extend(a.values.iter().copied());
@@ -202,7 +210,6 @@ fn three_members_share_a_topic_one_leaves_one_dies() {
     b.consumer.commit(None, WAIT).expect("commit");
     let tps: Vec<TopicPartition> = (0..PARTITIONS).map(|p| TopicPartition::new(&topic, p)).collect();
     let committed = b.consumer.committed(tps, WAIT).expect("committed");
-    let ends = end_offsets(&bootstrap, &topic);
     for (tp, o) in committed {
         assert_eq!(o.map(|o| o.offset), Some(ends[&tp.partition]), "{tp}");
     }
@@ -258,7 +265,8 @@ fn pattern_subscription_and_commits_with_metadata() {
     create_topic(&bootstrap, &t1);
     create_topic(&bootstrap, &t2);
     let group = unique("g-pattern");
-    let mut c = member(&bootstrap, &group, "roundrobin");
+    // Without auto-commit: it would overwrite the explicit commit with the position.
+    let mut c = member_with(&bootstrap, &group, "roundrobin", "false");
     c.subscribe_pattern(&format!("{}-.*", regex_escape(&prefix))).expect("subscribe");
     let deadline = Instant::now() + WAIT;
     while c.assignment().len() < 2 * PARTITIONS as usize {
