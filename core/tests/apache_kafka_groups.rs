@@ -295,3 +295,168 @@ fn regex_escape(s: &str) -> String {
         .map(|ch| if ch.is_ascii_alphanumeric() || ch == '_' { ch.to_string() } else { format!("\\{ch}") })
         .collect()
 }
+
+/// A confluent-kafka (librdkafka) consumer in a child process: prints `assign p,..`, `revoke p,..`
+/// and `value n` lines, and closes (leaving the group) when its stdin closes.
+const LIBRDKAFKA_MEMBER: &str = r#"
+import sys, threading
+from confluent_kafka import Consumer
+bootstrap, group, topic, strategy = sys.argv[1:5]
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+              "partition.assignment.strategy": strategy, "session.timeout.ms": 6000,
+              "heartbeat.interval.ms": 500, "auto.commit.interval.ms": 500})
+def out(line):
+    print(line, flush=True)
+def on_assign(consumer, parts):
+    out("assign " + ",".join(str(p.partition) for p in parts))
+    if strategy == "cooperative-sticky":
+        consumer.incremental_assign(parts)
+def on_revoke(consumer, parts):
+    out("revoke " + ",".join(str(p.partition) for p in parts))
+    if strategy == "cooperative-sticky":
+        consumer.incremental_unassign(parts)
+c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+while not stop.is_set():
+    m = c.poll(0.05)
+    if m is not None and m.error() is None:
+        out("value " + m.value().decode())
+c.close()
+out("closed")
+"#;
+
+struct Librdkafka {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    assignment: BTreeSet<i32>,
+    values: BTreeSet<usize>,
+}
+
+impl Librdkafka {
+    fn start(bootstrap: &str, group: &str, topic: &str, strategy: &str) -> Librdkafka {
+        use std::io::BufRead;
+        let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/compat/.venv/bin/python");
+        let mut child = std::process::Command::new(python)
+            .args(["-c", LIBRDKAFKA_MEMBER, bootstrap, group, topic, strategy])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {python} (make test-compat sets the venv up): {e}"));
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Librdkafka { child, lines, assignment: BTreeSet::new(), values: BTreeSet::new() }
+    }
+
+    /// Reads what the child printed so far; true once it printed `closed`.
+    fn read(&mut self) -> bool {
+        let parts =
+            |s: &str| -> Vec<i32> { s.split(',').filter(|p| !p.is_empty()).map(|p| p.parse().unwrap()).collect() };
+        let mut closed = false;
+        while let Ok(line) = self.lines.try_recv() {
+            match line.split_once(' ').unwrap_or((line.as_str(), "")) {
+                ("assign", ps) => self.assignment.extend(parts(ps)),
+                ("revoke", ps) => parts(ps).iter().for_each(|p| {
+                    self.assignment.remove(p);
+                }),
+                ("value", v) => {
+                    self.values.insert(v.parse().unwrap());
+                }
+                ("closed", _) => closed = true,
+                _ => {}
+            }
+        }
+        closed
+    }
+
+    fn close(mut self) {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + WAIT;
+        while !self.read() {
+            assert!(Instant::now() < deadline, "the librdkafka consumer did not close");
+            std::thread::sleep(POLL);
+        }
+        self.child.wait().unwrap();
+    }
+}
+
+/// Ours and librdkafka's consumers in one group, each leading in turn: they split the partitions
+/// (each reads the other's subscription and assignment encoding) and consume everything.
+fn mixed_group(strategy: &str) {
+    let bootstrap = bootstrap();
+    let topic = unique(&format!("groups-mixed-{strategy}"));
+    let group = unique("g-mixed");
+    create_topic(&bootstrap, &topic);
+    produce(&bootstrap, &topic, 0, 200);
+
+    // Ours first: our leader assigns to librdkafka.
+    let mut ours = Member::new(&bootstrap, &group, strategy, &topic);
+    poll_until(&mut [&mut ours], "our member owning everything", |ms| ms[0].assignment().len() == PARTITIONS as usize);
+    let mut rdk = Librdkafka::start(&bootstrap, &group, &topic, strategy);
+    let split = |ours: &Member, rdk: &Librdkafka| {
+        let mine: BTreeSet<i32> = ours.assignment().iter().map(|tp| tp.partition).collect();
+        mine.len() == 3 && rdk.assignment.len() == 3 && mine.is_disjoint(&rdk.assignment)
+    };
+    let deadline = Instant::now() + WAIT;
+    loop {
+        ours.poll();
+        rdk.read();
+        let mut all: BTreeSet<usize> = ours.values.iter().copied().collect();
+        all.extend(rdk.values.iter().copied());
+        if split(&ours, &rdk) && all.len() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "split under our leader: ours {:?}, librdkafka {:?}",
+            ours.assignment(),
+            rdk.assignment
+        );
+    }
+    // Ours leaves; a new member of ours joins the group librdkafka now leads.
+    ours.consumer.close(WAIT).expect("close");
+    let deadline = Instant::now() + WAIT;
+    while rdk.assignment.len() < PARTITIONS as usize {
+        rdk.read();
+        assert!(Instant::now() < deadline, "librdkafka alone: {:?}", rdk.assignment);
+        std::thread::sleep(POLL);
+    }
+    produce(&bootstrap, &topic, 200, 300);
+    let mut second = Member::new(&bootstrap, &group, strategy, &topic);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        second.poll();
+        rdk.read();
+        if split(&second, &rdk) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "split under librdkafka: ours {:?}, librdkafka {:?}",
+            second.assignment(),
+            rdk.assignment
+        );
+    }
+    rdk.close();
+    poll_until(&mut [&mut second], "ours alone again", |ms| ms[0].assignment().len() == PARTITIONS as usize);
+    second.consumer.close(WAIT).expect("close");
+}
+
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn librdkafka_and_ours_in_one_group_range() {
+    mixed_group("range");
+}
+
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn librdkafka_and_ours_in_one_group_cooperative_sticky() {
+    mixed_group("cooperative-sticky");
+}
