@@ -411,6 +411,18 @@ pub(super) fn poll_transmit(c: &mut Consumer, cid: i32, now: Millis) -> Option<(
     if g.fatal.is_some() || g.subscription.is_empty() {
         return None;
     }
+    if g.state == State::Stable && !g.rejoin {
+        // The leader rebalances when a topic it assigned changed its partition count (Java's
+        // metadata snapshot check); members' new topics from a pattern rejoin on their own.
+        if let Some(counts) = &g.assigned_counts {
+            let changed = counts.iter().any(|(t, n)| {
+                c.metadata.topic(t).is_some_and(|m| !m.error.is_error() && m.partitions.len() as i32 != *n)
+            });
+            if changed {
+                g.rejoin = true;
+            }
+        }
+    }
     if g.state == State::Stable && g.rejoin {
         g.state = State::Unjoined;
         g.rejoin = false;

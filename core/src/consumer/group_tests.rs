@@ -498,3 +498,16 @@ fn a_pattern_subscribes_to_matching_topics_only() {
     h.respond(&t, ResponseKind::Metadata(resp));
     assert_eq!(h.c.subscription(), ["t", "xa"]);
 }
+
+#[test]
+fn the_leader_rebalances_when_a_topic_grows() {
+    let mut h = Harness::stable(&[]);
+    h.heartbeat(ErrorCode::NONE);
+    // Metadata now shows three partitions of t.
+    h.c.metadata.request_refresh();
+    let t = h.c.poll_transmit(h.now).expect("metadata");
+    assert!(matches!(t.body, RequestKind::Metadata(_)));
+    h.respond(&t, metadata(3));
+    let (_, j) = h.expect_join();
+    assert_eq!(j.member_id.as_str(), "m1");
+}

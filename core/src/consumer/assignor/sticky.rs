@@ -82,8 +82,11 @@ pub(super) fn assign(partitions: &BTreeMap<String, i32>, members: &[Subscription
     }
     let order: Vec<&str> = sorted_members(members).iter().map(|m| m.member_id.as_str()).collect();
 
-    // Unowned partitions to the least-loaded eligible member.
-    for tp in existing.iter().filter(|tp| !claims.contains_key(*tp)) {
+    // Unowned partitions to the least-loaded eligible member (ties: the first in member order),
+    // those with the fewest possible owners first, as Kafka's general assignment does.
+    let mut unowned: Vec<&TopicPartition> = existing.iter().filter(|tp| !claims.contains_key(*tp)).collect();
+    unowned.sort_by_key(|tp| (order.iter().filter(|m| eligible(m, tp)).count(), (*tp).clone()));
+    for tp in unowned {
         let target = order.iter().filter(|m| eligible(m, tp)).min_by_key(|m| load[**m].len()).copied();
         if let Some(m) = target {
             load.get_mut(m).expect("every member has a load").insert(tp.clone());
@@ -91,12 +94,16 @@ pub(super) fn assign(partitions: &BTreeMap<String, i32>, members: &[Subscription
     }
 
     // Move from the most to the least loaded while the gap is two or more.
+    // Ties among the most loaded: the first in member order gives (as Kafka keeps the later
+    // members at the higher quota); among the least loaded: the first receives.
     loop {
-        let mut by_load: Vec<&str> = order.clone();
-        by_load.sort_by_key(|m| load[*m].len());
+        let mut takers: Vec<&str> = order.clone();
+        takers.sort_by_key(|m| load[*m].len());
+        let mut givers: Vec<&str> = order.clone();
+        givers.sort_by_key(|m| std::cmp::Reverse(load[*m].len()));
         let mut moved = None;
-        'search: for from in by_load.iter().rev() {
-            for to in by_load.iter() {
+        'search: for from in givers.iter() {
+            for to in takers.iter() {
                 if load[*from].len() < load[*to].len() + 2 {
                     break;
                 }

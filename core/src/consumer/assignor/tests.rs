@@ -146,6 +146,67 @@ fn eager_sticky_reads_the_previous_assignment_from_user_data() {
     assert!(owned[2].iter().all(|t| a["c2"].contains(t)));
 }
 
+/// AbstractStickyAssignorTest cases with exact expectations (both sticky assignors).
+#[test]
+fn sticky_kafka_cases() {
+    for kind in [AssignorKind::Sticky, AssignorKind::CooperativeSticky] {
+        let with = |m: Subscription, owned: &[TopicPartition]| {
+            let mut m = owning(m, owned, 1);
+            m.user_data = user_data(kind, owned, 1);
+            m
+        };
+        // testTwoConsumersTwoTopicsSixPartitions
+        let parts = counts(&[("topic1", 3), ("topic2", 3)]);
+        let a = assign(
+            kind,
+            &parts,
+            &[member("consumer1", &["topic1", "topic2"]), member("consumer2", &["topic1", "topic2"])],
+        );
+        assert_eq!(a["consumer1"], vec![tp("topic1", 0), tp("topic1", 2), tp("topic2", 1)], "{kind:?}");
+        assert_eq!(a["consumer2"], vec![tp("topic1", 1), tp("topic2", 0), tp("topic2", 2)], "{kind:?}");
+        // testMultipleConsumersMixedTopicSubscriptions
+        let parts = counts(&[("topic1", 3), ("topic2", 2)]);
+        let a = assign(
+            kind,
+            &parts,
+            &[
+                member("consumer1", &["topic1"]),
+                member("consumer2", &["topic1", "topic2"]),
+                member("consumer3", &["topic1"]),
+            ],
+        );
+        assert_eq!(a["consumer1"], vec![tp("topic1", 0), tp("topic1", 2)], "{kind:?}");
+        assert_eq!(a["consumer2"], vec![tp("topic2", 0), tp("topic2", 1)], "{kind:?}");
+        assert_eq!(a["consumer3"], vec![tp("topic1", 1)], "{kind:?}");
+        // testConsumerOwningMinQuotaExpectedMaxQuota
+        let parts = counts(&[("topic1", 2), ("topic2", 3)]);
+        let both = ["topic1", "topic2"];
+        let a = assign(
+            kind,
+            &parts,
+            &[
+                with(member("consumer1", &both), &[tp("topic1", 0), tp("topic2", 1)]),
+                with(member("consumer2", &both), &[tp("topic1", 1), tp("topic2", 2)]),
+            ],
+        );
+        assert_eq!(a["consumer1"], vec![tp("topic1", 0), tp("topic2", 0), tp("topic2", 1)], "{kind:?}");
+        assert_eq!(a["consumer2"], vec![tp("topic1", 1), tp("topic2", 2)], "{kind:?}");
+        // testMaxQuotaConsumerMoreThanNumExpectedMaxCapacityMembers (cooperative: topic2-0 moves
+        // from consumer1 to consumer3 in the follow-up rebalance)
+        let parts = counts(&[("topic1", 2), ("topic2", 2)]);
+        let members = [
+            with(member("consumer1", &both), &[tp("topic1", 0), tp("topic2", 0)]),
+            with(member("consumer2", &both), &[tp("topic1", 1), tp("topic2", 1)]),
+            with(member("consumer3", &both), &[]),
+        ];
+        let a = assign(kind, &parts, &members);
+        assert_eq!(a["consumer1"], vec![tp("topic1", 0)], "{kind:?}");
+        assert_eq!(a["consumer2"], vec![tp("topic1", 1), tp("topic2", 1)], "{kind:?}");
+        let moved = if kind == AssignorKind::Sticky { vec![tp("topic2", 0)] } else { vec![] };
+        assert_eq!(a["consumer3"], moved, "{kind:?}");
+    }
+}
+
 #[test]
 fn sticky_resolves_double_claims_by_generation() {
     let parts = counts(&[("t", 2)]);
