@@ -44,6 +44,9 @@ impl OffsetAndMetadata {
 struct PendingCommit {
     /// `None`: an auto-commit (nobody waits for it).
     id: Option<u64>,
+    /// The generation and member id when the commit was asked for: `close` and `unsubscribe`
+    /// leave the generation right after queueing their commit.
+    member: (i32, String),
     offsets: Vec<(TopicPartition, OffsetAndMetadata)>,
     deadline: Millis,
     retry_at: Millis,
@@ -117,6 +120,7 @@ impl Consumer {
         }
         g.commits.queue.push_back(PendingCommit {
             id: Some(id),
+            member: member_of(g),
             offsets,
             deadline: now + GROUP_API_TIMEOUT_MS,
             retry_at: now,
@@ -161,7 +165,24 @@ pub(super) fn auto_commit_partitions(c: &mut Consumer, tps: &[TopicPartition], n
         group::pre_join_commit_done(g);
         return;
     }
-    g.commits.queue.push_back(PendingCommit { id: None, offsets, deadline: now + GROUP_API_TIMEOUT_MS, retry_at: now });
+    let member = member_of(g);
+    g.commits.queue.push_back(PendingCommit {
+        id: None,
+        member,
+        offsets,
+        deadline: now + GROUP_API_TIMEOUT_MS,
+        retry_at: now,
+    });
+}
+
+/// The generation a commit is made in; outside one (manual assignment) it is a "simple" commit:
+/// generation -1, no member id.
+fn member_of(g: &group::Group) -> (i32, String) {
+    if g.generation >= 0 {
+        (g.generation, g.member_id.clone())
+    } else {
+        (-1, String::new())
+    }
 }
 
 fn topic_name(t: &str) -> TopicName {
@@ -186,9 +207,7 @@ pub(super) fn poll_transmit(c: &mut Consumer, coord: BrokerId, cid: i32, now: Mi
                 ),
             }
         }
-        // Outside a generation (manual assignment) the commit is a "simple" one: generation -1.
-        let (generation, member) =
-            if g.generation >= 0 { (g.generation, g.member_id.clone()) } else { (-1, String::new()) };
+        let (generation, member) = commit.member.clone();
         let body = OffsetCommitRequest::default()
             .with_group_id(kafka_protocol::messages::GroupId(StrBytes::from_string(g.id.clone())))
             .with_generation_id_or_member_epoch(generation)

@@ -401,10 +401,12 @@ pub(super) fn poll_transmit(c: &mut Consumer, cid: i32, now: Millis) -> Option<(
         c.metadata.request_refresh();
         return None;
     }
-    if let Some((t, req)) = leave_request(c, coord, cid) {
+    // Commits before LeaveGroup: `close` commits in the generation it is leaving (one connection
+    // keeps the order).
+    if let Some((t, req)) = commit::poll_transmit(c, coord, cid, now) {
         return Some((t, req));
     }
-    if let Some((t, req)) = commit::poll_transmit(c, coord, cid, now) {
+    if let Some((t, req)) = leave_request(c, coord, cid) {
         return Some((t, req));
     }
     let g = c.group.as_mut().expect("checked above");

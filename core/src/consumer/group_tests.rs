@@ -436,14 +436,18 @@ fn close_commits_revokes_and_leaves() {
     h.c.close_group();
     assert_eq!(h.events(), vec![ConsumerEvent::Revoked(vec![tp(0), tp(1)])]);
     assert!(!h.c.group_idle());
+    // The commit first, in the generation being left, then LeaveGroup.
     let t = h.next();
-    let RequestKind::LeaveGroup(_) = &t.body else { panic!("LeaveGroup first, got {:?}", t.body) };
-    h.respond(&t, ResponseKind::LeaveGroup(LeaveGroupResponse::default()));
-    let t = h.next();
-    let RequestKind::OffsetCommit(oc) = &t.body else { panic!("{:?}", t.body) };
+    let RequestKind::OffsetCommit(oc) = &t.body else { panic!("OffsetCommit first, got {:?}", t.body) };
+    assert_eq!((oc.generation_id_or_member_epoch, oc.member_id.as_str()), (1, "m1"));
     // Partition 0 is still at its committed offset: only partition 1 moved.
     assert_eq!(oc.topics[0].partitions.iter().map(|p| p.committed_offset).collect::<Vec<_>>(), [9]);
-    h.respond(&t, commit_response(&[1], ErrorCode::NONE));
+    let commit = t;
+    let t = h.next();
+    let RequestKind::LeaveGroup(_) = &t.body else { panic!("then LeaveGroup, got {:?}", t.body) };
+    h.respond(&commit, commit_response(&[1], ErrorCode::NONE));
+    assert!(!h.c.group_idle());
+    h.respond(&t, ResponseKind::LeaveGroup(LeaveGroupResponse::default()));
     assert!(h.c.group_idle());
     assert!(h.c.poll_transmit(h.now).is_none());
 }

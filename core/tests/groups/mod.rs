@@ -162,7 +162,13 @@ pub fn three_members_share_a_topic_one_leaves_one_dies(bootstrap: &str) {
     assert!(meta.generation_id > 0 && !meta.member_id.is_empty(), "{meta:?}");
 
     // a leaves cleanly: its positions are committed, b and c share its partitions.
+    let a_positions: Vec<(TopicPartition, i64)> =
+        a.assignment().into_iter().map(|tp| (tp.clone(), a.consumer.position(&tp).unwrap())).collect();
     a.consumer.close(WAIT).expect("close");
+    let committed = b.consumer.committed(a_positions.iter().map(|(tp, _)| tp.clone()).collect(), WAIT).unwrap();
+    for ((tp, position), (_, c)) in a_positions.iter().zip(committed) {
+        assert!(c.as_ref().is_some_and(|c| c.offset >= *position), "{tp}: committed {c:?}, closed at {position}");
+    }
     a.events.extend(a.consumer.take_events());
     assert!(a.events.iter().any(|e| matches!(e, ConsumerEvent::Revoked(tps) if tps.len() == 2)), "{:?}", a.events);
     assert!(a.consumer.assignment().is_empty());
