@@ -84,6 +84,8 @@ impl PyConsumer {
                     ConsumerEvent::PartitionEof { tp, offset } => backlog.push_back(Item::Eof(tp, offset)),
                     // Positions moved by auto.offset.reset: librdkafka reports nothing either.
                     ConsumerEvent::OffsetReset { .. } => {}
+                    // Group events (assigned, revoked, lost, commits): the binding maps them next.
+                    _ => {}
                 }
             }
             while out.len() < max {
