@@ -52,3 +52,9 @@ fn librdkafka_and_ours_in_one_group_cooperative_sticky() {
     let b = bootstrap();
     groups::mixed_group(&b, &b, "cooperative-sticky");
 }
+
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn manual_assignment_starts_from_committed_offsets() {
+    groups::manual_assignment_starts_from_committed_offsets(&bootstrap());
+}

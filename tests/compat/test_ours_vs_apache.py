@@ -59,7 +59,7 @@ def test_rust_consumer_groups(apache_kafka: str) -> None:
     env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
     cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_groups", "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 5 passed" in out, out
+    assert "test result: ok. 6 passed" in out, out
 
 
 def test_rust_tests_fail_without_a_broker() -> None:

@@ -409,8 +409,20 @@ pub(super) fn handle_offset_fetch(c: &mut Consumer, req: FetchReq, resp: OffsetF
             match req.fetch {
                 Some(f) => c.events.push(ConsumerEvent::Committed { id: f.id, result: Err(e) }),
                 None => {
+                    // No committed offsets to be had (an unsupported API, no authorization):
+                    // auto.offset.reset decides, as for a partition without a commit.
+                    let e = Error::new(
+                        e.code(),
+                        format!("{}; the positions follow auto.offset.reset instead", e.message()),
+                    );
                     c.events.error(e);
-                    retry_fetch(c, FetchReq { fetch: None, tps: req.tps }, now, backoff.max(1_000));
+                    for tp in req.tps {
+                        let Some(mut s) = c.partitions.remove(&tp) else { continue };
+                        if matches!(s.reset, Reset::CommittedInFlight(_)) {
+                            auto_reset(&c.settings, &mut c.events, &tp, &mut s, ErrorCode::NO_OFFSET);
+                        }
+                        c.partitions.insert(tp, s);
+                    }
                 }
             }
         }

@@ -384,13 +384,15 @@ impl Consumer {
 
 pub(super) fn poll_transmit(c: &mut Consumer, cid: i32, now: Millis) -> Option<(Transmit, GroupReq)> {
     let any = c.metadata.any_broker();
+    // Partitions assigned by hand start from the committed offsets too.
+    let wants_positions = c.partitions.values().any(|s| s.reset == Reset::Committed);
     let g = c.group.as_mut()?;
     g.clock = g.clock.max(now);
     if let Some(t) = g.subscription.poll_refresh(any, cid, now) {
         return Some((t, GroupReq::AllTopics));
     }
     let Some(coord) = g.coordinator else {
-        if g.needs_coordinator() && !g.finding && now >= g.find_backoff_until {
+        if (g.needs_coordinator() || wants_positions) && !g.finding && now >= g.find_backoff_until {
             g.finding = true;
             let body = RequestKind::FindCoordinator(find_coordinator_request(CoordinatorType::Group, &g.id));
             return Some((transmit(any, cid, versions::FIND_COORDINATOR, body), GroupReq::FindCoordinator));
@@ -570,6 +572,8 @@ pub(super) fn handle_response(c: &mut Consumer, broker: BrokerId, req: GroupReq,
                 Err(e) => {
                     g.find_backoff_until = now + backoff;
                     if !e.is_retriable() {
+                        // Not going away soon (unsupported, not authorized): report it once a second.
+                        g.find_backoff_until = now + backoff.max(1_000);
                         c.events.error(e);
                     }
                 }
@@ -847,7 +851,8 @@ pub(super) fn poll_timeout(c: &Consumer) -> Option<Millis> {
         }
         t.push(g.last_heartbeat_ok + c.config.session_timeout_ms);
     }
-    if g.coordinator.is_none() && g.needs_coordinator() && !g.finding {
+    let wants_positions = c.partitions.values().any(|s| s.reset == Reset::Committed);
+    if g.coordinator.is_none() && (g.needs_coordinator() || wants_positions) && !g.finding {
         t.push(g.find_backoff_until);
     }
     if g.state == State::Unjoined && !g.subscription.is_empty() {

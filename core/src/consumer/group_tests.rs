@@ -515,3 +515,20 @@ fn the_leader_rebalances_when_a_topic_grows() {
     let (_, j) = h.expect_join();
     assert_eq!(j.member_id.as_str(), "m1");
 }
+
+#[test]
+fn without_committed_offsets_to_be_had_the_reset_policy_decides() {
+    let mut h = Harness::new(&[("auto.offset.reset", "earliest")]);
+    h.c.assign(vec![(tp(0), None)]);
+    h.find_coordinator();
+    let t = h.next();
+    assert!(matches!(t.body, RequestKind::OffsetFetch(_)), "{:?}", t.body);
+    let resp = OffsetFetchResponse::default().with_groups(vec![OffsetFetchResponseGroup::default()
+        .with_group_id(GroupId(s("g")))
+        .with_error_code(ErrorCode::UNSUPPORTED_VERSION.0)]);
+    h.respond(&t, ResponseKind::OffsetFetch(resp));
+    assert!(matches!(&h.events()[..], [ConsumerEvent::Error(e)] if e.code() == ErrorCode::UNSUPPORTED_VERSION));
+    let t = h.c.poll_transmit(h.now).expect("ListOffsets");
+    let RequestKind::ListOffsets(l) = &t.body else { panic!("{:?}", t.body) };
+    assert_eq!(l.topics[0].partitions[0].timestamp, OFFSET_BEGINNING);
+}

@@ -14,6 +14,14 @@ use kafka_protocol::messages::{
     CreateTopicsResponse, DeleteTopicsResponse, FetchResponse, ListOffsetsResponse, MetadataResponse, ProduceResponse,
 };
 
+use kafka_protocol::messages::find_coordinator_response::Coordinator;
+use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
+use kafka_protocol::messages::offset_fetch_response::OffsetFetchResponseGroup;
+use kafka_protocol::messages::{
+    BrokerId, FindCoordinatorResponse, HeartbeatResponse, JoinGroupResponse, LeaveGroupResponse, OffsetCommitResponse,
+    OffsetFetchResponse, SyncGroupResponse,
+};
+
 use crate::error::Error;
 use crate::protocol::{RequestKind, ResponseKind, StrBytes};
 
@@ -121,6 +129,58 @@ pub fn error_response(body: &RequestKind, error: &Error) -> Option<ResponseKind>
                         .collect(),
                 ),
             )
+        }
+        RequestKind::FindCoordinator(r) => {
+            let coordinators = r
+                .coordinator_keys
+                .iter()
+                .map(|k| {
+                    Coordinator::default()
+                        .with_key(k.clone())
+                        .with_node_id(BrokerId(-1))
+                        .with_error_code(code)
+                        .with_error_message(message())
+                })
+                .collect();
+            ResponseKind::FindCoordinator(
+                FindCoordinatorResponse::default()
+                    .with_error_code(code)
+                    .with_error_message(message())
+                    .with_node_id(BrokerId(-1))
+                    .with_coordinators(coordinators),
+            )
+        }
+        // The group APIs (our consumer): one error for the whole request, or per partition.
+        RequestKind::JoinGroup(_) => ResponseKind::JoinGroup(JoinGroupResponse::default().with_error_code(code)),
+        RequestKind::SyncGroup(_) => ResponseKind::SyncGroup(SyncGroupResponse::default().with_error_code(code)),
+        RequestKind::Heartbeat(_) => ResponseKind::Heartbeat(HeartbeatResponse::default().with_error_code(code)),
+        RequestKind::LeaveGroup(_) => ResponseKind::LeaveGroup(LeaveGroupResponse::default().with_error_code(code)),
+        RequestKind::OffsetCommit(r) => ResponseKind::OffsetCommit(
+            OffsetCommitResponse::default().with_topics(
+                r.topics
+                    .iter()
+                    .map(|t| {
+                        OffsetCommitResponseTopic::default().with_name(t.name.clone()).with_partitions(
+                            t.partitions
+                                .iter()
+                                .map(|p| {
+                                    OffsetCommitResponsePartition::default()
+                                        .with_partition_index(p.partition_index)
+                                        .with_error_code(code)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        RequestKind::OffsetFetch(r) => {
+            let groups = r
+                .groups
+                .iter()
+                .map(|g| OffsetFetchResponseGroup::default().with_group_id(g.group_id.clone()).with_error_code(code))
+                .collect();
+            ResponseKind::OffsetFetch(OffsetFetchResponse::default().with_error_code(code).with_groups(groups))
         }
         _ => return None,
     })

@@ -434,3 +434,35 @@ pub fn mixed_group(bootstrap: &str, librdkafka_bootstrap: &str, strategy: &str) 
     poll_until(&mut [&mut second], "ours alone again", |ms| ms[0].assignment().len() == PARTITIONS as usize);
     second.consumer.close(WAIT).expect("close");
 }
+
+/// A consumer of the group that assigns partitions by hand starts from the group's committed
+/// offsets (and `auto.offset.reset` where nothing is committed).
+pub fn manual_assignment_starts_from_committed_offsets(bootstrap: &str) {
+    let topic = unique("groups-manual");
+    let group = unique("g-manual");
+    create_topic(bootstrap, &topic);
+    produce(bootstrap, &topic, 0, 120);
+    let ends = end_offsets(bootstrap, &topic);
+    let (full, empty) = (*ends.iter().find(|(_, n)| **n > 5).expect("a partition with records").0, 0);
+    let first = TopicPartition::new(&topic, full);
+    let mut c = member_with(bootstrap, &group, "range", "false");
+    c.commit(Some(vec![(first.clone(), OffsetAndMetadata::new(5))]), WAIT).expect("commit");
+    drop(c);
+    let mut c = member_with(bootstrap, &group, "range", "false");
+    let other = TopicPartition::new(&topic, if full == empty { 1 } else { empty });
+    c.assign(vec![(first.clone(), None), (other.clone(), None)]);
+    let deadline = Instant::now() + WAIT;
+    let mut got: BTreeMap<i32, i64> = BTreeMap::new();
+    while got.len() < 2 && Instant::now() < deadline {
+        for r in c.poll(POLL).expect("poll") {
+            got.entry(r.partition).or_insert(r.offset);
+        }
+        if ends[&other.partition] == 0 && got.contains_key(&first.partition) {
+            break;
+        }
+    }
+    assert_eq!(got.get(&first.partition), Some(&5), "from the committed offset");
+    if ends[&other.partition] > 0 {
+        assert_eq!(got.get(&other.partition), Some(&0), "nothing committed: earliest");
+    }
+}
