@@ -43,18 +43,32 @@ fn pattern_subscription_and_commits_with_metadata() {
 #[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
 fn librdkafka_and_ours_in_one_group_range() {
     let b = bootstrap();
-    groups::mixed_group(&b, &b, "range");
+    groups::mixed_group(groups::Foreign::Librdkafka, &b, &b, "range");
 }
 
 #[test]
 #[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
 fn librdkafka_and_ours_in_one_group_cooperative_sticky() {
     let b = bootstrap();
-    groups::mixed_group(&b, &b, "cooperative-sticky");
+    groups::mixed_group(groups::Foreign::Librdkafka, &b, &b, "cooperative-sticky");
 }
 
 #[test]
 #[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
 fn manual_assignment_starts_from_committed_offsets() {
     groups::manual_assignment_starts_from_committed_offsets(&bootstrap());
+}
+
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn java_and_ours_in_one_group_range() {
+    let b = bootstrap();
+    groups::mixed_group(groups::Foreign::Java, &b, &b, "range");
+}
+
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn java_and_ours_in_one_group_cooperative_sticky() {
+    let b = bootstrap();
+    groups::mixed_group(groups::Foreign::Java, &b, &b, "cooperative-sticky");
 }

@@ -54,12 +54,12 @@ def test_rust_clients(apache_kafka: str) -> None:
 
 
 def test_rust_consumer_groups(apache_kafka: str) -> None:
-    """Our consumers in groups: share, leave, die, cooperative-sticky, pattern, commits, with librdkafka members
+    """Our consumers in groups: share, leave, die, cooperative-sticky, pattern, commits, with librdkafka and Java members
     (core/tests/apache_kafka_groups.rs)."""
     env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
     cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_groups", "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 6 passed" in out, out
+    assert "test result: ok. 8 passed" in out, out
 
 
 def test_rust_tests_fail_without_a_broker() -> None:

@@ -312,23 +312,60 @@ c.close()
 out("closed")
 "#;
 
-struct Librdkafka {
+/// Which foreign client a mixed-group member runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Foreign {
+    /// confluent-kafka (librdkafka), from tests/compat/.venv.
+    Librdkafka,
+    /// kafka-clients 4.1.1 from tests/compat/.jars/lib (JavaMember.java, compiled on first use).
+    Java,
+}
+
+/// Compiles JavaMember.java into target/ once; returns the classpath to run it with.
+fn java_classpath() -> String {
+    let jars = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/compat/.jars/lib/*");
+    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/java-member");
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/groups/JavaMember.java");
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let status = std::process::Command::new("javac")
+            .args(["-d", out, "-cp", jars, source])
+            .status()
+            .unwrap_or_else(|e| panic!("javac (make compat-jars fetches the client jars): {e}"));
+        assert!(status.success(), "javac {source} failed");
+    });
+    format!("{jars}:{out}")
+}
+
+struct ForeignMember {
     child: std::process::Child,
     lines: std::sync::mpsc::Receiver<String>,
     assignment: BTreeSet<i32>,
     values: BTreeSet<usize>,
 }
 
-impl Librdkafka {
-    fn start(bootstrap: &str, group: &str, topic: &str, strategy: &str) -> Librdkafka {
+impl ForeignMember {
+    fn start(kind: Foreign, bootstrap: &str, group: &str, topic: &str, strategy: &str) -> ForeignMember {
         use std::io::BufRead;
-        let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/compat/.venv/bin/python");
-        let mut child = std::process::Command::new(python)
-            .args(["-c", LIBRDKAFKA_MEMBER, bootstrap, group, topic, strategy])
+        let mut cmd = match kind {
+            Foreign::Librdkafka => {
+                let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/compat/.venv/bin/python");
+                let mut cmd = std::process::Command::new(python);
+                cmd.args(["-c", LIBRDKAFKA_MEMBER]);
+                cmd
+            }
+            Foreign::Java => {
+                let mut cmd = std::process::Command::new("java");
+                cmd.args(["-cp", &java_classpath(), "JavaMember"]);
+                cmd
+            }
+        };
+        let mut child = cmd
+            .args([bootstrap, group, topic, strategy])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("starting {python} (make test-compat sets the venv up): {e}"));
+            .unwrap_or_else(|e| panic!("starting the {kind:?} member (make test-compat sets it up): {e}"));
         let (tx, lines) = std::sync::mpsc::channel();
         let stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {
@@ -338,7 +375,7 @@ impl Librdkafka {
                 }
             }
         });
-        Librdkafka { child, lines, assignment: BTreeSet::new(), values: BTreeSet::new() }
+        ForeignMember { child, lines, assignment: BTreeSet::new(), values: BTreeSet::new() }
     }
 
     /// Reads what the child printed so far; true once it printed `closed`.
@@ -366,7 +403,7 @@ impl Librdkafka {
         drop(self.child.stdin.take());
         let deadline = Instant::now() + WAIT;
         while !self.read() {
-            assert!(Instant::now() < deadline, "the librdkafka consumer did not close");
+            assert!(Instant::now() < deadline, "the foreign consumer did not close");
             std::thread::sleep(POLL);
         }
         self.child.wait().unwrap();
@@ -375,7 +412,7 @@ impl Librdkafka {
 
 /// Ours and librdkafka's consumers in one group, each leading in turn: they split the partitions
 /// (each reads the other's subscription and assignment encoding) and consume everything.
-pub fn mixed_group(bootstrap: &str, librdkafka_bootstrap: &str, strategy: &str) {
+pub fn mixed_group(kind: Foreign, bootstrap: &str, foreign_bootstrap: &str, strategy: &str) {
     let bootstrap = bootstrap.to_string();
     let topic = unique(&format!("groups-mixed-{strategy}"));
     let group = unique("g-mixed");
@@ -385,8 +422,8 @@ pub fn mixed_group(bootstrap: &str, librdkafka_bootstrap: &str, strategy: &str) 
     // Ours first: our leader assigns to librdkafka.
     let mut ours = Member::new(&bootstrap, &group, strategy, &topic);
     poll_until(&mut [&mut ours], "our member owning everything", |ms| ms[0].assignment().len() == PARTITIONS as usize);
-    let mut rdk = Librdkafka::start(librdkafka_bootstrap, &group, &topic, strategy);
-    let split = |ours: &Member, rdk: &Librdkafka| {
+    let mut rdk = ForeignMember::start(kind, foreign_bootstrap, &group, &topic, strategy);
+    let split = |ours: &Member, rdk: &ForeignMember| {
         let mine: BTreeSet<i32> = ours.assignment().iter().map(|tp| tp.partition).collect();
         mine.len() == 3 && rdk.assignment.len() == 3 && mine.is_disjoint(&rdk.assignment)
     };
@@ -401,7 +438,7 @@ pub fn mixed_group(bootstrap: &str, librdkafka_bootstrap: &str, strategy: &str) 
         }
         assert!(
             Instant::now() < deadline,
-            "split under our leader: ours {:?}, librdkafka {:?}",
+            "split under our leader: ours {:?}, theirs {:?}",
             ours.assignment(),
             rdk.assignment
         );
@@ -411,7 +448,7 @@ pub fn mixed_group(bootstrap: &str, librdkafka_bootstrap: &str, strategy: &str) 
     let deadline = Instant::now() + WAIT;
     while rdk.assignment.len() < PARTITIONS as usize {
         rdk.read();
-        assert!(Instant::now() < deadline, "librdkafka alone: {:?}", rdk.assignment);
+        assert!(Instant::now() < deadline, "theirs alone: {:?}", rdk.assignment);
         std::thread::sleep(POLL);
     }
     produce(&bootstrap, &topic, 200, 300);
@@ -425,7 +462,7 @@ pub fn mixed_group(bootstrap: &str, librdkafka_bootstrap: &str, strategy: &str) 
         }
         assert!(
             Instant::now() < deadline,
-            "split under librdkafka: ours {:?}, librdkafka {:?}",
+            "split under theirs: ours {:?}, theirs {:?}",
             second.assignment(),
             rdk.assignment
         );
