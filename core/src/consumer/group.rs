@@ -103,6 +103,8 @@ pub(crate) struct Group {
     /// Leader only: the members' subscriptions and the assignor the coordinator chose.
     members: Vec<assignor::Subscription>,
     protocol_name: Option<String>,
+    /// This member leads the current generation (it ran the assignor).
+    leader: bool,
     /// The partitions owned before an eager revoke (the sticky assignor's user data).
     last_assignment: Vec<TopicPartition>,
     /// Topics of the subscription sent in the last JoinGroup.
@@ -151,6 +153,7 @@ impl Group {
             pre_join_done: false,
             members: Vec::new(),
             protocol_name: None,
+            leader: false,
             last_assignment: Vec::new(),
             joined_topics: BTreeSet::new(),
             assigned_counts: None,
@@ -482,6 +485,7 @@ fn join_request(c: &mut Consumer, coord: BrokerId, cid: i32) -> Transmit {
         revoke_all(c);
     }
     let owned: Vec<TopicPartition> = c.partitions.keys().cloned().collect();
+    c.events.push(ConsumerEvent::Rebalancing);
     let g = c.group.as_mut().expect("a group");
     g.state = State::Joining;
     g.rejoin = false;
@@ -690,6 +694,7 @@ fn handle_join(c: &mut Consumer, resp: JoinGroupResponse, now: Millis) {
     g.generation = resp.generation_id;
     g.protocol_name = resp.protocol_name.as_ref().map(|p| p.to_string());
     let leader = resp.leader == resp.member_id;
+    g.leader = leader;
     g.members.clear();
     g.assigned_counts = None;
     if g.protocol_name.as_deref().and_then(assignor::by_name).is_none() {
@@ -752,11 +757,18 @@ fn handle_sync(c: &mut Consumer, resp: SyncGroupResponse, now: Millis) {
     };
     g.state = State::Stable;
     g.pre_join_done = false;
+    let joined = ConsumerEvent::Joined {
+        generation_id: g.generation,
+        member_id: g.member_id.clone(),
+        leader: g.leader,
+        protocol: g.protocol_name.clone().unwrap_or_default(),
+    };
     g.last_heartbeat_ok = now;
     g.next_heartbeat_at = now + c.config.heartbeat_interval_ms;
     if g.subscription.topics != g.joined_topics {
         g.rejoin = true;
     }
+    c.events.push(joined);
     let new: BTreeSet<TopicPartition> = assigned.into_iter().collect();
     let old: BTreeSet<TopicPartition> = c.partitions.keys().cloned().collect();
     let revoked: Vec<TopicPartition> = old.difference(&new).cloned().collect();

@@ -92,7 +92,13 @@ impl Harness {
         }
     }
 
+    /// Events, without the Rebalancing / Joined notices (checked where they matter).
     fn events(&mut self) -> Vec<ConsumerEvent> {
+        let all = self.all_events();
+        all.into_iter().filter(|e| !matches!(e, ConsumerEvent::Rebalancing | ConsumerEvent::Joined { .. })).collect()
+    }
+
+    fn all_events(&mut self) -> Vec<ConsumerEvent> {
         std::iter::from_fn(|| self.c.poll_event()).collect()
     }
 
@@ -163,7 +169,10 @@ impl Harness {
         h.offset_fetch(&[(0, 5), (1, 7)]);
         assert_eq!((h.c.position(&tp(0)), h.c.position(&tp(1))), (Some(5), Some(7)));
         assert!(h.c.in_stable_group());
-        assert_eq!(h.events(), vec![ConsumerEvent::Assigned(vec![tp(0), tp(1)])]);
+        let protocol = h.c.config().partition_assignment_strategy[0].name().to_string();
+        let joined = ConsumerEvent::Joined { generation_id: 1, member_id: "m1".into(), leader: true, protocol };
+        let assigned = ConsumerEvent::Assigned(vec![tp(0), tp(1)]);
+        assert_eq!(h.all_events(), vec![ConsumerEvent::Rebalancing, joined, assigned]);
         h
     }
 

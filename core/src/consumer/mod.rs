@@ -93,6 +93,10 @@ pub enum ConsumerEvent {
     /// The position was out of range (below the log start after retention, or past the
     /// end) and `auto.offset.reset` moved it: the records in between are skipped.
     OffsetReset { tp: TopicPartition, from: i64, to: i64 },
+    /// The member is (re)joining its group: a rebalance started (KafkaJS's REBALANCING).
+    Rebalancing,
+    /// The member joined a generation of its group (KafkaJS's GROUP_JOIN); `Assigned` follows.
+    Joined { generation_id: i32, member_id: String, leader: bool, protocol: String },
     /// The group gave these partitions to this member (with cooperative-sticky: only the new ones;
     /// may be empty, as the Java client calls `onPartitionsAssigned` after every rebalance).
     Assigned(Vec<TopicPartition>),
