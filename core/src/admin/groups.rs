@@ -614,8 +614,10 @@ fn read_offset_fetch(resp: kafka_protocol::messages::OffsetFetchResponse, group:
             }
         }
     }
-    // UNSTABLE_OFFSET_COMMIT (require_stable while a transaction is open) is retriable: retry the group.
-    if let Some(e) = out.iter().find_map(|(_, r)| r.as_ref().err().filter(|e| e.is_retriable())) {
+    // UNSTABLE_OFFSET_COMMIT (require_stable while a transaction is open): ask the group again.
+    // Other partition errors are that partition's answer, as in Kafka's admin client.
+    let unstable = |e: &&Error| e.code() == ErrorCode::UNSTABLE_OFFSET_COMMIT;
+    if let Some(e) = out.iter().find_map(|(_, r)| r.as_ref().err().filter(unstable)) {
         return Err(e.clone());
     }
     out.sort_by(|x, y| x.0.cmp(&y.0));

@@ -321,3 +321,16 @@ fn hostile_assignments_decode_to_nothing() {
         let _ = decode_assignment(&bytes::Bytes::from(m));
     }
 }
+
+#[test]
+fn a_partition_error_is_that_partitions_answer() {
+    let mut h = Harness::new(&[]);
+    let tp = TopicPartition::new;
+    h.a.list_group_offsets("g", Some(vec![tp("gone", 0), tp("t", 0)]), false, h.now);
+    let t = route(&mut h, 1);
+    h.respond(&t, fetched("g", 0, &[("gone", 0, -1, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.0), ("t", 0, 4, 0)]));
+    let events = h.completed();
+    let [(_, Ok(AdminResult::ListGroupOffsets(offsets)))] = events.as_slice() else { panic!("{events:?}") };
+    assert_eq!(offsets[0].1.as_ref().unwrap_err().code(), ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+    assert_eq!(offsets[1].1.as_ref().unwrap().as_ref().map(|c| c.offset), Some(4));
+}
