@@ -4,7 +4,11 @@
 use kafkette::admin::lag::{format_lag_table, format_reset_table, parse_datetime_ms, ResetTo};
 use kafkette::local::{Admin, TopicSelection};
 
-pub const USAGE: &str = "usage: kafkette groups --bootstrap-server HOST:PORT <action>
+pub const USAGE: &str =
+    "usage: kafkette groups --bootstrap-server HOST:PORT [--timeout MS] [--config KEY=VALUE]... <action>
+
+  --timeout MS                    how long each call may take (default.api.timeout.ms; default 60000)
+  --config KEY=VALUE              an admin client property, Kafka's names (repeatable)
 
 actions:
   --list [--state STATE]...       the groups of every broker (with --state: only those, with their state)
@@ -20,6 +24,8 @@ actions:
 #[derive(Default)]
 struct Args {
     bootstrap: Option<String>,
+    /// Admin client properties (`--config`, `--timeout`).
+    config: Vec<(String, String)>,
     action: Option<&'static str>,
     groups: Vec<String>,
     all_groups: bool,
@@ -49,6 +55,17 @@ fn parse(args: &[String]) -> Result<Args, String> {
         let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{flag} needs a value"));
         match flag {
             "--bootstrap-server" => a.bootstrap = Some(value()?),
+            "--timeout" => {
+                let v = value()?;
+                let ms: u32 = v.parse().map_err(|_| format!("--timeout expects milliseconds, got {v:?}"))?;
+                a.config.push(("default.api.timeout.ms".into(), ms.to_string()));
+                a.config.push(("request.timeout.ms".into(), ms.min(30_000).to_string()));
+            }
+            "--config" => {
+                let v = value()?;
+                let (k, v) = v.split_once('=').ok_or(format!("--config expects KEY=VALUE, got {v:?}"))?;
+                a.config.push((k.trim().to_string(), v.to_string()));
+            }
             "--list" => set_action(&mut a, "list")?,
             "--describe" => set_action(&mut a, "describe")?,
             "--reset-offsets" => set_action(&mut a, "reset-offsets")?,
@@ -89,8 +106,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let bootstrap = a.bootstrap.clone().ok_or(format!("--bootstrap-server is required\n\n{USAGE}"))?;
     let action =
         a.action.ok_or(format!("one of --list, --describe, --reset-offsets, --delete is required\n\n{USAGE}"))?;
-    let mut admin = Admin::new([("bootstrap.servers", bootstrap.as_str()), ("client.id", "kafkette-groups")])
-        .map_err(|e| e.to_string())?;
+    let mut pairs = vec![("bootstrap.servers".to_string(), bootstrap), ("client.id".into(), "kafkette-groups".into())];
+    pairs.extend(a.config.iter().cloned());
+    let mut admin = Admin::new(pairs).map_err(|e| e.to_string())?;
     match action {
         "list" => list(&mut admin, &a.states),
         "describe" => describe(&mut admin, &a),
@@ -244,5 +262,35 @@ fn delete_offsets(admin: &mut Admin, a: &Args) -> Result<(), String> {
         Err("some offsets were not deleted".into())
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn options_parse_as_kafkas_tool_spells_them() {
+        let a = parse(&args(
+            "--bootstrap-server h:1 --reset-offsets --group g --topic t:0,2 --topic u --to-offset 7 --execute --timeout 90000",
+        ))
+        .unwrap();
+        assert_eq!((a.action, a.groups, a.topics), (Some("reset-offsets"), vec!["g".to_string()], args("t:0,2 u")));
+        assert_eq!((a.to, a.execute, a.dry_run), (Some(ResetTo::Offset(7)), true, false));
+        assert!(a.config.contains(&("request.timeout.ms".into(), "30000".into())));
+        let a = parse(&args("--describe --all-groups --isolation=read_committed --to-datetime 1970-01-01T00:00:01Z"))
+            .unwrap();
+        assert!(a.all_groups && a.read_committed);
+        assert_eq!(a.to, Some(ResetTo::Timestamp(1000)));
+        for bad in ["--list --delete", "--to-offset x", "--isolation maybe", "--group", "--frobnicate", "--timeout -1"]
+        {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
+        assert!(run(&args("--list")).unwrap_err().contains("--bootstrap-server is required"));
+        assert!(run(&args("--bootstrap-server h:1")).unwrap_err().contains("one of --list"));
     }
 }
