@@ -2,6 +2,7 @@
 //! Apache Kafka's `kafka-consumer-groups` prints (same columns, same messages).
 
 use kafkette::admin::lag::{format_lag_table, format_reset_table, parse_datetime_ms, ResetTo};
+use kafkette::admin::GroupDescription;
 use kafkette::local::{Admin, TopicSelection};
 
 pub const USAGE: &str =
@@ -11,9 +12,12 @@ pub const USAGE: &str =
   --config KEY=VALUE              an admin client property, Kafka's names (repeatable)
 
 actions:
-  --list [--state STATE]...       the groups of every broker (with --state: only those, with their state)
+  --list [--state [STATE,...]]    the groups of every broker (with --state: with their state, only
+                                  those in the states named)
   --describe (--group G... | --all-groups) [--isolation read_committed|read_uncommitted]
                                   each partition's committed offset, log end offset, lag and owner
+             [--members | --state]  (after --describe) each member and its partition count, or the group's coordinator,
+                                  assignor, state and member count
   --reset-offsets --group G --topic T[:P,P...]... (--to-earliest | --to-latest | --to-offset N |
                   --to-datetime YYYY-MM-DDTHH:mm:SS.sss[Z|+HH:MM]) (--dry-run | --execute)
                                   move an inactive group's offsets (the plan only, unless --execute)
@@ -35,6 +39,10 @@ struct Args {
     execute: bool,
     dry_run: bool,
     read_committed: bool,
+    /// `--describe --members` / `--describe --state` (else `--offsets`, the default).
+    view: &'static str,
+    /// `--list --state [S]`: print each group's state.
+    list_states: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -52,6 +60,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (arg.as_str(), None),
         };
+        // A flag with no value after it (`--list --state` alone).
+        let bare = inline.is_none() && it.clone().next().is_none_or(|n| n.starts_with("--"));
         let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{flag} needs a value"));
         match flag {
             "--bootstrap-server" => a.bootstrap = Some(value()?),
@@ -73,7 +83,15 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--delete-offsets" => set_action(&mut a, "delete-offsets")?,
             "--group" => a.groups.push(value()?),
             "--all-groups" => a.all_groups = true,
-            "--state" => a.states.extend(value()?.split(',').map(|s| s.trim().to_string())),
+            "--members" => a.view = "members",
+            "--state" if a.action == Some("describe") => a.view = "state",
+            "--offsets" => a.view = "offsets",
+            // `--list --state` alone: every group with its state.
+            "--state" if bare => a.list_states = true,
+            "--state" => {
+                a.list_states = true;
+                a.states.extend(value()?.split(',').map(|s| s.trim().to_string()));
+            }
             "--topic" => a.topics.push(value()?),
             "--to-earliest" => a.to = Some(ResetTo::Earliest),
             "--to-latest" => a.to = Some(ResetTo::Latest),
@@ -110,7 +128,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     pairs.extend(a.config.iter().cloned());
     let mut admin = Admin::new(pairs).map_err(|e| e.to_string())?;
     match action {
-        "list" => list(&mut admin, &a.states),
+        "list" => list(&mut admin, &a.states, a.list_states),
         "describe" => describe(&mut admin, &a),
         "reset-offsets" => reset(&mut admin, &a),
         "delete" => delete(&mut admin, &a.groups),
@@ -118,12 +136,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn list(admin: &mut Admin, states: &[String]) -> Result<(), String> {
+fn list(admin: &mut Admin, states: &[String], show_states: bool) -> Result<(), String> {
     let listed = admin.list_groups(states.to_vec()).map_err(|e| e.to_string())?;
     for (broker, e) in &listed.errors {
         eprintln!("Error: listing the groups of broker {broker}: {e}");
     }
-    if states.is_empty() {
+    if !show_states {
         for g in &listed.groups {
             println!("{}", g.group_id);
         }
@@ -149,6 +167,11 @@ fn describe(admin: &mut Admin, a: &Args) -> Result<(), String> {
     } else {
         a.groups.clone()
     };
+    match a.view {
+        "members" => return describe_members(admin, &groups),
+        "state" => return describe_state(admin, &groups),
+        _ => {}
+    }
     let mut failed = false;
     for group in groups {
         let lag = match admin.describe_group_lag(&group, a.read_committed) {
@@ -179,6 +202,76 @@ fn describe(admin: &mut Admin, a: &Args) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// Each group's description, or why not (printed as Kafka's tool does).
+fn descriptions(admin: &mut Admin, groups: &[String]) -> Result<Vec<GroupDescription>, String> {
+    let mut out = Vec::new();
+    let mut failed = false;
+    for (group, r) in admin.describe_groups(groups.to_vec()).map_err(|e| e.to_string())? {
+        match r {
+            Ok(d) if d.state == "Dead" => {
+                eprintln!("\nError: Consumer group '{group}' does not exist.");
+                failed = true;
+            }
+            Ok(d) => out.push(d),
+            Err(e) => {
+                eprintln!("Error: describing group '{group}': {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed && out.is_empty() {
+        return Err("no group could be described".into());
+    }
+    Ok(out)
+}
+
+fn width<'a>(values: impl Iterator<Item = &'a str>) -> usize {
+    values.map(str::len).max().unwrap_or(0).max(15)
+}
+
+/// `--describe --members`: GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS.
+fn describe_members(admin: &mut Admin, groups: &[String]) -> Result<(), String> {
+    for d in descriptions(admin, groups)? {
+        let g = width(std::iter::once(d.group_id.as_str()));
+        let c = width(d.members.iter().map(|m| m.member_id.as_str()));
+        let h = width(d.members.iter().map(|m| m.host.as_str()));
+        let i = width(d.members.iter().map(|m| m.client_id.as_str()));
+        println!();
+        println!("{:<g$} {:<c$} {:<h$} {:<i$} {:<15} ", "GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS");
+        for m in &d.members {
+            println!(
+                "{:<g$} {:<c$} {:<h$} {:<i$} {:<15} ",
+                d.group_id,
+                m.member_id,
+                m.host,
+                m.client_id,
+                m.assignment.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `--describe --state`: GROUP COORDINATOR (ID) ASSIGNMENT-STRATEGY STATE #MEMBERS.
+fn describe_state(admin: &mut Admin, groups: &[String]) -> Result<(), String> {
+    let descriptions = descriptions(admin, groups)?;
+    // The coordinators' addresses, from the cluster's metadata.
+    admin.list_topics().map_err(|e| e.to_string())?;
+    let brokers = admin.listed_cluster().map(|c| c.brokers.clone()).unwrap_or_default();
+    for d in descriptions {
+        let coordinator = match brokers.iter().find(|(id, _, _)| *id == d.coordinator) {
+            Some((id, host, port)) => format!("{host}:{port}  ({id})"),
+            None => format!("-  ({})", d.coordinator),
+        };
+        let g = width(std::iter::once(d.group_id.as_str()));
+        let c = coordinator.len().max(25);
+        println!();
+        println!("{:<g$} {:<c$} {:<20} {:<20} #MEMBERS", "GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE");
+        println!("{:<g$} {:<c$} {:<20} {:<20} {}", d.group_id, coordinator, d.assignor, d.state, d.members.len());
+    }
+    Ok(())
 }
 
 fn one_group(a: &Args, what: &str) -> Result<String, String> {
@@ -286,6 +379,12 @@ mod tests {
             .unwrap();
         assert!(a.all_groups && a.read_committed);
         assert_eq!(a.to, Some(ResetTo::Timestamp(1000)));
+        let a = parse(&args("--list --state --bootstrap-server h:1")).unwrap();
+        assert!(a.list_states && a.states.is_empty() && a.bootstrap.is_some());
+        let a = parse(&args("--list --state Empty,Stable")).unwrap();
+        assert_eq!(a.states, args("Empty Stable"));
+        let a = parse(&args("--describe --group g --state")).unwrap();
+        assert_eq!((a.view, a.list_states), ("state", false));
         for bad in ["--list --delete", "--to-offset x", "--isolation maybe", "--group", "--frobnicate", "--timeout -1"]
         {
             assert!(parse(&args(bad)).is_err(), "{bad}");
