@@ -239,7 +239,7 @@ pub fn fit_to_version(body: &mut RequestKind, version: i16) {
             }
         }
         // Group APIs: static membership (group_instance_id) from JoinGroup v5, SyncGroup and
-        // Heartbeat v3, OffsetCommit v7; SyncGroup names the protocol from v5.
+        // Heartbeat v3; SyncGroup names the protocol from v5.
         RequestKind::JoinGroup(j) if version < 5 => j.group_instance_id = None,
         RequestKind::SyncGroup(g) if version < 5 => {
             g.protocol_type = None;
@@ -255,15 +255,7 @@ pub fn fit_to_version(body: &mut RequestKind, version: i16) {
                 l.member_id = m.member_id;
             }
         }
-        RequestKind::OffsetCommit(o) if version < 7 => {
-            o.group_instance_id = None;
-            if version < 6 {
-                for p in o.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
-                    p.committed_leader_epoch = -1;
-                }
-            }
-        }
-        // v8 batches groups; before, one group_id and its topics. require_stable from v7.
+        // v8 batches groups; v1-v7 name one group (our clients ask for one at a time).
         RequestKind::OffsetFetch(o) if version < 8 => {
             if let Some(g) = o.groups.drain(..).next() {
                 o.group_id = g.group_id;
@@ -281,6 +273,24 @@ pub fn fit_to_version(body: &mut RequestKind, version: i16) {
                 o.require_stable = false;
             }
         }
+        RequestKind::OffsetCommit(o) => {
+            if version < 7 {
+                o.group_instance_id = None;
+            }
+            if version < 6 {
+                for p in o.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                    p.committed_leader_epoch = -1;
+                }
+            }
+        }
+        // The filters came with v4 (states) and v5 (types); the caller filters what older brokers list.
+        RequestKind::ListGroups(l) if version < 5 => {
+            l.types_filter.clear();
+            if version < 4 {
+                l.states_filter.clear();
+            }
+        }
+        RequestKind::DescribeGroups(d) if version < 3 => d.include_authorized_operations = false,
         RequestKind::DeleteTopics(d) if version < 6 => {
             let topics = std::mem::take(&mut d.topics);
             d.topic_names.extend(topics.into_iter().filter_map(|t| t.name));
