@@ -122,6 +122,11 @@ pub(crate) struct Group {
     /// A fatal error (FENCED_INSTANCE_ID, ...): the member stops joining.
     fatal: Option<Error>,
     pub commits: Commits,
+    /// `set_revoke_barrier(true)`: revoked partitions stay (paused) until `ack_revoke`, so that
+    /// the application can commit them first, as in Java's `onPartitionsRevoked`.
+    revoke_barrier: bool,
+    /// Revoked, announced, and waiting for `ack_revoke`.
+    revoke_pending: Option<Vec<TopicPartition>>,
     /// The latest `now` seen: `poll_timeout` reports only deadlines after it (one that is due but
     /// blocked, such as a join waiting for the coordinator, must not make the driver spin).
     clock: Millis,
@@ -166,6 +171,8 @@ impl Group {
             leave_in_flight: false,
             fatal: None,
             commits: Commits::default(),
+            revoke_barrier: false,
+            revoke_pending: None,
             clock: now,
         })
     }
@@ -302,6 +309,32 @@ impl Consumer {
         leave(self);
     }
 
+    /// With the barrier on, a `Revoked` event (rebalance) leaves the partitions assigned and
+    /// paused until `ack_revoke`: the application commits what it processed, then releases them
+    /// (Java's `onPartitionsRevoked`, librdkafka's rebalance callback). Off by default: revoked
+    /// partitions are released at once (their positions auto-committed first if enabled).
+    pub fn set_revoke_barrier(&mut self, on: bool) {
+        if let Some(g) = self.group.as_mut() {
+            g.revoke_barrier = on;
+        }
+        if !on {
+            self.ack_revoke();
+        }
+    }
+
+    /// Release the partitions of the last `Revoked` event (with the barrier on); the rebalance
+    /// goes on. Does nothing when no revocation waits.
+    pub fn ack_revoke(&mut self) {
+        let Some(pending) = self.group.as_mut().and_then(|g| g.revoke_pending.take()) else { return };
+        let keep: Vec<TopicPartition> = self.partitions.keys().filter(|tp| !pending.contains(tp)).cloned().collect();
+        if let Some(g) = self.group.as_mut() {
+            if keep.is_empty() {
+                g.last_assignment = pending;
+            }
+        }
+        self.set_partitions(keep);
+    }
+
     /// Nothing left to send for the group (commits, LeaveGroup).
     pub fn group_idle(&self) -> bool {
         self.group.as_ref().is_none_or(|g| !g.commits.has_work() && g.leave.is_none() && !g.leave_in_flight)
@@ -430,7 +463,8 @@ pub(super) fn poll_transmit(c: &mut Consumer, cid: i32, now: Millis) -> Option<(
             }
         }
     }
-    if g.state == State::Stable && g.rejoin {
+    // Revoked partitions the application has not released yet hold the rejoin back.
+    if g.state == State::Stable && g.rejoin && g.revoke_pending.is_none() {
         g.state = State::Unjoined;
         g.rejoin = false;
     }
@@ -441,24 +475,37 @@ pub(super) fn poll_transmit(c: &mut Consumer, cid: i32, now: Millis) -> Option<(
                 commit::auto_commit(c, Some(now));
                 return commit::poll_transmit(c, coord, cid, now);
             }
+            if g.revoke_barrier && g.protocol == RebalanceProtocol::Eager && !c.partitions.is_empty() {
+                // Announce the revocation once, stop handing out records, wait for ack_revoke.
+                if g.revoke_pending.is_none() {
+                    let all: Vec<TopicPartition> = c.partitions.keys().cloned().collect();
+                    g.revoke_pending = Some(all.clone());
+                    c.pause(&all);
+                    c.events.push(ConsumerEvent::Revoked(all));
+                }
+                // The session is kept alive meanwhile, as Java's heartbeat thread does during callbacks.
+                return heartbeat(c, coord, cid, now);
+            }
             Some((join_request(c, coord, cid), GroupReq::Join))
         }
         State::Assigning { leader } => sync_request(c, coord, cid, leader).map(|t| (t, GroupReq::Sync)),
-        State::Stable => {
-            let g = c.group.as_mut().expect("a group");
-            if g.heartbeat_in_flight || now < g.next_heartbeat_at {
-                return None;
-            }
-            g.heartbeat_in_flight = true;
-            let body = HeartbeatRequest::default()
-                .with_group_id(group_id(g))
-                .with_generation_id(g.generation)
-                .with_member_id(s(&g.member_id))
-                .with_group_instance_id(g.instance_id.as_deref().map(s));
-            Some((transmit(coord, cid, versions::HEARTBEAT, RequestKind::Heartbeat(body)), GroupReq::Heartbeat))
-        }
+        State::Stable => heartbeat(c, coord, cid, now),
         _ => None,
     }
+}
+
+fn heartbeat(c: &mut Consumer, coord: BrokerId, cid: i32, now: Millis) -> Option<(Transmit, GroupReq)> {
+    let g = c.group.as_mut()?;
+    if g.heartbeat_in_flight || now < g.next_heartbeat_at || g.generation < 0 {
+        return None;
+    }
+    g.heartbeat_in_flight = true;
+    let body = HeartbeatRequest::default()
+        .with_group_id(group_id(g))
+        .with_generation_id(g.generation)
+        .with_member_id(s(&g.member_id))
+        .with_group_instance_id(g.instance_id.as_deref().map(s));
+    Some((transmit(coord, cid, versions::HEARTBEAT, RequestKind::Heartbeat(body)), GroupReq::Heartbeat))
 }
 
 /// Called by `commit.rs` when the pre-join auto-commit finished (either way).
@@ -779,7 +826,19 @@ fn handle_sync(c: &mut Consumer, resp: SyncGroupResponse, now: Millis) {
         if c.config.enable_auto_commit {
             commit::auto_commit_partitions(c, &revoked, now);
         }
-        c.group.as_mut().expect("a group").rejoin = true;
+        let g = c.group.as_mut().expect("a group");
+        g.rejoin = true;
+        if g.revoke_barrier {
+            // Kept (paused) until ack_revoke; the rejoin waits for it.
+            g.revoke_pending = Some(revoked.clone());
+            let mut keep: BTreeSet<TopicPartition> = new.clone();
+            keep.extend(revoked.iter().cloned());
+            c.set_partitions(keep.into_iter().collect());
+            c.pause(&revoked);
+            c.events.push(ConsumerEvent::Revoked(revoked));
+            c.events.push(ConsumerEvent::Assigned(added));
+            return;
+        }
         c.events.push(ConsumerEvent::Revoked(revoked));
     }
     c.set_partitions(new.into_iter().collect());

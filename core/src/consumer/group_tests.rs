@@ -541,3 +541,53 @@ fn without_committed_offsets_to_be_had_the_reset_policy_decides() {
     let RequestKind::ListOffsets(l) = &t.body else { panic!("{:?}", t.body) };
     assert_eq!(l.topics[0].partitions[0].timestamp, OFFSET_BEGINNING);
 }
+
+#[test]
+fn with_the_revoke_barrier_eager_partitions_wait_for_the_application() {
+    let mut h = Harness::stable(&[]);
+    h.c.set_revoke_barrier(true);
+    h.heartbeat(ErrorCode::REBALANCE_IN_PROGRESS);
+    assert!(h.c.poll_transmit(h.now).is_none_or(|t| !matches!(t.body, RequestKind::JoinGroup(_))));
+    assert_eq!(h.events(), vec![ConsumerEvent::Revoked(vec![tp(0), tp(1)])]);
+    // Still assigned (paused): the application commits its positions, then releases them.
+    assert_eq!((h.c.assignment().len(), h.c.paused().len()), (2, 2));
+    h.c.commit(None, h.now).unwrap();
+    let t = h.next();
+    assert!(matches!(t.body, RequestKind::OffsetCommit(_)), "{:?}", t.body);
+    h.respond(&t, commit_response(&[0, 1], ErrorCode::NONE));
+    h.c.ack_revoke();
+    assert!(h.c.assignment().is_empty());
+    let (_, j) = h.expect_join();
+    let sub = decode_subscription("m1", None, &j.protocols[0].metadata).unwrap();
+    assert!(sub.owned_partitions.is_empty());
+}
+
+#[test]
+fn with_the_revoke_barrier_cooperative_rejoins_after_the_release() {
+    let mut h = Harness::stable(&[("partition.assignment.strategy", "cooperative-sticky")]);
+    h.c.set_revoke_barrier(true);
+    h.heartbeat(ErrorCode::REBALANCE_IN_PROGRESS);
+    let (t, j) = h.expect_join();
+    let resp = JoinGroupResponse::default()
+        .with_generation_id(2)
+        .with_protocol_name(Some(s("cooperative-sticky")))
+        .with_leader(s("other"))
+        .with_member_id(s("m1"));
+    h.respond(&t, ResponseKind::JoinGroup(resp));
+    let t = h.next();
+    assert!(matches!(t.body, RequestKind::SyncGroup(_)));
+    let _ = j;
+    h.respond(
+        &t,
+        ResponseKind::SyncGroup(SyncGroupResponse::default().with_assignment(encode_assignment(&[tp(0)], 3))),
+    );
+    assert_eq!(h.events(), vec![ConsumerEvent::Revoked(vec![tp(1)]), ConsumerEvent::Assigned(vec![])]);
+    assert_eq!((h.c.assignment(), h.c.paused()), (vec![tp(0), tp(1)], vec![tp(1)]));
+    // No rejoin before the release; heartbeats go on.
+    h.heartbeat(ErrorCode::NONE);
+    h.c.ack_revoke();
+    assert_eq!(h.c.assignment(), vec![tp(0)]);
+    let (_, j) = h.expect_join();
+    let sub = decode_subscription("m1", None, &j.protocols[0].metadata).unwrap();
+    assert_eq!(sub.owned_partitions, vec![tp(0)]);
+}

@@ -206,6 +206,19 @@ impl Consumer {
         result.unwrap_or_else(|| Err(Error::timed_out("waiting for the committed offsets")))
     }
 
+    /// With the barrier on, partitions a rebalance revokes stay assigned (paused) after the
+    /// `Revoked` event until `ack_revoke`, so that their positions can be committed first (the
+    /// bindings' `on_revoke`). Off by default.
+    pub fn set_revoke_barrier(&mut self, on: bool) {
+        self.driver.machine.set_revoke_barrier(on);
+    }
+
+    /// Release the partitions of the last `Revoked` event; the rebalance goes on.
+    pub fn ack_revoke(&mut self) {
+        self.driver.machine.ack_revoke();
+        self.driver.pump(wall_clock_ms());
+    }
+
     /// What a transactional producer's `send_offsets_to_transaction` needs (KIP-447).
     pub fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
         self.driver.machine.group_metadata()
