@@ -72,3 +72,9 @@ fn java_and_ours_in_one_group_cooperative_sticky() {
     let b = bootstrap();
     groups::mixed_group(groups::Foreign::Java, &b, &b, "cooperative-sticky");
 }
+
+#[test]
+#[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]
+fn revoke_barrier_lets_the_owner_commit_before_release() {
+    groups::revoke_barrier_lets_the_owner_commit_before_release(&bootstrap());
+}

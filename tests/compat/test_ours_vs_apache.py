@@ -60,7 +60,7 @@ def test_rust_consumer_groups(apache_kafka: str) -> None:
     env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
     cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_groups", "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 8 passed" in out, out
+    assert "test result: ok. 9 passed" in out, out
 
 
 def test_rust_admin_groups(apache_kafka: str) -> None:
