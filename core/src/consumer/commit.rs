@@ -307,7 +307,7 @@ pub(super) fn handle_commit(c: &mut Consumer, req: CommitReq, resp: OffsetCommit
         ErrorCode::UNKNOWN_MEMBER_ID | ErrorCode::ILLEGAL_GENERATION | ErrorCode::FENCED_INSTANCE_ID => {
             let e = commit_failed(code, &g.id);
             if generation >= 0 && generation == g.generation {
-                group::fenced(c, code == ErrorCode::UNKNOWN_MEMBER_ID);
+                super::membership::fenced(c, code == ErrorCode::UNKNOWN_MEMBER_ID);
             }
             complete(c, commit, Err(e));
         }

@@ -1,5 +1,6 @@
 //! The consumer state machine: manual `assign`, or `subscribe` in a consumer group
-//! (`group.rs` membership, `assignor/` assignors, `commit.rs` offsets, `subscription.rs`).
+//! (`group.rs` the membership protocol, `membership.rs` the application's group calls,
+//! `assignor/` assignors, `commit.rs` offsets, `subscription.rs` topics and patterns).
 //!
 //! It owns, per assigned partition, the position (the offset of the next record
 //! `poll_records` hands out), the offset-reset state (ListOffsets), pause flags
@@ -18,6 +19,7 @@ mod fetcher;
 mod group;
 #[cfg(test)]
 mod group_tests;
+mod membership;
 mod reset;
 mod subscription;
 #[cfg(test)]
