@@ -773,3 +773,49 @@ fn every_group_api_answers_at_every_version_and_unsupported_ones_are_refused() {
         }
     }
 }
+
+#[test]
+fn group_properties_parse_and_bad_values_are_refused() {
+    let c = BrokerConfig::from_pairs([
+        ("group.initial.rebalance.delay.ms", "3000"),
+        ("group.max.size", "5"),
+        ("group.min.session.timeout.ms", "1000"),
+        ("group.max.session.timeout.ms", "60000"),
+        ("offsets.retention.minutes", "10"),
+        ("offsets.retention.check.interval.ms", "500"),
+        ("offset.metadata.max.bytes", "100"),
+    ])
+    .unwrap();
+    assert_eq!(c.group.initial_rebalance_delay_ms, 3_000);
+    assert_eq!(c.group.max_size, 5);
+    assert_eq!((c.group.min_session_timeout_ms, c.group.max_session_timeout_ms), (1_000, 60_000));
+    assert_eq!(c.group.offsets_retention_ms, 600_000);
+    assert_eq!(c.group.offsets_retention_check_interval_ms, 500);
+    assert_eq!(c.group.offset_metadata_max_bytes, 100);
+    assert_eq!(BrokerConfig::default().group.initial_rebalance_delay_ms, 0, "embedded default");
+    let err = BrokerConfig::from_pairs([("group.max.size", "0")]).unwrap_err();
+    assert!(err.to_string().contains("group.max.size"), "{err}");
+}
+
+#[test]
+fn poll_timeout_never_names_a_past_deadline_after_a_timeout() {
+    let mut h = H::new();
+    let (a, b) = stable_pair(&mut h);
+    let _ = h.new_member(3, G1);
+    h.send(1, 7, join(G1, &a, None, &["range"]));
+    h.send(2, 7, join(G1, &b, None, &["range"]));
+    h.drain();
+    // Everyone's deadlines run out one after another: after each timeout the next is in the future,
+    // until the members have expired and the empty group without offsets is forgotten.
+    let mut saw_empty = false;
+    for _ in 0..20 {
+        let Some(next) = h.b.poll_timeout() else { break };
+        h.now = next.max(h.now);
+        h.b.handle_timeout(h.now);
+        assert!(h.b.poll_timeout().is_none_or(|n| n > h.now), "stuck at {}", h.now - T0);
+        saw_empty |= h.state(G1) == GroupState::Empty;
+    }
+    assert!(saw_empty, "every silent member expired");
+    assert_eq!(h.state(G1), GroupState::Dead, "then the retention check forgot the group");
+    assert_eq!(h.b.groups().next_deadline(), None, "no group timer left");
+}

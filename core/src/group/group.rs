@@ -577,7 +577,7 @@ impl Group {
                 let all_joined = self.pending.is_empty() && self.members.values().all(|m| m.awaiting_join.is_some());
                 Some(if all_joined { self.join_deadline.min(self.delay_until) } else { self.join_deadline })
             }
-            GroupState::CompletingRebalance => Some(self.sync_deadline),
+            GroupState::CompletingRebalance if self.members.values().any(|m| !m.synced) => Some(self.sync_deadline),
             _ => None,
         };
         sessions.chain(pending).chain(phase).min()
