@@ -139,7 +139,7 @@ fn a_two_member_group_over_tcp() {
 
     // A commit before the leader's SyncGroup is REBALANCE_IN_PROGRESS in Kafka; sync first.
     let a = SyncGroupRequestAssignment::default().with_member_id(s(&m1)).with_assignment(Bytes::from_static(b"p0"));
-    match c1.call(5, sync1(2, vec![a])) {
+    match c1.call(4, sync1(2, vec![a])) {
         ResponseKind::SyncGroup(r) => assert_eq!((r.error_code, r.assignment.as_ref()), (0, &b"p0"[..])),
         other => panic!("{other:?}"),
     }

@@ -8,8 +8,8 @@
 //   group is Stable. In Stable a member gets its current assignment at once.
 // Version notes:
 // - v1+: throttle_time_ms. v3+: group_instance_id. v4+: flexible.
-// - v5+: protocol_type and protocol_name, checked against the group's (INCONSISTENT_GROUP_PROTOCOL)
-//   and returned.
+// - v5+: protocol_type and protocol_name, mandatory (null is INCONSISTENT_GROUP_PROTOCOL, as in
+//   Kafka), checked against the group's (INCONSISTENT_GROUP_PROTOCOL) and returned.
 
 use kafka_protocol::messages::{ResponseKind, SyncGroupRequest, SyncGroupResponse};
 
@@ -39,6 +39,10 @@ impl Broker {
             member_id: req.member_id.to_string(),
             instance_id: req.group_instance_id.filter(|_| version >= 3).map(|s| s.to_string()),
         };
+        if version >= 5 && (req.protocol_type.is_none() || req.protocol_name.is_none()) {
+            // Kafka: from v5 the protocol type and name are mandatory.
+            return respond(version, &SyncResult::error(ErrorCode::INCONSISTENT_GROUP_PROTOCOL));
+        }
         let (pt, pn) = if version >= 5 {
             (req.protocol_type.as_ref().map(|s| s.as_str()), req.protocol_name.as_ref().map(|s| s.as_str()))
         } else {
