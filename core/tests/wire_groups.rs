@@ -136,6 +136,15 @@ fn a_two_member_group_over_tcp() {
     let r2 = joined(c2.recv(ApiKey::JoinGroup, 4));
     assert_eq!((r1.generation_id, r2.generation_id), (2, 2));
     assert_eq!(r1.members.len(), 2);
+    let desc = DescribeGroupsRequest::default().with_groups(vec![GroupId(s("wg"))]);
+    match c2.call(5, RequestKind::DescribeGroups(desc)) {
+        ResponseKind::DescribeGroups(r) => {
+            let hosts: Vec<&str> = r.groups[0].members.iter().map(|m| m.client_host.as_str()).collect();
+            assert_eq!(hosts, vec!["/127.0.0.1", "/127.0.0.1"], "the peer address, as Kafka shows it");
+            assert_eq!(r.groups[0].members[0].client_id.as_str(), "wire");
+        }
+        other => panic!("{other:?}"),
+    }
 
     // A commit before the leader's SyncGroup is REBALANCE_IN_PROGRESS in Kafka; sync first.
     let a = SyncGroupRequestAssignment::default().with_member_id(s(&m1)).with_assignment(Bytes::from_static(b"p0"));

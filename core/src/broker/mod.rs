@@ -58,6 +58,8 @@ pub struct Broker {
     next_producer_id: i64,
     /// The classic consumer groups this broker coordinates.
     groups: GroupCoordinator,
+    /// The peer address of each TCP connection (`set_connection_host`), as group members' client host.
+    conn_hosts: BTreeMap<ConnId, String>,
 }
 
 impl Broker {
@@ -66,6 +68,7 @@ impl Broker {
         let groups = GroupCoordinator::new(config.group.clone(), now);
         Broker {
             groups,
+            conn_hosts: BTreeMap::new(),
             config,
             topics: BTreeMap::new(),
             topics_created: 0,
@@ -148,6 +151,7 @@ impl Broker {
     pub fn handle_disconnect(&mut self, conn: ConnId) {
         self.parked.remove(&conn);
         self.conn_nodes.remove(&conn);
+        self.conn_hosts.remove(&conn);
         self.responses.retain(|r| r.conn != conn);
         self.closes.retain(|c| *c != conn);
     }
@@ -156,6 +160,16 @@ impl Broker {
     /// before the connection's first request; without it a connection reaches `node_id`).
     pub fn set_connection_node(&mut self, conn: ConnId, node: i32) {
         self.conn_nodes.insert(conn, node);
+    }
+
+    /// Says where connection `conn` comes from (its peer IP address), which DescribeGroups shows as a
+    /// member's client host (Kafka's `/ip`); in-process connections have none.
+    pub fn set_connection_host(&mut self, conn: ConnId, host: String) {
+        self.conn_hosts.insert(conn, host);
+    }
+
+    pub(crate) fn client_host(&self, conn: ConnId) -> String {
+        self.conn_hosts.get(&conn).map_or_else(|| "in-process".to_string(), |h| format!("/{h}"))
     }
 
     pub(crate) fn node_of(&self, conn: ConnId) -> i32 {

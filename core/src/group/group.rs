@@ -252,7 +252,6 @@ impl Group {
             seq: self.next_seq,
         };
         m.refresh(now);
-        let rebalance_timeout = m.rebalance_timeout_ms as i64;
         self.members.insert(id.clone(), m);
         if self.leader.is_none() {
             self.leader = Some(id);
@@ -260,11 +259,10 @@ impl Group {
         match self.state {
             GroupState::PreparingRebalance => {
                 // Kafka's InitialDelayedJoin: each new member in the delay window extends it, up to
-                // the rebalance timeout.
+                // the rebalance timeout. The join deadline itself stays (Kafka's DelayedJoin).
                 if self.delay_until > now {
                     self.delay_until = now.saturating_add(cfg.initial_rebalance_delay_ms).min(self.join_deadline);
                 }
-                self.join_deadline = self.join_deadline.max(now.saturating_add(rebalance_timeout));
                 self.maybe_complete_join(out, now);
             }
             _ => self.prepare_rebalance(cfg, out, now),

@@ -52,7 +52,7 @@ impl Broker {
             member_id: req.member_id.to_string(),
             instance_id: req.group_instance_id.filter(|_| version >= 5).map(|s| s.to_string()),
             client_id: caller.client_id,
-            client_host: "/127.0.0.1".to_string(),
+            client_host: self.client_host(caller.conn),
             session_timeout_ms: req.session_timeout_ms,
             rebalance_timeout_ms: if version >= 1 { req.rebalance_timeout_ms } else { req.session_timeout_ms },
             protocol_type: req.protocol_type.to_string(),
