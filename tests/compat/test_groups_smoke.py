@@ -1,15 +1,19 @@
-"""The broker's group coordinator with a real client: two confluent-kafka (librdkafka) consumers in one
+"""The broker's group coordinator with real clients: two confluent-kafka (librdkafka) consumers in one
 group against ``kafkette serve`` share a 4-partition topic, commit after processing, and close; every
-record is consumed exactly once and the group's committed offsets are the log end offsets.
+record is consumed exactly once and the group's committed offsets are the log end offsets. kcat's
+balanced consumer (``-G``) commits and resumes against three brokers in one process.
 
 (The larger group scenarios — members killed mid-stream, kafkajs, Java — live elsewhere.)
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+import pytest
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 PARTITIONS = 4
@@ -82,3 +86,36 @@ def test_two_consumers_share_a_topic_and_commit(kafkette_serve) -> None:
     desc = admin.describe_consumer_groups([group])[group].result(TIMEOUT)
     assert str(desc.state).endswith("EMPTY"), desc.state
     assert not desc.members
+
+
+def test_kcat_balanced_consumer_commits_on_three_brokers(kafkette_serve) -> None:
+    """kcat -G against three brokers in one process: FindCoordinator sends it to the group's node
+    (the others answer NOT_COORDINATOR), it consumes, commits on exit, and a second run starts from
+    the committed offsets."""
+    kcat = shutil.which("kcat")
+    if kcat is None:
+        pytest.skip("kcat not installed")
+    bootstrap = kafkette_serve(brokers=3)
+    topic, group = "kcat-groups", "kcat-group"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for f in admin.create_topics([NewTopic(topic, 3, 1)], operation_timeout=TIMEOUT).values():
+        f.result(TIMEOUT)
+    p = Producer({"bootstrap.servers": bootstrap})
+    for i in range(30):
+        p.produce(topic, value=f"v{i}".encode(), partition=i % 3)
+    assert p.flush(TIMEOUT) == 0
+
+    def run() -> list[str]:
+        out = subprocess.run(
+            [kcat, "-b", bootstrap, "-G", group, topic, "-X", "auto.offset.reset=earliest", "-e", "-q", "-f", "%s\n"],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert out.returncode == 0, out.stderr
+        return [line for line in out.stdout.splitlines() if line]
+
+    assert sorted(run()) == sorted(f"v{i}" for i in range(30))
+    assert run() == [], "the second run resumes from the committed offsets"
+    offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(TIMEOUT)
+    assert sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 10), (1, 10), (2, 10)]
