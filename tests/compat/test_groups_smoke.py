@@ -3,11 +3,13 @@ group against ``kafkette serve`` share a 4-partition topic, commit after process
 record is consumed exactly once and the group's committed offsets are the log end offsets. kcat's
 balanced consumer (``-G``) commits and resumes against three brokers in one process.
 
-(The larger group scenarios — members killed mid-stream, kafkajs, Java — live elsewhere.)
+Apache Kafka's own formatters read the ``__consumer_offsets`` records back. (The larger group scenarios —
+members killed mid-stream, kafkajs, Java consumers — live elsewhere.)
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -15,6 +17,8 @@ import time
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+
+from brokers import java_classpath
 
 PARTITIONS = 4
 RECORDS = 200
@@ -119,3 +123,54 @@ def test_kcat_balanced_consumer_commits_on_three_brokers(kafkette_serve) -> None
     assert run() == [], "the second run resumes from the committed offsets"
     offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(TIMEOUT)
     assert sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 10), (1, 10), (2, 10)]
+
+
+def test_kafkas_own_formatters_read_consumer_offsets(kafkette_serve) -> None:
+    """``__consumer_offsets`` holds Kafka's record schemas: Apache Kafka's console consumer with its
+    OffsetsMessageFormatter and GroupMetadataMessageFormatter decodes what the coordinator wrote."""
+    java = shutil.which("java")
+    try:
+        cp = java_classpath()
+    except RuntimeError as e:
+        pytest.skip(str(e))
+    if java is None:
+        pytest.skip("java not installed")
+    bootstrap = kafkette_serve()
+    topic, group = "formatted", "formatted-group"
+    p = Producer({"bootstrap.servers": bootstrap})
+    for i in range(5):
+        p.produce(topic, value=b"x")
+    assert p.flush(TIMEOUT) == 0
+    c = consumer(bootstrap, group)
+    c.subscribe([topic])
+    deadline = time.monotonic() + TIMEOUT
+    got = 0
+    while got < 5 and time.monotonic() < deadline:
+        m = c.poll(0.1)
+        if m is not None and not m.error():
+            got += 1
+            c.commit(message=m, asynchronous=False)
+    c.close()
+    assert got == 5
+
+    def formatted(formatter: str) -> list[dict]:
+        out = subprocess.run(
+            [java, "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,
+             "--topic", "__consumer_offsets", "--from-beginning", "--timeout-ms", "3000",
+             "--formatter", f"org.apache.kafka.tools.consumer.{formatter}"],
+            capture_output=True, text=True, timeout=60,
+        )
+        decoder = json.JSONDecoder()
+        text, docs, i = out.stdout, [], 0
+        while (i := text.find("{", i)) >= 0:
+            doc, i = decoder.raw_decode(text, i)
+            docs.append(doc)
+        return docs
+
+    offsets = [d for d in formatted("OffsetsMessageFormatter") if d["key"]["data"].get("group") == group]
+    assert offsets[-1]["key"]["data"] == {"group": group, "topic": topic, "partition": 0}
+    assert offsets[-1]["value"]["data"]["offset"] == 5
+    groups = [d for d in formatted("GroupMetadataMessageFormatter") if d["key"]["data"]["group"] == group]
+    stable = [d["value"]["data"] for d in groups if d["value"] and d["value"]["data"]["members"]]
+    assert stable and stable[-1]["protocolType"] == "consumer" and stable[-1]["protocol"] == "range"
+    assert stable[-1]["members"][0]["clientHost"] == "/127.0.0.1"

@@ -819,3 +819,15 @@ fn poll_timeout_never_names_a_past_deadline_after_a_timeout() {
     assert_eq!(h.state(G1), GroupState::Dead, "then the retention check forgot the group");
     assert_eq!(h.b.groups().next_deadline(), None, "no group timer left");
 }
+
+#[test]
+fn member_ids_are_reproducible_under_one_clock_and_fresh_after_a_restart() {
+    let first_id = |start: Millis| {
+        let mut h = H::new();
+        h.b = Broker::new(BrokerConfig::default(), start);
+        h.now = start;
+        join_of(h.call(1, 4, join(G1, "", None, &["range"]))).member_id.to_string()
+    };
+    assert_eq!(first_id(T0), first_id(T0));
+    assert_ne!(first_id(T0), first_id(T0 + 1));
+}

@@ -184,7 +184,11 @@ pub struct GroupCoordinator {
 impl GroupCoordinator {
     pub fn new(config: GroupConfig, now: Millis) -> GroupCoordinator {
         let next_retention_check_ms = now.saturating_add(config.offsets_retention_check_interval_ms);
-        GroupCoordinator { config, next_retention_check_ms, ..Default::default() }
+        // Member ids start from the creation time: a broker restarted with clients still holding
+        // ids from its previous life must not hand those ids out again (same clock, same ids, so
+        // simulations stay reproducible).
+        let ids_issued = (now as u64).wrapping_mul(1_000_003);
+        GroupCoordinator { config, next_retention_check_ms, ids_issued, ..Default::default() }
     }
 
     pub fn config(&self) -> &GroupConfig {
@@ -213,8 +217,8 @@ impl GroupCoordinator {
         self.records.extend(out.records);
     }
 
-    /// A member id as Kafka makes them: the client id, a dash and a UUID-shaped suffix (from a
-    /// counter, so runs are reproducible).
+    /// A member id as Kafka makes them: the client id, a dash and a UUID-shaped suffix (a hash of a
+    /// counter started from the creation time, so runs under the same clock are reproducible).
     fn fresh_member_id(&mut self, client_id: &str) -> String {
         self.ids_issued += 1;
         let mix = |mut z: u64| {
