@@ -7,169 +7,31 @@
 //! and the records to append to `__consumer_offsets` out of `poll_record`. Protocol checks that
 //! need the broker (NOT_COORDINATOR, unknown topics) are the broker handlers' job.
 
+pub mod config;
 // One group per `group.rs`, as DESIGN.md lays out domain folders: the noun is the point.
 #[allow(clippy::module_inception)]
 pub mod group;
 pub mod log;
 pub mod member;
 pub mod offsets;
+pub mod reply;
 
 use std::collections::{BTreeMap, VecDeque};
 
 use bytes::Bytes;
 
 use crate::error::ErrorCode;
-use crate::protocol::{ConnId, Millis};
+use crate::protocol::Millis;
 
+pub use config::GroupConfig;
 pub use group::{Group, GroupState};
 pub use log::{LogRecord, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS};
 pub use offsets::{CommittedOffset, TopicPartition};
+pub use reply::{
+    Committer, Completion, GroupDescription, JoinParams, JoinResult, JoinedMember, Reply, SyncResult, Waiter,
+};
 
 use group::Out;
-
-/// The coordinator's settings (broker properties of the same names).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupConfig {
-    /// `group.initial.rebalance.delay.ms`.
-    pub initial_rebalance_delay_ms: i64,
-    /// `group.max.size`.
-    pub max_size: usize,
-    /// `group.min.session.timeout.ms`.
-    pub min_session_timeout_ms: i32,
-    /// `group.max.session.timeout.ms`.
-    pub max_session_timeout_ms: i32,
-    /// `offsets.retention.minutes`, in ms.
-    pub offsets_retention_ms: i64,
-    /// `offsets.retention.check.interval.ms`.
-    pub offsets_retention_check_interval_ms: i64,
-    /// `offset.metadata.max.bytes`.
-    pub offset_metadata_max_bytes: usize,
-}
-
-impl Default for GroupConfig {
-    fn default() -> Self {
-        GroupConfig {
-            initial_rebalance_delay_ms: 0,
-            max_size: i32::MAX as usize,
-            min_session_timeout_ms: 6_000,
-            max_session_timeout_ms: 1_800_000,
-            offsets_retention_ms: 7 * 24 * 3_600_000,
-            offsets_retention_check_interval_ms: 600_000,
-            offset_metadata_max_bytes: 4_096,
-        }
-    }
-}
-
-/// Where a parked request's answer goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Waiter {
-    pub conn: ConnId,
-    pub correlation_id: i32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct JoinedMember {
-    pub member_id: String,
-    pub instance_id: Option<String>,
-    pub metadata: Bytes,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct JoinResult {
-    pub error: ErrorCode,
-    pub generation: i32,
-    pub protocol_type: Option<String>,
-    pub protocol_name: Option<String>,
-    pub leader: String,
-    pub member_id: String,
-    /// Every member with its metadata for the chosen protocol, for the leader only.
-    pub members: Vec<JoinedMember>,
-}
-
-impl JoinResult {
-    pub fn error(error: ErrorCode, member_id: &str) -> JoinResult {
-        JoinResult {
-            error,
-            generation: -1,
-            protocol_type: None,
-            protocol_name: None,
-            leader: String::new(),
-            member_id: member_id.to_string(),
-            members: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyncResult {
-    pub error: ErrorCode,
-    pub protocol_type: Option<String>,
-    pub protocol_name: Option<String>,
-    pub assignment: Bytes,
-}
-
-impl SyncResult {
-    pub fn error(error: ErrorCode) -> SyncResult {
-        SyncResult { error, protocol_type: None, protocol_name: None, assignment: Bytes::new() }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    Join(JoinResult),
-    Sync(SyncResult),
-}
-
-/// The answer to a parked JoinGroup or SyncGroup.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Completion {
-    pub waiter: Waiter,
-    pub reply: Reply,
-}
-
-impl Completion {
-    pub fn join(waiter: Waiter, r: JoinResult) -> Completion {
-        Completion { waiter, reply: Reply::Join(r) }
-    }
-    pub fn sync(waiter: Waiter, r: SyncResult) -> Completion {
-        Completion { waiter, reply: Reply::Sync(r) }
-    }
-}
-
-/// A JoinGroup's inputs.
-#[derive(Debug, Clone)]
-pub struct JoinParams {
-    pub member_id: String,
-    pub instance_id: Option<String>,
-    pub client_id: String,
-    pub client_host: String,
-    pub session_timeout_ms: i32,
-    pub rebalance_timeout_ms: i32,
-    pub protocol_type: String,
-    pub protocols: Vec<(String, Bytes)>,
-    /// v4+: a new dynamic member first gets its id with MEMBER_ID_REQUIRED.
-    pub require_known_member: bool,
-    pub waiter: Waiter,
-}
-
-/// Who is committing: `generation` -1 with an empty member id is a "simple" commit (no group
-/// management), allowed only while the group has no members.
-#[derive(Debug, Clone, Default)]
-pub struct Committer {
-    pub generation: i32,
-    pub member_id: String,
-    pub instance_id: Option<String>,
-}
-
-/// One group as DescribeGroups shows it.
-#[derive(Debug, Clone)]
-pub struct GroupDescription {
-    pub state: GroupState,
-    pub protocol_type: String,
-    pub protocol_name: String,
-    /// `(member id, instance id, client id, client host, metadata, assignment)`.
-    pub members: Vec<(String, Option<String>, String, String, Bytes, Bytes)>,
-}
 
 #[derive(Debug, Default)]
 pub struct GroupCoordinator {
