@@ -152,6 +152,32 @@ fn scenario(addr: &str) -> Vec<(&'static str, i16)> {
     step("sync as leader", &c.call(5, RequestKind::SyncGroup(sync.clone())));
     step("sync wrong protocol", &c.call(5, RequestKind::SyncGroup(sync.with_protocol_name(Some(s("roundrobin"))))));
     step("heartbeat", &c.call(4, heartbeat(&g, gen, &me)));
+    // What DescribeGroups and ListGroups show of a stable group.
+    let d = DescribeGroupsRequest::default().with_groups(vec![GroupId(s(&g))]).with_include_authorized_operations(true);
+    let ResponseKind::DescribeGroups(d) = c.call(5, RequestKind::DescribeGroups(d)) else { panic!() };
+    let dg = &d.groups[0];
+    assert_eq!(
+        (dg.group_state.as_str(), dg.protocol_type.as_str(), dg.protocol_data.as_str()),
+        ("Stable", "consumer", "range")
+    );
+    assert_eq!(dg.authorized_operations, 3400, "READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS");
+    let m = &dg.members[0];
+    assert_eq!(
+        (m.member_id.as_str(), m.client_id.as_str(), m.client_host.as_str()),
+        (me.as_str(), "cmp", "/127.0.0.1")
+    );
+    assert_eq!((m.member_metadata.as_ref(), m.member_assignment.as_ref()), (&b"\0\0"[..], &b"x"[..]));
+    let listed = |c: &mut Conn, states: &[&str]| -> Vec<(String, String, String)> {
+        let l = ListGroupsRequest::default().with_states_filter(states.iter().map(|x| s(x)).collect());
+        let ResponseKind::ListGroups(l) = c.call(4, RequestKind::ListGroups(l)) else { panic!() };
+        l.groups
+            .iter()
+            .filter(|x| x.group_id.0.starts_with(g.as_str()))
+            .map(|x| (x.group_id.0.to_string(), x.protocol_type.to_string(), x.group_state.to_string()))
+            .collect()
+    };
+    assert_eq!(listed(&mut c, &["stable"]), vec![(g.clone(), "consumer".to_string(), "Stable".to_string())]);
+    assert_eq!(listed(&mut c, &["Empty"]), vec![]);
     step("heartbeat stale generation", &c.call(4, heartbeat(&g, gen - 1, &me)));
     step("heartbeat unknown member", &c.call(4, heartbeat(&g, gen, "nobody")));
     step("commit", &c.call(8, commit(&g, gen, &me, &topic, "m")));

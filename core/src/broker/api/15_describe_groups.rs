@@ -5,8 +5,8 @@
 //   protocol type, and members with client id and host. The chosen protocol and each member's
 //   metadata and assignment are shown once the group is Stable.
 // Version notes:
-// - v1+: throttle_time_ms. v3+: authorized_operations (no ACLs here: READ, DELETE and DESCRIBE
-//   when asked for, else i32::MIN). v4+: group_instance_id. v5+: flexible.
+// - v1+: throttle_time_ms. v3+: authorized_operations (no ACLs here: every group operation, as
+//   Kafka 4.1 without an authorizer, when asked for; else i32::MIN). v4+: group_instance_id. v5+: flexible.
 
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse, ResponseKind};
@@ -16,8 +16,9 @@ use crate::error::ErrorCode;
 use super::super::Broker;
 use super::{str_bytes, Outcome};
 
-/// READ (3), DELETE (6) and DESCRIBE (8), the group operations Kafka reports without ACLs.
-const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
+/// READ (3), DELETE (6), DESCRIBE (8), DESCRIBE_CONFIGS (10) and ALTER_CONFIGS (11): the group
+/// operations Kafka 4.1 reports without ACLs.
+const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
 
 impl Broker {
     pub(super) fn handle_describe_groups(&mut self, version: i16, req: DescribeGroupsRequest, node: i32) -> Outcome {
