@@ -831,3 +831,105 @@ fn member_ids_are_reproducible_under_one_clock_and_fresh_after_a_restart() {
     assert_eq!(first_id(T0), first_id(T0));
     assert_ne!(first_id(T0), first_id(T0 + 1));
 }
+
+/// A small deterministic generator for the randomized test (no dependency, reproducible by seed).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[test]
+fn random_members_never_hang_a_request_or_move_the_generation_back() {
+    for seed in 0..150u64 {
+        let mut h = H::new();
+        let mut rng = Rng(seed);
+        // Per client: its connection, member id and last generation seen.
+        let mut clients: Vec<(ConnId, String, i32)> = (0..4).map(|i| (i + 1, String::new(), -1)).collect();
+        let mut next_conn = 10;
+        let mut outstanding: std::collections::BTreeMap<i32, ConnId> = Default::default();
+        let mut generation = 0;
+        for _ in 0..300 {
+            let c = rng.below(4) as usize;
+            let (conn, member, gen) = clients[c].clone();
+            let body = match rng.below(8) {
+                0 | 1 => Some((7 - rng.below(5) as i16, join(G1, &member, None, &["range", "sticky"]))),
+                2 => {
+                    let assign: Vec<(&str, &'static [u8])> = vec![(member.as_str(), b"a")];
+                    Some((5, sync(G1, gen, &member, &assign)))
+                }
+                3 => Some((
+                    4,
+                    RequestKind::Heartbeat(
+                        HeartbeatRequest::default()
+                            .with_group_id(GroupId(s(G1)))
+                            .with_generation_id(gen)
+                            .with_member_id(s(&member)),
+                    ),
+                )),
+                4 => {
+                    let p = OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(1);
+                    let t = OffsetCommitRequestTopic::default().with_name(TopicName(s("t"))).with_partitions(vec![p]);
+                    Some((
+                        8,
+                        RequestKind::OffsetCommit(
+                            OffsetCommitRequest::default()
+                                .with_group_id(GroupId(s(G1)))
+                                .with_generation_id_or_member_epoch(gen)
+                                .with_member_id(s(&member))
+                                .with_topics(vec![t]),
+                        ),
+                    ))
+                }
+                5 => Some((
+                    2,
+                    RequestKind::LeaveGroup(
+                        LeaveGroupRequest::default().with_group_id(GroupId(s(G1))).with_member_id(s(&member)),
+                    ),
+                )),
+                6 => {
+                    h.b.handle_disconnect(conn);
+                    outstanding.retain(|_, c| *c != conn);
+                    clients[c].0 = next_conn;
+                    next_conn += 1;
+                    None
+                }
+                _ => {
+                    h.advance(rng.below(12_000) as i64);
+                    None
+                }
+            };
+            if let Some((v, body)) = body {
+                let corr = h.send(conn, v, body);
+                outstanding.insert(corr, conn);
+            }
+            for r in h.drain() {
+                assert_eq!(outstanding.remove(&r.correlation_id), Some(r.conn), "seed {seed}: one answer per request");
+                let who = clients.iter().position(|cl| cl.0 == r.conn);
+                if let (Some(i), ResponseKind::JoinGroup(j)) = (who, &r.body) {
+                    if !j.member_id.is_empty() {
+                        clients[i].1 = j.member_id.to_string();
+                    }
+                    if j.error_code == 0 {
+                        clients[i].2 = j.generation_id;
+                    }
+                }
+            }
+            let g = h.b.groups().group(G1).map_or(generation, |g| g.generation);
+            assert!(g >= generation, "seed {seed}: generation went back from {generation} to {g}");
+            generation = g;
+        }
+        // Quiet: every deadline passes, every request is answered, the members are gone.
+        for _ in 0..20 {
+            h.advance(40_000);
+        }
+        for r in h.drain() {
+            assert_eq!(outstanding.remove(&r.correlation_id), Some(r.conn), "seed {seed}");
+        }
+        assert!(outstanding.is_empty(), "seed {seed}: unanswered {outstanding:?}");
+        assert!(h.b.groups().group(G1).is_none_or(|g| g.members.is_empty()), "seed {seed}");
+    }
+}

@@ -171,7 +171,8 @@ impl Group {
             return err(ErrorCode::INCONSISTENT_GROUP_PROTOCOL);
         }
         if p.member_id.is_empty() {
-            if let Some(old) = p.instance_id.as_ref().and_then(|i| self.statics.get(i)).cloned() {
+            let known = p.instance_id.as_ref().and_then(|i| self.statics.get(i)).cloned();
+            if let Some(old) = known.filter(|old| self.members.contains_key(old)) {
                 return self.replace_static(&old, p, fresh_id, cfg, out, now);
             }
             if self.members.len() + self.pending.len() >= cfg.max_size {
@@ -280,7 +281,9 @@ impl Group {
         out: &mut Out,
         now: Millis,
     ) -> Option<JoinResult> {
-        let mut m = self.members.remove(old)?;
+        let Some(mut m) = self.members.remove(old) else {
+            return Some(JoinResult::error(ErrorCode::UNKNOWN_MEMBER_ID, old));
+        };
         if let Some(w) = m.awaiting_join.take() {
             out.completions.push(Completion::join(w, JoinResult::error(ErrorCode::FENCED_INSTANCE_ID, old)));
         }
