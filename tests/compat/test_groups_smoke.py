@@ -3,7 +3,7 @@ group against ``kafkette serve`` share a 4-partition topic, commit after process
 record is consumed exactly once and the group's committed offsets are the log end offsets. kcat's
 balanced consumer (``-G``) commits and resumes against three brokers in one process.
 
-Apache Kafka's own formatters read the ``__consumer_offsets`` records back. (The larger group scenarios —
+Apache Kafka's own tools read the ``__consumer_offsets`` records back and describe the group's lag. (The larger group scenarios —
 members killed mid-stream, kafkajs, Java consumers — live elsewhere.)
 """
 
@@ -125,9 +125,10 @@ def test_kcat_balanced_consumer_commits_on_three_brokers(kafkette_serve) -> None
     assert sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 10), (1, 10), (2, 10)]
 
 
-def test_kafkas_own_formatters_read_consumer_offsets(kafkette_serve) -> None:
+def test_kafka_tools_read_the_group(kafkette_serve) -> None:
     """``__consumer_offsets`` holds Kafka's record schemas: Apache Kafka's console consumer with its
-    OffsetsMessageFormatter and GroupMetadataMessageFormatter decodes what the coordinator wrote."""
+    OffsetsMessageFormatter and GroupMetadataMessageFormatter decodes what the coordinator wrote, and
+    ``kafka-consumer-groups --describe`` shows the group's offsets and lag."""
     java = shutil.which("java")
     try:
         cp = java_classpath()
@@ -156,7 +157,7 @@ def test_kafkas_own_formatters_read_consumer_offsets(kafkette_serve) -> None:
     def formatted(formatter: str) -> list[dict]:
         out = subprocess.run(
             [java, "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,
-             "--topic", "__consumer_offsets", "--from-beginning", "--timeout-ms", "3000",
+             "--topic", "__consumer_offsets", "--from-beginning", "--timeout-ms", "2000",
              "--formatter", f"org.apache.kafka.tools.consumer.{formatter}"],
             capture_output=True, text=True, timeout=60,
         )
@@ -174,3 +175,15 @@ def test_kafkas_own_formatters_read_consumer_offsets(kafkette_serve) -> None:
     stable = [d["value"]["data"] for d in groups if d["value"] and d["value"]["data"]["members"]]
     assert stable and stable[-1]["protocolType"] == "consumer" and stable[-1]["protocol"] == "range"
     assert stable[-1]["members"][0]["clientHost"] == "/127.0.0.1"
+
+    # kafka-consumer-groups --describe: the committed offset, the log end and the lag (3 newer records).
+    for i in range(3):
+        p.produce(topic, value=b"y")
+    assert p.flush(TIMEOUT) == 0
+    out = subprocess.run(
+        [java, "-cp", cp, "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server",
+         bootstrap, "--describe", "--group", group],
+        capture_output=True, text=True, timeout=60,
+    )
+    rows = [line.split() for line in out.stdout.splitlines() if line.startswith(group)]
+    assert [r[:6] for r in rows] == [[group, topic, "0", "5", "8", "3"]], out.stdout + out.stderr
