@@ -760,6 +760,7 @@ fn every_group_api_answers_at_every_version_and_unsupported_ones_are_refused() {
                 | ApiKey::ListGroups
                 | ApiKey::DeleteGroups
                 | ApiKey::TxnOffsetCommit
+                | ApiKey::OffsetDelete
         );
         if !groupish {
             continue;
@@ -932,4 +933,57 @@ fn random_members_never_hang_a_request_or_move_the_generation_back() {
         assert!(outstanding.is_empty(), "seed {seed}: unanswered {outstanding:?}");
         assert!(h.b.groups().group(G1).is_none_or(|g| g.members.is_empty()), "seed {seed}");
     }
+}
+
+fn offset_delete(h: &mut H, g: &str, parts: &[(&str, i32)]) -> (ErrorCode, Vec<ErrorCode>) {
+    use kafka_protocol::messages::offset_delete_request::{OffsetDeleteRequestPartition, OffsetDeleteRequestTopic};
+    let topics = parts
+        .iter()
+        .map(|(t, p)| {
+            OffsetDeleteRequestTopic::default()
+                .with_name(TopicName(s(t)))
+                .with_partitions(vec![OffsetDeleteRequestPartition::default().with_partition_index(*p)])
+        })
+        .collect();
+    let req = OffsetDeleteRequest::default().with_group_id(GroupId(s(g))).with_topics(topics);
+    match h.call(1, 0, RequestKind::OffsetDelete(req)) {
+        ResponseKind::OffsetDelete(r) => (
+            ErrorCode(r.error_code),
+            r.topics.iter().flat_map(|t| t.partitions.iter().map(|p| ErrorCode(p.error_code))).collect(),
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn offset_delete_spares_subscribed_topics_of_a_live_group() {
+    let mut h = H::new();
+    assert_eq!(offset_delete(&mut h, "nope", &[("t", 0)]).0, ErrorCode::GROUP_ID_NOT_FOUND);
+    assert_eq!(offset_delete(&mut h, "", &[("t", 0)]).0, ErrorCode::INVALID_GROUP_ID);
+    // An Empty (simple) group: offsets go; unknown partitions say so.
+    h.commit(8, "simple", -1, "", &[(0, 5, ""), (1, 6, "")]);
+    assert_eq!(
+        offset_delete(&mut h, "simple", &[("t", 0), ("t", 9)]),
+        (ErrorCode::NONE, vec![ErrorCode::NONE, ErrorCode::UNKNOWN_TOPIC_OR_PARTITION])
+    );
+    assert_eq!(h.fetch_offsets("simple", &[0, 1], false).iter().map(|r| r.0).collect::<Vec<_>>(), vec![-1, 6]);
+    // A live consumer group subscribed to "t" (ConsumerProtocolSubscription v0: version, ["t"]).
+    let subscription = Bytes::from_static(&[0, 0, 0, 0, 0, 1, 0, 1, b't', 0, 0, 0, 0]);
+    let mut j = join(G1, "", None, &["range"]);
+    if let RequestKind::JoinGroup(r) = &mut j {
+        r.protocols[0].metadata = subscription;
+    }
+    let r = join_of(h.call(2, 3, j));
+    let me = r.member_id.to_string();
+    h.sync(2, G1, r.generation_id, &me, &[(&me, b"a")]);
+    h.drain();
+    h.commit(8, G1, r.generation_id, &me, &[(0, 1, "")]);
+    let other =
+        CreatableTopic::default().with_name(TopicName(s("u"))).with_num_partitions(1).with_replication_factor(1);
+    h.call(99, 7, RequestKind::CreateTopics(CreateTopicsRequest::default().with_topics(vec![other])));
+    assert_eq!(
+        offset_delete(&mut h, G1, &[("t", 0), ("u", 0)]),
+        (ErrorCode::NONE, vec![ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC, ErrorCode::NONE])
+    );
+    assert_eq!(h.fetch_offsets(G1, &[0], false)[0].0, 1, "kept");
 }

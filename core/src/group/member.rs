@@ -53,4 +53,24 @@ impl Member {
     pub fn same_protocols(&self, other: &[(String, Bytes)]) -> bool {
         self.protocols == other
     }
+
+    /// The topics of this member's ConsumerProtocolSubscription for `protocol` (every version starts
+    /// with `version: i16, topics: [string]`); `None` when the metadata does not parse.
+    pub fn subscribed_topics(&self, protocol: &str) -> Option<Vec<String>> {
+        let meta = self.metadata_for(protocol);
+        let mut b: &[u8] = &meta;
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let (head, rest) = (b.get(..n)?, b.get(n..)?);
+            b = rest;
+            Some(head)
+        };
+        let _version = take(2)?;
+        let count = i32::from_be_bytes(take(4)?.try_into().ok()?);
+        let mut topics = Vec::new();
+        for _ in 0..count.max(0) {
+            let len = i16::from_be_bytes(take(2)?.try_into().ok()?);
+            topics.push(String::from_utf8(take(len.max(0) as usize)?.to_vec()).ok()?);
+        }
+        Some(topics)
+    }
 }

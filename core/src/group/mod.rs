@@ -325,6 +325,51 @@ impl GroupCoordinator {
         self.records.push_back(LogRecord { partition: g.partition, key: log::group_key(&g.id), value: None });
     }
 
+    /// OffsetDelete: removes the committed offsets of `partitions` (Kafka's `handleDeleteOffsets`). An
+    /// Empty group loses any; a live consumer group only those of topics no member subscribes to
+    /// (GROUP_SUBSCRIBED_TO_TOPIC for the others); another live group is NON_EMPTY_GROUP.
+    pub fn delete_offsets(
+        &mut self,
+        group_id: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<Vec<ErrorCode>, ErrorCode> {
+        let Some(g) = self.groups.get_mut(group_id) else {
+            return Err(ErrorCode::GROUP_ID_NOT_FOUND);
+        };
+        let subscribed: Option<Vec<String>> = match g.state {
+            GroupState::Dead => return Err(ErrorCode::GROUP_ID_NOT_FOUND),
+            GroupState::Empty => Some(Vec::new()),
+            _ if g.protocol_type.as_deref() == Some("consumer") => {
+                let proto = g.protocol_name.clone().unwrap_or_default();
+                let mut all = Some(Vec::new());
+                for m in g.members.values() {
+                    match (m.subscribed_topics(&proto), all.as_mut()) {
+                        (Some(t), Some(all)) => all.extend(t),
+                        _ => all = None,
+                    }
+                }
+                all
+            }
+            _ => return Err(ErrorCode::NON_EMPTY_GROUP),
+        };
+        let mut records = Vec::new();
+        let errors = partitions
+            .iter()
+            .map(|tp| {
+                // Metadata that does not parse counts as subscribed to everything, as in Kafka.
+                if subscribed.as_ref().is_none_or(|s| s.contains(&tp.0)) {
+                    return ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC;
+                }
+                if g.offsets.remove(tp) {
+                    records.push(offset_record(g, tp, None));
+                }
+                ErrorCode::NONE
+            })
+            .collect();
+        self.records.extend(records);
+        Ok(errors)
+    }
+
     /// A topic was deleted: its committed offsets go in every group.
     pub fn topic_deleted(&mut self, topic: &str) {
         let mut records = Vec::new();

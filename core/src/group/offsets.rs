@@ -68,6 +68,11 @@ impl Offsets {
         self.committed.is_empty() && self.pending.is_empty()
     }
 
+    /// Removes one partition's committed offset; true if there was one.
+    pub fn remove(&mut self, tp: &TopicPartition) -> bool {
+        self.committed.remove(tp).is_some()
+    }
+
     /// Forgets a deleted topic's offsets; returns the committed partitions removed.
     pub fn remove_topic(&mut self, topic: &str) -> Vec<TopicPartition> {
         let gone: Vec<TopicPartition> = self.committed.keys().filter(|tp| tp.0 == topic).cloned().collect();

@@ -303,6 +303,12 @@ const TXN_OFFSET_COMMIT: Struct = Struct {
     tags: &[],
 };
 
+// OffsetDelete (v0 only, never flexible).
+const OFFSET_DELETE_PARTITION: Struct = Struct { fields: &[f(I32)], tags: &[] };
+const OFFSET_DELETE_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_DELETE_PARTITION))], tags: &[] };
+const OFFSET_DELETE: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_DELETE_TOPIC))], tags: &[] };
+
 const APIS: &[Api] = &[
     Api { key: ApiKey::Produce, flexible_from: 9, root: &PRODUCE },
     Api { key: ApiKey::Fetch, flexible_from: 12, root: &FETCH },
@@ -327,6 +333,7 @@ const APIS: &[Api] = &[
     Api { key: ApiKey::ListGroups, flexible_from: 3, root: &LIST_GROUPS },
     Api { key: ApiKey::DeleteGroups, flexible_from: 2, root: &DELETE_GROUPS },
     Api { key: ApiKey::TxnOffsetCommit, flexible_from: 3, root: &TXN_OFFSET_COMMIT },
+    Api { key: ApiKey::OffsetDelete, flexible_from: i16::MAX, root: &OFFSET_DELETE },
 ];
 
 /// True if the guard has a schema for `key` at `version`: the broker's supported range, for the

@@ -15,6 +15,7 @@ use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
+use kafka_protocol::messages::offset_delete_request::{OffsetDeleteRequestPartition, OffsetDeleteRequestTopic};
 use kafka_protocol::messages::offset_fetch_request::{
     OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
 };
@@ -31,7 +32,8 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::messages::{
     DeleteGroupsRequest, DescribeGroupsRequest, GroupId, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
-    ListGroupsRequest, OffsetCommitRequest, OffsetFetchRequest, SyncGroupRequest, TxnOffsetCommitRequest,
+    ListGroupsRequest, OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, SyncGroupRequest,
+    TxnOffsetCommitRequest,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -363,6 +365,12 @@ pub(crate) fn populated(key: ApiKey, v: i16) -> RequestKind {
             }
             r.unknown_tagged_fields = unknown(v >= 3);
             RequestKind::TxnOffsetCommit(r)
+        }
+        ApiKey::OffsetDelete => {
+            let p = |i| OffsetDeleteRequestPartition::default().with_partition_index(i);
+            let t = |n| OffsetDeleteRequestTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+            let r = OffsetDeleteRequest::default().with_group_id(GroupId(s("g"))).with_topics(vec![t("a"), t("b")]);
+            RequestKind::OffsetDelete(r)
         }
         other => panic!("no populated request for {other:?}"),
     }

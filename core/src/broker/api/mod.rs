@@ -44,6 +44,8 @@ mod list_offsets;
 mod metadata;
 #[path = "08_offset_commit.rs"]
 mod offset_commit;
+#[path = "47_offset_delete.rs"]
+mod offset_delete;
 #[path = "09_offset_fetch.rs"]
 mod offset_fetch;
 #[path = "00_produce.rs"]
@@ -89,6 +91,7 @@ pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::ListGroups, 0, 4),
     (ApiKey::DeleteGroups, 0, 2),
     (ApiKey::TxnOffsetCommit, 0, 3),
+    (ApiKey::OffsetDelete, 0, 0),
 ];
 
 /// The `(min, max)` versions supported for `key`, if the broker answers it at all.
@@ -183,6 +186,7 @@ impl Broker {
                 RequestKind::ListGroups(r) => self.handle_list_groups(version, r, node),
                 RequestKind::DeleteGroups(r) => self.handle_delete_groups(r, node, now),
                 RequestKind::TxnOffsetCommit(r) => self.handle_txn_offset_commit(version, r, node, now),
+                RequestKind::OffsetDelete(r) => self.handle_offset_delete(r, node, now),
                 _ => Outcome::Close,
             }
         };
@@ -271,6 +275,9 @@ fn unsupported_version(body: &RequestKind) -> Outcome {
         }
         RequestKind::TxnOffsetCommit(r) => {
             Outcome::Respond(ResponseKind::TxnOffsetCommit(txn_offset_commit::error_response(r, code)))
+        }
+        RequestKind::OffsetDelete(_) => {
+            Outcome::Respond(ResponseKind::OffsetDelete(offset_delete::error_response(code)))
         }
         _ => Outcome::Close,
     }
