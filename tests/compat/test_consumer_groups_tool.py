@@ -31,7 +31,8 @@ def tool(bootstrap: str, *args: str) -> str:
     cmd = [java, "-cp", java_classpath(), "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"]
     out = subprocess.run([*cmd, "--bootstrap-server", bootstrap, *args], capture_output=True, text=True, timeout=60)
     errors = "\n".join(line for line in out.stderr.splitlines() if "SLF4J" not in line)
-    assert out.returncode == 0 and "Error" not in out.stdout + errors, f"kafka-consumer-groups {args}:\n{out.stdout}\n{errors}"
+    failed = out.returncode != 0 or "Error" in out.stdout + errors
+    assert not failed, f"kafka-consumer-groups {args}:\n{out.stdout}\n{errors}"
     return out.stdout
 
 
@@ -57,7 +58,14 @@ def produce(bootstrap: str, topic: str, counts: dict[int, int]) -> None:
 
 def consume_all(bootstrap: str, topic: str, group: str, count: int) -> None:
     """A group member reads count records, commits, and closes."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     try:
         c.subscribe([topic])
         got, deadline = 0, time.monotonic() + TIMEOUT
@@ -96,7 +104,8 @@ def test_describe_and_reset(broker):
     assert (rows[0]["LOG-END-OFFSET"], rows[0]["LAG"]) == (str(counts[0] + 7), "7"), rows[0]
     assert all(rows[p]["LAG"] == "0" for p in range(1, PARTITIONS)), rows
 
-    _, reset = table(tool(broker, "--reset-offsets", "--to-earliest", "--execute", "--group", group, "--topic", topic), "GROUP")
+    reset_args = ["--reset-offsets", "--to-earliest", "--execute", "--group", group, "--topic", topic]
+    _, reset = table(tool(broker, *reset_args), "GROUP")
     assert {p: row["NEW-OFFSET"] for p, row in reset.items()} == {p: "0" for p in range(PARTITIONS)}, reset
     _, rows = table(tool(broker, "--describe", "--group", group), "GROUP")
     for part, row in rows.items():

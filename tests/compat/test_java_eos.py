@@ -29,9 +29,8 @@ CLASSES = COMPAT / ".work" / "java-eos"
 @pytest.fixture(scope="session")
 def eos_classes() -> str:
     """The programs compiled against the client jars (again only when a source is newer)."""
-    stale = [s for s in SOURCES if not (CLASSES / f"{s.stem}.class").exists() or
-             (CLASSES / f"{s.stem}.class").stat().st_mtime < s.stat().st_mtime]
-    if stale:
+    built = [CLASSES / f"{s.stem}.class" for s in SOURCES]
+    if any(not b.exists() or b.stat().st_mtime < s.stat().st_mtime for b, s in zip(built, SOURCES)):
         CLASSES.mkdir(parents=True, exist_ok=True)
         javac = shutil.which("javac") or "javac"
         cmd = [javac, "-d", str(CLASSES), "-cp", java_classpath(), *map(str, SOURCES)]

@@ -52,7 +52,9 @@ def send(p: Producer, topic: str, prefix: str, count: int) -> list[Row]:
     return rows
 
 
-def read(bootstrap: str, topic: str, isolation: str, expect: int, subscribe: bool = False) -> list[tuple[int, int, Row]]:
+def read(
+    bootstrap: str, topic: str, isolation: str, expect: int, subscribe: bool = False
+) -> list[tuple[int, int, Row]]:
     """Read the topic from the beginning until ``expect`` records arrived and then a quiet moment, by
     assign() or (subscribe=True) in a fresh group; returns (partition, offset, row) in arrival order."""
     c = Consumer(

@@ -145,7 +145,8 @@ public final class GroupMembers {
         b.other = a;
         Set<String> produced = new HashSet<>();
         try (KafkaProducer<String, String> producer = producer(bootstrap)) {
-            pump(List.of(a, b), () -> !a.owned.isEmpty() && !b.owned.isEmpty() && a.owned.size() + b.owned.size() == PARTITIONS,
+            pump(List.of(a, b),
+                    () -> !a.owned.isEmpty() && !b.owned.isEmpty() && a.owned.size() + b.owned.size() == PARTITIONS,
                     "two members sharing the partitions");
             produce(producer, topic, 1, produced);
             pump(List.of(a, b), () -> processed.containsAll(produced), "the first wave processed");
@@ -159,7 +160,7 @@ public final class GroupMembers {
                     "b owning every partition and the second wave processed");
             List<Set<Integer>> revokedOnLeave = b.revocations.subList(revokedBefore, b.revocations.size());
             if (assignor.equals("range") && (revokedOnLeave.isEmpty() || !revokedOnLeave.get(0).equals(keptByB))) {
-                throw new AssertionError("eager: b should give up all of " + keptByB + " first, gave up " + revokedOnLeave);
+                throw new AssertionError("eager: b should first give up all of " + keptByB + ": " + revokedOnLeave);
             }
             if (!assignor.equals("range") && !revokedOnLeave.isEmpty()) {
                 throw new AssertionError("cooperative: b gave up " + revokedOnLeave + " though it keeps them");

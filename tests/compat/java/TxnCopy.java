@@ -46,8 +46,9 @@ public final class TxnCopy {
     static void run(String bootstrap, String prefix) throws Exception {
         String input = prefix + "-in", output = prefix + "-out", group = prefix + "-copier";
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(input, PARTITIONS, (short) 1), new NewTopic(output, PARTITIONS, (short) 1)))
-                    .all().get(30, TimeUnit.SECONDS);
+            List<NewTopic> topics =
+                    List.of(new NewTopic(input, PARTITIONS, (short) 1), new NewTopic(output, PARTITIONS, (short) 1));
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
         }
         Map<Integer, List<String>> want = new TreeMap<>();
         try (KafkaProducer<String, String> plain = new KafkaProducer<>(producerProps(bootstrap, null))) {
@@ -62,7 +63,7 @@ public final class TxnCopy {
         Properties cp = consumerProps(bootstrap, group);
         cp.put("max.poll.records", "50"); // several transactions
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp);
-                KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(bootstrap, prefix + "-tx"))) {
+                KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(bootstrap, prefix + "-t"))) {
             producer.initTransactions();
             consumer.subscribe(List.of(input));
             int copied = 0;
@@ -103,7 +104,7 @@ public final class TxnCopy {
 
         Map<Integer, List<String>> got = readCommitted(bootstrap, output, group + "-reader");
         if (!got.equals(want)) {
-            throw new AssertionError("the copy differs from the input: " + sizes(got) + " records, expected " + sizes(want));
+            throw new AssertionError("the copy differs from the input: " + sizes(got) + ", want " + sizes(want));
         }
         try (KafkaConsumer<String, String> probe = new KafkaConsumer<>(consumerProps(bootstrap, group))) {
             List<TopicPartition> tps = new ArrayList<>();

@@ -5,7 +5,8 @@
 // each batch, and on disconnect) and the admin client lists them.
 //
 // Usage: node groups.js BOOTSTRAP PREFIX. Prints one JSON object: {assignments: {a: [[partitions]...], b: [...]},
-// processed: {a: [[partition, offset]], b: [...]}, high: [[partition, high watermark]], committed: [[partition, offset]]}.
+// processed: {a: [[partition, offset]], b: [...]}, high: [[partition, high watermark]],
+// committed: [[partition, offset]]}.
 
 'use strict'
 
@@ -75,14 +76,22 @@ async function main() {
   const b = await member('b', log)
   await until(
     'two members sharing the partitions',
-    () => ok(a) && ok(b) && a.assignment.length > 0 && b.assignment.length > 0 && a.assignment.length + b.assignment.length === PARTITIONS
+    () =>
+      ok(a) &&
+      ok(b) &&
+      a.assignment.length > 0 &&
+      b.assignment.length > 0 &&
+      a.assignment.length + b.assignment.length === PARTITIONS
   )
   await produce(producer, 1)
   await until('the first wave read', () => ok(a) && ok(b) && total() >= WAVE)
 
   await a.consumer.disconnect() // leaves the group: b takes over every partition
   await produce(producer, 2)
-  await until('b owning every partition and the second wave read', () => ok(b) && b.assignment.length === PARTITIONS && total() >= 2 * WAVE)
+  await until(
+    'b owning every partition and the second wave read',
+    () => ok(b) && b.assignment.length === PARTITIONS && total() >= 2 * WAVE
+  )
   await b.consumer.disconnect()
 
   const high = await admin.fetchTopicOffsets(topic)

@@ -3,11 +3,11 @@
 // on one topic (commit, abort, commit); a readUncommitted: false consumer and a readUncommitted: true one read
 // the topic in groups; then a copier (consumer in a group, autoCommit off) copies a plain input topic to an
 // output topic one transaction per fetched batch (eachBatch) with producer.transaction(): send, sendOffsets,
-// commit, after one transaction with send and sendOffsets that it aborts; a read_committed consumer reads the output and the
-// admin client lists the copier group's committed offsets.
+// commit, after one transaction with send and sendOffsets that it aborts; a read_committed consumer reads the
+// output and the admin client lists the copier group's committed offsets.
 //
-// Usage: node transactions.js BOOTSTRAP PREFIX. Prints one JSON object: {sent: {committed, aborted}, readCommitted,
-// readUncommitted, input, output, copierOffsets} with records as [partition, offset, key, value].
+// Usage: node transactions.js BOOTSTRAP PREFIX. Prints one JSON object: {sent: {committed, aborted},
+// readCommitted, readUncommitted, input, output, copierOffsets} with records as [partition, offset, key, value].
 
 'use strict'
 
@@ -120,7 +120,8 @@ async function copy(producer, admin, input, output) {
             eachBatch: async ({ batch, resolveOffset }) => {
               const { topic, partition } = batch
               const next = String(Number(batch.lastOffset()) + 1)
-              const offsets = { consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: next }] }] }
+              const partitions = [{ partition, offset: next }]
+              const offsets = { consumerGroupId: groupId, topics: [{ topic, partitions }] }
               const messages = batch.messages.map(m => ({ key: m.key, value: m.value, partition }))
               const out = { topic: output, messages }
               if (!abortedOnce) {
