@@ -20,11 +20,14 @@ GROUP = "the group coordinator is not merged yet (issue 6)"
 BOTH = "the transaction and group coordinators are not merged yet (issues 5 and 6)"
 
 
-def targets(pending: str | None, inproc: bool = True) -> list:
-    """Apache Kafka, then kafkette serve (and the in-process Cluster), those marked xfail(strict) with the
+def targets(pending: str | None, inproc: bool = True, three_brokers: bool = False) -> list:
+    """Apache Kafka, then kafkette serve (and the in-process Cluster; and three brokers in one `kafkette serve`,
+    where the coordinators are on other nodes than the bootstrap one), those marked xfail(strict) with the
     reason ``pending`` (None: no mark, kafkette is expected to pass)."""
     marks = [pytest.mark.xfail(strict=True, reason=pending)] if pending else []
     params = [pytest.param("apache", id="apache"), pytest.param("serve", marks=marks, id="serve")]
     if inproc:
         params.append(pytest.param("inproc", marks=marks, id="inproc"))
+    if three_brokers:
+        params.append(pytest.param("serve3", marks=marks, id="serve3"))
     return params

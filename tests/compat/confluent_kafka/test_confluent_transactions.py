@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -27,9 +28,13 @@ TIMEOUT = 20  # seconds, per client call that waits for the broker
 
 Row = tuple[int, bytes, bytes]  # partition, key, value
 
+# librdkafka's log goes through Python logging, served by poll(): pytest shows it with a failure, and a client a
+# failed test leaves behind stays silent instead of logging reconnects to its stopped broker until the session ends.
+LOG = logging.getLogger("librdkafka")
+
 
 def create_topics(bootstrap: str, *names: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": LOG})
     for f in admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names], operation_timeout=TIMEOUT).values():
         f.result(TIMEOUT)
 
@@ -39,7 +44,9 @@ def fresh(what: str) -> str:
 
 
 def txn_producer(bootstrap: str, txn_id: str) -> Producer:
-    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": txn_id, "transaction.timeout.ms": 30000})
+    p = Producer(
+        {"bootstrap.servers": bootstrap, "logger": LOG, "transactional.id": txn_id, "transaction.timeout.ms": 30000}
+    )
     p.init_transactions(TIMEOUT)
     return p
 
@@ -59,7 +66,7 @@ def read(
     assign() or (subscribe=True) in a fresh group; returns (partition, offset, row) in arrival order."""
     c = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            "bootstrap.servers": bootstrap, "logger": LOG,
             "group.id": fresh("reader"),
             "isolation.level": isolation,
             "auto.offset.reset": "earliest",
@@ -127,7 +134,8 @@ def test_commit_and_abort(broker):
         offsets = sorted(o for q, o, _ in everything if q == part)
         n = len(offsets)
         assert offsets[-1] == n + 1, f"partition {part}: last record at {offsets[-1]}, {n} records + 2 markers before"
-        probe = Consumer({"bootstrap.servers": broker, "group.id": fresh("probe"), "isolation.level": "read_committed"})
+        conf = {"bootstrap.servers": broker, "logger": LOG, "group.id": fresh("probe")}
+        probe = Consumer({**conf, "isolation.level": "read_committed"})
         try:
             low, high = probe.get_watermark_offsets(TopicPartition(topic, part), TIMEOUT)
         finally:
@@ -150,17 +158,17 @@ def test_read_committed_subscribe(broker):
     check_read(read(broker, topic, "read_committed", len(kept), subscribe=True), kept, "read_committed by subscribe()")
 
 
-@pytest.mark.parametrize("broker", targets(BOTH), indirect=True)
+@pytest.mark.parametrize("broker", targets(BOTH, three_brokers=True), indirect=True)
 def test_consume_process_produce(broker):
     source, sink, group = fresh("in"), fresh("out"), fresh("copier")
     create_topics(broker, source, sink)
-    plain = Producer({"bootstrap.servers": broker, "enable.idempotence": True})
+    plain = Producer({"bootstrap.servers": broker, "logger": LOG, "enable.idempotence": True})
     want = send(plain, source, "input", 600)
     assert plain.flush(TIMEOUT) == 0
 
     consumer = Consumer(
         {
-            "bootstrap.servers": broker,
+            "bootstrap.servers": broker, "logger": LOG,
             "group.id": group,
             "isolation.level": "read_committed",
             "auto.offset.reset": "earliest",
@@ -205,7 +213,7 @@ def test_consume_process_produce(broker):
 
     check_read(read(broker, sink, "read_committed", len(want)), want, "the copy, read_committed")
     counts = {part: len(rows) for part, rows in per_partition(want).items()}
-    probe = Consumer({"bootstrap.servers": broker, "group.id": group, "enable.auto.commit": False})
+    probe = Consumer({"bootstrap.servers": broker, "logger": LOG, "group.id": group, "enable.auto.commit": False})
     try:
         committed = probe.committed([TopicPartition(source, part) for part in range(PARTITIONS)], TIMEOUT)
     finally:
