@@ -2,7 +2,7 @@
 right) and kafkette (xfail until the group coordinator lands).
 
 Three consumers share a 6-partition topic (subscribe with on_assign/on_revoke; commit after processing): two
-in this process, one in a subprocess (group_member.py). Records arrive in three waves: after the first, one
+in this process, one in a subprocess (member_process.py). Records arrive in three waves: after the first, one
 in-process member is closed (it leaves the group); during the second, the subprocess is killed with SIGKILL
 mid-stream (its session, 6 s, expires); after the third the survivor owns every partition, every record was
 processed at least once, and the group's committed offsets are at the end of each partition.
@@ -32,7 +32,7 @@ PARTITIONS = 6
 WAVE = 600
 SESSION_MS = 6000
 TIMEOUT = 20
-MEMBER = Path(__file__).resolve().parent / "group_member.py"
+MEMBER = Path(__file__).resolve().parent / "member_process.py"
 
 # librdkafka's log goes through Python logging, served by poll(): pytest shows it with a failure, and a client a
 # failed test leaves behind stays silent instead of logging reconnects to its stopped broker until the session ends.
@@ -77,7 +77,7 @@ class Member:
 
 
 class Subprocess:
-    """group_member.py, its stdout read by a thread."""
+    """member_process.py, its stdout read by a thread."""
 
     def __init__(self, bootstrap: str, group: str, topic: str) -> None:
         self.proc = subprocess.Popen(

@@ -1,6 +1,6 @@
 """One confluent-kafka consumer in a group, as its own process (test_confluent_groups.py kills it with SIGKILL).
 
-Usage: group_member.py BOOTSTRAP GROUP TOPIC SESSION_TIMEOUT_MS BATCH. It subscribes, and for every batch
+Usage: member_process.py BOOTSTRAP GROUP TOPIC SESSION_TIMEOUT_MS BATCH. It subscribes, and for every batch
 (of at most BATCH records) it "processes" the records by printing them and pausing 50 ms, then commits
 synchronously (at least once: a record printed and not yet committed when the process dies is read again by
 another member). One JSON object a line on stdout: {"assigned": [partitions]}, {"revoked": [partitions]},
