@@ -16,8 +16,6 @@ from __future__ import annotations
 import pytest
 
 TXN = "the transaction coordinator is not merged yet (issue 5)"
-GROUP = "the group coordinator is not merged yet (issue 6)"
-BOTH = "the transaction and group coordinators are not merged yet (issues 5 and 6)"
 
 
 def targets(pending: str | None, inproc: bool = True, three_brokers: bool = False) -> list:

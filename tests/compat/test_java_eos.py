@@ -20,7 +20,7 @@ import uuid
 import pytest
 
 from brokers import COMPAT, java_classpath
-from targets import BOTH, GROUP, targets
+from targets import TXN, targets
 
 SOURCES = [COMPAT / "java" / "TxnCopy.java", COMPAT / "java" / "GroupMembers.java"]
 CLASSES = COMPAT / ".work" / "java-eos"
@@ -52,14 +52,14 @@ def run_java(classpath: str, main: str, bootstrap: str, *args: str) -> dict:
     return result
 
 
-@pytest.mark.parametrize("broker", targets(BOTH), indirect=True)
+@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
 def test_java_transactional_copy(eos_classes, broker):
     result = run_java(eos_classes, "TxnCopy", broker)
     assert result["records"] == 300 and result["batches"] >= 3
 
 
 @pytest.mark.parametrize("assignor", ["range", "cooperative-sticky"])
-@pytest.mark.parametrize("broker", targets(GROUP), indirect=True)
+@pytest.mark.parametrize("broker", targets(None), indirect=True)
 def test_java_group_member_leaves(eos_classes, broker, assignor):
     result = run_java(eos_classes, "GroupMembers", broker, assignor)
     assert result["records"] == 1200

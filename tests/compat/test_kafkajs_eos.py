@@ -21,7 +21,7 @@ from collections import defaultdict
 import pytest
 
 from brokers import COMPAT
-from targets import BOTH, GROUP, targets
+from targets import TXN, targets
 
 JS = COMPAT / "kafkajs"
 
@@ -48,7 +48,7 @@ def by_partition(rows: list[list]) -> dict[int, list[tuple]]:
     return dict(out)
 
 
-@pytest.mark.parametrize("broker", targets(BOTH), indirect=True)
+@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
 def test_kafkajs_transactions(node, broker):
     r = run(node, "transactions.js", broker)
     committed, aborted = r["sent"]["committed"], r["sent"]["aborted"]
@@ -64,7 +64,7 @@ def test_kafkajs_transactions(node, broker):
     assert dict(map(tuple, r["copierOffsets"])) == ends, "the copier group's committed offsets are not at the end"
 
 
-@pytest.mark.parametrize("broker", targets(GROUP), indirect=True)
+@pytest.mark.parametrize("broker", targets(None), indirect=True)
 def test_kafkajs_group_takeover(node, broker):
     r = run(node, "groups.js", broker)
     a, b = r["assignments"]["a"], r["assignments"]["b"]

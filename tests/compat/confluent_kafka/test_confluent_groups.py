@@ -26,7 +26,7 @@ import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from targets import GROUP, targets
+from targets import targets
 
 PARTITIONS = 6
 WAVE = 600
@@ -130,7 +130,7 @@ def pump(members: list[Member], until: Callable[[], bool], what: str, timeout: f
             m.poll()
 
 
-@pytest.mark.parametrize("broker", targets(GROUP, three_brokers=True), indirect=True)
+@pytest.mark.parametrize("broker", targets(None, three_brokers=True), indirect=True)
 def test_three_members_one_closed_one_killed(broker):
     topic, group = f"groups-ck-{uuid.uuid4().hex[:8]}", f"group-ck-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": broker, "logger": LOG})

@@ -21,7 +21,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from targets import BOTH, TXN, targets
+from targets import TXN, targets
 
 PARTITIONS = 3
 TIMEOUT = 20  # seconds, per client call that waits for the broker
@@ -143,7 +143,7 @@ def test_commit_and_abort(broker):
         assert (low, high) == (0, n + 3), f"partition {part}: watermarks {(low, high)}, want (0, {n + 3})"
 
 
-@pytest.mark.parametrize("broker", targets(BOTH), indirect=True)
+@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
 def test_read_committed_subscribe(broker):
     topic = fresh("topic")
     create_topics(broker, topic)
@@ -158,7 +158,7 @@ def test_read_committed_subscribe(broker):
     check_read(read(broker, topic, "read_committed", len(kept), subscribe=True), kept, "read_committed by subscribe()")
 
 
-@pytest.mark.parametrize("broker", targets(BOTH, three_brokers=True), indirect=True)
+@pytest.mark.parametrize("broker", targets(TXN, three_brokers=True), indirect=True)
 def test_consume_process_produce(broker):
     source, sink, group = fresh("in"), fresh("out"), fresh("copier")
     create_topics(broker, source, sink)
