@@ -117,6 +117,7 @@ impl ErrorCode {
     pub const MEMBER_ID_REQUIRED: ErrorCode = ErrorCode(79);
     pub const GROUP_MAX_SIZE_REACHED: ErrorCode = ErrorCode(81);
     pub const FENCED_INSTANCE_ID: ErrorCode = ErrorCode(82);
+    pub const GROUP_SUBSCRIBED_TO_TOPIC: ErrorCode = ErrorCode(86);
     pub const UNSTABLE_OFFSET_COMMIT: ErrorCode = ErrorCode(88);
     pub const TRANSACTIONAL_ID_NOT_FOUND: ErrorCode = ErrorCode(105);
 

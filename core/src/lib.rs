@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod consumer;
 pub mod error;
+pub mod group;
 pub mod local;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;

@@ -354,7 +354,7 @@ fn bad_frames_close_the_connection_and_the_server_keeps_serving() {
         ("negative size", (-5i32).to_be_bytes().to_vec()),
         ("oversized", [&2000i32.to_be_bytes()[..], &[0u8; 16]].concat()),
         ("unknown api key", raw_frame(9999, 0, 1, false, &[])),
-        ("known but unsupported api", raw_frame(ApiKey::JoinGroup as i16, 5, 1, false, &[0; 32])),
+        ("known but unsupported api", raw_frame(ApiKey::SaslHandshake as i16, 1, 1, false, &[0; 32])),
         ("unsupported version", raw_frame(0, 2, 1, false, &[0; 32])),
         ("header shorter than 8 bytes", [&4i32.to_be_bytes()[..], &[0, 18, 0, 3]].concat()),
         ("body that does not decode", raw_frame(3, 1, 1, false, &[0, 0, 0, 1, 0])),

@@ -6,8 +6,9 @@ keyed records with headers (once per compression codec), check where they went (
 key, as the Java client), consume them back without groups (assign + seek: contiguous offsets,
 same keys, values and headers), list earliest/latest offsets, delete the topic.
 
-- Rust: core/tests/apache_kafka.rs (ignored tests; ``KAFKETTE_APACHE_BOOTSTRAP`` names the broker), and
-  core/tests/apache_kafka_admin_groups.rs (the group admin calls)
+- Rust: core/tests/apache_kafka.rs (ignored tests; ``KAFKETTE_APACHE_BOOTSTRAP`` names the broker),
+  core/tests/apache_kafka_admin_groups.rs (the group admin calls) and core/tests/groups_vs_kafka.rs (the
+  group coordinator's answers)
 - Python: our ``kafkette`` package, here
 - Node: tests/compat/ours/roundtrip.js (our binding, KafkaJS's API; ``make node``)
 - C: tests/compat/ours/roundtrip.c against ffi/include/kafkette.h and libkafkette.so (``make ffi``)
@@ -61,6 +62,14 @@ def test_rust_consumer_groups(apache_kafka: str) -> None:
     cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_groups", "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
     assert "test result: ok. 9 passed" in out, out
+
+
+def test_group_coordinator_answers_as_kafka(apache_kafka: str) -> None:
+    """core/tests/groups_vs_kafka.rs: the raw group scenario kafkette passes in `cargo test`, against Kafka."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "groups_vs_kafka", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 1 passed" in out, out
 
 
 def test_rust_admin_groups(apache_kafka: str) -> None:

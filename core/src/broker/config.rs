@@ -45,6 +45,11 @@ pub struct BrokerConfig {
     /// `socket.request.max.bytes`: the largest request frame a TCP driver reads (larger sizes close
     /// the connection before anything is allocated).
     pub socket_request_max_bytes: i32,
+    /// The group coordinator's properties (`group.initial.rebalance.delay.ms`, default 0 here as
+    /// an embedded broker has no fleet of consumers to wait for; `group.max.size`,
+    /// `group.min.session.timeout.ms`, `group.max.session.timeout.ms`, `offsets.retention.minutes`,
+    /// `offsets.retention.check.interval.ms`, `offset.metadata.max.bytes`).
+    pub group: crate::group::GroupConfig,
 
     /// Cap on a Fetch request's `max_wait_ms`.
     pub fetch_wait_ms_max: i64,
@@ -76,6 +81,7 @@ impl Default for BrokerConfig {
             message_max_bytes: 1_048_588,
             log_message_timestamp_type: TimestampType::CreateTime,
             socket_request_max_bytes: 104_857_600,
+            group: crate::group::GroupConfig::default(),
             fetch_wait_ms_max: 30_000,
             request_topics_max: 1_000,
             topic_partitions_max: 10_000,
@@ -127,6 +133,25 @@ impl BrokerConfig {
                 "log.message.timestamp.type" => c.log_message_timestamp_type = parse_timestamp_type(key, value)?,
                 "socket.request.max.bytes" => {
                     c.socket_request_max_bytes = parse_int(key, value, 1, i32::MAX as i64)? as i32
+                }
+                "group.initial.rebalance.delay.ms" => {
+                    c.group.initial_rebalance_delay_ms = parse_int(key, value, 0, i32::MAX as i64)?
+                }
+                "group.max.size" => c.group.max_size = parse_int(key, value, 1, i32::MAX as i64)? as usize,
+                "group.min.session.timeout.ms" => {
+                    c.group.min_session_timeout_ms = parse_int(key, value, 0, i32::MAX as i64)? as i32
+                }
+                "group.max.session.timeout.ms" => {
+                    c.group.max_session_timeout_ms = parse_int(key, value, 0, i32::MAX as i64)? as i32
+                }
+                "offsets.retention.minutes" => {
+                    c.group.offsets_retention_ms = parse_int(key, value, 1, i32::MAX as i64)? * 60_000
+                }
+                "offsets.retention.check.interval.ms" => {
+                    c.group.offsets_retention_check_interval_ms = parse_int(key, value, 1, i64::MAX / 2)?
+                }
+                "offset.metadata.max.bytes" => {
+                    c.group.offset_metadata_max_bytes = parse_int(key, value, 0, i32::MAX as i64)? as usize
                 }
                 _ => return Err(Error::config(key, "unknown broker configuration key")),
             }

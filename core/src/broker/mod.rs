@@ -7,23 +7,28 @@
 //! to validate and rewrite record batches without decoding them.
 //!
 //! Like Kafka, the broker answers a connection's requests in order: while a Fetch waits for
-//! data on a connection, the requests that follow it on that connection wait too.
+//! data (or a JoinGroup or SyncGroup for the rest of its group) on a connection, the requests
+//! that follow it on that connection wait too (`parked.rs`). Groups live in `crate::group`.
 
 pub mod api;
 pub mod config;
 pub mod coordinator;
 pub mod log;
+mod parked;
 pub mod producer_state;
 pub mod topic;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_groups;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use kafka_protocol::messages::FetchRequest;
-
+use crate::group::GroupCoordinator;
 use crate::protocol::{ConnId, Millis, Request, Response};
+
+use parked::Parked;
 
 pub use config::{BrokerConfig, TopicConfig};
 pub use log::{PartitionLog, StoredBatch};
@@ -31,21 +36,6 @@ pub use topic::Topic;
 
 /// The leader epoch of every partition: one broker, never a leader change.
 pub(crate) const LEADER_EPOCH: i32 = 0;
-
-/// A Fetch waiting for `min_bytes` or its deadline.
-#[derive(Debug)]
-struct ParkedFetch {
-    /// The node the connection reached.
-    node: i32,
-    correlation_id: i32,
-    api_version: i16,
-    request: FetchRequest,
-    deadline: Millis,
-    /// Requests that arrived on the same connection after this fetch, answered after it.
-    backlog: VecDeque<Request>,
-    /// Answer at the next chance whatever the data (backlog full, parked limit).
-    force: bool,
-}
 
 pub struct Broker {
     config: BrokerConfig,
@@ -58,19 +48,27 @@ pub struct Broker {
     closes: VecDeque<ConnId>,
     /// The node each connection reached, when not `config.node_id` (`BrokerConfig::nodes`).
     conn_nodes: BTreeMap<ConnId, i32>,
-    /// At most one parked fetch per connection (requests behind it are in its backlog).
-    parked: BTreeMap<ConnId, ParkedFetch>,
+    /// At most one parked request (a Fetch, JoinGroup or SyncGroup) per connection; requests
+    /// behind it are in its backlog.
+    parked: BTreeMap<ConnId, Parked>,
     /// Data was appended or topics deleted: parked fetches may be answerable.
     parked_dirty: bool,
     next_retention_check_ms: Millis,
     /// The next producer id InitProducerId hands out.
     next_producer_id: i64,
+    /// The classic consumer groups this broker coordinates.
+    groups: GroupCoordinator,
+    /// The peer address of each TCP connection (`set_connection_host`), as group members' client host.
+    conn_hosts: BTreeMap<ConnId, String>,
 }
 
 impl Broker {
     pub fn new(config: BrokerConfig, now: Millis) -> Broker {
         let next_retention_check_ms = now.saturating_add(config.log_retention_check_interval_ms);
+        let groups = GroupCoordinator::new(config.group.clone(), now);
         Broker {
+            groups,
+            conn_hosts: BTreeMap::new(),
             config,
             topics: BTreeMap::new(),
             topics_created: 0,
@@ -90,7 +88,13 @@ impl Broker {
         if let Some(p) = self.parked.get_mut(&conn) {
             p.backlog.push_back(request);
             if p.backlog.len() >= self.config.conn_backlog_requests_max {
-                p.force = true;
+                if p.is_fetch() {
+                    p.force = true;
+                } else {
+                    // A JoinGroup or SyncGroup cannot be answered early: the client is flooding us.
+                    self.parked.remove(&conn);
+                    self.closes.push_back(conn);
+                }
             }
         } else {
             self.dispatch(conn, request, now);
@@ -115,24 +119,39 @@ impl Broker {
             self.enforce_retention(now);
             self.next_retention_check_ms = now.saturating_add(self.config.log_retention_check_interval_ms.max(1));
         }
+        self.groups.tick(now);
         self.settle(now);
     }
 
-    /// Earliest deadline at which `handle_timeout` has work (parked fetch expiry, next retention check).
+    /// Earliest deadline at which `handle_timeout` has work (parked fetch expiry, next retention
+    /// check, group deadlines: sessions, rebalances, offset expiry).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let fetch = self.parked.values().map(|p| p.deadline).min();
+        let fetch = self.parked.values().filter_map(Parked::deadline).min();
         let retention =
             self.topics.values().any(|t| t.config().has_retention()).then_some(self.next_retention_check_ms);
-        match (fetch, retention) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [fetch, retention, self.groups.next_deadline()].into_iter().flatten().min()
     }
 
-    /// A connection closed: forget its parked fetch and the requests queued behind it.
+    /// The group coordinator (read-only; requests change it).
+    pub fn groups(&self) -> &GroupCoordinator {
+        &self.groups
+    }
+
+    /// The end of a transaction for the group coordinator: `producer_id`'s offsets staged by
+    /// TxnOffsetCommit for `group_id` become committed (`commit`) or are dropped. EndTxn calls it.
+    // EndTxn (the transaction coordinator, merged separately) is the caller.
+    #[allow(dead_code)]
+    pub(crate) fn groups_txn_marker(&mut self, group_id: &str, producer_id: i64, commit: bool, now: Millis) {
+        self.groups.txn_marker(group_id, producer_id, commit);
+        self.flush_group_records(now);
+    }
+
+    /// A connection closed: forget its parked request and the requests queued behind it (a
+    /// parked JoinGroup's member stays until its session times out, as in Kafka).
     pub fn handle_disconnect(&mut self, conn: ConnId) {
         self.parked.remove(&conn);
         self.conn_nodes.remove(&conn);
+        self.conn_hosts.remove(&conn);
         self.responses.retain(|r| r.conn != conn);
         self.closes.retain(|c| *c != conn);
     }
@@ -141,6 +160,16 @@ impl Broker {
     /// before the connection's first request; without it a connection reaches `node_id`).
     pub fn set_connection_node(&mut self, conn: ConnId, node: i32) {
         self.conn_nodes.insert(conn, node);
+    }
+
+    /// Says where connection `conn` comes from (its peer IP address), which DescribeGroups shows as a
+    /// member's client host (Kafka's `/ip`); in-process connections have none.
+    pub fn set_connection_host(&mut self, conn: ConnId, host: String) {
+        self.conn_hosts.insert(conn, host);
+    }
+
+    pub(crate) fn client_host(&self, conn: ConnId) -> String {
+        self.conn_hosts.get(&conn).map_or_else(|| "in-process".to_string(), |h| format!("/{h}"))
     }
 
     pub(crate) fn node_of(&self, conn: ConnId) -> i32 {
@@ -200,7 +229,7 @@ impl Broker {
 
     /// Number of fetches currently waiting for data.
     pub fn parked_fetches(&self) -> usize {
-        self.parked.len()
+        self.parked.values().filter(|p| p.is_fetch()).count()
     }
 
     /// Runs retention over every partition now (also done every `log.retention.check.interval.ms`
@@ -246,36 +275,5 @@ impl Broker {
 
     fn push_response(&mut self, response: Response) {
         self.responses.push_back(response);
-    }
-
-    /// Answers parked fetches that are due (deadline, data, error, forced), then runs the
-    /// requests queued behind them, until nothing changes.
-    fn settle(&mut self, now: Millis) {
-        loop {
-            let dirty = std::mem::take(&mut self.parked_dirty);
-            let due: Vec<ConnId> = self
-                .parked
-                .iter()
-                .filter(|(_, p)| p.force || p.deadline <= now || (dirty && self.fetch_ready(p.node, &p.request)))
-                .map(|(c, _)| *c)
-                .collect();
-            if due.is_empty() {
-                return;
-            }
-            for conn in due {
-                let Some(p) = self.parked.remove(&conn) else {
-                    continue;
-                };
-                self.complete_parked(conn, p.node, p.correlation_id, p.api_version, &p.request);
-                let mut backlog = p.backlog;
-                while let Some(req) = backlog.pop_front() {
-                    if let Some(again) = self.parked.get_mut(&conn) {
-                        again.backlog.push_back(req);
-                        continue;
-                    }
-                    self.dispatch(conn, req, now);
-                }
-            }
-        }
     }
 }

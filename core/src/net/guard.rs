@@ -214,6 +214,101 @@ const INIT_PRODUCER_ID: Struct = Struct { fields: &[f(Ty::Str), f(I32), since(3,
 // FindCoordinator (flexible from v3; v4 batches the keys).
 const FIND_COORDINATOR: Struct = Struct { fields: &[until(3, Ty::Str), since(1, I8), since(4, Ty::Strs)], tags: &[] };
 
+// OffsetCommit (flexible from v8).
+const OFFSET_COMMIT_PARTITION: Struct = Struct { fields: &[f(I32), f(I64), since(6, I32), f(Ty::Str)], tags: &[] };
+const OFFSET_COMMIT_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_COMMIT_PARTITION))], tags: &[] };
+const OFFSET_COMMIT: Struct = Struct {
+    fields: &[f(Ty::Str), f(I32), f(Ty::Str), since(7, Ty::Str), until(4, I64), f(Ty::Structs(&OFFSET_COMMIT_TOPIC))],
+    tags: &[],
+};
+
+// OffsetFetch (flexible from v6; v8 batches groups).
+const OFFSET_FETCH_TOPIC: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Fixeds(4))], tags: &[] };
+const OFFSET_FETCH_GROUP: Struct =
+    Struct { fields: &[f(Ty::Str), since(9, Ty::Str), since(9, I32), f(Ty::Structs(&OFFSET_FETCH_TOPIC))], tags: &[] };
+const OFFSET_FETCH: Struct = Struct {
+    fields: &[
+        until(7, Ty::Str),
+        until(7, Ty::Structs(&OFFSET_FETCH_TOPIC)),
+        since(8, Ty::Structs(&OFFSET_FETCH_GROUP)),
+        since(7, BOOL),
+    ],
+    tags: &[],
+};
+
+// JoinGroup (flexible from v6).
+const JOIN_GROUP_PROTOCOL: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Bytes)], tags: &[] };
+const JOIN_GROUP: Struct = Struct {
+    fields: &[
+        f(Ty::Str),
+        f(I32),
+        since(1, I32),
+        f(Ty::Str),
+        since(5, Ty::Str),
+        f(Ty::Str),
+        f(Ty::Structs(&JOIN_GROUP_PROTOCOL)),
+        since(8, Ty::Str),
+    ],
+    tags: &[],
+};
+
+// Heartbeat (flexible from v4).
+const HEARTBEAT: Struct = Struct { fields: &[f(Ty::Str), f(I32), f(Ty::Str), since(3, Ty::Str)], tags: &[] };
+
+// LeaveGroup (flexible from v4; v3 batches members).
+const LEAVE_GROUP_MEMBER: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Str), since(5, Ty::Str)], tags: &[] };
+const LEAVE_GROUP: Struct =
+    Struct { fields: &[f(Ty::Str), until(2, Ty::Str), since(3, Ty::Structs(&LEAVE_GROUP_MEMBER))], tags: &[] };
+
+// SyncGroup (flexible from v4).
+const SYNC_GROUP_ASSIGNMENT: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Bytes)], tags: &[] };
+const SYNC_GROUP: Struct = Struct {
+    fields: &[
+        f(Ty::Str),
+        f(I32),
+        f(Ty::Str),
+        since(3, Ty::Str),
+        since(5, Ty::Str),
+        since(5, Ty::Str),
+        f(Ty::Structs(&SYNC_GROUP_ASSIGNMENT)),
+    ],
+    tags: &[],
+};
+
+// DescribeGroups (flexible from v5).
+const DESCRIBE_GROUPS: Struct = Struct { fields: &[f(Ty::Strs), since(3, BOOL)], tags: &[] };
+
+// ListGroups (flexible from v3).
+const LIST_GROUPS: Struct = Struct { fields: &[since(4, Ty::Strs), since(5, Ty::Strs)], tags: &[] };
+
+// DeleteGroups (flexible from v2).
+const DELETE_GROUPS: Struct = Struct { fields: &[f(Ty::Strs)], tags: &[] };
+
+// TxnOffsetCommit (flexible from v3).
+const TXN_OFFSET_COMMIT_PARTITION: Struct = Struct { fields: &[f(I32), f(I64), since(2, I32), f(Ty::Str)], tags: &[] };
+const TXN_OFFSET_COMMIT_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&TXN_OFFSET_COMMIT_PARTITION))], tags: &[] };
+const TXN_OFFSET_COMMIT: Struct = Struct {
+    fields: &[
+        f(Ty::Str),
+        f(Ty::Str),
+        f(I64),
+        f(I16),
+        since(3, I32),
+        since(3, Ty::Str),
+        since(3, Ty::Str),
+        f(Ty::Structs(&TXN_OFFSET_COMMIT_TOPIC)),
+    ],
+    tags: &[],
+};
+
+// OffsetDelete (v0 only, never flexible).
+const OFFSET_DELETE_PARTITION: Struct = Struct { fields: &[f(I32)], tags: &[] };
+const OFFSET_DELETE_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_DELETE_PARTITION))], tags: &[] };
+const OFFSET_DELETE: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_DELETE_TOPIC))], tags: &[] };
+
 const APIS: &[Api] = &[
     Api { key: ApiKey::Produce, flexible_from: 9, root: &PRODUCE },
     Api { key: ApiKey::Fetch, flexible_from: 12, root: &FETCH },
@@ -228,6 +323,17 @@ const APIS: &[Api] = &[
     Api { key: ApiKey::CreatePartitions, flexible_from: 2, root: &CREATE_PARTITIONS },
     Api { key: ApiKey::DescribeCluster, flexible_from: 0, root: &DESCRIBE_CLUSTER },
     Api { key: ApiKey::FindCoordinator, flexible_from: 3, root: &FIND_COORDINATOR },
+    Api { key: ApiKey::OffsetCommit, flexible_from: 8, root: &OFFSET_COMMIT },
+    Api { key: ApiKey::OffsetFetch, flexible_from: 6, root: &OFFSET_FETCH },
+    Api { key: ApiKey::JoinGroup, flexible_from: 6, root: &JOIN_GROUP },
+    Api { key: ApiKey::Heartbeat, flexible_from: 4, root: &HEARTBEAT },
+    Api { key: ApiKey::LeaveGroup, flexible_from: 4, root: &LEAVE_GROUP },
+    Api { key: ApiKey::SyncGroup, flexible_from: 4, root: &SYNC_GROUP },
+    Api { key: ApiKey::DescribeGroups, flexible_from: 5, root: &DESCRIBE_GROUPS },
+    Api { key: ApiKey::ListGroups, flexible_from: 3, root: &LIST_GROUPS },
+    Api { key: ApiKey::DeleteGroups, flexible_from: 2, root: &DELETE_GROUPS },
+    Api { key: ApiKey::TxnOffsetCommit, flexible_from: 3, root: &TXN_OFFSET_COMMIT },
+    Api { key: ApiKey::OffsetDelete, flexible_from: i16::MAX, root: &OFFSET_DELETE },
 ];
 
 /// True if the guard has a schema for `key` at `version`: the broker's supported range, for the
@@ -411,7 +517,7 @@ impl<'a> Walk<'a> {
 
 #[cfg(test)]
 #[path = "guard_tests.rs"]
-pub(super) mod tests;
+pub(crate) mod tests;
 
 #[path = "guard_response.rs"]
 mod response;

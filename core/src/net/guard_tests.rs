@@ -10,14 +10,30 @@ use kafka_protocol::messages::delete_records_request::{DeleteRecordsPartition, D
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, ForgottenTopic};
+use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
+use kafka_protocol::messages::offset_delete_request::{OffsetDeleteRequestPartition, OffsetDeleteRequestTopic};
+use kafka_protocol::messages::offset_fetch_request::{
+    OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
+};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
+use kafka_protocol::messages::txn_offset_commit_request::{
+    TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+};
 use kafka_protocol::messages::{
     ApiVersionsRequest, BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteRecordsRequest,
     DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, FindCoordinatorRequest,
     InitProducerIdRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest, ProducerId, RequestKind, TopicName,
     TransactionalId,
+};
+use kafka_protocol::messages::{
+    DeleteGroupsRequest, DescribeGroupsRequest, GroupId, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    ListGroupsRequest, OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, SyncGroupRequest,
+    TxnOffsetCommitRequest,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -34,7 +50,7 @@ fn topic(v: &'static str) -> TopicName {
 
 /// A request of `key` at `version` with every array non-empty (two elements where it nests) and
 /// every field the version has set, plus an unknown tagged field where the version is flexible.
-pub(in crate::net) fn populated(key: ApiKey, v: i16) -> RequestKind {
+pub(crate) fn populated(key: ApiKey, v: i16) -> RequestKind {
     let unknown = |flexible: bool| {
         let mut m = std::collections::BTreeMap::new();
         if flexible {
@@ -217,6 +233,145 @@ pub(in crate::net) fn populated(key: ApiKey, v: i16) -> RequestKind {
             r.unknown_tagged_fields = unknown(v >= 3);
             RequestKind::FindCoordinator(r)
         }
+        ApiKey::OffsetCommit => {
+            let p = |i| {
+                OffsetCommitRequestPartition::default()
+                    .with_partition_index(i)
+                    .with_committed_offset(5)
+                    .with_committed_leader_epoch(if v >= 6 { 2 } else { -1 })
+                    .with_committed_metadata(Some(s("meta")))
+            };
+            let t = |n| OffsetCommitRequestTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+            let mut r = OffsetCommitRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_generation_id_or_member_epoch(3)
+                .with_member_id(s("m"))
+                .with_group_instance_id(if v >= 7 { Some(s("i")) } else { None })
+                .with_retention_time_ms(if v <= 4 { 1000 } else { -1 })
+                .with_topics(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown(v >= 8);
+            RequestKind::OffsetCommit(r)
+        }
+        ApiKey::OffsetFetch => {
+            let mut r = OffsetFetchRequest::default().with_require_stable(v >= 7);
+            if v >= 8 {
+                let t = |n| OffsetFetchRequestTopics::default().with_name(topic(n)).with_partition_indexes(vec![0, 1]);
+                let g = |n| {
+                    OffsetFetchRequestGroup::default()
+                        .with_group_id(GroupId(s(n)))
+                        .with_topics(Some(vec![t("a"), t("b")]))
+                };
+                r.groups = vec![g("g1"), g("g2")];
+            } else {
+                let t = |n| OffsetFetchRequestTopic::default().with_name(topic(n)).with_partition_indexes(vec![0, 1]);
+                r.group_id = GroupId(s("g"));
+                r.topics = Some(vec![t("a"), t("b")]);
+            }
+            r.unknown_tagged_fields = unknown(v >= 6);
+            RequestKind::OffsetFetch(r)
+        }
+        ApiKey::JoinGroup => {
+            let p = |n| JoinGroupRequestProtocol::default().with_name(s(n)).with_metadata(Bytes::from_static(b"md"));
+            let mut r = JoinGroupRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_session_timeout_ms(10_000)
+                .with_rebalance_timeout_ms(if v >= 1 { 30_000 } else { -1 })
+                .with_member_id(s("m"))
+                .with_group_instance_id(if v >= 5 { Some(s("i")) } else { None })
+                .with_protocol_type(s("consumer"))
+                .with_protocols(vec![p("range"), p("roundrobin")]);
+            r.unknown_tagged_fields = unknown(v >= 6);
+            RequestKind::JoinGroup(r)
+        }
+        ApiKey::Heartbeat => {
+            let mut r = HeartbeatRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_generation_id(1)
+                .with_member_id(s("m"))
+                .with_group_instance_id(if v >= 3 { Some(s("i")) } else { None });
+            r.unknown_tagged_fields = unknown(v >= 4);
+            RequestKind::Heartbeat(r)
+        }
+        ApiKey::LeaveGroup => {
+            let mut r = LeaveGroupRequest::default().with_group_id(GroupId(s("g")));
+            if v >= 3 {
+                let m = |n| {
+                    MemberIdentity::default()
+                        .with_member_id(s(n))
+                        .with_group_instance_id(Some(s("i")))
+                        .with_reason(if v >= 5 { Some(s("bye")) } else { None })
+                };
+                r.members = vec![m("m1"), m("m2")];
+            } else {
+                r.member_id = s("m");
+            }
+            r.unknown_tagged_fields = unknown(v >= 4);
+            RequestKind::LeaveGroup(r)
+        }
+        ApiKey::SyncGroup => {
+            let a = |n| {
+                SyncGroupRequestAssignment::default().with_member_id(s(n)).with_assignment(Bytes::from_static(b"as"))
+            };
+            let mut r = SyncGroupRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_generation_id(1)
+                .with_member_id(s("m"))
+                .with_group_instance_id(if v >= 3 { Some(s("i")) } else { None })
+                .with_protocol_type(if v >= 5 { Some(s("consumer")) } else { None })
+                .with_protocol_name(if v >= 5 { Some(s("range")) } else { None })
+                .with_assignments(vec![a("m1"), a("m2")]);
+            r.unknown_tagged_fields = unknown(v >= 4);
+            RequestKind::SyncGroup(r)
+        }
+        ApiKey::DescribeGroups => {
+            let mut r = DescribeGroupsRequest::default()
+                .with_groups(vec![GroupId(s("g1")), GroupId(s("g2"))])
+                .with_include_authorized_operations(v >= 3);
+            r.unknown_tagged_fields = unknown(v >= 5);
+            RequestKind::DescribeGroups(r)
+        }
+        ApiKey::ListGroups => {
+            let mut r = ListGroupsRequest::default();
+            if v >= 4 {
+                r.states_filter = vec![s("Stable"), s("Empty")];
+            }
+            r.unknown_tagged_fields = unknown(v >= 3);
+            RequestKind::ListGroups(r)
+        }
+        ApiKey::DeleteGroups => {
+            let mut r = DeleteGroupsRequest::default().with_groups_names(vec![GroupId(s("g1")), GroupId(s("g2"))]);
+            r.unknown_tagged_fields = unknown(v >= 2);
+            RequestKind::DeleteGroups(r)
+        }
+        ApiKey::TxnOffsetCommit => {
+            let p = |i| {
+                TxnOffsetCommitRequestPartition::default()
+                    .with_partition_index(i)
+                    .with_committed_offset(5)
+                    .with_committed_leader_epoch(if v >= 2 { 1 } else { -1 })
+                    .with_committed_metadata(Some(s("meta")))
+            };
+            let t = |n| TxnOffsetCommitRequestTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+            let mut r = TxnOffsetCommitRequest::default()
+                .with_transactional_id(TransactionalId(s("tx")))
+                .with_group_id(GroupId(s("g")))
+                .with_producer_id(ProducerId(7))
+                .with_producer_epoch(1)
+                .with_topics(vec![t("a"), t("b")]);
+            if v >= 3 {
+                r.generation_id = 2;
+                r.member_id = s("m");
+                r.group_instance_id = Some(s("i"));
+            }
+            r.unknown_tagged_fields = unknown(v >= 3);
+            RequestKind::TxnOffsetCommit(r)
+        }
+        ApiKey::OffsetDelete => {
+            let p = |i| OffsetDeleteRequestPartition::default().with_partition_index(i);
+            let t = |n| OffsetDeleteRequestTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+            let r = OffsetDeleteRequest::default().with_group_id(GroupId(s("g"))).with_topics(vec![t("a"), t("b")]);
+            RequestKind::OffsetDelete(r)
+        }
         other => panic!("no populated request for {other:?}"),
     }
 }
@@ -246,8 +401,8 @@ fn every_supported_version_has_a_schema() {
         }
         assert!(!covers(key, hi + 1), "{key:?} v{}", hi + 1);
     }
-    assert!(!covers(ApiKey::JoinGroup, 0));
-    assert!(check(ApiKey::JoinGroup, 0, &[]).is_err());
+    assert!(!covers(ApiKey::SaslHandshake, 0));
+    assert!(check(ApiKey::SaslHandshake, 0, &[]).is_err());
 }
 
 #[test]
@@ -259,8 +414,11 @@ fn schemas_walk_exactly_what_the_encoder_writes() {
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
         // The arrays of the populated request were seen (ApiVersions, DescribeCluster, InitProducerId and
         // FindCoordinator before v4 have none).
-        let arrayless = matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster | ApiKey::InitProducerId)
-            || (key == ApiKey::FindCoordinator && v < 4);
+        let arrayless =
+            matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster | ApiKey::InitProducerId | ApiKey::Heartbeat)
+                || (key == ApiKey::FindCoordinator && v < 4)
+                || (key == ApiKey::LeaveGroup && v < 3)
+                || (key == ApiKey::ListGroups && v < 4);
         assert_eq!(count_offsets(key, v, &body).is_empty(), arrayless, "{key:?} v{v}");
     }
 }

@@ -229,6 +229,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, no
         let mut st = shared.lock();
         let conn = st.open_wire(tx);
         st.broker.set_connection_node(conn, node);
+        st.broker.set_connection_host(conn, peer.ip().to_string());
         (conn, st.broker.config().socket_request_max_bytes)
     };
     let registered = Registered { shared: &shared, conn };

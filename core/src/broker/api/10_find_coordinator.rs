@@ -41,6 +41,19 @@ impl Broker {
         Outcome::Respond(ResponseKind::FindCoordinator(resp))
     }
 
+    /// The group-level check every group API makes: INVALID_GROUP_ID for an empty id where Kafka
+    /// refuses one (`managed`: the APIs of groups that use the coordinator for membership), then
+    /// NOT_COORDINATOR unless `node` coordinates the group.
+    pub(super) fn group_error(&self, node: i32, group_id: &str, managed: bool) -> ErrorCode {
+        if managed && group_id.is_empty() {
+            ErrorCode::INVALID_GROUP_ID
+        } else if self.coordinator_node(group_id) != node {
+            ErrorCode::NOT_COORDINATOR
+        } else {
+            ErrorCode::NONE
+        }
+    }
+
     fn coordinator_entry(&self, key_type: i8, key: &StrBytes) -> Coordinator {
         let entry = Coordinator::default().with_key(key.clone());
         let refuse = |why: &str| {

@@ -68,6 +68,8 @@ impl Broker {
             match r {
                 Ok(n) => {
                     if let Some(t) = self.topics.remove(&n) {
+                        // Offsets of a deleted topic go too (`crate::group`).
+                        self.groups.topic_deleted(&n);
                         if version >= 6 {
                             result.topic_id = to_uuid(t.id());
                         }

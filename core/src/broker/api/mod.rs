@@ -12,6 +12,8 @@ mod api_versions;
 mod create_partitions;
 #[path = "19_create_topics.rs"]
 mod create_topics;
+#[path = "42_delete_groups.rs"]
+mod delete_groups;
 #[path = "21_delete_records.rs"]
 mod delete_records;
 #[path = "20_delete_topics.rs"]
@@ -20,25 +22,49 @@ mod delete_topics;
 mod describe_cluster;
 #[path = "32_describe_configs.rs"]
 mod describe_configs;
+#[path = "15_describe_groups.rs"]
+mod describe_groups;
 #[path = "01_fetch.rs"]
 mod fetch;
 #[path = "10_find_coordinator.rs"]
 mod find_coordinator;
+#[path = "12_heartbeat.rs"]
+mod heartbeat;
 #[path = "22_init_producer_id.rs"]
 mod init_producer_id;
+#[path = "11_join_group.rs"]
+mod join_group;
+#[path = "13_leave_group.rs"]
+mod leave_group;
+#[path = "16_list_groups.rs"]
+mod list_groups;
 #[path = "02_list_offsets.rs"]
 mod list_offsets;
 #[path = "03_metadata.rs"]
 mod metadata;
+#[path = "08_offset_commit.rs"]
+mod offset_commit;
+#[path = "47_offset_delete.rs"]
+mod offset_delete;
+#[path = "09_offset_fetch.rs"]
+mod offset_fetch;
 #[path = "00_produce.rs"]
 mod produce;
+#[path = "14_sync_group.rs"]
+mod sync_group;
+#[path = "28_txn_offset_commit.rs"]
+mod txn_offset_commit;
+
+pub(super) use join_group::join_group_response;
+pub(super) use sync_group::sync_group_response;
 
 use kafka_protocol::messages::{FetchRequest, RequestKind, ResponseKind};
 
 use crate::error::ErrorCode;
 use crate::protocol::{ApiKey, ConnId, Millis, Request, Response};
 
-use super::{Broker, ParkedFetch};
+use super::parked::{Parked, Wait};
+use super::Broker;
 
 /// Every API this broker answers, with the versions it supports: `(key, min, max)`.
 pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
@@ -55,6 +81,17 @@ pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::CreatePartitions, 0, 3),
     (ApiKey::DescribeCluster, 0, 2),
     (ApiKey::FindCoordinator, 0, 4),
+    (ApiKey::OffsetCommit, 2, 8),
+    (ApiKey::OffsetFetch, 1, 8),
+    (ApiKey::JoinGroup, 0, 7),
+    (ApiKey::Heartbeat, 0, 4),
+    (ApiKey::LeaveGroup, 0, 5),
+    (ApiKey::SyncGroup, 0, 5),
+    (ApiKey::DescribeGroups, 0, 5),
+    (ApiKey::ListGroups, 0, 4),
+    (ApiKey::DeleteGroups, 0, 2),
+    (ApiKey::TxnOffsetCommit, 0, 3),
+    (ApiKey::OffsetDelete, 0, 0),
 ];
 
 /// The `(min, max)` versions supported for `key`, if the broker answers it at all.
@@ -74,6 +111,8 @@ pub(super) enum Outcome {
     Close,
     /// Wait for data until the deadline (Fetch).
     Park(FetchRequest, Millis),
+    /// Wait for the group coordinator's answer (JoinGroup, SyncGroup).
+    Wait,
 }
 
 /// A response field's string, from anything displayable.
@@ -94,7 +133,7 @@ pub(super) fn from_uuid<U: Into<Vec<u8>>>(uuid: U) -> [u8; 16] {
 impl Broker {
     /// Runs one request (the connection has nothing parked) and queues its response.
     pub(super) fn dispatch(&mut self, conn: ConnId, request: Request, now: Millis) {
-        let Request { api_version: version, correlation_id, body, .. } = request;
+        let Request { api_version: version, correlation_id, body, client_id } = request;
         let Some(api_key) = crate::protocol::api_key(&body) else {
             self.closes.push_back(conn);
             return;
@@ -129,6 +168,25 @@ impl Broker {
                 RequestKind::CreatePartitions(r) => self.handle_create_partitions(r),
                 RequestKind::DescribeCluster(r) => self.handle_describe_cluster(version, r),
                 RequestKind::FindCoordinator(r) => self.handle_find_coordinator(version, r),
+                RequestKind::OffsetCommit(r) => self.handle_offset_commit(version, r, node, now),
+                RequestKind::OffsetFetch(r) => self.handle_offset_fetch(version, r, node),
+                RequestKind::JoinGroup(r) => {
+                    let caller =
+                        join_group::Caller { conn, correlation_id, node, client_id: client_id.unwrap_or_default() };
+                    self.handle_join_group(version, r, caller, now)
+                }
+                RequestKind::SyncGroup(r) => {
+                    let caller =
+                        join_group::Caller { conn, correlation_id, node, client_id: client_id.unwrap_or_default() };
+                    self.handle_sync_group(version, r, caller, now)
+                }
+                RequestKind::Heartbeat(r) => self.handle_heartbeat(version, r, node, now),
+                RequestKind::LeaveGroup(r) => self.handle_leave_group(version, r, node, now),
+                RequestKind::DescribeGroups(r) => self.handle_describe_groups(version, r, node),
+                RequestKind::ListGroups(r) => self.handle_list_groups(version, r, node),
+                RequestKind::DeleteGroups(r) => self.handle_delete_groups(r, node, now),
+                RequestKind::TxnOffsetCommit(r) => self.handle_txn_offset_commit(version, r, node, now),
+                RequestKind::OffsetDelete(r) => self.handle_offset_delete(r, node, now),
                 _ => Outcome::Close,
             }
         };
@@ -139,16 +197,12 @@ impl Broker {
             Outcome::Silent => {}
             Outcome::Close => self.closes.push_back(conn),
             Outcome::Park(request, deadline) => {
-                let parked = ParkedFetch {
-                    node,
-                    correlation_id,
-                    api_version: version,
-                    request,
-                    deadline,
-                    backlog: Default::default(),
-                    force: false,
-                };
+                let parked =
+                    Parked::new(node, correlation_id, version, Wait::Fetch { request: Box::new(request), deadline });
                 self.parked.insert(conn, parked);
+            }
+            Outcome::Wait => {
+                self.parked.insert(conn, Parked::new(node, correlation_id, version, Wait::Group));
             }
         }
     }
@@ -201,6 +255,29 @@ fn unsupported_version(body: &RequestKind) -> Outcome {
         }
         RequestKind::FindCoordinator(r) => {
             Outcome::Respond(ResponseKind::FindCoordinator(find_coordinator::error_response(r, code)))
+        }
+        RequestKind::OffsetCommit(r) => {
+            Outcome::Respond(ResponseKind::OffsetCommit(offset_commit::error_response(r, code)))
+        }
+        RequestKind::OffsetFetch(r) => {
+            Outcome::Respond(ResponseKind::OffsetFetch(offset_fetch::error_response(r, code)))
+        }
+        RequestKind::JoinGroup(_) => Outcome::Respond(ResponseKind::JoinGroup(join_group::error_response(code))),
+        RequestKind::Heartbeat(_) => Outcome::Respond(ResponseKind::Heartbeat(heartbeat::error_response(code))),
+        RequestKind::LeaveGroup(_) => Outcome::Respond(ResponseKind::LeaveGroup(leave_group::error_response(code))),
+        RequestKind::SyncGroup(_) => Outcome::Respond(ResponseKind::SyncGroup(sync_group::error_response(code))),
+        RequestKind::DescribeGroups(r) => {
+            Outcome::Respond(ResponseKind::DescribeGroups(describe_groups::error_response(r, code)))
+        }
+        RequestKind::ListGroups(_) => Outcome::Respond(ResponseKind::ListGroups(list_groups::error_response(code))),
+        RequestKind::DeleteGroups(r) => {
+            Outcome::Respond(ResponseKind::DeleteGroups(delete_groups::error_response(r, code)))
+        }
+        RequestKind::TxnOffsetCommit(r) => {
+            Outcome::Respond(ResponseKind::TxnOffsetCommit(txn_offset_commit::error_response(r, code)))
+        }
+        RequestKind::OffsetDelete(_) => {
+            Outcome::Respond(ResponseKind::OffsetDelete(offset_delete::error_response(code)))
         }
         _ => Outcome::Close,
     }
