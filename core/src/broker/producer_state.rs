@@ -51,6 +51,8 @@ pub struct ProducerEntry {
     pub batches: VecDeque<BatchMetadata>,
     /// Broker time of the last append (for expiry).
     pub last_append_ms: Millis,
+    /// First offset of the producer's open transaction in this partition, if one is open.
+    pub txn_first_offset: Option<i64>,
 }
 
 impl ProducerEntry {
@@ -162,9 +164,54 @@ impl ProducerState {
         entry.last_append_ms = now;
     }
 
-    /// Forgets the producers idle for `PRODUCER_ID_EXPIRATION_MS` or more.
+    /// Forgets the producers idle for `PRODUCER_ID_EXPIRATION_MS` or more (never one with an
+    /// open transaction: it holds the last stable offset back until its marker).
     pub fn expire(&mut self, now: Millis) {
-        self.producers.retain(|_, e| now.saturating_sub(e.last_append_ms) < PRODUCER_ID_EXPIRATION_MS);
+        self.producers.retain(|_, e| {
+            e.txn_first_offset.is_some() || now.saturating_sub(e.last_append_ms) < PRODUCER_ID_EXPIRATION_MS
+        });
+    }
+
+    /// Kafka's rule for a batch of a producer with an open transaction in this partition: it must
+    /// be transactional too, else INVALID_TXN_STATE (ProducerStateManagerTest's
+    /// testNonTransactionalAppendWithOngoingTransaction).
+    pub fn check_txn(&self, producer_id: i64, transactional: bool) -> Result<(), (ErrorCode, String)> {
+        match self.producers.get(&producer_id) {
+            Some(e) if e.txn_first_offset.is_some() && !transactional => Err((
+                ErrorCode::INVALID_TXN_STATE,
+                format!("Producer {producer_id} has an open transaction: a non-transactional batch is refused"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A transactional batch at `first_offset` was appended (after `record`): it opens the
+    /// producer's transaction in this partition unless one is open.
+    pub fn begin_txn(&mut self, producer_id: i64, first_offset: i64) {
+        if let Some(e) = self.producers.get_mut(&producer_id) {
+            e.txn_first_offset.get_or_insert(first_offset);
+        }
+    }
+
+    /// A COMMIT or ABORT marker of `producer_id` at `epoch` was appended at `offset`: the open
+    /// transaction ends; returns its first offset (the marker's when nothing was written, as
+    /// Kafka's CompletedTxn). A newer epoch resets the sequence: the next batch starts at 0.
+    pub fn end_txn(&mut self, producer_id: i64, epoch: i16, offset: i64, now: Millis) -> i64 {
+        if !self.producers.contains_key(&producer_id) {
+            self.expire(now);
+        }
+        let entry = self.producers.entry(producer_id).or_insert_with(|| ProducerEntry { epoch, ..Default::default() });
+        if epoch > entry.epoch {
+            entry.batches.clear();
+            entry.epoch = epoch;
+        }
+        entry.last_append_ms = now;
+        entry.txn_first_offset.take().unwrap_or(offset)
+    }
+
+    /// The lowest first offset of an open transaction (what holds the last stable offset back).
+    pub fn first_unstable_offset(&self) -> Option<i64> {
+        self.producers.values().filter_map(|e| e.txn_first_offset).min()
     }
 }
 
