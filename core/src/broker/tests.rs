@@ -900,6 +900,9 @@ mod admin;
 #[path = "tests_idempotence.rs"]
 mod idempotence;
 
+#[path = "tests_txn.rs"]
+mod txn;
+
 // ---- FindCoordinator ----
 
 /// Every key's coordinator is the node Kafka's hash rule names, in both response shapes; any
