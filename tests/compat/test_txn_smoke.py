@@ -6,9 +6,11 @@ The same run against Apache Kafka 4.1.1 is the proof that the test itself is rig
 
 from __future__ import annotations
 
+import time
 import uuid
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+import pytest
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 TIMEOUT = 30
@@ -42,11 +44,16 @@ def read_all(bootstrap: str, topic: str, isolation: str, expected: int) -> list[
         consumer.close()
 
 
-def run(bootstrap: str) -> None:
+def create_topic(bootstrap: str) -> str:
     topic = f"txn-smoke-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": bootstrap})
     for f in admin.create_topics([NewTopic(topic, 2, 1)], operation_timeout=TIMEOUT).values():
         f.result(TIMEOUT)
+    return topic
+
+
+def run(bootstrap: str) -> None:
+    topic = create_topic(bootstrap)
     producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"smoke-{topic}", "linger.ms": 5})
     producer.init_transactions(TIMEOUT)
     producer.begin_transaction()
@@ -76,3 +83,22 @@ def test_transactions_against_three_brokers(kafkette_serve) -> None:
 
 def test_transactions_against_apache_kafka(apache_kafka) -> None:
     run(apache_kafka)
+
+
+def test_a_timed_out_transaction_is_aborted_and_its_producer_fenced(kafkette_serve) -> None:
+    """transaction.timeout.ms enforced by the broker: the transaction is aborted with an epoch bump,
+    so librdkafka's commit fails as fenced (Kafka's behaviour before KIP-890 part 2)."""
+    bootstrap = kafkette_serve()
+    topic = create_topic(bootstrap)
+    config = {"bootstrap.servers": bootstrap, "transactional.id": f"slow-{topic}", "transaction.timeout.ms": 1000}
+    producer = Producer(config)
+    producer.init_transactions(TIMEOUT)
+    producer.begin_transaction()
+    producer.produce(topic, value="too-late", partition=0)
+    producer.flush(TIMEOUT)
+    time.sleep(2.5)
+    with pytest.raises(KafkaException) as e:
+        producer.commit_transaction(TIMEOUT)
+    assert e.value.args[0].fatal(), e.value.args[0]
+    assert read_all(bootstrap, topic, "read_committed", 0) == []
+    assert read_all(bootstrap, topic, "read_uncommitted", 1) == ["too-late"]

@@ -433,6 +433,8 @@ fn add_offsets_remembers_the_group_and_the_log_lists_its_partition() {
         panic!()
     };
     assert_eq!(m.topics.iter().map(|t| t.is_internal).collect::<Vec<_>>(), vec![true, false]);
+    // Clients cannot write there.
+    assert_eq!(h.produce(TRANSACTION_STATE_TOPIC, 0, batch(1)).0, ErrorCode::INVALID_TOPIC_EXCEPTION.0);
 }
 
 #[test]

@@ -7,6 +7,8 @@
 // - An unknown topic is created (num.partitions) when auto.create.topics.enable, else
 //   UNKNOWN_TOPIC_OR_PARTITION; an invalid name gets INVALID_TOPIC_EXCEPTION. (Kafka itself only
 //   auto-creates on Metadata; the spec asks for Produce too.)
+// - The internal topics (__transaction_state, __consumer_offsets): INVALID_TOPIC_EXCEPTION
+//   "Cannot append to internal topic", as Kafka answers clients.
 // - An unknown or negative partition: UNKNOWN_TOPIC_OR_PARTITION. A partition another node leads
 //   (`BrokerConfig::nodes`): NOT_LEADER_OR_FOLLOWER.
 // - Each partition's records must be exactly one v2 batch with at least one record, not a control
@@ -69,7 +71,12 @@ impl Broker {
         let mut responses = Vec::with_capacity(req.topic_data.len());
         for t in req.topic_data {
             let name = t.name.0.to_string();
-            let topic_ok = self.topic_for_produce(&name);
+            let topic_ok = if matches!(name.as_str(), "__transaction_state" | "__consumer_offsets") {
+                // Kafka lets only its coordinators write there.
+                Err((ErrorCode::INVALID_TOPIC_EXCEPTION, format!("Cannot append to internal topic {name}")))
+            } else {
+                self.topic_for_produce(&name)
+            };
             let mut partitions = Vec::with_capacity(t.partition_data.len());
             for p in t.partition_data {
                 let result = match &topic_ok {
