@@ -45,6 +45,12 @@ pub mod versions {
     pub const CREATE_PARTITIONS: i16 = 3;
     pub const DESCRIBE_CLUSTER: i16 = 1;
     pub const FIND_COORDINATOR: i16 = 4;
+    pub const LIST_GROUPS: i16 = 5;
+    pub const DESCRIBE_GROUPS: i16 = 5;
+    pub const DELETE_GROUPS: i16 = 2;
+    pub const OFFSET_DELETE: i16 = 0;
+    pub const OFFSET_FETCH: i16 = 8;
+    pub const OFFSET_COMMIT: i16 = 8;
 
     /// `(key, oldest, newest)` version our clients can speak of each API they use. The
     /// newest is what the state machines put in a `Transmit`; the TCP driver sends
@@ -64,6 +70,12 @@ pub mod versions {
         (ApiKey::CreatePartitions, 0, CREATE_PARTITIONS),
         (ApiKey::DescribeCluster, 0, DESCRIBE_CLUSTER),
         (ApiKey::FindCoordinator, 1, FIND_COORDINATOR),
+        (ApiKey::ListGroups, 0, LIST_GROUPS),
+        (ApiKey::DescribeGroups, 0, DESCRIBE_GROUPS),
+        (ApiKey::DeleteGroups, 0, DELETE_GROUPS),
+        (ApiKey::OffsetDelete, 0, OFFSET_DELETE),
+        (ApiKey::OffsetFetch, 1, OFFSET_FETCH),
+        (ApiKey::OffsetCommit, 2, OFFSET_COMMIT),
     ];
 
     /// Our `(oldest, newest)` version of `key`, if our clients use it.
