@@ -346,8 +346,11 @@ fn request_errors() {
     assert_eq!(h.init_txn_at(4, "tx", 0, (-1, -1)).0, ErrorCode::INVALID_TRANSACTION_TIMEOUT.0);
     assert_eq!(h.init_txn_at(4, "tx", 900_001, (-1, -1)).0, ErrorCode::INVALID_TRANSACTION_TIMEOUT.0);
     assert_eq!(h.init_txn_at(4, "tx", 900_000, (-1, -1)).0, 0);
-    let mut h = H::with(BrokerConfig { transaction_max_timeout_ms: 5, ..BrokerConfig::default() });
+    let config = BrokerConfig::from_pairs([("transaction.max.timeout.ms", "5")]).unwrap();
+    assert!(BrokerConfig::from_pairs([("transaction.max.timeout.ms", "0")]).is_err());
+    let mut h = H::with(config);
     assert_eq!(h.init_txn_at(0, "tx", 6, (-1, -1)).0, ErrorCode::INVALID_TRANSACTION_TIMEOUT.0);
+    assert_eq!(h.init_txn_at(0, "tx", 5, (-1, -1)).0, 0);
     // AddPartitionsToTxn: an unknown partition fails, the others are not attempted, nothing added.
     let mut h = H::new();
     h.create("t", 1, &[]);

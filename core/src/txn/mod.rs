@@ -120,6 +120,7 @@ impl TxnCoordinator {
         }
         match m.state {
             TxnState::PrepareCommit | TxnState::PrepareAbort => Err(ErrorCode::CONCURRENT_TRANSACTIONS),
+            // Ids are not expired yet, so never Dead; Kafka answers a Dead id like a busy one.
             TxnState::Dead => Err(ErrorCode::CONCURRENT_TRANSACTIONS),
             TxnState::Ongoing => {
                 let markers = self.fence_and_abort(id, now).ok_or(ErrorCode::CONCURRENT_TRANSACTIONS)?;
