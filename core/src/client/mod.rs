@@ -45,6 +45,13 @@ pub mod versions {
     pub const CREATE_PARTITIONS: i16 = 3;
     pub const DESCRIBE_CLUSTER: i16 = 1;
     pub const FIND_COORDINATOR: i16 = 4;
+    /// v3+ lets an idempotent producer bump its epoch (KIP-360).
+    pub const INIT_PRODUCER_ID: i16 = 4;
+    pub const ADD_PARTITIONS_TO_TXN: i16 = 3;
+    pub const ADD_OFFSETS_TO_TXN: i16 = 3;
+    pub const END_TXN: i16 = 3;
+    /// v3 carries the consumer's generation, member and instance id (KIP-447).
+    pub const TXN_OFFSET_COMMIT: i16 = 3;
 
     /// `(key, oldest, newest)` version our clients can speak of each API they use. The
     /// newest is what the state machines put in a `Transmit`; the TCP driver sends
@@ -64,6 +71,11 @@ pub mod versions {
         (ApiKey::CreatePartitions, 0, CREATE_PARTITIONS),
         (ApiKey::DescribeCluster, 0, DESCRIBE_CLUSTER),
         (ApiKey::FindCoordinator, 1, FIND_COORDINATOR),
+        (ApiKey::InitProducerId, 0, INIT_PRODUCER_ID),
+        (ApiKey::AddPartitionsToTxn, 0, ADD_PARTITIONS_TO_TXN),
+        (ApiKey::AddOffsetsToTxn, 0, ADD_OFFSETS_TO_TXN),
+        (ApiKey::EndTxn, 0, END_TXN),
+        (ApiKey::TxnOffsetCommit, 0, TXN_OFFSET_COMMIT),
     ];
 
     /// Our `(oldest, newest)` version of `key`, if our clients use it.
