@@ -179,6 +179,11 @@ impl Producer {
         &self.config
     }
 
+    /// The producer id and epoch of the idempotent producer, once the broker gave them.
+    pub fn producer_id(&self) -> Option<(i64, i16)> {
+        self.idem.as_ref().filter(|i| i.producer_id >= 0).map(|i| (i.producer_id, i.epoch))
+    }
+
     /// The metadata cache (brokers, partitions, leaders), for inspection.
     pub fn metadata(&self) -> &Metadata {
         &self.metadata

@@ -628,3 +628,4 @@ fn poll_timeout_is_the_earliest_deadline() {
 }
 
 mod idempotent;
+mod transactional;
