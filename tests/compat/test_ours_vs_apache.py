@@ -53,6 +53,14 @@ def test_rust_clients(apache_kafka: str) -> None:
     assert "test result: ok. 11 passed" in out, out
 
 
+def test_rust_transactional_producer(apache_kafka: str) -> None:
+    """core/tests/apache_kafka_txn.rs: commit/abort through read_committed, offsets in a transaction, fencing."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_txn", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 3 passed" in out, out
+
+
 def test_rust_tests_fail_without_a_broker() -> None:
     """Run without the variable, the ignored tests fail rather than pass vacuously."""
     env = {k: v for k, v in os.environ.items() if k != "KAFKETTE_APACHE_BOOTSTRAP"}

@@ -56,6 +56,12 @@ pub(crate) struct PartitionSequences {
     /// batches it stored, so no new batch goes while 5 are in this window: a batch whose
     /// response was lost is retried before 5 later ones are stored.
     window: VecDeque<(i32, bool)>,
+    /// A batch of this producer id and epoch was acknowledged. Until then one batch goes at a
+    /// time: the broker takes an unknown producer's first batch at any sequence (KIP-360), so a
+    /// second batch accepted while the first is refused (Apache Kafka answers
+    /// NOT_LEADER_OR_FOLLOWER to the first Produce of a topic just created) would be stored
+    /// before it.
+    acked_any: bool,
 }
 
 /// Batches a partition may have sent since its oldest unresolved one (Kafka's broker keeps 5).
@@ -70,9 +76,10 @@ pub(crate) fn may_send(seq: &PartitionSequences, head: &SealedBatch, in_flight: 
     }
 }
 
-/// Whether a new batch may go: fewer than 5 sent since the oldest unresolved one.
+/// Whether a new batch may go: fewer than 5 sent since the oldest unresolved one, and the
+/// partition's first batch of this producer id and epoch acknowledged (or none in flight).
 pub(crate) fn may_send_new(seq: &PartitionSequences) -> bool {
-    seq.window.len() < WINDOW
+    seq.window.len() < WINDOW && (seq.acked_any || seq.window.is_empty())
 }
 
 /// Stamps a batch at its first drain (a retried one keeps its sequence) and notes what was sent.
@@ -94,7 +101,13 @@ pub(crate) fn assign(seq: &mut PartitionSequences, batch: &mut SealedBatch, stam
 /// The batch acknowledged (or found a duplicate): the broker expects what follows it.
 pub(crate) fn acked(seq: &mut PartitionSequences, batch: &SealedBatch) {
     if let Some(s) = batch.sequence {
-        seq.acked_next = increment_sequence(s, batch.records as i32);
+        let end = increment_sequence(s, batch.records as i32);
+        // Acks come in order on a connection; never move back if one did not.
+        let ahead = (i64::from(end) - i64::from(seq.acked_next)).rem_euclid(1 << 31);
+        if !seq.acked_any || (ahead > 0 && ahead < 1 << 30) {
+            seq.acked_next = end;
+        }
+        seq.acked_any = true;
     }
     resolved(seq, batch);
 }
@@ -110,11 +123,9 @@ pub(crate) fn resolved(seq: &mut PartitionSequences, batch: &SealedBatch) {
     }
 }
 
-/// True if the broker should have accepted this batch next: it follows the last acknowledged
-/// batch, or it is the oldest batch still unresolved (nothing sent before it is outstanding).
+/// True if the broker should have accepted this batch next: it follows the last acknowledged one.
 pub(crate) fn is_next(seq: &PartitionSequences, batch: &SealedBatch) -> bool {
-    batch.sequence.is_some()
-        && (batch.sequence == Some(seq.acked_next) || seq.window.front().map(|e| e.0) == batch.sequence)
+    batch.sequence.is_some() && batch.sequence == Some(seq.acked_next)
 }
 
 /// Writes producer id, epoch, base sequence (and the transactional bit) into a

@@ -27,7 +27,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestKind, ResponseKind, TopicName};
+use kafka_protocol::messages::{
+    ProduceRequest, ProduceResponse, RequestKind, ResponseKind, TopicName, TransactionalId,
+};
 
 use self::accumulator::{Accumulator, AccumulatorConfig, SealedBatch, TopicIdx, Waiting};
 use self::delivery::Deliveries;
@@ -38,7 +40,7 @@ pub use self::txn::{TxnEvent, TxnOffset, TxnOp, TxnState};
 use crate::client::{versions, ClientMachine, CorrelationIds, Metadata};
 use crate::config::{Acks, ProducerConfig};
 use crate::error::{Error, ErrorCode, Result};
-use crate::protocol::{BrokerId, Millis, Transmit};
+use crate::protocol::{BrokerId, Millis, StrBytes, Transmit};
 use crate::record::{BatchBuilder, RecordHeader, BATCH_HEADER_LEN};
 
 /// A record to send. Key, value and header bytes are shared, not copied: the
@@ -615,7 +617,10 @@ impl Producer {
         let body = ProduceRequest::default()
             .with_acks(self.config.acks.as_i16())
             .with_timeout_ms(self.config.request_timeout_ms.min(i32::MAX as i64) as i32)
-            .with_topic_data(topic_data);
+            .with_topic_data(topic_data)
+            .with_transactional_id(
+                self.config.transactional_id.as_ref().map(|id| TransactionalId(StrBytes::from_string(id.clone()))),
+            );
         let correlation_id = self.ids.next_id();
         let broker_id = self.acc.brokers[broker].id;
         let expects_response = self.config.acks != Acks::None;

@@ -146,9 +146,16 @@ impl Producer {
     }
 
     /// A record's delivery failed inside a transaction: it can only be aborted now.
+    /// A fenced producer (a newer one has the transactional id) can do nothing more.
     pub(super) fn txn_send_failed(&mut self, e: &Error) {
         if let Some(txn) = self.txn.as_mut() {
-            txn.abortable(e.clone());
+            if matches!(e.code(), ErrorCode::PRODUCER_FENCED | ErrorCode::INVALID_PRODUCER_EPOCH)
+                && !matches!(txn.state, TxnState::FatalError | TxnState::AbortingTransaction)
+            {
+                txn.fatal(e.clone());
+            } else {
+                txn.abortable(e.clone());
+            }
         }
     }
 

@@ -101,10 +101,10 @@ fn chaotic_run(seed: u64) -> (Vec<SimEvent>, Vec<(i32, i64, String)>, usize) {
 }
 
 fn chaotic_run_with(seed: u64, idempotence: bool) -> (Vec<SimEvent>, Vec<(i32, i64, String)>, usize) {
-    // With idempotence: a link that keeps requests in order, as TCP does (no jitter, no dropped
-    // or delayed requests), losing responses. Kafka's broker takes an unknown producer's first
-    // batch at any sequence (KIP-360), so a first request overtaken by the second would be stored
-    // after it; TCP never lets that happen.
+    // With idempotence: a link that keeps messages in order, as TCP does (no jitter, no delays),
+    // losing requests and responses. A request overtaken by the next one on the link looks like a
+    // sequence gap to the producer, which then bumps its epoch as the Java client does (KIP-360):
+    // batches in doubt re-sent with the new epoch could be stored twice. TCP never reorders.
     let jitter_ms = if idempotence { 0 } else { 3 };
     let config = SimConfig { seed, latency_ms: 1, jitter_ms, ..SimConfig::default() };
     let mut sim = Simulation::new(config, BrokerConfig::default());
@@ -121,7 +121,7 @@ fn chaotic_run_with(seed: u64, idempotence: bool) -> (Vec<SimEvent>, Vec<(i32, i
         )
         .unwrap();
     sim.set_random_faults(RandomFaults {
-        drop_request: if idempotence { 0.0 } else { 0.05 },
+        drop_request: 0.05,
         drop_response: 0.1,
         duplicate_request: 0.0,
         // A delayed request would overtake the next one on the link (not TCP-like): delays only

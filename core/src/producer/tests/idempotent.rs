@@ -30,17 +30,23 @@ fn the_producer_id_comes_first_and_each_batch_gets_the_next_sequence() {
     p.handle_response(tx.broker, tx.correlation_id, producer_id(PID, 0), 0);
     let a = next_produce(&mut p, 0, &meta).unwrap();
     assert_eq!(stamps(&a), [(PID, 0, 0)]);
+    p.send(to_partition("t", 0, "early"), 0).unwrap();
+    assert!(next_produce(&mut p, 0, &meta).is_none(), "the first batch of a partition goes alone");
+    p.handle_response(1, a.correlation_id, ok_at(&a, 0), 0);
+    let early = next_produce(&mut p, 0, &meta).unwrap();
+    assert_eq!(stamps(&early), [(PID, 0, 1)]);
     for v in ["b1", "b2", "b3"] {
         p.send(to_partition("t", 0, v), 1).unwrap();
     }
     p.flush_now(1);
     p.send(to_partition("t", 1, "c"), 1).unwrap();
     let b = next_produce(&mut p, 1, &meta).unwrap();
-    // One request: partition 0's second batch (3 records, sequence 1) and partition 1's first.
-    assert_eq!(stamps(&b), [(PID, 0, 1), (PID, 0, 0)]);
+    // One request: partition 0's third batch (3 records, sequence 2), while the second is in
+    // flight, and partition 1's first.
+    assert_eq!(stamps(&b), [(PID, 0, 2), (PID, 0, 0)]);
     p.send(to_partition("t", 0, "d"), 2).unwrap();
     let d = next_produce(&mut p, 2, &meta).unwrap();
-    assert_eq!(stamps(&d), [(PID, 0, 4)], "sequence advances by the record count");
+    assert_eq!(stamps(&d), [(PID, 0, 5)], "sequence advances by the record count");
 }
 
 #[test]
@@ -68,8 +74,12 @@ fn max_in_flight_above_five_is_a_config_error_naming_the_key() {
 fn a_retried_batch_goes_again_before_the_later_ones_with_five_in_flight() {
     let mut p = producer(&[("linger.ms", "0")]);
     let meta = metadata(&[("t", &[1])]);
+    p.send(to_partition("t", 0, "v0"), 0).unwrap();
+    let first = next_produce(&mut p, 0, &meta).unwrap();
+    p.handle_response(1, first.correlation_id, ok_at(&first, 0), 0);
+    let mut delivered = events(&mut p);
     let mut sent = Vec::new();
-    for i in 0..6 {
+    for i in 1..7 {
         p.send(to_partition("t", 0, &format!("v{i}")), i).unwrap();
         if let Some(s) = next_produce(&mut p, i, &meta) {
             sent.push(s);
@@ -77,7 +87,7 @@ fn a_retried_batch_goes_again_before_the_later_ones_with_five_in_flight() {
     }
     assert_eq!(sent.len(), 5, "five requests in flight, the sixth batch waits");
     let seqs: Vec<i32> = sent.iter().map(|s| stamps(s)[0].2).collect();
-    assert_eq!(seqs, [0, 1, 2, 3, 4]);
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
     p.handle_response(1, sent[0].correlation_id, failed_with(&sent[0], ErrorCode::NOT_LEADER_OR_FOLLOWER), 10);
     for s in &sent[1..] {
         p.handle_response(1, s.correlation_id, failed_with(s, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER), 11);
@@ -92,17 +102,18 @@ fn a_retried_batch_goes_again_before_the_later_ones_with_five_in_flight() {
         }
     }
     assert!(next_produce(&mut p, now, &meta).is_none(), "five in flight again");
-    p.handle_response(1, again[0].correlation_id, ok_at(&again[0], 0), now);
+    p.handle_response(1, again[0].correlation_id, ok_at(&again[0], 1), now);
     again.push(next_produce(&mut p, now, &meta).expect("the new batch once a slot is free"));
     let order: Vec<(String, i32)> = again.iter().map(|s| (values(&s.batches[0].2).join(","), stamps(s)[0].2)).collect();
-    let want: Vec<(String, i32)> = (0..6).map(|i| (format!("v{i}"), i)).collect();
+    let want: Vec<(String, i32)> = (1..7).map(|i| (format!("v{i}"), i)).collect();
     assert_eq!(order, want, "retries in sequence order, then the new batch");
     assert_eq!(again[0].batches[0].2, sent[0].batches[0].2, "the very same bytes");
     for (i, s) in again.iter().enumerate().skip(1) {
-        p.handle_response(1, s.correlation_id, ok_at(s, i as i64), now);
+        p.handle_response(1, s.correlation_id, ok_at(s, i as i64 + 1), now);
     }
-    let got: Vec<(DeliveryId, i32, i64)> = offsets(&events(&mut p));
-    assert_eq!(got, (0..6).map(|i| (i as u64, 0, i as i64)).collect::<Vec<_>>());
+    delivered.extend(events(&mut p));
+    let got: Vec<(DeliveryId, i32, i64)> = offsets(&delivered);
+    assert_eq!(got, (0..7).map(|i| (i as u64, 0, i as i64)).collect::<Vec<_>>());
 }
 
 #[test]
@@ -150,14 +161,17 @@ fn out_of_order_for_the_next_batch_bumps_the_epoch_and_restarts_sequences() {
 fn unknown_producer_id_for_a_later_batch_is_retried_without_a_bump() {
     let mut p = producer(&[("linger.ms", "0")]);
     let meta = metadata(&[("t", &[1])]);
+    p.send(rec("t", None, "first"), 0).unwrap();
+    let first = next_produce(&mut p, 0, &meta).unwrap();
+    p.handle_response(1, first.correlation_id, ok_at(&first, 0), 0);
     p.send(rec("t", None, "a"), 0).unwrap();
     let a = next_produce(&mut p, 0, &meta).unwrap();
     p.send(rec("t", None, "b"), 1).unwrap();
     let b = next_produce(&mut p, 1, &meta).unwrap();
     p.handle_response(1, b.correlation_id, failed_with(&b, ErrorCode::UNKNOWN_PRODUCER_ID), 2);
-    p.handle_response(1, a.correlation_id, ok_at(&a, 0), 3);
+    p.handle_response(1, a.correlation_id, ok_at(&a, 1), 3);
     let b2 = next_produce(&mut p, 500, &meta).expect("b again, no InitProducerId");
-    assert_eq!(stamps(&b2), [(PID, 0, 1)]);
+    assert_eq!(stamps(&b2), [(PID, 0, 2)]);
 }
 
 /// A batch that expires after it was sent has an unknown outcome: the next batches get a new
@@ -212,4 +226,24 @@ fn init_producer_id_errors_are_retried_then_fatal_ones_fail_the_records() {
     let evs = events(&mut p);
     assert_eq!(evs.len(), 1);
     assert!(evs[0].1.is_err());
+}
+
+/// Apache Kafka answers NOT_LEADER_OR_FOLLOWER to the first Produce of a topic just created and
+/// takes an unknown producer's first batch at any sequence: the partition's first batch goes
+/// alone, so a later batch cannot be stored before it.
+#[test]
+fn the_first_batch_of_a_partition_goes_alone_until_acknowledged() {
+    let mut p = producer(&[("linger.ms", "0")]);
+    let meta = metadata(&[("t", &[1])]);
+    p.send(rec("t", None, "a"), 0).unwrap();
+    let a = next_produce(&mut p, 0, &meta).unwrap();
+    p.send(rec("t", None, "b"), 1).unwrap();
+    assert!(next_produce(&mut p, 1, &meta).is_none(), "b waits for a's answer");
+    p.handle_response(1, a.correlation_id, failed_with(&a, ErrorCode::NOT_LEADER_OR_FOLLOWER), 2);
+    let retry = next_produce(&mut p, 200, &meta).expect("a again");
+    assert_eq!(values(&retry.batches[0].2), ["a"]);
+    assert!(next_produce(&mut p, 200, &meta).is_none(), "still alone");
+    p.handle_response(1, retry.correlation_id, ok_at(&retry, 0), 201);
+    let b = next_produce(&mut p, 201, &meta).expect("then b");
+    assert_eq!((values(&b.batches[0].2), stamps(&b)), (vec!["b".to_string()], vec![(PID, 0, 1)]));
 }
