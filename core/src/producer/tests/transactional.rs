@@ -422,3 +422,53 @@ fn a_call_repeated_after_a_timeout_continues_the_operation() {
     assert!(run(&mut p, &mut script, &mut now, 1000).unwrap().result.is_ok());
     assert_eq!(script.apis(), [ApiKey::FindCoordinator, ApiKey::InitProducerId]);
 }
+
+/// Every transactional request body, adapted by the TCP driver, encodes at every version our
+/// client may negotiate down to (kafka-protocol refuses a field the version does not have).
+#[test]
+#[cfg(not(target_arch = "wasm32"))]
+fn transactional_requests_encode_at_every_version_in_our_ranges() {
+    use kafka_protocol::protocol::Encodable;
+    let (mut p, mut script, mut now) = initialized();
+    p.begin_transaction().unwrap();
+    p.send(to_partition("t", 0, "a"), now).unwrap();
+    let group = ConsumerGroupMetadata {
+        group_id: "g".into(),
+        generation_id: 3,
+        member_id: "m".into(),
+        group_instance_id: Some("i".into()),
+    };
+    let offsets = vec![TxnOffset { topic: "in".into(), partition: 0, offset: 1, metadata: Some("x".into()) }];
+    p.send_offsets_to_transaction(offsets, &group, now).unwrap();
+    run(&mut p, &mut script, &mut now, 1000).unwrap().result.unwrap();
+    p.commit_transaction(now).unwrap();
+    run(&mut p, &mut script, &mut now, 1000).unwrap().result.unwrap();
+    let mut bump = p.idem.as_ref().unwrap().request(Some("tx-1"), 60_000);
+    bump.producer_id = ProducerId(PID);
+    bump.producer_epoch = 0;
+    script.bodies.push(RequestKind::InitProducerId(bump));
+    let mut checked = 0;
+    for body in &script.bodies {
+        let key = crate::protocol::api_key(body).unwrap();
+        if key == ApiKey::Produce || key == ApiKey::FindCoordinator {
+            continue;
+        }
+        let (lo, hi) = versions::range(key).unwrap();
+        for v in lo..=hi {
+            let mut b = body.clone();
+            crate::net::conn::fit_to_version(&mut b, v);
+            let mut buf = bytes::BytesMut::new();
+            let r = match &b {
+                RequestKind::InitProducerId(x) => x.encode(&mut buf, v),
+                RequestKind::AddPartitionsToTxn(x) => x.encode(&mut buf, v),
+                RequestKind::AddOffsetsToTxn(x) => x.encode(&mut buf, v),
+                RequestKind::TxnOffsetCommit(x) => x.encode(&mut buf, v),
+                RequestKind::EndTxn(x) => x.encode(&mut buf, v),
+                other => panic!("{other:?}"),
+            };
+            r.unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5 * 4, "{checked}");
+}
