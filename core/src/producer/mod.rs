@@ -329,6 +329,10 @@ impl Producer {
     /// partition's queue after the backoff, unless retries or delivery.timeout.ms ran out.
     fn retry_or_fail(&mut self, t: TopicIdx, p: i32, mut batch: SealedBatch, error: Error, now: Millis) {
         self.returned(t, p);
+        if let Some(e) = self.txn_refuses_retry() {
+            self.complete(t, p, batch, Err(e));
+            return;
+        }
         let deadline = batch.created_ms + self.config.delivery_timeout_ms;
         if now >= deadline {
             let e = self.expired_error(t, p, &batch, Some(&error), now);

@@ -159,6 +159,20 @@ impl Producer {
         }
     }
 
+    /// A batch back for a retry while the transaction is being aborted (or the producer is
+    /// fenced): it must not be sent in a later transaction. Returns the error to fail it with.
+    pub(super) fn txn_refuses_retry(&self) -> Option<Error> {
+        let txn = self.txn.as_ref()?;
+        match txn.state {
+            TxnState::AbortingTransaction => Some(
+                Error::new(ErrorCode::STATE, "the transaction was aborted before this record was acknowledged")
+                    .with_txn_requires_abort(true),
+            ),
+            TxnState::FatalError | TxnState::AbortableError => txn.last_error.clone(),
+            _ => None,
+        }
+    }
+
     /// Whether the transaction lets batches of partition `(t, p)` be drained.
     pub(super) fn txn_allows(txn: &Option<Box<super::txn::TxnManager>>, t: TopicIdx, p: i32) -> bool {
         txn.as_ref().is_none_or(|x| x.added.contains(&(t, p)))
@@ -270,7 +284,16 @@ impl Producer {
         if txn.in_flight.is_some() || now < txn.retry_at {
             return None;
         }
-        // A commit with a failed send: refuse it once every record is accounted for.
+        // A send failed in the transaction: what is not sent yet fails too (Java's
+        // `abortUndrainedBatches`), and a commit is refused once every record is accounted for.
+        let failed = match txn.state {
+            TxnState::AbortableError | TxnState::CommittingTransaction => txn.last_error.clone(),
+            _ => None,
+        };
+        if let Some(e) = failed {
+            self.fail_queued(&e);
+        }
+        let txn = self.txn.as_ref().expect("checked");
         if txn.state == TxnState::CommittingTransaction && txn.last_error.is_some() && self.pending() == 0 {
             let txn = self.txn.as_mut().expect("checked");
             let e = txn.last_error.clone().expect("checked");

@@ -472,3 +472,30 @@ fn transactional_requests_encode_at_every_version_in_our_ranges() {
     }
     assert!(checked >= 5 * 4, "{checked}");
 }
+
+/// A batch in flight when the transaction is aborted and answered with a retriable error is
+/// not kept for the next transaction: it fails with the abort.
+#[test]
+fn a_batch_retried_during_an_abort_fails_instead_of_joining_the_next_transaction() {
+    let (mut p, mut script, mut now) = initialized();
+    let meta = metadata(&[("t", &[1, 1])]);
+    p.begin_transaction().unwrap();
+    p.send(to_partition("t", 0, "in flight"), now).unwrap();
+    // Add the partition, then take the Produce request without answering it.
+    let produce = loop {
+        let tx = p.poll_transmit(now).expect("a request");
+        if matches!(tx.body, RequestKind::Produce(_)) {
+            break tx;
+        }
+        let resp = script.answer(&tx, &meta);
+        p.handle_response(tx.broker, tx.correlation_id, resp, now);
+    };
+    p.abort_transaction(now).unwrap();
+    p.handle_disconnect(produce.broker, now);
+    let reports = events(&mut p);
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].1.as_ref().unwrap_err().message().contains("aborted"));
+    let ev = run(&mut p, &mut script, &mut now, 1000).unwrap();
+    assert_eq!(ev.op, TxnOp::AbortTransaction);
+    assert_eq!(p.pending(), 0);
+}
