@@ -803,8 +803,7 @@ impl ClientMachine for Producer {
             self.producer_id_failed(e, now);
         }
         if self.txn.as_ref().and_then(|t| t.in_flight.as_ref()).is_some_and(|r| r.broker == broker) {
-            let e = Error::new(ErrorCode::TRANSPORT, format!("the connection to broker {broker} was lost"));
-            self.txn_request_failed(e, now);
+            self.txn_request_failed(now);
         }
         let brokers = &self.acc.brokers;
         let failed = take_where(&mut self.in_flight, |r| brokers[r.broker].id == broker);
@@ -827,7 +826,7 @@ impl ClientMachine for Producer {
             }
         }
         if self.txn.as_ref().and_then(|t| t.in_flight.as_ref()).is_some_and(|r| r.deadline <= now) {
-            self.txn_request_failed(Error::new(ErrorCode::REQUEST_TIMED_OUT, "no coordinator response"), now);
+            self.txn_request_failed(now);
         }
         let expired = take_where(&mut self.in_flight, |r| r.deadline <= now);
         if !expired.is_empty() {

@@ -335,12 +335,12 @@ impl Producer {
 
     // ---- responses -----------------------------------------------------------
 
-    /// A coordinator request got no answer (timeout or a lost connection).
-    pub(super) fn txn_request_failed(&mut self, e: Error, now: Millis) {
+    /// A coordinator request got no answer (timeout or a lost connection): find the
+    /// coordinator again (it may have moved) and ask again.
+    pub(super) fn txn_request_failed(&mut self, now: Millis) {
         let Some(txn) = self.txn.as_mut() else { return };
         let Some(req) = txn.in_flight.take() else { return };
         self.txn_retry(&req.kind, ErrorClass::Refind, now);
-        let _ = e;
     }
 
     fn txn_retry(&mut self, kind: &TxnRequestKind, class: ErrorClass, now: Millis) {
@@ -472,11 +472,9 @@ impl Producer {
                     Some(ErrorCode(r.error_code))
                 }
             }
-            (kind, other) => {
-                let _ = other;
-                let e = Error::new(ErrorCode::BAD_MSG, format!("unexpected response to {kind:?}"));
+            // A response of another API than asked (a broken broker): ask again.
+            _ => {
                 self.txn_retry(&req.kind, ErrorClass::Retry, now);
-                let _ = e;
                 return;
             }
         };

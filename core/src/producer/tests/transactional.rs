@@ -499,3 +499,28 @@ fn a_batch_retried_during_an_abort_fails_instead_of_joining_the_next_transaction
     assert_eq!(ev.op, TxnOp::AbortTransaction);
     assert_eq!(p.pending(), 0);
 }
+
+/// A coordinator request without an answer (request.timeout.ms) or on a lost connection: the
+/// coordinator is looked up again and the request repeated.
+#[test]
+fn an_unanswered_coordinator_request_finds_the_coordinator_again() {
+    let mut p = producer(&[("transactional.id", "tx-1"), ("request.timeout.ms", "1000")]);
+    let mut script = Script::default();
+    let meta = metadata(&[]);
+    p.init_transactions(0).unwrap();
+    let find = p.poll_transmit(0).unwrap();
+    let resp = script.answer(&find, &meta);
+    p.handle_response(find.broker, find.correlation_id, resp, 0);
+    let init = p.poll_transmit(0).unwrap();
+    assert!(matches!(init.body, RequestKind::InitProducerId(_)));
+    assert_eq!(p.poll_timeout(), Some(1000));
+    p.handle_timeout(1000);
+    let again = p.poll_transmit(2000).expect("asked again after the backoff");
+    assert!(matches!(again.body, RequestKind::FindCoordinator(_)), "{again:?}");
+    let resp = script.answer(&again, &meta);
+    p.handle_response(again.broker, again.correlation_id, resp, 2000);
+    let init = p.poll_transmit(2000).unwrap();
+    p.handle_disconnect(init.broker, 2001);
+    let mut now = 2001;
+    assert!(run(&mut p, &mut script, &mut now, 2000).unwrap().result.is_ok());
+}
