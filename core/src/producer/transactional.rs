@@ -280,10 +280,12 @@ impl Producer {
 
     /// The transactional producer's next coordinator request, if one is due.
     pub(super) fn poll_txn(&mut self, now: Millis) -> Option<Transmit> {
-        let txn = self.txn.as_ref()?;
+        let txn = self.txn.as_deref_mut()?;
         if txn.in_flight.is_some() || now < txn.retry_at {
             return None;
         }
+        // The backoff is over: no deadline left for `poll_timeout` to report.
+        txn.retry_at = Millis::MIN;
         // A send failed in the transaction: what is not sent yet fails too (Java's
         // `abortUndrainedBatches`), and a commit is refused once every record is accounted for.
         let failed = match txn.state {

@@ -524,3 +524,28 @@ fn an_unanswered_coordinator_request_finds_the_coordinator_again() {
     let mut now = 2001;
     assert!(run(&mut p, &mut script, &mut now, 2000).unwrap().result.is_ok());
 }
+
+/// After a backoff, a producer waiting for its records (not for the coordinator) reports no
+/// past deadline: drivers would spin on it.
+#[test]
+fn no_stale_deadline_after_a_backoff() {
+    let mut p = txn_producer();
+    let mut script =
+        Script { errors: vec![(ApiKey::FindCoordinator, ErrorCode::COORDINATOR_NOT_AVAILABLE.0)], ..Script::default() };
+    let mut now = 0;
+    p.init_transactions(now).unwrap();
+    run(&mut p, &mut script, &mut now, 1000).unwrap().result.unwrap();
+    p.begin_transaction().unwrap();
+    p.send(to_partition("t", 0, "a"), now).unwrap();
+    p.commit_transaction(now).unwrap();
+    // Answer everything but the Produce request: the commit waits for it.
+    let meta = metadata(&[("t", &[1, 1])]);
+    while let Some(tx) = p.poll_transmit(now) {
+        if matches!(tx.body, RequestKind::Produce(_)) {
+            continue;
+        }
+        let resp = script.answer(&tx, &meta);
+        p.handle_response(tx.broker, tx.correlation_id, resp, now);
+    }
+    assert!(p.poll_timeout().is_some_and(|t| t > now), "{:?} at {now}", p.poll_timeout());
+}
