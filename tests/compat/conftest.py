@@ -81,3 +81,23 @@ class BootstrapWithLog(str):
             return self.log.read_text(errors="replace")[-chars:]
         except OSError as e:
             return f"(no broker log: {e})"
+
+
+@pytest.fixture
+def broker(request: pytest.FixtureRequest) -> str:
+    """bootstrap.servers of the broker named by an indirect parameter (targets.py): "apache" (the
+    session's Apache Kafka; KAFKETTE_COMPAT_APACHE names an already running one instead, for quick
+    iterations), "serve" (a fresh `kafkette serve`), "serve3" (the same with three brokers) or "inproc" (a
+    fresh in-process Cluster)."""
+    import os
+
+    if request.param == "apache":
+        running = os.environ.get("KAFKETTE_COMPAT_APACHE")
+        return running if running else request.getfixturevalue("apache_kafka")
+    if request.param == "serve":
+        return request.getfixturevalue("kafkette_serve")()
+    if request.param == "serve3":
+        return request.getfixturevalue("kafkette_serve")(brokers=3)
+    if request.param == "inproc":
+        return request.getfixturevalue("inproc_cluster")()
+    raise ValueError(f"unknown broker {request.param!r}")

@@ -6,7 +6,8 @@ keyed records with headers (once per compression codec), check where they went (
 key, as the Java client), consume them back without groups (assign + seek: contiguous offsets,
 same keys, values and headers), list earliest/latest offsets, delete the topic.
 
-- Rust: core/tests/apache_kafka.rs (ignored tests; ``KAFKETTE_APACHE_BOOTSTRAP`` names the broker)
+- Rust: core/tests/apache_kafka.rs (ignored tests; ``KAFKETTE_APACHE_BOOTSTRAP`` names the broker), and
+  core/tests/apache_kafka_admin_groups.rs (the group admin calls)
 - Python: our ``kafkette`` package, here
 - Node: tests/compat/ours/roundtrip.js (our binding, KafkaJS's API; ``make node``)
 - C: tests/compat/ours/roundtrip.c against ffi/include/kafkette.h and libkafkette.so (``make ffi``)
@@ -57,6 +58,14 @@ def test_rust_transactional_producer(apache_kafka: str) -> None:
     """core/tests/apache_kafka_txn.rs: commit/abort through read_committed, offsets in a transaction, fencing."""
     env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
     cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_txn", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 3 passed" in out, out
+
+
+def test_rust_admin_groups(apache_kafka: str) -> None:
+    """core/tests/apache_kafka_admin_groups.rs: group admin calls on groups confluent-kafka made."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_admin_groups", "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
     assert "test result: ok. 3 passed" in out, out
 

@@ -9,9 +9,12 @@
 //!
 //! CreateTopics and DeleteTopics go to any broker (Kafka brokers forward them to
 //! the controller); ListOffsets goes to each partition's leader, found with the
-//! owned `client::Metadata`; ListTopics is a Metadata request for all topics.
+//! owned `client::Metadata`; ListTopics is a Metadata request for all topics. Group calls
+//! (`groups.rs`) go to each group's coordinator, ListGroups to every broker.
 
 mod cluster;
+mod groups;
+pub mod lag;
 mod request;
 #[cfg(test)]
 mod tests;
@@ -19,6 +22,11 @@ mod tests;
 use cluster::ClusterOp;
 pub use cluster::{
     ClusterDescription, ClusterNode, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym, ResourceType,
+};
+use groups::GroupOp;
+pub use groups::{
+    decode_assignment, CommittedOffset, GroupDescription, GroupListing, ListedGroups, MemberDescription,
+    PartitionResults,
 };
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -107,6 +115,13 @@ pub enum AdminResult {
     CreatePartitions(Vec<(String, Result<(), Error>)>),
     /// The low watermark of each partition after the deletion.
     DeleteRecords(Vec<(TopicPartition, Result<i64, Error>)>),
+    ListGroups(ListedGroups),
+    DescribeGroups(Vec<(String, Result<GroupDescription, Error>)>),
+    DeleteGroups(Vec<(String, Result<(), Error>)>),
+    /// A group's committed offsets by partition (None: no commit). A group-level error fails the call.
+    ListGroupOffsets(PartitionResults<Option<CommittedOffset>>),
+    AlterGroupOffsets(PartitionResults<()>),
+    DeleteGroupOffsets(PartitionResults<()>),
 }
 
 /// The cluster as the last ListTopics' Metadata response described it (`list_topics`
@@ -190,6 +205,8 @@ enum OpKind {
     },
     /// DescribeConfigs, DescribeCluster, CreatePartitions, DeleteRecords (`cluster.rs`).
     Cluster(ClusterOp),
+    /// ListGroups and the calls routed to a group's coordinator (`groups.rs`).
+    Groups(GroupOp),
 }
 
 #[derive(Debug)]
@@ -210,6 +227,7 @@ impl Op {
             OpKind::ListTopics { result, .. } => result.is_some(),
             OpKind::ListOffsets { items, .. } => items.is_done(),
             OpKind::Cluster(c) => c.is_done(),
+            OpKind::Groups(g) => g.is_done(),
         }
     }
 }
@@ -224,6 +242,8 @@ enum Sent {
     Configs(RequestId, Vec<ConfigResource>),
     /// A request for the whole operation (DescribeCluster).
     Whole(RequestId),
+    /// A group call (or FindCoordinator) for these groups; none for ListGroups (to the broker in flight).
+    Groups(RequestId, Vec<String>),
 }
 
 #[derive(Debug)]
@@ -344,6 +364,7 @@ impl Admin {
         let is_list_offsets = match &op.kind {
             OpKind::ListOffsets { .. } => true,
             OpKind::Cluster(c) => c.routes_by_metadata(),
+            OpKind::Groups(g) => g.routes_by_metadata(),
             _ => false,
         };
         self.ops.insert(id, op);
@@ -382,6 +403,7 @@ impl Admin {
             OpKind::ListTopics { result, .. } => result.map(AdminResult::ListTopics).ok_or(unfinished),
             OpKind::ListOffsets { items, .. } => Ok(AdminResult::ListOffsets(items.results(&unfinished))),
             OpKind::Cluster(c) => cluster::finish(c, unfinished),
+            OpKind::Groups(g) => groups::finish(g, unfinished),
         };
         self.push_event(AdminEvent::Completed { id, result });
     }
@@ -454,6 +476,9 @@ impl Admin {
                     }
                 }
             }
+            (OpKind::Groups(g), keys @ (RetryKeys::Groups(_) | RetryKeys::Brokers(_))) => {
+                groups::retry(g, keys, give_up, &error);
+            }
             (OpKind::ListTopics { pending, .. }, RetryKeys::All) => {
                 if give_up {
                     let id_done = id;
@@ -490,6 +515,10 @@ impl Admin {
                 self.await_fresh_metadata(id);
                 self.retry(id, RetryKeys::Partitions(tps), error, now);
             }
+            Sent::Groups(id, names) if names.is_empty() => {
+                self.retry(id, RetryKeys::Brokers(vec![req.broker]), error, now)
+            }
+            Sent::Groups(id, names) => self.retry(id, RetryKeys::Groups(names), error, now),
         }
     }
 }
@@ -498,15 +527,20 @@ enum RetryKeys {
     Topics(Vec<String>),
     Partitions(Vec<TopicPartition>),
     Resources(Vec<ConfigResource>),
+    Groups(Vec<String>),
+    Brokers(Vec<BrokerId>),
     All,
 }
 
 fn sent_op(sent: &Sent) -> Option<RequestId> {
     match sent {
         Sent::Metadata => None,
-        Sent::Topics(id, _) | Sent::ListTopics(id) | Sent::Offsets(id, _) | Sent::Configs(id, _) | Sent::Whole(id) => {
-            Some(*id)
-        }
+        Sent::Topics(id, _)
+        | Sent::ListTopics(id)
+        | Sent::Offsets(id, _)
+        | Sent::Configs(id, _)
+        | Sent::Whole(id)
+        | Sent::Groups(id, _) => Some(*id),
     }
 }
 
@@ -568,6 +602,10 @@ impl ClientMachine for Admin {
             (Sent::Whole(id), ResponseKind::DescribeCluster(resp)) => {
                 self.in_flight.remove(&correlation_id);
                 cluster::handle_describe_cluster(self, id, resp, now);
+            }
+            (Sent::Groups(id, names), body) if groups::answers(&body) => {
+                self.in_flight.remove(&correlation_id);
+                groups::handle_response(self, id, broker, names, body, now);
             }
             _ => {
                 let e = Error::new(

@@ -50,6 +50,17 @@ pub(super) fn next(a: &mut Admin, cid: i32, now: Millis) -> Option<(Transmit, Se
                     None => continue,
                 }
             }
+            OpKind::Groups(g) => {
+                let next = super::groups::next(&a.metadata, *id, g, fresh, cid, &mut refresh);
+                if g.is_done() {
+                    // ListGroups of a cluster whose metadata names no broker.
+                    finished.push(*id);
+                }
+                match next {
+                    Some(f) => found = Some(f),
+                    None => continue,
+                }
+            }
             OpKind::CreateTopics { topics, validate_only, items } if !items.pending.is_empty() => {
                 let names: Vec<String> = std::mem::take(&mut items.pending).into_iter().collect();
                 let wire = names

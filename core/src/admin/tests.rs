@@ -348,3 +348,6 @@ fn wrong_response_type_is_not_a_panic() {
 
 #[path = "tests_cluster.rs"]
 mod cluster;
+
+#[path = "tests_groups.rs"]
+mod groups;

@@ -2,6 +2,10 @@
 //! protocol); `kafkette demo` starts an in-process broker, produces keyed records and reads
 //! them back, printing where each landed.
 
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "kafkette/groups.rs"]
+mod groups;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -19,6 +23,8 @@ commands:
                                       (each ephemeral for port 0), partition leaders spread
              --advertised-host HOST   host that Metadata tells clients (default: the listen host)
              --config KEY=VALUE       broker configuration, Kafka's names (repeatable)
+  groups     list, describe (with lag), reset and delete consumer groups, as kafka-consumer-groups
+             (`kafkette groups --help`)
   demo       start an in-process broker, produce keyed records, consume them back
   version    print the version";
 
@@ -30,6 +36,19 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("kafkette serve: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("groups") if args.iter().skip(1).any(|a| a == "--help" || a == "-h") => {
+            println!("{}", groups::USAGE);
+            ExitCode::SUCCESS
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("groups") => match groups::run(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("kafkette groups: {e}");
                 ExitCode::FAILURE
             }
         },

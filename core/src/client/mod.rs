@@ -52,6 +52,12 @@ pub mod versions {
     pub const END_TXN: i16 = 3;
     /// v3 carries the consumer's generation, member and instance id (KIP-447).
     pub const TXN_OFFSET_COMMIT: i16 = 3;
+    pub const LIST_GROUPS: i16 = 5;
+    pub const DESCRIBE_GROUPS: i16 = 5;
+    pub const DELETE_GROUPS: i16 = 2;
+    pub const OFFSET_DELETE: i16 = 0;
+    pub const OFFSET_FETCH: i16 = 8;
+    pub const OFFSET_COMMIT: i16 = 8;
 
     /// `(key, oldest, newest)` version our clients can speak of each API they use. The
     /// newest is what the state machines put in a `Transmit`; the TCP driver sends
@@ -76,6 +82,12 @@ pub mod versions {
         (ApiKey::AddOffsetsToTxn, 0, ADD_OFFSETS_TO_TXN),
         (ApiKey::EndTxn, 0, END_TXN),
         (ApiKey::TxnOffsetCommit, 0, TXN_OFFSET_COMMIT),
+        (ApiKey::ListGroups, 0, LIST_GROUPS),
+        (ApiKey::DescribeGroups, 0, DESCRIBE_GROUPS),
+        (ApiKey::DeleteGroups, 0, DELETE_GROUPS),
+        (ApiKey::OffsetDelete, 0, OFFSET_DELETE),
+        (ApiKey::OffsetFetch, 1, OFFSET_FETCH),
+        (ApiKey::OffsetCommit, 2, OFFSET_COMMIT),
     ];
 
     /// Our `(oldest, newest)` version of `key`, if our clients use it.

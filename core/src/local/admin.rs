@@ -3,6 +3,10 @@
 
 use std::time::Duration;
 
+#[path = "admin_groups.rs"]
+mod groups;
+pub use groups::{GroupLag, TopicSelection};
+
 use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
 use crate::admin::{
     self, AdminEvent, AdminResult, ClusterDescription, ConfigResource, ListedCluster, NewTopic, OffsetSpec, RequestId,

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-pub use admin::Admin;
+pub use admin::{Admin, GroupLag, TopicSelection};
 pub use consumer::Consumer;
 pub use producer::Producer;
 

@@ -254,6 +254,42 @@ pub fn fit_to_version(body: &mut RequestKind, version: i16) {
                 }
             }
         }
+        // v8 batches groups; v1-v7 name one group (our clients ask for one at a time).
+        RequestKind::OffsetFetch(o) if version < 8 => {
+            if let Some(g) = o.groups.drain(..).next() {
+                o.group_id = g.group_id;
+                o.topics = g.topics.map(|ts| {
+                    ts.into_iter()
+                        .map(|t| {
+                            kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic::default()
+                                .with_name(t.name)
+                                .with_partition_indexes(t.partition_indexes)
+                        })
+                        .collect()
+                });
+            }
+            if version < 7 {
+                o.require_stable = false;
+            }
+        }
+        RequestKind::OffsetCommit(o) => {
+            if version < 7 {
+                o.group_instance_id = None;
+            }
+            if version < 6 {
+                for p in o.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                    p.committed_leader_epoch = -1;
+                }
+            }
+        }
+        // The filters came with v4 (states) and v5 (types); the caller filters what older brokers list.
+        RequestKind::ListGroups(l) if version < 5 => {
+            l.types_filter.clear();
+            if version < 4 {
+                l.states_filter.clear();
+            }
+        }
+        RequestKind::DescribeGroups(d) if version < 3 => d.include_authorized_operations = false,
         RequestKind::DeleteTopics(d) if version < 6 => {
             let topics = std::mem::take(&mut d.topics);
             d.topic_names.extend(topics.into_iter().filter_map(|t| t.name));

@@ -6,8 +6,9 @@
 //! The tables are transcribed from `kafka-protocol` 0.18's generated `Decodable` impls of the
 //! response structs; the versions are those our clients ask for (`client::versions::RANGES`) and
 //! those of the admin APIs (DescribeConfigs v1-v4, the oldest the crate decodes, DescribeCluster
-//! v0-v1, CreatePartitions v0-v3, DeleteRecords v0-v2) and InitProducerId v0-v4 (for the idempotent
-//! producer to come). A response at a version without a schema is refused, never decoded unguarded.
+//! v0-v1, CreatePartitions v0-v3, DeleteRecords v0-v2), InitProducerId v0-v4 (for the idempotent
+//! producer to come) and the group admin calls (ListGroups v0-v5, DescribeGroups v0-v5, DeleteGroups
+//! v0-v2, OffsetDelete v0, OffsetFetch v1-v8, OffsetCommit v2-v8). A response at a version without a schema is refused, never decoded unguarded.
 //! Kept apart from the request tables so that both grow without touching each other.
 
 use super::{between, f, since, until, Api, GuardError, Struct, Tag, Ty, Walk, BOOL, I16, I32, I64, I8, UUID};
@@ -217,6 +218,64 @@ const TXN_OFFSET_COMMIT_PARTITION: Struct = Struct { fields: &[f(I32), f(I16)], 
 const TXN_OFFSET_COMMIT_TOPIC: Struct =
     Struct { fields: &[f(Ty::Str), f(Ty::Structs(&TXN_OFFSET_COMMIT_PARTITION))], tags: &[] };
 const TXN_OFFSET_COMMIT: Struct = Struct { fields: &[f(I32), f(Ty::Structs(&TXN_OFFSET_COMMIT_TOPIC))], tags: &[] };
+// ListGroups (flexible from v3; v4 adds the state, v5 the type).
+const LIST_GROUPS_GROUP: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Str), since(4, Ty::Str), since(5, Ty::Str)], tags: &[] };
+const LIST_GROUPS: Struct = Struct { fields: &[since(1, I32), f(I16), f(Ty::Structs(&LIST_GROUPS_GROUP))], tags: &[] };
+
+// DescribeGroups (flexible from v5).
+const DESCRIBE_GROUPS_MEMBER: Struct =
+    Struct { fields: &[f(Ty::Str), since(4, Ty::Str), f(Ty::Str), f(Ty::Str), f(Ty::Bytes), f(Ty::Bytes)], tags: &[] };
+const DESCRIBE_GROUPS_GROUP: Struct = Struct {
+    fields: &[
+        f(I16),
+        since(6, Ty::Str),
+        f(Ty::Str),
+        f(Ty::Str),
+        f(Ty::Str),
+        f(Ty::Str),
+        f(Ty::Structs(&DESCRIBE_GROUPS_MEMBER)),
+        since(3, I32),
+    ],
+    tags: &[],
+};
+const DESCRIBE_GROUPS: Struct = Struct { fields: &[since(1, I32), f(Ty::Structs(&DESCRIBE_GROUPS_GROUP))], tags: &[] };
+
+// DeleteGroups (flexible from v2).
+const DELETE_GROUPS_RESULT: Struct = Struct { fields: &[f(Ty::Str), f(I16)], tags: &[] };
+const DELETE_GROUPS: Struct = Struct { fields: &[f(I32), f(Ty::Structs(&DELETE_GROUPS_RESULT))], tags: &[] };
+
+// OffsetDelete (v0 only, never flexible).
+const OFFSET_DELETE_PARTITION: Struct = Struct { fields: &[f(I32), f(I16)], tags: &[] };
+const OFFSET_DELETE_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_DELETE_PARTITION))], tags: &[] };
+const OFFSET_DELETE: Struct = Struct { fields: &[f(I16), f(I32), f(Ty::Structs(&OFFSET_DELETE_TOPIC))], tags: &[] };
+
+// OffsetFetch (flexible from v6; v8 answers per group).
+const OFFSET_FETCH_PARTITION: Struct =
+    Struct { fields: &[f(I32), f(I64), since(5, I32), f(Ty::Str), f(I16)], tags: &[] };
+const OFFSET_FETCH_TOPIC: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_FETCH_PARTITION))], tags: &[] };
+const OFFSET_FETCH_GROUP_PARTITION: Struct =
+    Struct { fields: &[f(I32), f(I64), f(I32), f(Ty::Str), f(I16)], tags: &[] };
+const OFFSET_FETCH_GROUP_TOPIC: Struct =
+    Struct { fields: &[until(9, Ty::Str), since(10, UUID), f(Ty::Structs(&OFFSET_FETCH_GROUP_PARTITION))], tags: &[] };
+const OFFSET_FETCH_GROUP: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_FETCH_GROUP_TOPIC)), f(I16)], tags: &[] };
+const OFFSET_FETCH: Struct = Struct {
+    fields: &[
+        since(3, I32),
+        until(7, Ty::Structs(&OFFSET_FETCH_TOPIC)),
+        between(2, 7, I16),
+        since(8, Ty::Structs(&OFFSET_FETCH_GROUP)),
+    ],
+    tags: &[],
+};
+
+// OffsetCommit (flexible from v8).
+const OFFSET_COMMIT_PARTITION: Struct = Struct { fields: &[f(I32), f(I16)], tags: &[] };
+const OFFSET_COMMIT_TOPIC: Struct =
+    Struct { fields: &[until(9, Ty::Str), since(10, UUID), f(Ty::Structs(&OFFSET_COMMIT_PARTITION))], tags: &[] };
+const OFFSET_COMMIT: Struct = Struct { fields: &[since(3, I32), f(Ty::Structs(&OFFSET_COMMIT_TOPIC))], tags: &[] };
 
 const fn r(key: ApiKey, lo: i16, hi: i16, flexible_from: i16, root: &'static Struct) -> Response {
     Response { api: Api { key, flexible_from, root }, lo, hi }
@@ -240,6 +299,12 @@ const RESPONSES: &[Response] = &[
     r(ApiKey::AddOffsetsToTxn, 0, 3, 3, &THROTTLE_AND_ERROR),
     r(ApiKey::EndTxn, 0, 3, 3, &THROTTLE_AND_ERROR),
     r(ApiKey::TxnOffsetCommit, 0, 3, 3, &TXN_OFFSET_COMMIT),
+    r(ApiKey::ListGroups, 0, 5, 3, &LIST_GROUPS),
+    r(ApiKey::DescribeGroups, 0, 5, 5, &DESCRIBE_GROUPS),
+    r(ApiKey::DeleteGroups, 0, 2, 2, &DELETE_GROUPS),
+    r(ApiKey::OffsetDelete, 0, 0, 1, &OFFSET_DELETE),
+    r(ApiKey::OffsetFetch, 1, 8, 6, &OFFSET_FETCH),
+    r(ApiKey::OffsetCommit, 2, 8, 8, &OFFSET_COMMIT),
 ];
 
 fn schema(key: ApiKey, version: i16) -> Option<&'static Api> {

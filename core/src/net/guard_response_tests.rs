@@ -8,19 +8,28 @@ use kafka_protocol::messages::add_partitions_to_txn_response::{
 use kafka_protocol::messages::api_versions_response::{ApiVersion, FinalizedFeatureKey, SupportedFeatureKey};
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
 use kafka_protocol::messages::delete_records_response::{DeleteRecordsPartitionResult, DeleteRecordsTopicResult};
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::describe_configs_response::{
     DescribeConfigsResourceResult, DescribeConfigsResult, DescribeConfigsSynonym,
 };
+use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::fetch_response::{
     AbortedTransaction, EpochEndOffset, FetchableTopicResponse, LeaderIdAndEpoch, PartitionData, SnapshotId,
 };
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
+use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
+use kafka_protocol::messages::offset_delete_response::{OffsetDeleteResponsePartition, OffsetDeleteResponseTopic};
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
+    OffsetFetchResponseTopics,
 };
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
@@ -29,11 +38,17 @@ use kafka_protocol::messages::txn_offset_commit_response::{
     TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
 };
 use kafka_protocol::messages::{
-    AddOffsetsToTxnResponse, AddPartitionsToTxnResponse, ApiVersionsResponse, BrokerId, CreatePartitionsResponse,
-    CreateTopicsResponse, DeleteRecordsResponse, DeleteTopicsResponse, DescribeClusterResponse,
-    DescribeConfigsResponse, EndTxnResponse, FetchResponse, FindCoordinatorResponse, InitProducerIdResponse,
-    ListOffsetsResponse, MetadataResponse, ProduceResponse, ProducerId, ResponseKind, TopicName,
-    TxnOffsetCommitResponse,
+    AddOffsetsToTxnResponse, AddPartitionsToTxnResponse, EndTxnResponse, TxnOffsetCommitResponse,
+};
+use kafka_protocol::messages::{
+    ApiVersionsResponse, BrokerId, CreatePartitionsResponse, CreateTopicsResponse, DeleteRecordsResponse,
+    DeleteTopicsResponse, DescribeClusterResponse, DescribeConfigsResponse, FetchResponse, FindCoordinatorResponse,
+    InitProducerIdResponse, ListOffsetsResponse, MetadataResponse, ProduceResponse, ProducerId, ResponseKind,
+    TopicName,
+};
+use kafka_protocol::messages::{
+    DeleteGroupsResponse, DescribeGroupsResponse, GroupId, ListGroupsResponse, OffsetCommitResponse,
+    OffsetDeleteResponse, OffsetFetchResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -351,6 +366,140 @@ pub(in crate::net) fn populated_response(key: ApiKey, v: i16) -> ResponseKind {
                 r.unknown_tagged_fields = unknown();
             }
             ResponseKind::FindCoordinator(r)
+        }
+        ApiKey::ListGroups => {
+            let g = |n| {
+                let mut g = ListedGroup::default()
+                    .with_group_id(GroupId(s(n)))
+                    .with_protocol_type(s("consumer"))
+                    .with_group_state(at(v, 4, s("Stable"), s("")))
+                    .with_group_type(at(v, 5, s("classic"), s("")));
+                g.unknown_tagged_fields = unknown();
+                g
+            };
+            let mut r = ListGroupsResponse::default()
+                .with_throttle_time_ms(at(v, 1, 5, 0))
+                .with_error_code(0)
+                .with_groups(vec![g("g1"), g("g2")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::ListGroups(r)
+        }
+        ApiKey::DescribeGroups => {
+            let member = |m| {
+                let mut x = DescribedGroupMember::default()
+                    .with_member_id(s(m))
+                    .with_group_instance_id(at(v, 4, Some(s("static")), None))
+                    .with_client_id(s("client"))
+                    .with_client_host(s("/127.0.0.1"))
+                    .with_member_metadata(Bytes::from_static(b"meta"))
+                    .with_member_assignment(Bytes::from_static(b"assignment"));
+                x.unknown_tagged_fields = unknown();
+                x
+            };
+            let g = |n| {
+                let mut g = DescribedGroup::default()
+                    .with_error_code(0)
+                    .with_error_message(at(v, 6, Some(s("fine")), None))
+                    .with_group_id(GroupId(s(n)))
+                    .with_group_state(s("Stable"))
+                    .with_protocol_type(s("consumer"))
+                    .with_protocol_data(s("range"))
+                    .with_members(vec![member("m1"), member("m2")])
+                    .with_authorized_operations(at(v, 3, 0, i32::MIN));
+                g.unknown_tagged_fields = unknown();
+                g
+            };
+            let mut r = DescribeGroupsResponse::default()
+                .with_throttle_time_ms(at(v, 1, 5, 0))
+                .with_groups(vec![g("g1"), g("g2")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::DescribeGroups(r)
+        }
+        ApiKey::DeleteGroups => {
+            let g = |n| {
+                let mut g = DeletableGroupResult::default().with_group_id(GroupId(s(n))).with_error_code(68);
+                g.unknown_tagged_fields = unknown();
+                g
+            };
+            let mut r = DeleteGroupsResponse::default().with_throttle_time_ms(5).with_results(vec![g("g1"), g("g2")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::DeleteGroups(r)
+        }
+        ApiKey::OffsetDelete => {
+            let p = |i| OffsetDeleteResponsePartition::default().with_partition_index(i).with_error_code(0);
+            let t = |n| OffsetDeleteResponseTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+            ResponseKind::OffsetDelete(
+                OffsetDeleteResponse::default()
+                    .with_error_code(0)
+                    .with_throttle_time_ms(5)
+                    .with_topics(vec![t("a"), t("b")]),
+            )
+        }
+        ApiKey::OffsetFetch => {
+            let mut r = OffsetFetchResponse::default().with_throttle_time_ms(at(v, 3, 5, 0));
+            if v >= 8 {
+                let p = |i| {
+                    let mut p = OffsetFetchResponsePartitions::default()
+                        .with_partition_index(i)
+                        .with_committed_offset(10)
+                        .with_committed_leader_epoch(2)
+                        .with_metadata(Some(s("meta")))
+                        .with_error_code(0);
+                    p.unknown_tagged_fields = unknown();
+                    p
+                };
+                let t = |n| {
+                    let mut t =
+                        OffsetFetchResponseTopics::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+                    t.unknown_tagged_fields = unknown();
+                    t
+                };
+                let g = |n| {
+                    let mut g = OffsetFetchResponseGroup::default()
+                        .with_group_id(GroupId(s(n)))
+                        .with_topics(vec![t("a"), t("b")])
+                        .with_error_code(0);
+                    g.unknown_tagged_fields = unknown();
+                    g
+                };
+                r = r.with_groups(vec![g("g1"), g("g2")]);
+            } else {
+                let p = |i| {
+                    let mut p = OffsetFetchResponsePartition::default()
+                        .with_partition_index(i)
+                        .with_committed_offset(10)
+                        .with_committed_leader_epoch(at(v, 5, 2, -1))
+                        .with_metadata(Some(s("meta")))
+                        .with_error_code(0);
+                    p.unknown_tagged_fields = unknown();
+                    p
+                };
+                let t = |n| {
+                    let mut t =
+                        OffsetFetchResponseTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+                    t.unknown_tagged_fields = unknown();
+                    t
+                };
+                r = r.with_topics(vec![t("a"), t("b")]).with_error_code(at(v, 2, 0, 0));
+            }
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::OffsetFetch(r)
+        }
+        ApiKey::OffsetCommit => {
+            let p = |i| {
+                let mut p = OffsetCommitResponsePartition::default().with_partition_index(i).with_error_code(0);
+                p.unknown_tagged_fields = unknown();
+                p
+            };
+            let t = |n| {
+                let mut t = OffsetCommitResponseTopic::default().with_name(topic(n)).with_partitions(vec![p(0), p(1)]);
+                t.unknown_tagged_fields = unknown();
+                t
+            };
+            let mut r =
+                OffsetCommitResponse::default().with_throttle_time_ms(at(v, 3, 5, 0)).with_topics(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::OffsetCommit(r)
         }
         ApiKey::AddPartitionsToTxn => {
             let part = |i| {

@@ -122,6 +122,87 @@ pub fn error_response(body: &RequestKind, error: &Error) -> Option<ResponseKind>
                 ),
             )
         }
+        _ => group_error_response(body, code)?,
+    })
+}
+
+/// The same for the group admin calls: the error where each answer has room for it.
+fn group_error_response(body: &RequestKind, code: i16) -> Option<ResponseKind> {
+    use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
+    use kafka_protocol::messages::describe_groups_response::DescribedGroup;
+    use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
+    use kafka_protocol::messages::offset_fetch_response::OffsetFetchResponseGroup;
+    use kafka_protocol::messages::{
+        DeleteGroupsResponse, DescribeGroupsResponse, ListGroupsResponse, OffsetCommitResponse, OffsetDeleteResponse,
+        OffsetFetchResponse,
+    };
+    Some(match body {
+        RequestKind::ListGroups(_) => ResponseKind::ListGroups(ListGroupsResponse::default().with_error_code(code)),
+        RequestKind::DescribeGroups(r) => ResponseKind::DescribeGroups(DescribeGroupsResponse::default().with_groups(
+            r.groups.iter().map(|g| DescribedGroup::default().with_group_id(g.clone()).with_error_code(code)).collect(),
+        )),
+        RequestKind::DeleteGroups(r) => ResponseKind::DeleteGroups(
+            DeleteGroupsResponse::default().with_results(
+                r.groups_names
+                    .iter()
+                    .map(|g| DeletableGroupResult::default().with_group_id(g.clone()).with_error_code(code))
+                    .collect(),
+            ),
+        ),
+        RequestKind::OffsetFetch(r) => ResponseKind::OffsetFetch(
+            OffsetFetchResponse::default().with_error_code(code).with_groups(
+                r.groups
+                    .iter()
+                    .map(|g| {
+                        OffsetFetchResponseGroup::default().with_group_id(g.group_id.clone()).with_error_code(code)
+                    })
+                    .collect(),
+            ),
+        ),
+        RequestKind::OffsetCommit(r) => ResponseKind::OffsetCommit(
+            OffsetCommitResponse::default().with_topics(
+                r.topics
+                    .iter()
+                    .map(|t| {
+                        OffsetCommitResponseTopic::default().with_name(t.name.clone()).with_partitions(
+                            t.partitions
+                                .iter()
+                                .map(|p| {
+                                    OffsetCommitResponsePartition::default()
+                                        .with_partition_index(p.partition_index)
+                                        .with_error_code(code)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        RequestKind::OffsetDelete(_) => {
+            ResponseKind::OffsetDelete(OffsetDeleteResponse::default().with_error_code(code))
+        }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use kafka_protocol::messages::{DescribeGroupsRequest, GroupId, OffsetFetchRequest};
+
+    use super::*;
+    use crate::error::ErrorCode;
+
+    /// A group call no version can carry fails with UNSUPPORTED_VERSION where the admin reads
+    /// errors, rather than as a lost connection retried until the deadline.
+    #[test]
+    fn group_calls_carry_the_error() {
+        let e = Error::new(ErrorCode::UNSUPPORTED_VERSION, "no common version");
+        let g = GroupId(StrBytes::from_static_str("g"));
+        let describe = RequestKind::DescribeGroups(DescribeGroupsRequest::default().with_groups(vec![g.clone()]));
+        let Some(ResponseKind::DescribeGroups(r)) = error_response(&describe, &e) else { panic!() };
+        assert_eq!((r.groups[0].group_id.0.as_str(), r.groups[0].error_code), ("g", 35));
+        let fetch = RequestKind::OffsetFetch(OffsetFetchRequest::default().with_group_id(g));
+        let Some(ResponseKind::OffsetFetch(r)) = error_response(&fetch, &e) else { panic!() };
+        assert_eq!(r.error_code, 35);
+    }
 }
