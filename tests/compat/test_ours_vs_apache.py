@@ -70,6 +70,14 @@ def test_rust_admin_groups(apache_kafka: str) -> None:
     assert "test result: ok. 3 passed" in out, out
 
 
+def test_raw_transaction_requests_agree_with_apache(apache_kafka: str) -> None:
+    """core/tests/wire_txn.rs: the raw transactional exchange kafkette's wire test checks, sent to Apache Kafka."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "wire_txn", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 1 passed" in out, out
+
+
 def test_rust_tests_fail_without_a_broker() -> None:
     """Run without the variable, the ignored tests fail rather than pass vacuously."""
     env = {k: v for k, v in os.environ.items() if k != "KAFKETTE_APACHE_BOOTSTRAP"}

@@ -57,6 +57,8 @@ pub struct BrokerConfig {
     /// Most requests queued behind a parked fetch on one connection (Kafka reads nothing more from
     /// a connection until its response is sent; beyond this the parked fetch is answered early).
     pub conn_backlog_requests_max: usize,
+    /// `transaction.max.timeout.ms`: the longest transaction timeout InitProducerId accepts.
+    pub transaction_max_timeout_ms: i32,
 }
 
 impl Default for BrokerConfig {
@@ -81,6 +83,7 @@ impl Default for BrokerConfig {
             topic_partitions_max: 10_000,
             parked_fetches_max: 10_000,
             conn_backlog_requests_max: 1_000,
+            transaction_max_timeout_ms: 900_000,
         }
     }
 }
@@ -127,6 +130,9 @@ impl BrokerConfig {
                 "log.message.timestamp.type" => c.log_message_timestamp_type = parse_timestamp_type(key, value)?,
                 "socket.request.max.bytes" => {
                     c.socket_request_max_bytes = parse_int(key, value, 1, i32::MAX as i64)? as i32
+                }
+                "transaction.max.timeout.ms" => {
+                    c.transaction_max_timeout_ms = parse_int(key, value, 1, i32::MAX as i64)? as i32
                 }
                 _ => return Err(Error::config(key, "unknown broker configuration key")),
             }

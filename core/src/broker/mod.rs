@@ -15,6 +15,8 @@ pub mod coordinator;
 pub mod log;
 pub mod producer_state;
 pub mod topic;
+mod transactions;
+mod txn_group_link;
 
 #[cfg(test)]
 mod tests;
@@ -24,6 +26,7 @@ use std::collections::{BTreeMap, VecDeque};
 use kafka_protocol::messages::FetchRequest;
 
 use crate::protocol::{ConnId, Millis, Request, Response};
+use crate::txn::TxnCoordinator;
 
 pub use config::{BrokerConfig, TopicConfig};
 pub use log::{PartitionLog, StoredBatch};
@@ -65,6 +68,8 @@ pub struct Broker {
     next_retention_check_ms: Millis,
     /// The next producer id InitProducerId hands out.
     next_producer_id: i64,
+    /// The transaction coordinator (every transactional id, whichever node coordinates it).
+    txn: TxnCoordinator,
 }
 
 impl Broker {
@@ -81,6 +86,7 @@ impl Broker {
             parked_dirty: false,
             next_retention_check_ms,
             next_producer_id: 0,
+            txn: TxnCoordinator::new(),
         }
     }
 
@@ -109,8 +115,10 @@ impl Broker {
         self.closes.pop_front()
     }
 
-    /// Time passed: complete parked fetches whose max wait expired, enforce retention.
+    /// Time passed: complete parked fetches whose max wait expired, enforce retention, abort
+    /// transactions past their timeout.
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.abort_expired_transactions(now);
         if now >= self.next_retention_check_ms {
             self.enforce_retention(now);
             self.next_retention_check_ms = now.saturating_add(self.config.log_retention_check_interval_ms.max(1));
@@ -118,9 +126,14 @@ impl Broker {
         self.settle(now);
     }
 
-    /// Earliest deadline at which `handle_timeout` has work (parked fetch expiry, next retention check).
+    /// Earliest deadline at which `handle_timeout` has work (parked fetch expiry, next retention
+    /// check, a transaction timing out).
     pub fn poll_timeout(&self) -> Option<Millis> {
         let fetch = self.parked.values().map(|p| p.deadline).min();
+        let fetch = match (fetch, self.txn.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let retention =
             self.topics.values().any(|t| t.config().has_retention()).then_some(self.next_retention_check_ms);
         match (fetch, retention) {

@@ -223,7 +223,7 @@ fn api_versions_lists_the_table() {
         let keys: Vec<(i16, i16, i16)> = r.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)).collect();
         // Produce is listed from v0 (older librdkafka compresses only then) though v0-v2 are refused.
         let expected = [(0, 0, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12), (10, 0, 4), (18, 0, 3), (19, 2, 7), (20, 1, 6)];
-        let admin = [(21, 0, 2), (22, 0, 4), (32, 1, 4), (37, 0, 3), (60, 0, 2)];
+        let admin = [(21, 0, 2), (22, 0, 4), (24, 0, 3), (25, 0, 3), (26, 0, 3), (32, 1, 4), (37, 0, 3), (60, 0, 2)];
         assert_eq!(keys, [&expected[..], &admin[..]].concat());
     }
     // ...and a Produce v0-v2 closes the connection (no response can be encoded at those versions).
@@ -899,6 +899,9 @@ mod admin;
 
 #[path = "tests_idempotence.rs"]
 mod idempotence;
+
+#[path = "tests_txn.rs"]
+mod txn;
 
 // ---- FindCoordinator ----
 

@@ -6,6 +6,10 @@
 //! out of range (ApiVersions answers at v0 with the table, as Kafka does). A version
 //! no response can be encoded at (outside what `kafka-protocol` knows) closes the connection.
 
+#[path = "25_add_offsets_to_txn.rs"]
+mod add_offsets_to_txn;
+#[path = "24_add_partitions_to_txn.rs"]
+mod add_partitions_to_txn;
 #[path = "18_api_versions.rs"]
 mod api_versions;
 #[path = "37_create_partitions.rs"]
@@ -20,6 +24,8 @@ mod delete_topics;
 mod describe_cluster;
 #[path = "32_describe_configs.rs"]
 mod describe_configs;
+#[path = "26_end_txn.rs"]
+mod end_txn;
 #[path = "01_fetch.rs"]
 mod fetch;
 #[path = "10_find_coordinator.rs"]
@@ -55,6 +61,9 @@ pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::CreatePartitions, 0, 3),
     (ApiKey::DescribeCluster, 0, 2),
     (ApiKey::FindCoordinator, 0, 4),
+    (ApiKey::AddPartitionsToTxn, 0, 3),
+    (ApiKey::AddOffsetsToTxn, 0, 3),
+    (ApiKey::EndTxn, 0, 3),
 ];
 
 /// The `(min, max)` versions supported for `key`, if the broker answers it at all.
@@ -124,11 +133,14 @@ impl Broker {
                 RequestKind::CreateTopics(r) => self.handle_create_topics(version, r),
                 RequestKind::DeleteTopics(r) => self.handle_delete_topics(version, r),
                 RequestKind::DeleteRecords(r) => self.handle_delete_records(r, node),
-                RequestKind::InitProducerId(r) => self.handle_init_producer_id(r),
+                RequestKind::InitProducerId(r) => self.handle_init_producer_id(version, r, node, now),
                 RequestKind::DescribeConfigs(r) => self.handle_describe_configs(version, r, node),
                 RequestKind::CreatePartitions(r) => self.handle_create_partitions(r),
                 RequestKind::DescribeCluster(r) => self.handle_describe_cluster(version, r),
                 RequestKind::FindCoordinator(r) => self.handle_find_coordinator(version, r),
+                RequestKind::AddPartitionsToTxn(r) => self.handle_add_partitions_to_txn(version, r, node, now),
+                RequestKind::AddOffsetsToTxn(r) => self.handle_add_offsets_to_txn(version, r, node, now),
+                RequestKind::EndTxn(r) => self.handle_end_txn(version, r, node, now),
                 _ => Outcome::Close,
             }
         };
@@ -202,6 +214,13 @@ fn unsupported_version(body: &RequestKind) -> Outcome {
         RequestKind::FindCoordinator(r) => {
             Outcome::Respond(ResponseKind::FindCoordinator(find_coordinator::error_response(r, code)))
         }
+        RequestKind::AddPartitionsToTxn(r) => {
+            Outcome::Respond(ResponseKind::AddPartitionsToTxn(add_partitions_to_txn::error_response(r, code)))
+        }
+        RequestKind::AddOffsetsToTxn(_) => {
+            Outcome::Respond(ResponseKind::AddOffsetsToTxn(add_offsets_to_txn::error_response(code)))
+        }
+        RequestKind::EndTxn(_) => Outcome::Respond(ResponseKind::EndTxn(end_txn::error_response(code))),
         _ => Outcome::Close,
     }
 }

@@ -628,4 +628,5 @@ fn poll_timeout_is_the_earliest_deadline() {
 }
 
 mod idempotent;
+mod sim_txn;
 mod transactional;
