@@ -63,6 +63,14 @@ def test_group_coordinator_answers_as_kafka(apache_kafka: str) -> None:
     assert "test result: ok. 1 passed" in out, out
 
 
+def test_rust_transactional_producer(apache_kafka: str) -> None:
+    """core/tests/apache_kafka_txn.rs: commit/abort through read_committed, offsets in a transaction, fencing."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_txn", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 3 passed" in out, out
+
+
 def test_rust_admin_groups(apache_kafka: str) -> None:
     """core/tests/apache_kafka_admin_groups.rs: group admin calls on groups confluent-kafka made."""
     env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
