@@ -19,6 +19,7 @@ pub mod producer;
 pub mod protocol;
 pub mod record;
 pub mod sim;
+pub mod txn;
 
 pub use error::{Error, ErrorCode, Result};
 pub use protocol::Millis;

@@ -303,3 +303,48 @@ fn explicit_partition_out_of_range_fails_the_record() {
     let err = failed.expect("partition 5 of a 2-partition topic must fail");
     assert!(err.message().contains('5') && err.message().contains("two"), "{err}");
 }
+
+/// Idempotence is on by default: the producer asks the broker for a producer id first, and
+/// every record is stored once, in order, with several batches in flight per partition.
+#[test]
+fn the_default_producer_is_idempotent_against_our_broker() {
+    let cluster = Cluster::new();
+    cluster.admin([("client.id", "t")]).unwrap().create_topic("idem", 3, &[]).unwrap();
+    let mut producer = cluster.producer([("linger.ms", "0"), ("batch.size", "200")]).unwrap();
+    assert!(producer.machine().config().enable_idempotence);
+    for i in 0..600 {
+        producer.send(ProducerRecord { partition: Some(i % 3), ..rec("idem", None, &format!("v{i}")) }).unwrap();
+    }
+    producer.flush(WAIT).unwrap();
+    let (id, epoch) = producer.machine().producer_id().expect("a producer id from InitProducerId");
+    assert!(id >= 0 && epoch >= 0);
+    assert_eq!(deliveries(producer.take_events()).len(), 600);
+    let mut other = cluster.producer([("linger.ms", "0")]).unwrap();
+    other.send(rec("idem", None, "x")).unwrap();
+    other.flush(WAIT).unwrap();
+    assert_ne!(other.machine().producer_id().unwrap().0, id, "each producer gets its own id");
+
+    let mut consumer = cluster.consumer([("auto.offset.reset", "earliest")]).unwrap();
+    consumer.assign((0..3).map(|p| (tp("idem", p), None)).collect());
+    let got = consume_n(&mut consumer, 601);
+    assert_eq!(got.len(), 601);
+    for p in 0..3 {
+        let values: Vec<usize> = got
+            .iter()
+            .filter(|r| r.partition == p)
+            .filter_map(|r| std::str::from_utf8(r.value.as_deref().unwrap()).unwrap().strip_prefix('v')?.parse().ok())
+            .collect();
+        let want: Vec<usize> = (0..600).filter(|i| i % 3 == p as usize).collect();
+        assert_eq!(values, want, "partition {p}: once each, in order");
+    }
+}
+
+#[test]
+fn idempotence_off_sends_no_producer_id() {
+    let cluster = Cluster::new();
+    let mut producer = cluster.producer([("enable.idempotence", "false")]).unwrap();
+    producer.send(rec("plain", None, "x")).unwrap();
+    producer.flush(WAIT).unwrap();
+    assert_eq!(producer.machine().producer_id(), None);
+    assert_eq!(deliveries(producer.take_events()).len(), 1);
+}

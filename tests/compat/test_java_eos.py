@@ -20,7 +20,7 @@ import uuid
 import pytest
 
 from brokers import COMPAT, java_classpath
-from targets import TXN, targets
+from targets import targets
 
 SOURCES = [COMPAT / "java" / "TxnCopy.java", COMPAT / "java" / "GroupMembers.java"]
 CLASSES = COMPAT / ".work" / "java-eos"
@@ -52,7 +52,7 @@ def run_java(classpath: str, main: str, bootstrap: str, *args: str) -> dict:
     return result
 
 
-@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
+@pytest.mark.parametrize("broker", targets(None), indirect=True)
 def test_java_transactional_copy(eos_classes, broker):
     result = run_java(eos_classes, "TxnCopy", broker)
     assert result["records"] == 300 and result["batches"] >= 3

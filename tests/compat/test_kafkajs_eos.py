@@ -21,7 +21,7 @@ from collections import defaultdict
 import pytest
 
 from brokers import COMPAT
-from targets import TXN, targets
+from targets import targets
 
 JS = COMPAT / "kafkajs"
 
@@ -48,7 +48,7 @@ def by_partition(rows: list[list]) -> dict[int, list[tuple]]:
     return dict(out)
 
 
-@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
+@pytest.mark.parametrize("broker", targets(None), indirect=True)
 def test_kafkajs_transactions(node, broker):
     r = run(node, "transactions.js", broker)
     committed, aborted = r["sent"]["committed"], r["sent"]["aborted"]

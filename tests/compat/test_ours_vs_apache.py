@@ -72,12 +72,28 @@ def test_group_coordinator_answers_as_kafka(apache_kafka: str) -> None:
     assert "test result: ok. 1 passed" in out, out
 
 
+def test_rust_transactional_producer(apache_kafka: str) -> None:
+    """core/tests/apache_kafka_txn.rs: commit/abort through read_committed, offsets in a transaction, fencing."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_txn", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 3 passed" in out, out
+
+
 def test_rust_admin_groups(apache_kafka: str) -> None:
     """core/tests/apache_kafka_admin_groups.rs: group admin calls on groups confluent-kafka made."""
     env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
     cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_admin_groups", "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
     assert "test result: ok. 3 passed" in out, out
+
+
+def test_raw_transaction_requests_agree_with_apache(apache_kafka: str) -> None:
+    """core/tests/wire_txn.rs: the raw transactional exchange kafkette's wire test checks, sent to Apache Kafka."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "wire_txn", "--", "--ignored"]
+    out = run(cmd, 900, cwd=ROOT, env=env)
+    assert "test result: ok. 1 passed" in out, out
 
 
 def test_rust_tests_fail_without_a_broker() -> None:

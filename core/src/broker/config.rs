@@ -62,6 +62,8 @@ pub struct BrokerConfig {
     /// Most requests queued behind a parked fetch on one connection (Kafka reads nothing more from
     /// a connection until its response is sent; beyond this the parked fetch is answered early).
     pub conn_backlog_requests_max: usize,
+    /// `transaction.max.timeout.ms`: the longest transaction timeout InitProducerId accepts.
+    pub transaction_max_timeout_ms: i32,
 }
 
 impl Default for BrokerConfig {
@@ -87,6 +89,7 @@ impl Default for BrokerConfig {
             topic_partitions_max: 10_000,
             parked_fetches_max: 10_000,
             conn_backlog_requests_max: 1_000,
+            transaction_max_timeout_ms: 900_000,
         }
     }
 }
@@ -152,6 +155,9 @@ impl BrokerConfig {
                 }
                 "offset.metadata.max.bytes" => {
                     c.group.offset_metadata_max_bytes = parse_int(key, value, 0, i32::MAX as i64)? as usize
+                }
+                "transaction.max.timeout.ms" => {
+                    c.transaction_max_timeout_ms = parse_int(key, value, 1, i32::MAX as i64)? as i32
                 }
                 _ => return Err(Error::config(key, "unknown broker configuration key")),
             }

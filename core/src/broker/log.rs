@@ -4,6 +4,12 @@
 //!
 //! Retention deletes whole batches from the front, never the last one (Kafka never
 //! deletes the active segment), and moves the log start offset to the next batch.
+//!
+//! Transactions: the producer state knows each producer's open transaction (its first
+//! offset); the last stable offset (LSO) is the lowest of those, else the high watermark.
+//! COMMIT/ABORT markers (`append_marker`) close them; aborted ones go to an index of
+//! (producer id, first offset, last offset) that read_committed fetches return, trimmed as
+//! the log start moves past them.
 
 use std::collections::VecDeque;
 
@@ -76,6 +82,14 @@ pub struct Selection {
     pub bytes: usize,
 }
 
+/// An aborted transaction in this partition: its producer, first data offset and marker offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbortedTxn {
+    pub producer_id: i64,
+    pub first_offset: i64,
+    pub last_offset: i64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PartitionLog {
     batches: VecDeque<StoredBatch>,
@@ -84,6 +98,8 @@ pub struct PartitionLog {
     size_bytes: usize,
     /// Idempotent producers' recent batches; survives retention and DeleteRecords.
     producers: ProducerState,
+    /// Aborted transactions in marker order (so by last offset).
+    aborted: VecDeque<AbortedTxn>,
 }
 
 impl PartitionLog {
@@ -100,9 +116,42 @@ impl PartitionLog {
         self.log_end_offset
     }
 
-    /// Transactions come later: nothing is pending, so the LSO is the high watermark.
+    /// The first offset of the oldest open transaction, else the high watermark.
     pub fn last_stable_offset(&self) -> i64 {
-        self.high_watermark()
+        let hw = self.high_watermark();
+        self.producers.first_unstable_offset().map_or(hw, |o| o.min(hw))
+    }
+
+    /// The aborted transactions a read_committed fetch of `[start, end)` must list: those
+    /// ending at or after `start` and beginning before `end`.
+    pub fn aborted_between(&self, start: i64, end: i64) -> Vec<AbortedTxn> {
+        let from = self.aborted.partition_point(|a| a.last_offset < start);
+        self.aborted.range(from..).filter(|a| a.first_offset < end).copied().collect()
+    }
+
+    /// Every aborted transaction still indexed.
+    pub fn aborted_txns(&self) -> impl Iterator<Item = &AbortedTxn> {
+        self.aborted.iter()
+    }
+
+    /// Appends a COMMIT or ABORT control batch for `producer_id` at `epoch`, which ends the
+    /// producer's transaction here; an abort is indexed.
+    pub(crate) fn append_marker(&mut self, producer_id: i64, epoch: i16, commit: bool, now: Millis) -> AppendInfo {
+        let kind = if commit { record::ControlType::Commit } else { record::ControlType::Abort };
+        let batch = record::build_control_batch(kind, producer_id, epoch, 0, now);
+        let info = self.append(&batch, TimestampType::CreateTime, now);
+        let first_offset = self.producers.end_txn(producer_id, epoch, info.base_offset, now);
+        if !commit {
+            self.aborted.push_back(AbortedTxn { producer_id, first_offset, last_offset: info.base_offset });
+        }
+        info
+    }
+
+    /// Drops indexed aborted transactions that ended before the log start.
+    fn trim_aborted(&mut self) {
+        while self.aborted.front().is_some_and(|a| a.last_offset < self.log_start_offset) {
+            self.aborted.pop_front();
+        }
     }
 
     /// The offset the next appended record gets.
@@ -148,7 +197,7 @@ impl PartitionLog {
         };
         self.log_end_offset = header.last_offset() + 1;
         self.size_bytes += bytes.len();
-        if header.has_producer_id() {
+        if header.has_producer_id() && !header.is_control() {
             let meta = BatchMetadata {
                 first_seq: header.base_sequence,
                 last_seq: header.last_sequence(),
@@ -157,6 +206,9 @@ impl PartitionLog {
                 timestamp: header.max_timestamp,
             };
             self.producers.record(header.producer_id, header.producer_epoch, meta, now);
+            if header.is_transactional() {
+                self.producers.begin_txn(header.producer_id, base_offset);
+            }
         }
         self.batches.push_back(StoredBatch { header, bytes, append_time: now });
         AppendInfo { base_offset, log_append_time_ms }
@@ -177,10 +229,16 @@ impl PartitionLog {
     /// with `min_one`, the first batch is taken even if larger (KIP-74).
     /// `offset` must be within [log start, log end].
     pub fn select(&self, offset: i64, max_bytes: usize, min_one: bool) -> Selection {
+        self.select_below(offset, max_bytes, min_one, i64::MAX)
+    }
+
+    /// `select`, taking only batches that begin below `limit` (a read_committed fetch stops at
+    /// the LSO, which is always a batch boundary).
+    pub fn select_below(&self, offset: i64, max_bytes: usize, min_one: bool, limit: i64) -> Selection {
         let start = self.index_from(offset);
         let mut end = start;
         let mut bytes = 0usize;
-        while let Some(b) = self.batches.get(end) {
+        while let Some(b) = self.batches.get(end).filter(|b| b.base_offset() < limit) {
             let len = b.bytes.len();
             if bytes + len > max_bytes && !(min_one && end == start) {
                 break;
@@ -189,6 +247,14 @@ impl PartitionLog {
             end += 1;
         }
         Selection { start, end, bytes }
+    }
+
+    /// The offset after the last batch of a selection (`from` when it is empty).
+    pub fn selection_end(&self, sel: Selection, from: i64) -> i64 {
+        match sel.end.checked_sub(1).filter(|_| sel.end > sel.start) {
+            Some(last) => self.batches[last].last_offset() + 1,
+            None => from,
+        }
     }
 
     /// The bytes of a selection: the stored batch itself (zero-copy) when it is one,
@@ -259,6 +325,7 @@ impl PartitionLog {
             if let Some(first) = self.batches.front() {
                 self.log_start_offset = self.log_start_offset.max(first.base_offset());
             }
+            self.trim_aborted();
         }
         deleted
     }
@@ -282,6 +349,7 @@ impl PartitionLog {
             self.pop_front();
         }
         self.log_start_offset = offset;
+        self.trim_aborted();
         true
     }
 }

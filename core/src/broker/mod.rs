@@ -17,6 +17,7 @@ pub mod log;
 mod parked;
 pub mod producer_state;
 pub mod topic;
+mod transactions;
 
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::group::GroupCoordinator;
 use crate::protocol::{ConnId, Millis, Request, Response};
+use crate::txn::TxnCoordinator;
 
 use parked::Parked;
 
@@ -60,6 +62,8 @@ pub struct Broker {
     groups: GroupCoordinator,
     /// The peer address of each TCP connection (`set_connection_host`), as group members' client host.
     conn_hosts: BTreeMap<ConnId, String>,
+    /// The transaction coordinator (every transactional id, whichever node coordinates it).
+    txn: TxnCoordinator,
 }
 
 impl Broker {
@@ -79,6 +83,7 @@ impl Broker {
             parked_dirty: false,
             next_retention_check_ms,
             next_producer_id: 0,
+            txn: TxnCoordinator::new(),
         }
     }
 
@@ -113,8 +118,10 @@ impl Broker {
         self.closes.pop_front()
     }
 
-    /// Time passed: complete parked fetches whose max wait expired, enforce retention.
+    /// Time passed: complete parked fetches whose max wait expired, enforce retention, abort
+    /// transactions past their timeout.
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.abort_expired_transactions(now);
         if now >= self.next_retention_check_ms {
             self.enforce_retention(now);
             self.next_retention_check_ms = now.saturating_add(self.config.log_retention_check_interval_ms.max(1));
@@ -124,12 +131,12 @@ impl Broker {
     }
 
     /// Earliest deadline at which `handle_timeout` has work (parked fetch expiry, next retention
-    /// check, group deadlines: sessions, rebalances, offset expiry).
+    /// check, group deadlines: sessions, rebalances, offset expiry; a transaction timing out).
     pub fn poll_timeout(&self) -> Option<Millis> {
         let fetch = self.parked.values().filter_map(Parked::deadline).min();
         let retention =
             self.topics.values().any(|t| t.config().has_retention()).then_some(self.next_retention_check_ms);
-        [fetch, retention, self.groups.next_deadline()].into_iter().flatten().min()
+        [fetch, retention, self.groups.next_deadline(), self.txn.next_deadline()].into_iter().flatten().min()
     }
 
     /// The group coordinator (read-only; requests change it).
@@ -138,9 +145,8 @@ impl Broker {
     }
 
     /// The end of a transaction for the group coordinator: `producer_id`'s offsets staged by
-    /// TxnOffsetCommit for `group_id` become committed (`commit`) or are dropped. EndTxn calls it.
-    // EndTxn (the transaction coordinator, merged separately) is the caller.
-    #[allow(dead_code)]
+    /// TxnOffsetCommit for `group_id` become committed (`commit`) or are dropped. EndTxn (and a
+    /// transaction timing out) calls it for every group the transaction added with AddOffsetsToTxn.
     pub(crate) fn groups_txn_marker(&mut self, group_id: &str, producer_id: i64, commit: bool, now: Millis) {
         self.groups.txn_marker(group_id, producer_id, commit);
         self.flush_group_records(now);

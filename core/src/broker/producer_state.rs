@@ -9,7 +9,12 @@
 //! - same epoch: the first sequence must follow the last one (i32::MAX wraps to 0), else
 //!   OUT_OF_ORDER_SEQUENCE_NUMBER (a duplicate older than the last five lands here too);
 //! - an unknown producer's first batch is accepted with any sequence (KIP-360, Kafka 2.5+:
-//!   UNKNOWN_PRODUCER_ID is no longer returned for it).
+//!   UNKNOWN_PRODUCER_ID is no longer returned for it);
+//! - transactions: a transactional batch opens the producer's transaction in the partition (its
+//!   first offset holds the LSO back); a non-transactional batch of a producer with an open
+//!   transaction: INVALID_TXN_STATE; a COMMIT/ABORT marker ends it, and a marker at a newer epoch
+//!   forgets the batches, so the next batch must start at sequence 0 (as after a marker alone at
+//!   the current epoch).
 //!
 //! Batches without a producer id (-1) are not checked. The state belongs to the partition:
 //! it goes with it (topic deletion) and survives retention and DeleteRecords, as Kafka's
@@ -51,6 +56,8 @@ pub struct ProducerEntry {
     pub batches: VecDeque<BatchMetadata>,
     /// Broker time of the last append (for expiry).
     pub last_append_ms: Millis,
+    /// First offset of the producer's open transaction in this partition, if one is open.
+    pub txn_first_offset: Option<i64>,
 }
 
 impl ProducerEntry {
@@ -137,6 +144,13 @@ impl ProducerState {
                 ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
                 format!("Out of order sequence number for producer {producer_id}: {first_seq} (last {last})"),
             )),
+            // Only a transaction marker was written at this epoch: the sequence starts over at 0.
+            None if first_seq != 0 => Err((
+                ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER,
+                format!(
+                    "Producer {producer_id}'s epoch {epoch} has only a marker: expected sequence 0, got {first_seq}"
+                ),
+            )),
             _ => Ok(Verdict::Append),
         }
     }
@@ -162,9 +176,54 @@ impl ProducerState {
         entry.last_append_ms = now;
     }
 
-    /// Forgets the producers idle for `PRODUCER_ID_EXPIRATION_MS` or more.
+    /// Forgets the producers idle for `PRODUCER_ID_EXPIRATION_MS` or more (never one with an
+    /// open transaction: it holds the last stable offset back until its marker).
     pub fn expire(&mut self, now: Millis) {
-        self.producers.retain(|_, e| now.saturating_sub(e.last_append_ms) < PRODUCER_ID_EXPIRATION_MS);
+        self.producers.retain(|_, e| {
+            e.txn_first_offset.is_some() || now.saturating_sub(e.last_append_ms) < PRODUCER_ID_EXPIRATION_MS
+        });
+    }
+
+    /// Kafka's rule for a batch of a producer with an open transaction in this partition: it must
+    /// be transactional too, else INVALID_TXN_STATE (ProducerStateManagerTest's
+    /// testNonTransactionalAppendWithOngoingTransaction).
+    pub fn check_txn(&self, producer_id: i64, transactional: bool) -> Result<(), (ErrorCode, String)> {
+        match self.producers.get(&producer_id) {
+            Some(e) if e.txn_first_offset.is_some() && !transactional => Err((
+                ErrorCode::INVALID_TXN_STATE,
+                format!("Producer {producer_id} has an open transaction: a non-transactional batch is refused"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A transactional batch at `first_offset` was appended (after `record`): it opens the
+    /// producer's transaction in this partition unless one is open.
+    pub fn begin_txn(&mut self, producer_id: i64, first_offset: i64) {
+        if let Some(e) = self.producers.get_mut(&producer_id) {
+            e.txn_first_offset.get_or_insert(first_offset);
+        }
+    }
+
+    /// A COMMIT or ABORT marker of `producer_id` at `epoch` was appended at `offset`: the open
+    /// transaction ends; returns its first offset (the marker's when nothing was written, as
+    /// Kafka's CompletedTxn). A newer epoch resets the sequence: the next batch starts at 0.
+    pub fn end_txn(&mut self, producer_id: i64, epoch: i16, offset: i64, now: Millis) -> i64 {
+        if !self.producers.contains_key(&producer_id) {
+            self.expire(now);
+        }
+        let entry = self.producers.entry(producer_id).or_insert_with(|| ProducerEntry { epoch, ..Default::default() });
+        if epoch > entry.epoch {
+            entry.batches.clear();
+            entry.epoch = epoch;
+        }
+        entry.last_append_ms = now;
+        entry.txn_first_offset.take().unwrap_or(offset)
+    }
+
+    /// The lowest first offset of an open transaction (what holds the last stable offset back).
+    pub fn first_unstable_offset(&self) -> Option<i64> {
+        self.producers.values().filter_map(|e| e.txn_first_offset).min()
     }
 }
 
@@ -320,5 +379,91 @@ mod tests {
         log.ok(-1, 5, 17, 1);
         assert!(log.state.is_empty());
         assert_eq!(log.end, 7);
+    }
+
+    // ---- Transactions (Apache Kafka's ProducerStateManagerTest cases) ----
+
+    /// Appends a batch through `check`, `check_txn`, `record` and `begin_txn`, as the log does.
+    fn send_tx(log: &mut Log, pid: i64, epoch: i16, seq: i32, count: i32, txn: bool) -> Result<i64, ErrorCode> {
+        let last_seq = last_sequence(seq, count);
+        log.state.check(pid, epoch, seq, last_seq).map_err(|(c, _)| c)?;
+        log.state.check_txn(pid, txn).map_err(|(c, _)| c)?;
+        let base = log.end;
+        let meta = BatchMetadata {
+            first_seq: seq,
+            last_seq,
+            first_offset: base,
+            last_offset: base + count as i64 - 1,
+            timestamp: 0,
+        };
+        log.state.record(pid, epoch, meta, 0);
+        if txn {
+            log.state.begin_txn(pid, base);
+        }
+        log.end += count as i64;
+        Ok(base)
+    }
+
+    fn marker(log: &mut Log, pid: i64, epoch: i16) -> i64 {
+        let first = log.state.end_txn(pid, epoch, log.end, 0);
+        log.end += 1;
+        first
+    }
+
+    #[test]
+    fn control_record_bumps_epoch_and_resets_the_sequence() {
+        // testControlRecordBumpsEpoch / testOutOfSequenceAfterControlRecordEpochBump
+        let mut log = Log::new();
+        send_tx(&mut log, PID, 0, 0, 1, false).unwrap();
+        send_tx(&mut log, PID, 0, 1, 1, false).unwrap();
+        assert_eq!(marker(&mut log, PID, 1), 2, "no transaction: the marker's own offset");
+        let e = log.state.entry(PID).unwrap();
+        assert_eq!((e.epoch, e.batches.len(), e.txn_first_offset), (1, 0, None));
+        assert_eq!(send_tx(&mut log, PID, 1, 2, 1, false), Err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER));
+        assert_eq!(send_tx(&mut log, PID, 1, 0, 1, false), Ok(3));
+        assert_eq!(send_tx(&mut log, PID, 0, 2, 1, false), Err(ErrorCode::INVALID_PRODUCER_EPOCH));
+    }
+
+    #[test]
+    fn a_marker_at_the_same_epoch_keeps_the_batches() {
+        // updateProducerTransactionState: the marker ends the transaction, the cached batches stay.
+        let mut log = Log::new();
+        send_tx(&mut log, PID, 0, 0, 1, false).unwrap();
+        assert_eq!(send_tx(&mut log, PID, 0, 1, 5, true), Ok(1));
+        send_tx(&mut log, PID, 0, 6, 5, true).unwrap();
+        assert_eq!(log.state.first_unstable_offset(), Some(1));
+        assert_eq!(marker(&mut log, PID, 0), 1, "the transaction's first offset");
+        assert_eq!(log.state.first_unstable_offset(), None);
+        let e = log.state.entry(PID).unwrap();
+        assert_eq!((e.batches.len(), e.batches.back().unwrap().last_seq), (3, 10));
+        assert_eq!(send_tx(&mut log, PID, 0, 11, 1, false), Ok(12), "the sequence continues");
+    }
+
+    #[test]
+    fn a_non_transactional_append_inside_an_open_transaction_is_refused() {
+        // testNonTransactionalAppendWithOngoingTransaction
+        let mut log = Log::new();
+        send_tx(&mut log, PID, 0, 0, 1, true).unwrap();
+        assert_eq!(send_tx(&mut log, PID, 0, 1, 1, false), Err(ErrorCode::INVALID_TXN_STATE));
+        // Other producers are not affected, and the transactional batch goes on.
+        assert_eq!(send_tx(&mut log, PID + 1, 0, 0, 1, false), Ok(1));
+        assert_eq!(send_tx(&mut log, PID, 0, 1, 1, true), Ok(2));
+    }
+
+    #[test]
+    fn first_unstable_offset_is_the_oldest_open_transaction() {
+        // testFirstUnstableOffset*: two producers' transactions; the oldest holds the LSO back.
+        let mut log = Log::new();
+        send_tx(&mut log, PID, 0, 0, 1, true).unwrap();
+        send_tx(&mut log, PID + 1, 0, 0, 2, true).unwrap();
+        assert_eq!(log.state.first_unstable_offset(), Some(0));
+        marker(&mut log, PID, 0);
+        assert_eq!(log.state.first_unstable_offset(), Some(1));
+        marker(&mut log, PID + 1, 0);
+        assert_eq!(log.state.first_unstable_offset(), None);
+        // A producer with an open transaction never expires.
+        send_tx(&mut log, PID, 0, 1, 1, true).unwrap();
+        log.state.expire(PRODUCER_ID_EXPIRATION_MS * 3);
+        assert!(log.state.entry(PID).is_some() && log.state.entry(PID + 1).is_none());
     }
 }

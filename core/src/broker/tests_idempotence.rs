@@ -139,13 +139,13 @@ fn init_producer_id_allocates_fresh_ids_at_epoch_zero() {
     for (i, v) in (0..=4).enumerate() {
         assert_eq!(init_producer_id(&mut h, v, None), (0, i as i64, 0), "v{v}");
     }
-    // Transactions are not there yet: no producer id that would pretend they are.
-    assert_eq!(init_producer_id(&mut h, 4, Some("txn")), (15, -1, -1), "COORDINATOR_NOT_AVAILABLE");
+    // A transactional id gets its producer id from the transaction coordinator (tests_txn.rs).
+    assert_eq!(init_producer_id(&mut h, 4, Some("txn")), (0, 5, 0));
     assert_eq!(init_producer_id(&mut h, 4, Some("")), (ErrorCode::INVALID_REQUEST.0, -1, -1), "empty id");
     assert_eq!(init_producer_id(&mut h, 5, None), (ErrorCode::UNSUPPORTED_VERSION.0, -1, -1));
     // The ids are usable at once: an idempotent producer's first batches.
     let (_, pid, epoch) = init_producer_id(&mut h, 4, None);
-    assert_eq!(pid, 5);
+    assert_eq!(pid, 6);
     h.create("t", 1, &[]);
     assert_eq!(h.produce("t", 0, idem(pid, epoch, 0, 2)), (0, 0));
     assert_eq!(h.produce("t", 0, idem(pid, epoch, 0, 2)), (0, 0));

@@ -45,6 +45,13 @@ pub mod versions {
     pub const CREATE_PARTITIONS: i16 = 3;
     pub const DESCRIBE_CLUSTER: i16 = 1;
     pub const FIND_COORDINATOR: i16 = 4;
+    /// v3+ lets an idempotent producer bump its epoch (KIP-360).
+    pub const INIT_PRODUCER_ID: i16 = 4;
+    pub const ADD_PARTITIONS_TO_TXN: i16 = 3;
+    pub const ADD_OFFSETS_TO_TXN: i16 = 3;
+    pub const END_TXN: i16 = 3;
+    /// v3 carries the consumer's generation, member and instance id (KIP-447).
+    pub const TXN_OFFSET_COMMIT: i16 = 3;
     pub const LIST_GROUPS: i16 = 5;
     pub const DESCRIBE_GROUPS: i16 = 5;
     pub const DELETE_GROUPS: i16 = 2;
@@ -74,6 +81,11 @@ pub mod versions {
         (ApiKey::CreatePartitions, 0, CREATE_PARTITIONS),
         (ApiKey::DescribeCluster, 0, DESCRIBE_CLUSTER),
         (ApiKey::FindCoordinator, 1, FIND_COORDINATOR),
+        (ApiKey::InitProducerId, 0, INIT_PRODUCER_ID),
+        (ApiKey::AddPartitionsToTxn, 0, ADD_PARTITIONS_TO_TXN),
+        (ApiKey::AddOffsetsToTxn, 0, ADD_OFFSETS_TO_TXN),
+        (ApiKey::EndTxn, 0, END_TXN),
+        (ApiKey::TxnOffsetCommit, 0, TXN_OFFSET_COMMIT),
         (ApiKey::ListGroups, 0, LIST_GROUPS),
         (ApiKey::DescribeGroups, 0, DESCRIBE_GROUPS),
         (ApiKey::DeleteGroups, 0, DELETE_GROUPS),

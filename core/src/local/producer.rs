@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use super::{wall_clock_ms, Cluster, Driver, LinkConfig};
+use crate::client::ConsumerGroupMetadata;
 use crate::config::ProducerConfig;
 use crate::error::{Error, Result};
-use crate::producer::{self, DeliveryId, ProducerEvent, ProducerRecord};
+use crate::producer::{self, DeliveryId, ProducerEvent, ProducerRecord, TxnOffset, TxnOp, TxnState};
 
 pub struct Producer {
     driver: Driver<producer::Producer>,
@@ -103,5 +104,69 @@ impl Producer {
     /// The state machine, for inspection.
     pub fn machine(&self) -> &producer::Producer {
         &self.driver.machine
+    }
+
+    // ---- transactions (confluent-kafka's transactional methods) -----------------
+
+    /// Finds the transaction coordinator and registers `transactional.id`, fencing older
+    /// producers with the same id. A call that timed out may be repeated: it continues.
+    pub fn init_transactions(&mut self, timeout: Duration) -> Result<()> {
+        self.driver.machine.init_transactions(wall_clock_ms())?;
+        self.wait_txn(TxnOp::InitTransactions, timeout)
+    }
+
+    /// Starts a transaction; records sent until commit or abort belong to it.
+    pub fn begin_transaction(&mut self) -> Result<()> {
+        self.driver.machine.begin_transaction()
+    }
+
+    /// Commits `offsets` of the consumer group `metadata` names as part of the transaction.
+    pub fn send_offsets_to_transaction(
+        &mut self,
+        offsets: Vec<TxnOffset>,
+        metadata: &ConsumerGroupMetadata,
+        timeout: Duration,
+    ) -> Result<()> {
+        self.driver.machine.send_offsets_to_transaction(offsets, metadata, wall_clock_ms())?;
+        self.wait_txn(TxnOp::SendOffsetsToTransaction, timeout)
+    }
+
+    /// Sends every record of the transaction, then commits it. Fails with an error whose
+    /// `txn_requires_abort()` is true if a record of the transaction failed.
+    pub fn commit_transaction(&mut self, timeout: Duration) -> Result<()> {
+        self.driver.machine.commit_transaction(wall_clock_ms())?;
+        self.wait_txn(TxnOp::CommitTransaction, timeout)
+    }
+
+    /// Aborts the transaction: unsent records fail (see their delivery reports), written
+    /// ones are never seen by read_committed consumers.
+    pub fn abort_transaction(&mut self, timeout: Duration) -> Result<()> {
+        self.driver.machine.abort_transaction(wall_clock_ms())?;
+        self.wait_txn(TxnOp::AbortTransaction, timeout)
+    }
+
+    /// The transaction manager's state (`None` without `transactional.id`).
+    pub fn txn_state(&self) -> Option<TxnState> {
+        self.driver.machine.txn_state()
+    }
+
+    fn wait_txn(&mut self, op: TxnOp, timeout: Duration) -> Result<()> {
+        self.driver.pump(wall_clock_ms());
+        let mut result = None;
+        self.driver.run_until(timeout, |m| {
+            while let Some(ev) = m.poll_txn_event() {
+                if ev.op == op {
+                    result = Some(ev.result);
+                }
+            }
+            result.is_some()
+        });
+        result.unwrap_or_else(|| {
+            let mut msg = format!("{op:?}");
+            if let Some(e) = self.driver.transport_error() {
+                msg.push_str(&format!(" ({e})"));
+            }
+            Err(Error::timed_out(msg))
+        })
     }
 }

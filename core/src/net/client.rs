@@ -356,6 +356,20 @@ impl TcpTransport {
                                 self.addrs.insert(b.node_id.0, format!("{}:{}", b.host.as_str(), b.port));
                             }
                         }
+                        // A coordinator may be named before any Metadata response did (a
+                        // transactional producer's first request).
+                        if let ResponseKind::FindCoordinator(f) = &body {
+                            if f.node_id.0 >= 0 && !f.host.is_empty() {
+                                self.addrs
+                                    .entry(f.node_id.0)
+                                    .or_insert_with(|| format!("{}:{}", f.host.as_str(), f.port));
+                            }
+                            for c in f.coordinators.iter().filter(|c| c.node_id.0 >= 0 && !c.host.is_empty()) {
+                                self.addrs
+                                    .entry(c.node_id.0)
+                                    .or_insert_with(|| format!("{}:{}", c.host.as_str(), c.port));
+                            }
+                        }
                         machine.handle_response(broker, correlation_id, body, now);
                         self.write_queued(machine, broker, now);
                     }

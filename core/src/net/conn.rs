@@ -255,6 +255,22 @@ pub fn fit_to_version(body: &mut RequestKind, version: i16) {
                 l.member_id = m.member_id;
             }
         }
+        // v0-v2 cannot bump an epoch (KIP-360): the broker hands out a new producer id instead.
+        RequestKind::InitProducerId(i) if version < 3 => {
+            i.producer_id = kafka_protocol::messages::ProducerId(-1);
+            i.producer_epoch = -1;
+        }
+        // v0-v2 carry no consumer generation (KIP-447): the group coordinator does not check it.
+        RequestKind::TxnOffsetCommit(t) if version < 3 => {
+            t.generation_id = -1;
+            t.member_id = StrBytes::default();
+            t.group_instance_id = None;
+            if version < 2 {
+                for p in t.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+                    p.committed_leader_epoch = -1;
+                }
+            }
+        }
         // v8 batches groups; v1-v7 name one group (our clients ask for one at a time).
         RequestKind::OffsetFetch(o) if version < 8 => {
             if let Some(g) = o.groups.drain(..).next() {

@@ -309,6 +309,19 @@ const OFFSET_DELETE_TOPIC: Struct =
     Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_DELETE_PARTITION))], tags: &[] };
 const OFFSET_DELETE: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Structs(&OFFSET_DELETE_TOPIC))], tags: &[] };
 
+// AddPartitionsToTxn (flexible from v3; v4+ batches transactions and is not supported).
+const ADD_PARTITIONS_TO_TXN_TOPIC: Struct = Struct { fields: &[f(Ty::Str), f(Ty::Fixeds(4))], tags: &[] };
+const ADD_PARTITIONS_TO_TXN: Struct = Struct {
+    fields: &[until(3, Ty::Str), until(3, I64), until(3, I16), until(3, Ty::Structs(&ADD_PARTITIONS_TO_TXN_TOPIC))],
+    tags: &[],
+};
+
+// AddOffsetsToTxn (flexible from v3).
+const ADD_OFFSETS_TO_TXN: Struct = Struct { fields: &[f(Ty::Str), f(I64), f(I16), f(Ty::Str)], tags: &[] };
+
+// EndTxn (flexible from v3).
+const END_TXN: Struct = Struct { fields: &[f(Ty::Str), f(I64), f(I16), f(BOOL)], tags: &[] };
+
 const APIS: &[Api] = &[
     Api { key: ApiKey::Produce, flexible_from: 9, root: &PRODUCE },
     Api { key: ApiKey::Fetch, flexible_from: 12, root: &FETCH },
@@ -334,6 +347,9 @@ const APIS: &[Api] = &[
     Api { key: ApiKey::DeleteGroups, flexible_from: 2, root: &DELETE_GROUPS },
     Api { key: ApiKey::TxnOffsetCommit, flexible_from: 3, root: &TXN_OFFSET_COMMIT },
     Api { key: ApiKey::OffsetDelete, flexible_from: i16::MAX, root: &OFFSET_DELETE },
+    Api { key: ApiKey::AddPartitionsToTxn, flexible_from: 3, root: &ADD_PARTITIONS_TO_TXN },
+    Api { key: ApiKey::AddOffsetsToTxn, flexible_from: 3, root: &ADD_OFFSETS_TO_TXN },
+    Api { key: ApiKey::EndTxn, flexible_from: 3, root: &END_TXN },
 ];
 
 /// True if the guard has a schema for `key` at `version`: the broker's supported range, for the

@@ -205,6 +205,20 @@ const FIND_COORDINATOR: Struct = Struct {
     tags: &[],
 };
 
+// Transactions, as a transactional producer speaks them (all flexible from v3).
+// AddPartitionsToTxn v0-v3: results by topic, then by partition (v4+ batch transactions: not spoken).
+const ADD_PARTITIONS_TO_TXN_PARTITION: Struct = Struct { fields: &[f(I32), f(I16)], tags: &[] };
+const ADD_PARTITIONS_TO_TXN_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&ADD_PARTITIONS_TO_TXN_PARTITION))], tags: &[] };
+const ADD_PARTITIONS_TO_TXN: Struct =
+    Struct { fields: &[f(I32), f(Ty::Structs(&ADD_PARTITIONS_TO_TXN_TOPIC))], tags: &[] };
+// AddOffsetsToTxn and EndTxn v0-v3: throttle time and error code.
+const THROTTLE_AND_ERROR: Struct = Struct { fields: &[f(I32), f(I16)], tags: &[] };
+// TxnOffsetCommit v0-v3.
+const TXN_OFFSET_COMMIT_PARTITION: Struct = Struct { fields: &[f(I32), f(I16)], tags: &[] };
+const TXN_OFFSET_COMMIT_TOPIC: Struct =
+    Struct { fields: &[f(Ty::Str), f(Ty::Structs(&TXN_OFFSET_COMMIT_PARTITION))], tags: &[] };
+const TXN_OFFSET_COMMIT: Struct = Struct { fields: &[f(I32), f(Ty::Structs(&TXN_OFFSET_COMMIT_TOPIC))], tags: &[] };
 // ListGroups (flexible from v3; v4 adds the state, v5 the type).
 const LIST_GROUPS_GROUP: Struct =
     Struct { fields: &[f(Ty::Str), f(Ty::Str), since(4, Ty::Str), since(5, Ty::Str)], tags: &[] };
@@ -311,6 +325,10 @@ const RESPONSES: &[Response] = &[
     r(ApiKey::DeleteRecords, 0, 2, 2, &DELETE_RECORDS),
     r(ApiKey::InitProducerId, 0, 4, 2, &INIT_PRODUCER_ID),
     r(ApiKey::FindCoordinator, 0, 4, 3, &FIND_COORDINATOR),
+    r(ApiKey::AddPartitionsToTxn, 0, 3, 3, &ADD_PARTITIONS_TO_TXN),
+    r(ApiKey::AddOffsetsToTxn, 0, 3, 3, &THROTTLE_AND_ERROR),
+    r(ApiKey::EndTxn, 0, 3, 3, &THROTTLE_AND_ERROR),
+    r(ApiKey::TxnOffsetCommit, 0, 3, 3, &TXN_OFFSET_COMMIT),
     r(ApiKey::ListGroups, 0, 5, 3, &LIST_GROUPS),
     r(ApiKey::DescribeGroups, 0, 5, 5, &DESCRIBE_GROUPS),
     r(ApiKey::DeleteGroups, 0, 2, 2, &DELETE_GROUPS),

@@ -2,6 +2,9 @@
 //! array count at every nesting level, compact or not, is refused when it claims too much.
 
 use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::add_partitions_to_txn_response::{
+    AddPartitionsToTxnPartitionResult, AddPartitionsToTxnTopicResult,
+};
 use kafka_protocol::messages::api_versions_response::{ApiVersion, FinalizedFeatureKey, SupportedFeatureKey};
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
@@ -32,6 +35,12 @@ use kafka_protocol::messages::offset_fetch_response::{
 };
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
+};
+use kafka_protocol::messages::txn_offset_commit_response::{
+    TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
+};
+use kafka_protocol::messages::{
+    AddOffsetsToTxnResponse, AddPartitionsToTxnResponse, EndTxnResponse, TxnOffsetCommitResponse,
 };
 use kafka_protocol::messages::{
     ApiVersionsResponse, BrokerId, CreatePartitionsResponse, CreateTopicsResponse, DeleteRecordsResponse,
@@ -542,6 +551,52 @@ pub(in crate::net) fn populated_response(key: ApiKey, v: i16) -> ResponseKind {
             r.unknown_tagged_fields = unknown();
             ResponseKind::LeaveGroup(r)
         }
+        ApiKey::AddPartitionsToTxn => {
+            let part = |i| {
+                let mut p =
+                    AddPartitionsToTxnPartitionResult::default().with_partition_index(i).with_partition_error_code(0);
+                p.unknown_tagged_fields = unknown();
+                p
+            };
+            let t = |n| {
+                let mut t = AddPartitionsToTxnTopicResult::default()
+                    .with_name(topic(n))
+                    .with_results_by_partition(vec![part(0), part(1)]);
+                t.unknown_tagged_fields = unknown();
+                t
+            };
+            let mut r = AddPartitionsToTxnResponse::default()
+                .with_throttle_time_ms(5)
+                .with_results_by_topic_v3_and_below(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::AddPartitionsToTxn(r)
+        }
+        ApiKey::AddOffsetsToTxn => {
+            let mut r = AddOffsetsToTxnResponse::default().with_throttle_time_ms(5).with_error_code(51);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::AddOffsetsToTxn(r)
+        }
+        ApiKey::EndTxn => {
+            let mut r = EndTxnResponse::default().with_throttle_time_ms(5).with_error_code(90);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::EndTxn(r)
+        }
+        ApiKey::TxnOffsetCommit => {
+            let part = |i| {
+                let mut p = TxnOffsetCommitResponsePartition::default().with_partition_index(i).with_error_code(22);
+                p.unknown_tagged_fields = unknown();
+                p
+            };
+            let t = |n| {
+                let mut t =
+                    TxnOffsetCommitResponseTopic::default().with_name(topic(n)).with_partitions(vec![part(0), part(1)]);
+                t.unknown_tagged_fields = unknown();
+                t
+            };
+            let mut r = TxnOffsetCommitResponse::default().with_throttle_time_ms(5).with_topics(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown();
+            ResponseKind::TxnOffsetCommit(r)
+        }
         other => panic!("no populated response for {other:?}"),
     }
 }
@@ -582,8 +637,10 @@ fn response_schemas_walk_exactly_what_the_encoder_writes() {
             .unwrap_or_else(|e| panic!("{key:?} v{v}: {e}"));
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
         // Every response has an array to guard, except the flat ones (InitProducerId, FindCoordinator before v4).
-        let flat = matches!(key, ApiKey::InitProducerId | ApiKey::Heartbeat | ApiKey::SyncGroup)
-            || (key == ApiKey::FindCoordinator && v < 4)
+        let flat = matches!(
+            key,
+            ApiKey::InitProducerId | ApiKey::AddOffsetsToTxn | ApiKey::EndTxn | ApiKey::Heartbeat | ApiKey::SyncGroup
+        ) || (key == ApiKey::FindCoordinator && v < 4)
             || (key == ApiKey::LeaveGroup && v < 3);
         assert_eq!(count_offsets(key, v, &body).is_empty(), flat, "{key:?} v{v}");
         tagged += usize::from(is_compact(key, v));

@@ -2,6 +2,7 @@
 //! array count at every nesting level, compact or not, is refused when it claims too much.
 
 use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{
     CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
@@ -25,13 +26,13 @@ use kafka_protocol::messages::txn_offset_commit_request::{
     TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
 };
 use kafka_protocol::messages::{
-    ApiVersionsRequest, BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteRecordsRequest,
-    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, FindCoordinatorRequest,
-    InitProducerIdRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest, ProducerId, RequestKind, TopicName,
-    TransactionalId,
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiVersionsRequest, BrokerId, CreatePartitionsRequest,
+    CreateTopicsRequest, DeleteRecordsRequest, DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest,
+    EndTxnRequest, FetchRequest, FindCoordinatorRequest, GroupId, InitProducerIdRequest, ListOffsetsRequest,
+    MetadataRequest, ProduceRequest, ProducerId, RequestKind, TopicName, TransactionalId,
 };
 use kafka_protocol::messages::{
-    DeleteGroupsRequest, DescribeGroupsRequest, GroupId, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    DeleteGroupsRequest, DescribeGroupsRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
     ListGroupsRequest, OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, SyncGroupRequest,
     TxnOffsetCommitRequest,
 };
@@ -372,6 +373,34 @@ pub(crate) fn populated(key: ApiKey, v: i16) -> RequestKind {
             let r = OffsetDeleteRequest::default().with_group_id(GroupId(s("g"))).with_topics(vec![t("a"), t("b")]);
             RequestKind::OffsetDelete(r)
         }
+        ApiKey::AddPartitionsToTxn => {
+            let t = |n| AddPartitionsToTxnTopic::default().with_name(topic(n)).with_partitions(vec![0, 1]);
+            let mut r = AddPartitionsToTxnRequest::default()
+                .with_v3_and_below_transactional_id(TransactionalId(s("txn")))
+                .with_v3_and_below_producer_id(ProducerId(42))
+                .with_v3_and_below_producer_epoch(3)
+                .with_v3_and_below_topics(vec![t("a"), t("b")]);
+            r.unknown_tagged_fields = unknown(v >= 3);
+            RequestKind::AddPartitionsToTxn(r)
+        }
+        ApiKey::AddOffsetsToTxn => {
+            let mut r = AddOffsetsToTxnRequest::default()
+                .with_transactional_id(TransactionalId(s("txn")))
+                .with_producer_id(ProducerId(42))
+                .with_producer_epoch(3)
+                .with_group_id(GroupId(s("g")));
+            r.unknown_tagged_fields = unknown(v >= 3);
+            RequestKind::AddOffsetsToTxn(r)
+        }
+        ApiKey::EndTxn => {
+            let mut r = EndTxnRequest::default()
+                .with_transactional_id(TransactionalId(s("txn")))
+                .with_producer_id(ProducerId(42))
+                .with_producer_epoch(3)
+                .with_committed(true);
+            r.unknown_tagged_fields = unknown(v >= 3);
+            RequestKind::EndTxn(r)
+        }
         other => panic!("no populated request for {other:?}"),
     }
 }
@@ -412,13 +441,20 @@ fn schemas_walk_exactly_what_the_encoder_writes() {
         // And the crate decodes it back to the same request.
         let decoded = RequestKind::decode(key, &mut Bytes::from(body.clone()), v).expect("decodes");
         assert_eq!(encode(&decoded, v), body, "{key:?} v{v}");
-        // The arrays of the populated request were seen (ApiVersions, DescribeCluster, InitProducerId and
-        // FindCoordinator before v4 have none).
-        let arrayless =
-            matches!(key, ApiKey::ApiVersions | ApiKey::DescribeCluster | ApiKey::InitProducerId | ApiKey::Heartbeat)
-                || (key == ApiKey::FindCoordinator && v < 4)
-                || (key == ApiKey::LeaveGroup && v < 3)
-                || (key == ApiKey::ListGroups && v < 4);
+        // The arrays of the populated request were seen (ApiVersions, DescribeCluster, InitProducerId,
+        // AddOffsetsToTxn, EndTxn, Heartbeat, FindCoordinator before v4, LeaveGroup before v3 and ListGroups
+        // before v4 have none).
+        let arrayless = matches!(
+            key,
+            ApiKey::ApiVersions
+                | ApiKey::DescribeCluster
+                | ApiKey::InitProducerId
+                | ApiKey::AddOffsetsToTxn
+                | ApiKey::EndTxn
+                | ApiKey::Heartbeat
+        ) || (key == ApiKey::FindCoordinator && v < 4)
+            || (key == ApiKey::LeaveGroup && v < 3)
+            || (key == ApiKey::ListGroups && v < 4);
         assert_eq!(count_offsets(key, v, &body).is_empty(), arrayless, "{key:?} v{v}");
     }
 }

@@ -14,7 +14,7 @@
 
 pub mod client;
 pub mod codec;
-mod conn;
+pub(crate) mod conn;
 pub mod frame;
 pub mod guard;
 pub mod server;

@@ -122,7 +122,7 @@ pub fn error_response(body: &RequestKind, error: &Error) -> Option<ResponseKind>
                 ),
             )
         }
-        _ => group_error_response(body, code)?,
+        _ => group_error_response(body, code).or_else(|| txn_error_response(body, code))?,
     })
 }
 
@@ -213,6 +213,72 @@ fn group_error_response(body: &RequestKind, code: i16) -> Option<ResponseKind> {
     })
 }
 
+/// The transactional producer's requests (a broker without a transaction coordinator, or a
+/// group coordinator without TxnOffsetCommit): the error on each partition or on the whole.
+fn txn_error_response(body: &RequestKind, code: i16) -> Option<ResponseKind> {
+    use kafka_protocol::messages::add_partitions_to_txn_response::{
+        AddPartitionsToTxnPartitionResult, AddPartitionsToTxnTopicResult,
+    };
+    use kafka_protocol::messages::txn_offset_commit_response::{
+        TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
+    };
+    use kafka_protocol::messages::{
+        AddOffsetsToTxnResponse, AddPartitionsToTxnResponse, EndTxnResponse, InitProducerIdResponse, ProducerId,
+        TxnOffsetCommitResponse,
+    };
+    Some(match body {
+        RequestKind::InitProducerId(_) => ResponseKind::InitProducerId(
+            InitProducerIdResponse::default()
+                .with_error_code(code)
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1),
+        ),
+        RequestKind::AddPartitionsToTxn(r) => ResponseKind::AddPartitionsToTxn(
+            AddPartitionsToTxnResponse::default().with_results_by_topic_v3_and_below(
+                r.v3_and_below_topics
+                    .iter()
+                    .map(|t| {
+                        AddPartitionsToTxnTopicResult::default().with_name(t.name.clone()).with_results_by_partition(
+                            t.partitions
+                                .iter()
+                                .map(|&p| {
+                                    AddPartitionsToTxnPartitionResult::default()
+                                        .with_partition_index(p)
+                                        .with_partition_error_code(code)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        RequestKind::AddOffsetsToTxn(_) => {
+            ResponseKind::AddOffsetsToTxn(AddOffsetsToTxnResponse::default().with_error_code(code))
+        }
+        RequestKind::EndTxn(_) => ResponseKind::EndTxn(EndTxnResponse::default().with_error_code(code)),
+        RequestKind::TxnOffsetCommit(r) => ResponseKind::TxnOffsetCommit(
+            TxnOffsetCommitResponse::default().with_topics(
+                r.topics
+                    .iter()
+                    .map(|t| {
+                        TxnOffsetCommitResponseTopic::default().with_name(t.name.clone()).with_partitions(
+                            t.partitions
+                                .iter()
+                                .map(|p| {
+                                    TxnOffsetCommitResponsePartition::default()
+                                        .with_partition_index(p.partition_index)
+                                        .with_error_code(code)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use kafka_protocol::messages::{DescribeGroupsRequest, GroupId, OffsetFetchRequest};
@@ -231,6 +297,26 @@ mod tests {
         assert_eq!((r.groups[0].group_id.0.as_str(), r.groups[0].error_code), ("g", 35));
         let fetch = RequestKind::OffsetFetch(OffsetFetchRequest::default().with_group_id(g));
         let Some(ResponseKind::OffsetFetch(r)) = error_response(&fetch, &e) else { panic!() };
+        assert_eq!(r.error_code, 35);
+    }
+
+    /// A transactional call no version can carry fails with the error rather than being retried.
+    #[test]
+    fn transactional_calls_carry_the_error() {
+        use kafka_protocol::messages::txn_offset_commit_request::{
+            TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+        };
+        use kafka_protocol::messages::{EndTxnRequest, TopicName, TxnOffsetCommitRequest};
+        let e = Error::new(ErrorCode::UNSUPPORTED_VERSION, "no common version");
+        let commit = RequestKind::TxnOffsetCommit(TxnOffsetCommitRequest::default().with_topics(vec![
+            TxnOffsetCommitRequestTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str("t")))
+                .with_partitions(vec![TxnOffsetCommitRequestPartition::default().with_partition_index(2)]),
+        ]));
+        let Some(ResponseKind::TxnOffsetCommit(r)) = error_response(&commit, &e) else { panic!() };
+        assert_eq!((r.topics[0].partitions[0].partition_index, r.topics[0].partitions[0].error_code), (2, 35));
+        let end = RequestKind::EndTxn(EndTxnRequest::default());
+        let Some(ResponseKind::EndTxn(r)) = error_response(&end, &e) else { panic!() };
         assert_eq!(r.error_code, 35);
     }
 }

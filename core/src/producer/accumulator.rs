@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::idempotence::{self, PartitionSequences, Stamp};
 use super::partitioner::TopicPartitioner;
 use super::DeliveryId;
 use crate::error::{Error, ErrorCode};
@@ -69,6 +70,10 @@ pub(super) struct SealedBatch {
     /// Not sent again before this (retry backoff).
     pub retry_at: Millis,
     pub last_error: Option<Error>,
+    /// Base sequence stamped at the first drain (idempotence); kept across retries.
+    pub sequence: Option<i32>,
+    /// Seal order within the producer: retried batches go back in this order.
+    pub order: u64,
 }
 
 /// A record sent before its topic's partition count was known.
@@ -94,6 +99,8 @@ pub(super) struct PartitionQueue {
     listed: bool,
     /// Batches of this partition in requests awaiting a response.
     pub in_flight: u32,
+    /// Sequence numbers of the idempotent producer.
+    pub seq: PartitionSequences,
 }
 
 impl PartitionQueue {
@@ -128,8 +135,8 @@ pub(super) struct AccumulatorConfig {
     pub batch_num_messages: usize,
     pub linger_ms: Millis,
     pub compression: Compression,
-    /// One batch in flight per partition (max.in.flight.requests.per.connection = 1, or
-    /// enable.idempotence while sequence numbers are not sent: keeps order across retries).
+    /// One batch in flight per partition (max.in.flight.requests.per.connection = 1: keeps
+    /// order across retries without sequence numbers).
     pub one_in_flight_per_partition: bool,
 }
 
@@ -147,6 +154,8 @@ pub(super) struct Accumulator {
     /// Partitions whose head batch waits for its retry backoff.
     backoff: Vec<(Millis, TopicIdx, i32)>,
     next_seq: u64,
+    /// Seal counter (`SealedBatch::order`).
+    next_order: u64,
 }
 
 /// Per-partition overhead of a Produce request beyond the batch bytes (index,
@@ -165,6 +174,7 @@ impl Accumulator {
             lingering: VecDeque::new(),
             backoff: Vec::new(),
             next_seq: 0,
+            next_order: 0,
         }
     }
 
@@ -256,7 +266,7 @@ impl Accumulator {
 
     /// Finishes the open batch of a partition into its sealed queue and lists the partition.
     fn seal(&mut self, t: TopicIdx, p: i32) {
-        seal_open(&mut self.topics[t as usize].partitions[p as usize]);
+        seal_open(&mut self.topics[t as usize].partitions[p as usize], &mut self.next_order);
         self.list(t, p);
     }
 
@@ -277,6 +287,15 @@ impl Accumulator {
     pub fn relist_if_sendable(&mut self, t: TopicIdx, p: i32) {
         if self.topics[t as usize].partitions[p as usize].has_sendable() {
             self.list(t, p);
+        }
+    }
+
+    /// Lists every partition with something to send (after the producer id arrived).
+    pub fn relist_all(&mut self) {
+        for t in 0..self.topics.len() as TopicIdx {
+            for p in 0..self.topics[t as usize].partitions.len() as i32 {
+                self.relist_if_sendable(t, p);
+            }
         }
     }
 
@@ -382,7 +401,18 @@ impl Accumulator {
 
     /// Takes at most one batch per ready partition led by broker `b`, in list
     /// order, while the request stays within `max_bytes` (the first batch always goes).
-    pub fn drain(&mut self, b: usize, now: Millis, max_bytes: usize) -> Vec<(TopicIdx, i32, SealedBatch)> {
+    /// With `stamp` (idempotence) each batch gets its producer id, epoch and base
+    /// sequence at its first drain, and a retried batch goes only when it is next in
+    /// sequence after what is in flight (or nothing is). `allowed` holds back partitions
+    /// a transaction has not added yet.
+    pub fn drain(
+        &mut self,
+        b: usize,
+        now: Millis,
+        max_bytes: usize,
+        stamp: Option<Stamp>,
+        allowed: &dyn Fn(TopicIdx, i32) -> bool,
+    ) -> Vec<(TopicIdx, i32, SealedBatch)> {
         let mut taken = Vec::new();
         let mut again = Vec::new();
         let mut size = 0;
@@ -393,8 +423,8 @@ impl Accumulator {
             let topic = &mut self.topics[t as usize];
             let overhead = PARTITION_OVERHEAD + topic.name.len();
             let part = &mut topic.partitions[p as usize];
-            if one_in_flight && part.in_flight > 0 {
-                part.listed = false; // listed again when its batch completes
+            if (one_in_flight && part.in_flight > 0) || !allowed(t, p) {
+                part.listed = false; // listed again when its batch completes or the partition is added
                 continue;
             }
             let next_len = match part.sealed.front() {
@@ -404,7 +434,15 @@ impl Accumulator {
                     self.backoff.push((at, t, p));
                     continue;
                 }
+                Some(head) if stamp.is_some() && !idempotence::may_send(&part.seq, head, part.in_flight) => {
+                    part.listed = false;
+                    continue;
+                }
                 Some(head) => head.bytes.len(),
+                None if stamp.is_some() && !idempotence::may_send_new(&part.seq) => {
+                    part.listed = false;
+                    continue;
+                }
                 None if part.open.as_ref().is_some_and(|o| o.drainable) => {
                     part.open.as_ref().map_or(0, |o| o.builder.estimated_size())
                 }
@@ -419,9 +457,12 @@ impl Accumulator {
             }
             if part.sealed.is_empty() {
                 // A drainable open batch: sealed for this request.
-                seal_open(part);
+                seal_open(part, &mut self.next_order);
             }
-            let batch = part.sealed.pop_front().expect("checked above");
+            let mut batch = part.sealed.pop_front().expect("checked above");
+            if let Some(stamp) = stamp {
+                idempotence::assign(&mut part.seq, &mut batch, stamp);
+            }
             size += batch.bytes.len() + overhead;
             part.in_flight += 1;
             if part.has_sendable() {
@@ -433,6 +474,42 @@ impl Accumulator {
         }
         self.brokers[b].ready.extend(again);
         taken
+    }
+
+    /// Puts a batch back in its partition's queue in seal order (retries keep the
+    /// partition's order whatever order their failures arrived in).
+    pub fn requeue(&mut self, t: TopicIdx, p: i32, batch: SealedBatch) {
+        let part = &mut self.topics[t as usize].partitions[p as usize];
+        let at = part.sealed.iter().position(|b| b.order > batch.order).unwrap_or(part.sealed.len());
+        part.sealed.insert(at, batch);
+    }
+
+    /// A new producer id or epoch: every partition's sequences start again at 0 and
+    /// queued batches are stamped afresh when drained.
+    pub fn reset_sequences(&mut self) {
+        for topic in &mut self.topics {
+            for part in &mut topic.partitions {
+                part.seq = PartitionSequences::default();
+                for b in &mut part.sealed {
+                    b.sequence = None;
+                }
+            }
+        }
+    }
+
+    /// Removes every queued batch (open ones sealed first), for an aborted transaction.
+    pub fn take_queued(&mut self) -> Vec<(TopicIdx, i32, SealedBatch)> {
+        let mut out = Vec::new();
+        for t in 0..self.topics.len() as TopicIdx {
+            for p in 0..self.topics[t as usize].partitions.len() as i32 {
+                let part = &mut self.topics[t as usize].partitions[p as usize];
+                seal_open(part, &mut self.next_order);
+                while let Some(b) = part.sealed.pop_front() {
+                    out.push((t, p, b));
+                }
+            }
+        }
+        out
     }
 
     /// The earliest time a queued (not in-flight) record or batch reaches `created + timeout`.
@@ -467,7 +544,7 @@ impl Accumulator {
                     out.push((t, p, b));
                 }
                 if part.sealed.is_empty() && part.open.as_ref().is_some_and(|o| o.created_ms <= cutoff) {
-                    seal_open(part);
+                    seal_open(part, &mut self.next_order);
                     out.push((t, p, part.sealed.pop_front().expect("just sealed")));
                 }
             }
@@ -477,12 +554,13 @@ impl Accumulator {
 }
 
 /// Finishes a partition's open batch into its sealed queue (the caller lists it).
-fn seal_open(part: &mut PartitionQueue) {
+/// Written without producer id or sequence: the idempotent producer stamps those
+/// at the first drain (`idempotence::stamp`), when the sequence is known.
+fn seal_open(part: &mut PartitionQueue, next_order: &mut u64) {
     let Some(open) = part.open.take() else { return };
     let records = open.builder.len() as u32;
-    // Idempotence: next issue (#5). Until then every batch is written without a
-    // producer id or sequence, so a retried batch is stored again if its first
-    // copy was written (at-least-once, the contrast the playground shows).
+    let order = *next_order;
+    *next_order += 1;
     let bytes = open.builder.finish(-1, -1, -1, false);
     part.sealed.push_back(SealedBatch {
         bytes,
@@ -493,6 +571,8 @@ fn seal_open(part: &mut PartitionQueue) {
         attempts: 0,
         retry_at: Millis::MIN,
         last_error: None,
+        sequence: None,
+        order,
     });
 }
 

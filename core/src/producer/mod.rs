@@ -7,13 +7,19 @@
 //! partitioner (`partitioner.rs`), requests in flight with their deadlines, and
 //! the delivery reports (`delivery.rs`, one compact entry per batch).
 //!
-//! Retries re-send the very bytes of the failed batch. Without idempotence (the
-//! next issue) a batch whose acknowledgement was lost is therefore stored twice:
-//! at-least-once delivery, as Kafka's producer behaves with idempotence off.
+//! Retries re-send the very bytes of the failed batch. With `enable.idempotence`
+//! (the default) each batch carries a producer id, epoch and sequence number
+//! (`idempotence.rs`), so the broker drops a copy it already stored; without it a
+//! batch whose acknowledgement was lost is stored twice: at-least-once delivery, as
+//! Kafka's producer behaves with idempotence off.
 
 pub mod accumulator;
 mod delivery;
+mod idempotence;
 pub mod partitioner;
+mod producer_id;
+mod transactional;
+pub mod txn;
 
 #[cfg(test)]
 mod tests;
@@ -22,15 +28,20 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestKind, ResponseKind, TopicName};
+use kafka_protocol::messages::{
+    ProduceRequest, ProduceResponse, RequestKind, ResponseKind, TopicName, TransactionalId,
+};
 
 use self::accumulator::{Accumulator, AccumulatorConfig, SealedBatch, TopicIdx, Waiting};
 use self::delivery::Deliveries;
+use self::idempotence::{Idempotence, PidState};
 use self::partitioner::Partitioner;
+use self::txn::TxnManager;
+pub use self::txn::{TxnEvent, TxnOffset, TxnOp, TxnState};
 use crate::client::{versions, ClientMachine, CorrelationIds, Metadata};
 use crate::config::{Acks, ProducerConfig};
 use crate::error::{Error, ErrorCode, Result};
-use crate::protocol::{BrokerId, Millis, Transmit};
+use crate::protocol::{BrokerId, Millis, StrBytes, Transmit};
 use crate::record::{BatchBuilder, RecordHeader, BATCH_HEADER_LEN};
 
 /// A record to send. Key, value and header bytes are shared, not copied: the
@@ -106,6 +117,12 @@ pub struct Producer {
     flush_through: DeliveryId,
     /// When the next `delivery.timeout.ms` check is due (may be early, never late).
     expiry_check_at: Option<Millis>,
+    /// Producer id, epoch and sequences; `None` with `enable.idempotence=false`.
+    idem: Option<Box<Idempotence>>,
+    /// The broker the InitProducerId in flight went to.
+    pid_broker: BrokerId,
+    /// The transaction manager; `None` without `transactional.id`.
+    txn: Option<Box<TxnManager>>,
 }
 
 /// Errors after which Kafka's producer refreshes metadata before retrying
@@ -133,13 +150,12 @@ impl Producer {
             batch_num_messages: config.batch_num_messages.unwrap_or(usize::MAX),
             linger_ms: config.linger_ms,
             compression: config.compression_type,
-            // Idempotence promises per-partition order across retries. Without producer ids and
-            // sequence numbers on the wire (not implemented yet), a batch retried after
-            // NOT_LEADER_OR_FOLLOWER would land behind the later batches already accepted (Apache
-            // Kafka answers that for a topic just created): one batch in flight per partition
-            // keeps the order. Other partitions still pipeline up to max.in.flight per broker.
-            one_in_flight_per_partition: config.max_in_flight_requests_per_connection == 1 || config.enable_idempotence,
+            // With idempotence, sequence numbers keep each partition's order across retries
+            // with up to 5 batches in flight (`idempotence.rs`).
+            one_in_flight_per_partition: config.max_in_flight_requests_per_connection == 1,
         });
+        let idem = config.enable_idempotence.then(|| Box::new(Idempotence::new()));
+        let txn = config.transactional_id.clone().map(|id| Box::new(TxnManager::new(id)));
         Ok(Producer {
             config,
             metadata,
@@ -156,11 +172,19 @@ impl Producer {
             buffered_bytes: 0,
             flush_through: 0,
             expiry_check_at: None,
+            txn,
+            idem,
+            pid_broker: crate::protocol::BOOTSTRAP,
         })
     }
 
     pub fn config(&self) -> &ProducerConfig {
         &self.config
+    }
+
+    /// The producer id and epoch of the idempotent producer, once the broker gave them.
+    pub fn producer_id(&self) -> Option<(i64, i16)> {
+        self.idem.as_ref().filter(|i| i.producer_id >= 0).map(|i| (i.producer_id, i.epoch))
     }
 
     /// The metadata cache (brokers, partitions, leaders), for inspection.
@@ -178,6 +202,7 @@ impl Producer {
         if topic.is_empty() {
             return Err(Error::invalid_arg("the record's topic is empty"));
         }
+        self.check_txn_send()?;
         let size = BatchBuilder::record_size(key.as_deref(), value.as_deref(), &headers);
         self.check_room(&topic, size)?;
         let (t, new) = self.acc.topic_index(&topic);
@@ -194,6 +219,7 @@ impl Producer {
             let n = ts.partitions.len() as i32;
             let p = self.partitioner.choose(&mut ts.partitioner, &topic, partition, key.as_deref(), n, size)?;
             self.acc.append(t, p, id, timestamp, key.as_deref(), value.as_deref(), &headers, size, now);
+            self.note_txn_partition(t, p);
         } else {
             ts.waiting.push_back(Waiting { id, partition, key, value, headers, timestamp, size, sent_ms: now });
         }
@@ -272,6 +298,21 @@ impl Producer {
     // ---- completion -------------------------------------------------------
 
     fn complete(&mut self, t: TopicIdx, p: i32, batch: SealedBatch, outcome: Result<(i64, i64), Error>) {
+        if let Some(idem) = self.idem.as_mut() {
+            match &outcome {
+                Ok(_) => idempotence::acked(&mut self.acc.partition_mut(t, p).seq, &batch),
+                // A batch that got a sequence and failed leaves a gap (or an unknown outcome):
+                // the sequences after it would be refused, so start afresh with a new epoch.
+                Err(_) if batch.sequence.is_some() => {
+                    idempotence::resolved(&mut self.acc.partition_mut(t, p).seq, &batch);
+                    idem.bump_needed = true;
+                }
+                Err(_) => {}
+            }
+        }
+        if let Err(e) = &outcome {
+            self.txn_send_failed(e);
+        }
         self.pending -= batch.records as usize;
         self.buffered_bytes -= batch.accounted;
         let topic = self.acc.topics[t as usize].name.clone();
@@ -289,6 +330,10 @@ impl Producer {
     /// partition's queue after the backoff, unless retries or delivery.timeout.ms ran out.
     fn retry_or_fail(&mut self, t: TopicIdx, p: i32, mut batch: SealedBatch, error: Error, now: Millis) {
         self.returned(t, p);
+        if let Some(e) = self.txn_refuses_retry() {
+            self.complete(t, p, batch, Err(e));
+            return;
+        }
         let deadline = batch.created_ms + self.config.delivery_timeout_ms;
         if now >= deadline {
             let e = self.expired_error(t, p, &batch, Some(&error), now);
@@ -316,7 +361,7 @@ impl Producer {
         if self.expiry_check_at.is_none_or(|at| deadline < at) {
             self.expiry_check_at = Some(deadline);
         }
-        self.acc.partition_mut(t, p).sealed.push_front(batch);
+        self.acc.requeue(t, p, batch);
         self.acc.park_for_backoff(t, p, retry_at);
     }
 
@@ -413,6 +458,7 @@ impl Producer {
                         w.size,
                         w.sent_ms.min(now),
                     );
+                    self.note_txn_partition(t, p);
                 }
                 Err(e) => self.fail_waiting(&name, w, e),
             }
@@ -423,6 +469,7 @@ impl Producer {
     }
 
     fn fail_waiting(&mut self, topic: &Arc<str>, w: Waiting, error: Error) {
+        self.txn_send_failed(&error);
         self.pending -= 1;
         self.buffered_bytes -= w.size;
         let run = accumulator::Run { first_id: w.id, count: 1, timestamp: w.timestamp };
@@ -464,7 +511,13 @@ impl Producer {
     // ---- produce ----------------------------------------------------------
 
     fn build_request(&mut self, broker: usize, now: Millis) -> Option<Transmit> {
-        let batches = self.acc.drain(broker, now, self.config.max_request_size);
+        let stamp = match &self.idem {
+            Some(idem) => Some(idem.stamp(self.config.transactional_id.is_some())?),
+            None => None,
+        };
+        let txn = &self.txn;
+        let batches =
+            self.acc.drain(broker, now, self.config.max_request_size, stamp, &|t, p| Producer::txn_allows(txn, t, p));
         if batches.is_empty() {
             return None;
         }
@@ -487,7 +540,10 @@ impl Producer {
         let body = ProduceRequest::default()
             .with_acks(self.config.acks.as_i16())
             .with_timeout_ms(self.config.request_timeout_ms.min(i32::MAX as i64) as i32)
-            .with_topic_data(topic_data);
+            .with_topic_data(topic_data)
+            .with_transactional_id(
+                self.config.transactional_id.as_ref().map(|id| TransactionalId(StrBytes::from_string(id.clone()))),
+            );
         let correlation_id = self.ids.next_id();
         let broker_id = self.acc.brokers[broker].id;
         let expects_response = self.config.acks != Acks::None;
@@ -541,7 +597,8 @@ impl Producer {
                 continue;
             };
             let code = ErrorCode(pr.error_code);
-            if !code.is_error() {
+            // A copy the broker already stored (beyond its cache of offsets): delivered.
+            if !code.is_error() || (code == ErrorCode::DUPLICATE_SEQUENCE_NUMBER && batch.sequence.is_some()) {
                 self.returned(t, p);
                 self.complete(t, p, batch, Ok((pr.base_offset, pr.log_append_time_ms)));
                 continue;
@@ -550,7 +607,18 @@ impl Producer {
             if let Some(m) = pr.error_message.as_ref().filter(|m| !m.is_empty()) {
                 e = Error::new(code, format!("{}: {}", e.message(), m.as_str()));
             }
-            if code.is_retriable() {
+            let sequence_error =
+                matches!(code, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER | ErrorCode::UNKNOWN_PRODUCER_ID);
+            if sequence_error && batch.sequence.is_some() {
+                // Refused because an earlier batch is being retried: it follows in order. Refused
+                // as the very next batch: the broker lost our state or a batch (KIP-360).
+                if let Some(idem) = self.idem.as_mut() {
+                    if idempotence::is_next(&self.acc.partition_mut(t, p).seq, &batch) {
+                        idem.bump_needed = true;
+                    }
+                }
+                self.retry_or_fail(t, p, batch, e, now);
+            } else if code.is_retriable() {
                 refresh |= is_invalid_metadata(code);
                 self.retry_or_fail(t, p, batch, e, now);
             } else {
@@ -575,6 +643,12 @@ impl ClientMachine for Producer {
                     Some(MetadataInFlight { broker: tx.broker, deadline: now + self.config.request_timeout_ms });
                 return Some(tx);
             }
+        }
+        if let Some(tx) = self.poll_txn(now) {
+            return Some(tx);
+        }
+        if let Some(tx) = self.poll_producer_id(now) {
+            return Some(tx);
         }
         self.acc.expire_linger(now);
         self.acc.release_backoff(now);
@@ -609,6 +683,16 @@ impl ClientMachine for Producer {
             }
             return;
         }
+        if self.is_txn_response(correlation_id) {
+            self.on_txn_response(body, now);
+            return;
+        }
+        if let Some(PidState::Requesting { correlation_id: c, .. }) = self.idem.as_ref().map(|i| &i.state) {
+            if *c == correlation_id {
+                self.on_producer_id(body, now);
+                return;
+            }
+        }
         let Some(i) = self.in_flight.iter().position(|r| r.correlation_id == correlation_id) else {
             return; // already failed by a disconnect or its deadline
         };
@@ -631,6 +715,15 @@ impl ClientMachine for Producer {
             self.metadata_in_flight = None;
             self.metadata.handle_failure(now);
         }
+        if self.pid_broker == broker
+            && matches!(self.idem.as_ref().map(|i| &i.state), Some(PidState::Requesting { .. }))
+        {
+            let e = Error::new(ErrorCode::TRANSPORT, format!("the connection to broker {broker} was lost"));
+            self.producer_id_failed(e, now);
+        }
+        if self.txn.as_ref().and_then(|t| t.in_flight.as_ref()).is_some_and(|r| r.broker == broker) {
+            self.txn_request_failed(now);
+        }
         let brokers = &self.acc.brokers;
         let failed = take_where(&mut self.in_flight, |r| brokers[r.broker].id == broker);
         if !failed.is_empty() {
@@ -643,6 +736,16 @@ impl ClientMachine for Producer {
         if self.metadata_in_flight.as_ref().is_some_and(|m| m.deadline <= now) {
             self.metadata_in_flight = None;
             self.metadata.handle_failure(now);
+        }
+        if let Some(PidState::Requesting { deadline, .. }) = self.idem.as_ref().map(|i| &i.state) {
+            if *deadline <= now {
+                let e =
+                    Error::new(ErrorCode::REQUEST_TIMED_OUT, "no InitProducerId response within request.timeout.ms");
+                self.producer_id_failed(e, now);
+            }
+        }
+        if self.txn.as_ref().and_then(|t| t.in_flight.as_ref()).is_some_and(|r| r.deadline <= now) {
+            self.txn_request_failed(now);
         }
         let expired = take_where(&mut self.in_flight, |r| r.deadline <= now);
         if !expired.is_empty() {
@@ -666,6 +769,12 @@ impl ClientMachine for Producer {
             None => self.metadata.next_request_at(),
         };
         let requests = self.in_flight.iter().map(|r| r.deadline).min();
+        let pid = match self.idem.as_ref().map(|i| &i.state) {
+            Some(PidState::Requesting { deadline, .. }) => Some(*deadline),
+            Some(PidState::Backoff { until }) if !self.acc.topics.is_empty() => Some(*until),
+            _ => None,
+        };
+        let requests = earliest(earliest(requests, pid), self.txn_poll_timeout());
         // Called by drivers after every send: plain comparisons, no iterator over an array.
         earliest(earliest(metadata, requests), earliest(self.acc.next_deadline(), self.expiry_check_at))
     }

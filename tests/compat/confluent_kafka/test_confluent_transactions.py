@@ -1,5 +1,6 @@
 """confluent-kafka's transactional producer and read_committed consumer (issue 5), against Apache Kafka
-4.1.1 (the proof that the checks are right) and kafkette (xfail until the transaction coordinator lands).
+4.1.1 (the proof that the checks are right) and kafkette (the scenarios that need the group coordinator
+xfail until it lands).
 
 - commit and abort: three transactions (commit, abort, commit); read_committed sees every committed record
   and never an aborted one (by assign() and by subscribe()), read_uncommitted sees all of them, and the
@@ -21,7 +22,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from targets import TXN, targets
+from targets import targets
 
 PARTITIONS = 3
 TIMEOUT = 20  # seconds, per client call that waits for the broker
@@ -109,7 +110,7 @@ def check_read(got: list[tuple[int, int, Row]], want: list[Row], what: str) -> N
     )
 
 
-@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
+@pytest.mark.parametrize("broker", targets(None), indirect=True)
 def test_commit_and_abort(broker):
     topic = fresh("topic")
     create_topics(broker, topic)
@@ -143,7 +144,7 @@ def test_commit_and_abort(broker):
         assert (low, high) == (0, n + 3), f"partition {part}: watermarks {(low, high)}, want (0, {n + 3})"
 
 
-@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
+@pytest.mark.parametrize("broker", targets(None), indirect=True)
 def test_read_committed_subscribe(broker):
     topic = fresh("topic")
     create_topics(broker, topic)
@@ -158,7 +159,7 @@ def test_read_committed_subscribe(broker):
     check_read(read(broker, topic, "read_committed", len(kept), subscribe=True), kept, "read_committed by subscribe()")
 
 
-@pytest.mark.parametrize("broker", targets(TXN, three_brokers=True), indirect=True)
+@pytest.mark.parametrize("broker", targets(None, three_brokers=True), indirect=True)
 def test_consume_process_produce(broker):
     source, sink, group = fresh("in"), fresh("out"), fresh("copier")
     create_topics(broker, source, sink)
@@ -221,7 +222,7 @@ def test_consume_process_produce(broker):
     assert {tp.partition: tp.offset for tp in committed} == counts, "the group's committed offsets are not at the end"
 
 
-@pytest.mark.parametrize("broker", targets(TXN), indirect=True)
+@pytest.mark.parametrize("broker", targets(None), indirect=True)
 def test_zombie_is_fenced(broker):
     topic, txn_id = fresh("topic"), fresh("txn")
     create_topics(broker, topic)

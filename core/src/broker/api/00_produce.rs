@@ -7,6 +7,8 @@
 // - An unknown topic is created (num.partitions) when auto.create.topics.enable, else
 //   UNKNOWN_TOPIC_OR_PARTITION; an invalid name gets INVALID_TOPIC_EXCEPTION. (Kafka itself only
 //   auto-creates on Metadata; the spec asks for Produce too.)
+// - The internal topics (__transaction_state, __consumer_offsets): INVALID_TOPIC_EXCEPTION
+//   "Cannot append to internal topic", as Kafka answers clients.
 // - An unknown or negative partition: UNKNOWN_TOPIC_OR_PARTITION. A partition another node leads
 //   (`BrokerConfig::nodes`): NOT_LEADER_OR_FOLLOWER.
 // - Each partition's records must be exactly one v2 batch with at least one record, not a control
@@ -24,7 +26,16 @@
 //   OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch: INVALID_PRODUCER_EPOCH; an unknown
 //   producer starts at any sequence (KIP-360). The state lives in the partition log.
 // - A partition named twice in one request is appended twice, answered twice, in order.
-// - timeout_ms and transactional_id are ignored for now.
+// - Transactions (Kafka 4's transaction verification, KIP-890 part 1): a transactional batch is
+//   appended only when its partition is in the ongoing transaction of the request's
+//   transactional_id at the batch's producer id and epoch; else INVALID_TXN_STATE "Partition was
+//   not added to the transaction" (what Kafka answers Produce up to v10), INVALID_PRODUCER_EPOCH
+//   for another epoch (a fenced or timed-out producer), INVALID_PRODUCER_ID_MAPPING for another
+//   producer id; a transactional batch without a transactional_id: INVALID_TXN_STATE. A
+//   non-transactional batch of a producer with an open transaction in the partition:
+//   INVALID_TXN_STATE. The batch opens the producer's transaction in the partition (its first
+//   offset holds the last stable offset back until the marker).
+// - timeout_ms is ignored.
 // Version notes:
 // - ApiVersions lists Produce from v0 (see 18_api_versions.rs); v0-v2 close the connection.
 // - v5+: log_start_offset. v7+: zstd allowed. v8+: error_message (record_errors left empty).
@@ -55,11 +66,17 @@ impl Broker {
             let resp = error_response(&req, ErrorCode::INVALID_REQUIRED_ACKS, (version >= 8).then_some(message));
             return Outcome::Respond(ResponseKind::Produce(resp));
         }
+        let txn_id = req.transactional_id.as_ref().map(|t| t.0.to_string());
         let mut any_error = false;
         let mut responses = Vec::with_capacity(req.topic_data.len());
         for t in req.topic_data {
             let name = t.name.0.to_string();
-            let topic_ok = self.topic_for_produce(&name);
+            let topic_ok = if matches!(name.as_str(), "__transaction_state" | "__consumer_offsets") {
+                // Kafka lets only its coordinators write there.
+                Err((ErrorCode::INVALID_TOPIC_EXCEPTION, format!("Cannot append to internal topic {name}")))
+            } else {
+                self.topic_for_produce(&name)
+            };
             let mut partitions = Vec::with_capacity(t.partition_data.len());
             for p in t.partition_data {
                 let result = match &topic_ok {
@@ -67,7 +84,10 @@ impl Broker {
                         ErrorCode::NOT_LEADER_OR_FOLLOWER,
                         format!("This server (node {node}) is not the leader for {name}-{}", p.index),
                     )),
-                    Ok(()) => self.append_partition(version, &name, p.index, p.records, acks, now),
+                    Ok(()) => {
+                        let target = Target { version, topic: &name, index: p.index, txn_id: txn_id.as_deref() };
+                        self.append_partition(target, p.records, acks, now)
+                    }
                     Err(e) => Err(e.clone()),
                 };
                 let mut r = PartitionProduceResponse::default().with_index(p.index);
@@ -115,15 +135,8 @@ impl Broker {
     }
 
     /// Checks one partition's batch and appends it.
-    fn append_partition(
-        &mut self,
-        version: i16,
-        topic: &str,
-        index: i32,
-        records: Option<Bytes>,
-        acks: i16,
-        now: Millis,
-    ) -> PartitionResult {
+    fn append_partition(&mut self, target: Target, records: Option<Bytes>, acks: i16, now: Millis) -> PartitionResult {
+        let Target { version, topic, index, txn_id } = target;
         let unknown = || (ErrorCode::UNKNOWN_TOPIC_OR_PARTITION, format!("Partition {topic}-{index} does not exist"));
         let t = self.topics.get_mut(topic).ok_or_else(unknown)?;
         let (max_bytes, min_isr, ts_type) = {
@@ -165,12 +178,37 @@ impl Broker {
                 format!("The batch is {} bytes, larger than max.message.bytes {max_bytes}", batch.len()),
             ));
         }
+        if header.is_transactional() {
+            let id = txn_id.ok_or_else(|| {
+                (ErrorCode::INVALID_TXN_STATE, "A transactional batch needs a transactional_id".to_string())
+            })?;
+            self.txn.verify(id, header.producer_id, header.producer_epoch, topic, index).map_err(|code| {
+                match code {
+                    ErrorCode::PRODUCER_FENCED => (
+                        ErrorCode::INVALID_PRODUCER_EPOCH,
+                        format!("{topic}-{index}: producer epoch {} is not current", header.producer_epoch),
+                    ),
+                    // Kafka's answer to Produce up to v10 when verification cannot complete.
+                    ErrorCode::CONCURRENT_TRANSACTIONS => (
+                        NOT_ENOUGH_REPLICAS,
+                        "Unable to verify the partition has been added to the transaction. Underlying error: \
+                         CONCURRENT_TRANSACTIONS"
+                            .to_string(),
+                    ),
+                    ErrorCode::INVALID_TXN_STATE => (code, "Partition was not added to the transaction".to_string()),
+                    code => (code, format!("{topic}-{index}: transaction verification failed")),
+                }
+            })?;
+        }
         // Idempotence: a duplicate of one of the producer's last five batches is answered
-        // with its original offsets and nothing is appended. Transactions come later.
-        let verdict = log
-            .producer_state()
+        // with its original offsets and nothing is appended.
+        let state = log.producer_state();
+        let verdict = state
             .check(header.producer_id, header.producer_epoch, header.base_sequence, header.last_sequence())
             .map_err(|e| prefix(topic, index, e))?;
+        if verdict == Verdict::Append {
+            state.check_txn(header.producer_id, header.is_transactional()).map_err(|e| prefix(topic, index, e))?;
+        }
         if let Verdict::Duplicate(dup) = verdict {
             // Kafka answers a duplicate with the stored batch's max timestamp as log_append_time.
             let info = AppendInfo { base_offset: dup.first_offset, log_append_time_ms: dup.timestamp };
@@ -181,6 +219,14 @@ impl Broker {
         self.parked_dirty = true;
         Ok((info, log_start))
     }
+}
+
+/// The partition a batch goes to, and the request's transactional id.
+struct Target<'a> {
+    version: i16,
+    topic: &'a str,
+    index: i32,
+    txn_id: Option<&'a str>,
 }
 
 /// Names the partition in a producer state error.

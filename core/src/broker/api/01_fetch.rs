@@ -18,8 +18,11 @@
 // - No fetch sessions: session_id 0 and any epoch is a full fetch answered with session_id 0 (no
 //   session created, as Kafka does when its session cache is full); a non-zero session_id gets
 //   FETCH_SESSION_ID_NOT_FOUND. forgotten_topics_data is ignored.
-// - isolation_level is read; READ_COMMITTED answers up to the last stable offset, which equals the
-//   high watermark until transactions exist, with an empty aborted-transactions list.
+// - isolation_level: READ_COMMITTED answers only batches below the last stable offset (the first
+//   offset of the oldest open transaction, else the high watermark; min_bytes counts those
+//   only) with the aborted transactions (producer id, first offset) overlapping the returned
+//   range; READ_UNCOMMITTED answers up to the high watermark. Control batches (COMMIT/ABORT
+//   markers) are returned to both, as Kafka does. last_stable_offset is set in both.
 // Version notes:
 // - v5+: log_start_offset. v7+: error_code, session_id, session_epoch, forgotten topics.
 // - v9+: current_leader_epoch. v11+: rack_id, preferred_read_replica (-1). v12+: flexible; a
@@ -28,13 +31,15 @@
 //   diverging_epoch / snapshot_id stay at their defaults (no replication, no KRaft snapshots).
 // - aborted_transactions: null for READ_UNCOMMITTED, a list for READ_COMMITTED.
 
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, LeaderIdAndEpoch, PartitionData};
-use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, ResponseKind};
+use kafka_protocol::messages::fetch_response::{
+    AbortedTransaction, FetchableTopicResponse, LeaderIdAndEpoch, PartitionData,
+};
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, ProducerId, ResponseKind};
 
 use crate::error::ErrorCode;
 use crate::protocol::Millis;
 
-use super::super::log::Selection;
+use super::super::log::{PartitionLog, Selection};
 use super::super::{Broker, LEADER_EPOCH};
 use super::Outcome;
 
@@ -86,6 +91,7 @@ impl Broker {
         for t in &req.topics {
             let topic = self.topics.get(t.topic.0.as_str());
             let mut parts = Vec::with_capacity(t.partitions.len());
+            let read_committed = req.isolation_level == READ_COMMITTED;
             for p in &t.partitions {
                 let log = topic.and_then(|t| t.partition(p.partition));
                 let entry = match log {
@@ -99,7 +105,8 @@ impl Broker {
                     }
                     Some(log) => {
                         let limit = (p.partition_max_bytes.max(0) as usize).min(remaining);
-                        let sel = log.select(p.fetch_offset, limit, min_one);
+                        let below = if read_committed { log.last_stable_offset() } else { i64::MAX };
+                        let sel = log.select_below(p.fetch_offset, limit, min_one, below);
                         if sel.bytes > 0 {
                             min_one = false;
                             remaining = remaining.saturating_sub(sel.bytes);
@@ -137,7 +144,7 @@ impl Broker {
                                 .with_high_watermark(log.high_watermark())
                                 .with_last_stable_offset(log.last_stable_offset())
                                 .with_log_start_offset(log.log_start_offset())
-                                .with_aborted_transactions(read_committed.then(Vec::new))
+                                .with_aborted_transactions(read_committed.then(|| aborted(log, p.fetch_offset, sel)))
                                 .with_records(Some(log.read(sel))),
                             (PartitionPlan::Error(ErrorCode::NOT_LEADER_OR_FOLLOWER), _) if version >= 12 => {
                                 let leader = LeaderIdAndEpoch::default()
@@ -155,6 +162,17 @@ impl Broker {
             .collect();
         FetchResponse::default().with_responses(responses)
     }
+}
+
+/// The aborted transactions overlapping the batches a read_committed fetch returns.
+fn aborted(log: &PartitionLog, from: i64, sel: Selection) -> Vec<AbortedTransaction> {
+    let end = log.selection_end(sel, from);
+    log.aborted_between(from, end)
+        .into_iter()
+        .map(|a| {
+            AbortedTransaction::default().with_producer_id(ProducerId(a.producer_id)).with_first_offset(a.first_offset)
+        })
+        .collect()
 }
 
 fn partition_error(r: PartitionData, code: ErrorCode) -> PartitionData {

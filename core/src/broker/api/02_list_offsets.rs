@@ -1,7 +1,7 @@
 // ListOffsets: v1-v7
 // Behaviour:
-// - timestamp -2 (earliest): the log start offset; -1 (latest): the high watermark (the last stable
-//   offset for READ_COMMITTED, the same value until transactions exist); both with timestamp -1.
+// - timestamp -2 (earliest): the log start offset; -1 (latest): the high watermark, or the last
+//   stable offset for isolation_level READ_COMMITTED (v2+); both with timestamp -1.
 // - -3 (max timestamp, v7+): the first record holding the largest timestamp, with that timestamp;
 //   -1/-1 on an empty log. -3 before v7: UNSUPPORTED_VERSION.
 // - Any other timestamp: the first record whose timestamp is >= it (the first batch whose max
@@ -29,6 +29,7 @@ use super::Outcome;
 const EARLIEST: i64 = -2;
 const LATEST: i64 = -1;
 const MAX_TIMESTAMP: i64 = -3;
+const READ_COMMITTED: i8 = 1;
 
 impl Broker {
     pub(super) fn handle_list_offsets(&mut self, version: i16, req: ListOffsetsRequest, node: i32) -> Outcome {
@@ -38,6 +39,7 @@ impl Broker {
                 *counts.entry((t.name.0.as_str(), p.partition_index)).or_default() += 1;
             }
         }
+        let read_committed = version >= 2 && req.isolation_level == READ_COMMITTED;
         let topics = req
             .topics
             .iter()
@@ -59,7 +61,7 @@ impl Broker {
                             Some(_) if version >= 4 && p.current_leader_epoch > LEADER_EPOCH => {
                                 Err(UNKNOWN_LEADER_EPOCH)
                             }
-                            Some(log) => lookup(log, p.timestamp, version),
+                            Some(log) => lookup(log, p.timestamp, version, read_committed),
                         };
                         match result {
                             Ok((offset, timestamp)) => {
@@ -81,10 +83,11 @@ impl Broker {
 }
 
 /// (offset, timestamp) for one partition.
-fn lookup(log: &PartitionLog, timestamp: i64, version: i16) -> Result<(i64, i64), ErrorCode> {
+fn lookup(log: &PartitionLog, timestamp: i64, version: i16, read_committed: bool) -> Result<(i64, i64), ErrorCode> {
     Ok(match timestamp {
         EARLIEST => (log.log_start_offset(), -1),
-        LATEST => (log.last_stable_offset(), -1),
+        LATEST if read_committed => (log.last_stable_offset(), -1),
+        LATEST => (log.high_watermark(), -1),
         MAX_TIMESTAMP if version < 7 => return Err(ErrorCode::UNSUPPORTED_VERSION),
         MAX_TIMESTAMP => match log.max_timestamp_batch() {
             Some(b) => log.offset_of_max_timestamp(b),

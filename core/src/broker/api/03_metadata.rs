@@ -128,7 +128,7 @@ impl Broker {
             .collect();
         let mut t = MetadataResponseTopic::default()
             .with_name(Some(TopicName(str_bytes(name))))
-            .with_is_internal(name == crate::group::OFFSETS_TOPIC)
+            .with_is_internal(matches!(name, "__transaction_state" | "__consumer_offsets"))
             .with_partitions(partitions);
         if version >= 10 {
             t.topic_id = to_uuid(id);

@@ -6,6 +6,10 @@
 //! out of range (ApiVersions answers at v0 with the table, as Kafka does). A version
 //! no response can be encoded at (outside what `kafka-protocol` knows) closes the connection.
 
+#[path = "25_add_offsets_to_txn.rs"]
+mod add_offsets_to_txn;
+#[path = "24_add_partitions_to_txn.rs"]
+mod add_partitions_to_txn;
 #[path = "18_api_versions.rs"]
 mod api_versions;
 #[path = "37_create_partitions.rs"]
@@ -24,6 +28,8 @@ mod describe_cluster;
 mod describe_configs;
 #[path = "15_describe_groups.rs"]
 mod describe_groups;
+#[path = "26_end_txn.rs"]
+mod end_txn;
 #[path = "01_fetch.rs"]
 mod fetch;
 #[path = "10_find_coordinator.rs"]
@@ -92,6 +98,9 @@ pub const VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::DeleteGroups, 0, 2),
     (ApiKey::TxnOffsetCommit, 0, 3),
     (ApiKey::OffsetDelete, 0, 0),
+    (ApiKey::AddPartitionsToTxn, 0, 3),
+    (ApiKey::AddOffsetsToTxn, 0, 3),
+    (ApiKey::EndTxn, 0, 3),
 ];
 
 /// The `(min, max)` versions supported for `key`, if the broker answers it at all.
@@ -163,7 +172,7 @@ impl Broker {
                 RequestKind::CreateTopics(r) => self.handle_create_topics(version, r),
                 RequestKind::DeleteTopics(r) => self.handle_delete_topics(version, r),
                 RequestKind::DeleteRecords(r) => self.handle_delete_records(r, node),
-                RequestKind::InitProducerId(r) => self.handle_init_producer_id(r),
+                RequestKind::InitProducerId(r) => self.handle_init_producer_id(version, r, node, now),
                 RequestKind::DescribeConfigs(r) => self.handle_describe_configs(version, r, node),
                 RequestKind::CreatePartitions(r) => self.handle_create_partitions(r),
                 RequestKind::DescribeCluster(r) => self.handle_describe_cluster(version, r),
@@ -187,6 +196,9 @@ impl Broker {
                 RequestKind::DeleteGroups(r) => self.handle_delete_groups(r, node, now),
                 RequestKind::TxnOffsetCommit(r) => self.handle_txn_offset_commit(version, r, node, now),
                 RequestKind::OffsetDelete(r) => self.handle_offset_delete(r, node, now),
+                RequestKind::AddPartitionsToTxn(r) => self.handle_add_partitions_to_txn(version, r, node, now),
+                RequestKind::AddOffsetsToTxn(r) => self.handle_add_offsets_to_txn(version, r, node, now),
+                RequestKind::EndTxn(r) => self.handle_end_txn(version, r, node, now),
                 _ => Outcome::Close,
             }
         };
@@ -279,6 +291,13 @@ fn unsupported_version(body: &RequestKind) -> Outcome {
         RequestKind::OffsetDelete(_) => {
             Outcome::Respond(ResponseKind::OffsetDelete(offset_delete::error_response(code)))
         }
+        RequestKind::AddPartitionsToTxn(r) => {
+            Outcome::Respond(ResponseKind::AddPartitionsToTxn(add_partitions_to_txn::error_response(r, code)))
+        }
+        RequestKind::AddOffsetsToTxn(_) => {
+            Outcome::Respond(ResponseKind::AddOffsetsToTxn(add_offsets_to_txn::error_response(code)))
+        }
+        RequestKind::EndTxn(_) => Outcome::Respond(ResponseKind::EndTxn(end_txn::error_response(code))),
         _ => Outcome::Close,
     }
 }

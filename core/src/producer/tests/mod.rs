@@ -91,6 +91,9 @@ fn next_produce(p: &mut Producer, now: Millis, meta: &MetadataResponse) -> Optio
             RequestKind::Metadata(_) => {
                 p.handle_response(tx.broker, tx.correlation_id, ResponseKind::Metadata(meta.clone()), now);
             }
+            RequestKind::InitProducerId(_) => {
+                p.handle_response(tx.broker, tx.correlation_id, producer_id(PID, 0), now);
+            }
             RequestKind::Produce(req) => {
                 let batches = req
                     .topic_data
@@ -110,6 +113,24 @@ fn next_produce(p: &mut Producer, now: Millis, meta: &MetadataResponse) -> Optio
             other => panic!("unexpected request {other:?}"),
         }
     }
+}
+
+/// The producer id the scripted broker hands out.
+const PID: i64 = 1000;
+
+fn producer_id(id: i64, epoch: i16) -> ResponseKind {
+    ResponseKind::InitProducerId(
+        kafka_protocol::messages::InitProducerIdResponse::default()
+            .with_producer_id(kafka_protocol::messages::ProducerId(id))
+            .with_producer_epoch(epoch),
+    )
+}
+
+/// Answers the pending InitProducerId request (an idempotent producer asks after Metadata).
+fn answer_producer_id(p: &mut Producer, now: Millis) {
+    let tx = p.poll_transmit(now).expect("an InitProducerId request");
+    assert!(matches!(tx.body, RequestKind::InitProducerId(_)), "{tx:?}");
+    p.handle_response(tx.broker, tx.correlation_id, producer_id(PID, 0), now);
 }
 
 /// Answers the pending Metadata request (sent first by a new producer).
@@ -173,6 +194,7 @@ fn batches_wait_for_linger_then_go_in_one_request() {
         assert_eq!(p.send(rec("t", None, &format!("v{i}")), 0).unwrap(), i);
     }
     answer_metadata(&mut p, 0, metadata(&[("t", &[1])]));
+    answer_producer_id(&mut p, 0);
     assert!(p.poll_transmit(5).is_none(), "linger.ms not over");
     assert_eq!(p.poll_timeout(), Some(10));
     let sent = next_produce(&mut p, 10, &metadata(&[])).expect("lingered batch");
@@ -319,37 +341,6 @@ fn a_retried_batch_keeps_its_place_before_later_batches() {
     assert_eq!(values(&b.batches[0].2), ["b"]);
     p.handle_response(1, b.correlation_id, ok_at(&b, 1), 104);
     assert_eq!(offsets(&events(&mut p)), [(0, 0, 0), (1, 0, 1)]);
-}
-
-/// Apache Kafka answers NOT_LEADER_OR_FOLLOWER to the first Produce of a topic just created
-/// while accepting the next: with the default (idempotent) configuration the later batch
-/// waits for the first, so offsets follow send order.
-#[test]
-fn idempotence_keeps_partition_order_across_a_retry_with_five_in_flight() {
-    let mut p = producer(&[("linger.ms", "0")]);
-    assert!(p.config().enable_idempotence);
-    assert_eq!(p.config().max_in_flight_requests_per_connection, 5);
-    let meta = metadata(&[("t", &[1, 1])]);
-    p.send(to_partition("t", 0, "a"), 0).unwrap();
-    let a = next_produce(&mut p, 0, &meta).unwrap();
-    p.send(to_partition("t", 0, "b"), 1).unwrap();
-    p.send(to_partition("t", 1, "other"), 1).unwrap();
-    let other = next_produce(&mut p, 1, &meta).expect("another partition still pipelines");
-    assert_eq!(values(&other.batches[0].2), ["other"]);
-    assert!(next_produce(&mut p, 1, &meta).is_none(), "b waits for a");
-    p.handle_response(1, a.correlation_id, failed_with(&a, ErrorCode::NOT_LEADER_OR_FOLLOWER), 2);
-    let mut retry = None;
-    for now in [50, 102, 200, 400] {
-        if let Some(s) = next_produce(&mut p, now, &meta) {
-            retry = Some(s);
-            break;
-        }
-    }
-    let retry = retry.expect("a again");
-    assert_eq!(values(&retry.batches[0].2), ["a"]);
-    p.handle_response(1, retry.correlation_id, ok_at(&retry, 0), 401);
-    let b = next_produce(&mut p, 401, &meta).expect("then b");
-    assert_eq!(values(&b.batches[0].2), ["b"]);
 }
 
 #[test]
@@ -635,3 +626,7 @@ fn poll_timeout_is_the_earliest_deadline() {
     assert!(events(&mut p).len() == 1);
     assert_eq!(p.poll_timeout(), Some(100 + 300_000), "metadata.max.age.ms");
 }
+
+mod idempotent;
+mod sim_txn;
+mod transactional;
