@@ -62,7 +62,7 @@ export interface ProducerConfig {
 export interface ConsumerConfig {
   /** Optional before consumer groups exist. */
   groupId?: string
-  partitionAssigners?: unknown[]
+  partitionAssigners?: PartitionerMarker[]
   sessionTimeout?: number
   rebalanceTimeout?: number
   heartbeatInterval?: number
@@ -402,6 +402,14 @@ export const CompressionCodecs: { [type in CompressionTypes]?: () => unknown }
 export const Partitioners: {
   DefaultPartitioner: PartitionerMarker
   JavaCompatiblePartitioner: PartitionerMarker
+}
+
+/** KafkaJS's roundRobin and the core's other assignors: markers for `consumer({ partitionAssigners })`. */
+export const PartitionAssigners: {
+  roundRobin: PartitionerMarker
+  range: PartitionerMarker
+  sticky: PartitionerMarker
+  cooperativeSticky: PartitionerMarker
 }
 
 export enum logLevel {

@@ -190,3 +190,20 @@ test('subscribe with a RegExp joins for matching topics; seek and pause in a gro
   await until('the paused record after resume', () => got.includes('z0'))
   await consumer.disconnect()
 })
+
+test('partitionAssigners choose the group protocol; custom assigners are refused', async () => {
+  const { PartitionAssigners } = require('..')
+  assert.throws(() => kafka.consumer({ groupId: 'g-x', partitionAssigners: [() => ({})] }), TypeError)
+  assert.throws(() => kafka.consumer({ groupId: 'g-x', partitionAssigners: [] }), TypeError)
+  await createTopic('g-rr', 2)
+  const consumer = kafka.consumer({ groupId: 'g-rr', maxWaitTimeInMs: 100, partitionAssigners: [PartitionAssigners.roundRobin] })
+  const joins = []
+  consumer.on(consumer.events.GROUP_JOIN, (e) => joins.push(e.payload))
+  await consumer.connect()
+  await consumer.subscribe({ topics: ['g-rr'] })
+  await consumer.run({ eachMessage: async () => {} })
+  await until('GROUP_JOIN', () => joins.length > 0)
+  assert.equal(joins[0].groupProtocol, 'roundrobin')
+  assert.deepEqual(joins[0].memberAssignment, { 'g-rr': [0, 1] })
+  await consumer.disconnect()
+})

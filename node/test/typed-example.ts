@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by `make test-node`: the declarations cover what the README shows.
-import { Kafka, Cluster, CompressionTypes, KafkaJSError, KafkaJSInvalidArgumentError, RecordMetadata, EachMessagePayload, Partitioners, GroupJoinPayload } from 'kafkette'
+import { Kafka, Cluster, CompressionTypes, KafkaJSError, KafkaJSInvalidArgumentError, RecordMetadata, EachMessagePayload, Partitioners, PartitionAssigners, GroupJoinPayload } from 'kafkette'
 
 async function main(): Promise<void> {
   const cluster = new Cluster({ 'num.partitions': 3 })
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await admin.deleteGroups(['g'])
   console.log(state, fetched[0].partitions[0].offset)
 
-  const member = kafka.consumer({ groupId: 'g-member', readUncommitted: false, sessionTimeout: 10000, heartbeatInterval: 1000 })
+  const member = kafka.consumer({ groupId: 'g-member', readUncommitted: false, sessionTimeout: 10000, heartbeatInterval: 1000, partitionAssigners: [PartitionAssigners.cooperativeSticky] })
   await member.connect()
   await member.subscribe({ topics: [/^typ/], fromBeginning: true })
   member.on(member.events.GROUP_JOIN, (e) => console.log((e.payload as GroupJoinPayload).memberAssignment))
