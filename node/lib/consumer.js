@@ -470,7 +470,7 @@ class Consumer {
       }
     } catch (error) {
       this.#running = false
-      this.#emit(EVENTS.CRASH, { error, groupId: undefined, restart: false })
+      this.#emit(EVENTS.CRASH, { error, groupId: this.#groupId, restart: false })
     } finally {
       this.#running = false
       await this.#drain().catch((error) => this.#emit(EVENTS.CRASH, { error }))

@@ -207,3 +207,22 @@ test('partitionAssigners choose the group protocol; custom assigners are refused
   assert.deepEqual(joins[0].memberAssignment, { 'g-rr': [0, 1] })
   await consumer.disconnect()
 })
+
+test('a handler that throws crashes the run with the group named; the message is consumed again after a restart', async () => {
+  await createTopic('g-crash', 1)
+  await produce('g-crash', 1, 'boom')
+  const consumer = kafka.consumer({ groupId: 'g-crash', maxWaitTimeInMs: 100 })
+  const crashes = []
+  consumer.on(consumer.events.CRASH, (e) => crashes.push(e.payload))
+  await consumer.connect()
+  await consumer.subscribe({ topics: ['g-crash'], fromBeginning: true })
+  await consumer.run({ eachMessage: async () => { throw new Error('handler failed') } })
+  await until('CRASH', () => crashes.length === 1)
+  assert.equal(crashes[0].groupId, 'g-crash')
+  assert.equal(crashes[0].error.message, 'handler failed')
+  const again = []
+  await consumer.run({ eachMessage: async ({ message }) => { again.push(message.value.toString()) } })
+  await until('the message again', () => again.length === 1)
+  assert.deepEqual(again, ['boom0'])
+  await consumer.disconnect()
+})
