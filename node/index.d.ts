@@ -62,7 +62,7 @@ export interface ProducerConfig {
 export interface ConsumerConfig {
   /** Optional before consumer groups exist. */
   groupId?: string
-  partitionAssigners?: unknown[]
+  partitionAssigners?: PartitionerMarker[]
   sessionTimeout?: number
   rebalanceTimeout?: number
   heartbeatInterval?: number
@@ -147,8 +147,50 @@ export interface Producer {
   isIdempotent(): boolean
   send(record: ProducerRecord): Promise<RecordMetadata[]>
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>
+  /**
+   * With `transactionalId`: registers it on first use (fencing older producers with the same
+   * id) and begins a transaction. One at a time; a transactional producer sends only in one.
+   */
+  transaction(): Promise<Transaction>
   readonly events: { CONNECT: 'producer.connect'; DISCONNECT: 'producer.disconnect' }
   on(event: 'producer.connect' | 'producer.disconnect', listener: (event: InstrumentationEvent<null>) => void): RemoveInstrumentationEventListener
+}
+
+export interface TopicOffsets {
+  topic: string
+  partitions: { partition: number; offset: string; metadata?: string | null }[]
+}
+
+export interface Transaction {
+  send(record: ProducerRecord): Promise<RecordMetadata[]>
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>
+  /** Commit the group's offsets (each the next offset to consume) with the transaction. */
+  sendOffsets(offsets: { consumerGroupId: string; topics: TopicOffsets[] }): Promise<void>
+  /** On an error with `txnRequiresAbort`, call `abort()` and start a new transaction. */
+  commit(): Promise<void>
+  abort(): Promise<void>
+  isActive(): boolean
+}
+
+export interface GroupMember {
+  memberId: string
+  groupInstanceId: string | null
+  clientId: string
+  clientHost: string
+  /** Not provided (null): kafkette gives the assignment decoded in `assignment`. */
+  memberAssignment: null
+  memberMetadata: null
+  assignment: TopicPartitions[]
+}
+
+export interface GroupDescription {
+  errorCode: number
+  groupId: string
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance or Dead. */
+  state: string
+  protocolType: string
+  protocol: string
+  members: GroupMember[]
 }
 
 export interface ITopicConfig {
@@ -182,6 +224,17 @@ export interface Admin {
   createPartitions(options: { topicPartitions: { topic: string; count: number; assignments?: number[][] }[]; validateOnly?: boolean; timeout?: number }): Promise<boolean>
   /** offset '-1': the high watermark; rejects with OFFSET_OUT_OF_RANGE beyond it. */
   deleteTopicRecords(options: { topic: string; partitions: { partition: number; offset: string }[] }): Promise<void>
+  /** Against kafkette's own broker this rejects with UNSUPPORTED_VERSION for now (a core gap). */
+  listGroups(): Promise<{ groups: { groupId: string; protocolType: string; state: string | null }[] }>
+  describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }>
+  /** offset '-1' where nothing is committed; without topics, every partition the group committed. */
+  fetchOffsets(options: { groupId: string; topics?: string[] }): Promise<TopicOffsets[]>
+  /** For a group with no members. */
+  setOffsets(options: { groupId: string; topic: string; partitions: { partition: number; offset: string | number }[] }): Promise<void>
+  /** For a group with no members: every partition of the topic to its earliest (or latest) offset. */
+  resetOffsets(options: { groupId: string; topic: string; earliest?: boolean }): Promise<void>
+  /** Rejects (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP...) when a group could not be deleted. */
+  deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]>
 }
 
 export declare const ConfigResourceTypes: { readonly UNKNOWN: 0; readonly TOPIC: 2; readonly BROKER: 4; readonly BROKER_LOGGER: 8 }
@@ -268,8 +321,9 @@ export interface ConsumerRunConfig {
   eachMessage?: (payload: EachMessagePayload) => Promise<void>
   eachBatch?: (payload: EachBatchPayload) => Promise<void>
   eachBatchAutoResolve?: boolean
-  /** Accepted; there are no groups to commit to yet. */
+  /** With a groupId (default true): positions committed every autoCommitInterval ms and on revoke/leave. */
   autoCommit?: boolean
+  autoCommitInterval?: number | null
   partitionsConsumedConcurrently?: number
 }
 
@@ -291,6 +345,21 @@ export type ConsumerEvents = {
   CRASH: 'consumer.crash'
   START_BATCH_PROCESS: 'consumer.start_batch_process'
   END_BATCH_PROCESS: 'consumer.end_batch_process'
+  GROUP_JOIN: 'consumer.group_join'
+  REBALANCING: 'consumer.rebalancing'
+  COMMIT_OFFSETS: 'consumer.commit_offsets'
+}
+
+/** The payload of GROUP_JOIN (emitted once the member has its assignment). */
+export interface GroupJoinPayload {
+  duration: number
+  groupId: string
+  isLeader: boolean
+  leaderId?: string
+  groupProtocol: string
+  memberId: string
+  generationId: number
+  memberAssignment: { [topic: string]: number[] }
 }
 
 export interface Consumer {
@@ -299,7 +368,11 @@ export interface Consumer {
   /** kafkette's pre-groups extension: consume exactly these partitions. */
   assign(assignments: Assignment[]): Promise<void>
   assignment(): TopicPartitions[]
-  /** Without groups: assigns every partition of the topics. */
+  /**
+   * With a groupId: the topics (RegExps match topics created later too) the group is joined
+   * for at `run()`; fromBeginning: partitions without a committed offset start at the beginning.
+   * Without a groupId: assigns every partition of the existing topics.
+   */
   subscribe(subscription: { topic?: string | RegExp; topics?: (string | RegExp)[]; fromBeginning?: boolean }): Promise<void>
   run(config: ConsumerRunConfig): Promise<void>
   stop(): Promise<void>
@@ -308,6 +381,10 @@ export interface Consumer {
   pause(topics: { topic: string; partitions?: number[] }[]): void
   resume(topics: { topic: string; partitions?: number[] }[]): void
   paused(): TopicPartitions[]
+  /** Commit these offsets (each the next offset to consume) for the group and wait. */
+  commitOffsets(offsets: { topic: string; partition: number; offset: string | number; metadata?: string }[]): Promise<void>
+  /** kafkette's extension: the group's committed offsets of the assigned (or given) partitions; '-1' where none. */
+  committed(topics?: TopicPartitions[]): Promise<{ topic: string; partition: number; offset: string; metadata: string | null }[]>
   readonly events: ConsumerEvents
   on(event: ConsumerEvents[keyof ConsumerEvents], listener: (event: InstrumentationEvent<any>) => void): RemoveInstrumentationEventListener
 }
@@ -325,6 +402,14 @@ export const CompressionCodecs: { [type in CompressionTypes]?: () => unknown }
 export const Partitioners: {
   DefaultPartitioner: PartitionerMarker
   JavaCompatiblePartitioner: PartitionerMarker
+}
+
+/** KafkaJS's roundRobin and the core's other assignors: markers for `consumer({ partitionAssigners })`. */
+export const PartitionAssigners: {
+  roundRobin: PartitionerMarker
+  range: PartitionerMarker
+  sticky: PartitionerMarker
+  cooperativeSticky: PartitionerMarker
 }
 
 export enum logLevel {

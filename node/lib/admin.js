@@ -1,9 +1,10 @@
 'use strict'
-// KafkaJS's admin client: topics and offsets.
+// KafkaJS's admin client: topics, offsets and consumer groups (lib/admin_groups.js).
 
 const native = require('../native')
 const { call, fromInfo, stateError, KafkaJSAggregateError } = require('./errors')
 const { check } = require('./config')
+const groups = require('./admin_groups')
 
 class Admin {
   #pairs
@@ -200,6 +201,30 @@ class Admin {
     const errors = results.filter((r) => r.error).map((r) => fromInfo(r.error, { topic, partition: r.partition }))
     if (errors.length === 1) throw errors[0]
     if (errors.length > 1) throw new KafkaJSAggregateError('Record deletion errors', errors)
+  }
+
+  async listGroups() {
+    return groups.listGroups(this.#client())
+  }
+
+  async describeGroups(groupIds) {
+    return groups.describeGroups(this.#client(), groupIds)
+  }
+
+  async fetchOffsets(req) {
+    return groups.fetchOffsets(this.#client(), (topic) => this.#partitions(topic), req)
+  }
+
+  async setOffsets(req) {
+    return groups.setOffsets(this.#client(), req)
+  }
+
+  async resetOffsets(req) {
+    return groups.resetOffsets(this.#client(), req)
+  }
+
+  async deleteGroups(groupIds) {
+    return groups.deleteGroups(this.#client(), groupIds)
   }
 
   async disconnect() {

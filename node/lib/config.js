@@ -146,6 +146,17 @@ function consumerConfig(kafka, opts = {}) {
   check.known(opts, 'consumer', CONSUMER_OPTIONS)
   const pairs = common(kafka, opts, 'consumer')
   map(pairs, opts, 'consumer', 'groupId', 'group.id', 'string')
+  if (opts.partitionAssigners !== undefined) {
+    check.array(opts.partitionAssigners, 'consumer.partitionAssigners')
+    if (opts.partitionAssigners.length === 0) throw bad('consumer.partitionAssigners', 'expected at least one assigner')
+    const names = opts.partitionAssigners.map((a, i) => {
+      if (typeof a !== 'function' || !a.kafketteAssignor) {
+        throw bad(`consumer.partitionAssigners[${i}]`, 'custom assigners are not supported; use PartitionAssigners.roundRobin, range, sticky or cooperativeSticky')
+      }
+      return a.kafketteAssignor
+    })
+    pairs.push(['partition.assignment.strategy', names.join(',')])
+  }
   map(pairs, opts, 'consumer', 'sessionTimeout', 'session.timeout.ms')
   map(pairs, opts, 'consumer', 'rebalanceTimeout', 'max.poll.interval.ms')
   map(pairs, opts, 'consumer', 'heartbeatInterval', 'heartbeat.interval.ms')

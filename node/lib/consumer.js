@@ -1,7 +1,10 @@
 'use strict'
-// KafkaJS's consumer before consumer groups exist: partitions are assigned by
-// hand (`assign`, kafkette's pre-groups extension) or `subscribe` takes every
-// partition of the topics; `run` loops on a background poll until `stop()`.
+// KafkaJS's consumer. With a `groupId`, `subscribe` records the topics (strings or
+// RegExps) and `run` joins the group: the core's group member does the rebalances,
+// heartbeats and auto-commit; each poll hands back the group events, which become
+// GROUP_JOIN / REBALANCING and keep `assignment()` current. Without a groupId,
+// `subscribe` takes every partition of the topics, and `assign` (kafkette's
+// extension) assigns partitions by hand. `run` loops on a background poll until `stop()`.
 //
 // Seeks, pauses and resumes made while `run` is looping are queued and applied
 // between polls (KafkaJS does the same): the poll in progress is woken so they
@@ -20,7 +23,22 @@ const EVENTS = Object.freeze({
   CRASH: 'consumer.crash',
   START_BATCH_PROCESS: 'consumer.start_batch_process',
   END_BATCH_PROCESS: 'consumer.end_batch_process',
+  GROUP_JOIN: 'consumer.group_join',
+  REBALANCING: 'consumer.rebalancing',
+  COMMIT_OFFSETS: 'consumer.commit_offsets',
 })
+
+const CLOSE_TIMEOUT_MS = 10000
+const COMMIT_TIMEOUT_MS = 30000
+
+/** A RegExp as the core's pattern: its whole-name match, so `.test`'s partial match semantics hold. */
+function patternOf(re) {
+  const flags = re.flags.includes('i') ? '(?i)' : ''
+  return `${flags}.*(?:${re.source}).*`
+}
+
+/** A topic name as a regular expression matching exactly it. */
+const literal = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 const OFFSET_BEGINNING = -2
 const OFFSET_END = -1
@@ -106,8 +124,17 @@ class Consumer {
   #running = false
   #loop = null
   #pollMs
+  /** With a groupId: the subscription `run` joins with ({ topics, fromBeginning }), and the membership. */
+  #groupId
+  #subscription = null
+  #joined = null
+  #member = null
+  /** A poll is in flight (holding the client): calls that need it queue behind it. */
+  #polling = false
 
   constructor(kafka, pairs, maxWaitTimeInMs) {
+    const group = pairs.filter(([k]) => k === 'group.id').pop()
+    this.#groupId = group ? group[1] : undefined
     this.#kafka = kafka
     this.#pairs = pairs
     this.#pollMs = maxWaitTimeInMs === undefined ? 5000 : maxWaitTimeInMs
@@ -183,6 +210,16 @@ class Consumer {
   async subscribe({ topic, topics, fromBeginning = false } = {}) {
     const list = topics !== undefined ? check.array(topics, 'topics') : [topic]
     check.bool(fromBeginning, 'fromBeginning')
+    if (this.#groupId !== undefined) {
+      this.#client()
+      if (this.#running || this.#joined) throw stateError('subscribe before run(): the group is already joined')
+      list.forEach((t, i) => {
+        if (!(t instanceof RegExp)) check.string(t, topics !== undefined ? `topics[${i}]` : 'topic')
+      })
+      const prev = this.#subscription || { topics: [], fromBeginning: false }
+      this.#subscription = { topics: [...prev.topics, ...list], fromBeginning: prev.fromBeginning || fromBeginning }
+      return
+    }
     const admin = this.#kafka.admin()
     await admin.connect()
     try {
@@ -279,16 +316,120 @@ class Consumer {
    * are awaited one at a time; a handler that throws stops the loop with a
    * `consumer.crash` event, and its message is consumed again by the next `run`.
    */
-  async run({ eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit, partitionsConsumedConcurrently } = {}) {
+  async run({ eachMessage, eachBatch, eachBatchAutoResolve = true, autoCommit, autoCommitInterval, autoCommitThreshold, partitionsConsumedConcurrently } = {}) {
     this.#client()
     if (this.#running) throw stateError('the consumer is already running')
     if (eachMessage === undefined && eachBatch === undefined) throw bad('run', 'expected eachMessage or eachBatch')
     if (eachMessage !== undefined) check.func(eachMessage, 'eachMessage')
     if (eachBatch !== undefined) check.func(eachBatch, 'eachBatch')
     check.bool(eachBatchAutoResolve, 'eachBatchAutoResolve')
+    if (autoCommit !== undefined) check.bool(autoCommit, 'autoCommit')
+    if (autoCommitInterval !== undefined && autoCommitInterval !== null) check.int(autoCommitInterval, 'autoCommitInterval', 1, 2 ** 31 - 1)
+    if (autoCommitThreshold !== undefined && autoCommitThreshold !== null) throw bad('autoCommitThreshold', 'not supported; use autoCommitInterval')
     await this.#idle
+    if (this.#subscription && !this.#joined) await this.#join({ autoCommit, autoCommitInterval })
     this.#running = true
     this.#loop = this.#runLoop({ eachMessage, eachBatch, eachBatchAutoResolve })
+  }
+
+  /**
+   * A native consumer configured for the run (auto-commit, and `auto.offset.reset` from
+   * `fromBeginning` unless the config sets it), subscribed: the group join starts.
+   */
+  async #join({ autoCommit = true, autoCommitInterval }) {
+    const { topics, fromBeginning } = this.#subscription
+    const extra = [['enable.auto.commit', String(autoCommit)]]
+    if (autoCommitInterval !== undefined && autoCommitInterval !== null) extra.push(['auto.commit.interval.ms', String(autoCommitInterval)])
+    if (!this.#pairs.some(([k]) => k === 'auto.offset.reset')) extra.push(['auto.offset.reset', fromBeginning ? 'earliest' : 'latest'])
+    const client = call(() => new native.Consumer([...extra, ...this.#pairs]))
+    const old = this.#native
+    this.#native = client
+    await call(() => old.close(0)).catch(() => {})
+    const names = topics.filter((t) => !(t instanceof RegExp))
+    const res = topics.filter((t) => t instanceof RegExp)
+    const pattern = res.length === 0 ? undefined : [...res.map(patternOf), ...names.map(literal)].join('|')
+    await call(() => client.subscribe(pattern === undefined ? names : [], pattern))
+    this.#joined = { autoCommit }
+  }
+
+  /** Apply the group events of one poll: the assignment, GROUP_JOIN and REBALANCING. */
+  #groupEvents(events) {
+    for (const e of events) {
+      if (e.kind === 'rebalancing') {
+        this.#emit(EVENTS.REBALANCING, { groupId: this.#groupId, memberId: this.#member ? this.#member.memberId : undefined })
+      } else if (e.kind === 'joined') {
+        this.#member = { memberId: e.memberId, isLeader: e.leader, groupProtocol: e.protocol, generationId: e.generationId, since: Date.now() }
+      } else if (e.kind === 'assigned') {
+        for (const { topic, partition } of e.partitions) this.#assigned.set(tpKey(topic, partition), { topic, partition })
+        if (this.#member) {
+          const memberAssignment = {}
+          for (const { topic, partitions } of this.assignment()) memberAssignment[topic] = partitions
+          const m = this.#member
+          this.#emit(EVENTS.GROUP_JOIN, {
+            duration: Date.now() - m.since,
+            groupId: this.#groupId,
+            isLeader: m.isLeader,
+            leaderId: m.isLeader ? m.memberId : undefined,
+            groupProtocol: m.groupProtocol,
+            memberId: m.memberId,
+            generationId: m.generationId,
+            memberAssignment,
+          })
+        }
+      } else if (e.kind === 'revoked' || e.kind === 'lost') {
+        for (const { topic, partition } of e.partitions) {
+          const k = tpKey(topic, partition)
+          this.#assigned.delete(k)
+          this.#paused.delete(k)
+        }
+      } else if (e.kind === 'commit_failed' && e.error) {
+        this.#emit(EVENTS.COMMIT_OFFSETS, { groupId: this.#groupId, error: fromNative(e.error), topics: [] })
+      }
+    }
+  }
+
+  /** Run `fn` with the client free: at once, or (a poll in flight) right after the poll. */
+  #exclusive(fn) {
+    if (!this.#polling) return fn()
+    return new Promise((resolve, reject) => {
+      this.#ops.push(() => fn().then(resolve, reject))
+      this.#native.wakeup()
+    })
+  }
+
+  /**
+   * KafkaJS's `commitOffsets([{ topic, partition, offset }])`: commit these offsets (each the
+   * next offset to consume) for the group, and wait for the coordinator's answer.
+   */
+  async commitOffsets(list) {
+    const client = this.#client()
+    if (this.#groupId === undefined) throw stateError('commitOffsets needs a consumer groupId')
+    check.array(list, 'commitOffsets')
+    const offsets = list.map((o, i) => {
+      check.object(o, `commitOffsets[${i}]`)
+      const c = {
+        topic: check.string(o.topic, `commitOffsets[${i}].topic`),
+        partition: check.int(o.partition, `commitOffsets[${i}].partition`, 0, 2 ** 31 - 1),
+        offset: check.int(o.offset, `commitOffsets[${i}].offset`, 0),
+      }
+      if (o.metadata !== undefined && o.metadata !== null) c.metadata = check.string(o.metadata, `commitOffsets[${i}].metadata`)
+      return c
+    })
+    const done = await this.#exclusive(() => call(() => client.commit(offsets, COMMIT_TIMEOUT_MS)))
+    const topics = new Map()
+    for (const { topic, partition, offset } of done) {
+      if (!topics.has(topic)) topics.set(topic, [])
+      topics.get(topic).push({ partition, offset: String(offset) })
+    }
+    this.#emit(EVENTS.COMMIT_OFFSETS, { groupId: this.#groupId, memberId: this.#member ? this.#member.memberId : undefined, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) })
+  }
+
+  /** kafkette's extension: the group's committed offsets of assigned (or given) partitions, as admin.fetchOffsets shapes them. */
+  async committed(list) {
+    const client = this.#client()
+    const tps = list === undefined ? [...this.#assigned.values()] : topicPartitions(list, 'committed')
+    const got = await this.#exclusive(() => call(() => client.committed(tps, COMMIT_TIMEOUT_MS)))
+    return got.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset: offset === undefined || offset === null ? '-1' : String(offset), metadata: metadata === undefined ? null : metadata }))
   }
 
   /** Records from `next` on are not processed: fetch them again (unless a seek or pause already moved on). */
@@ -307,7 +448,17 @@ class Consumer {
         await this.#drain()
         let polled
         try {
-          polled = await call(() => client.poll(this.#pollMs))
+          this.#polling = true
+          try {
+            polled = await call(() => client.poll(this.#pollMs))
+          } finally {
+            this.#polling = false
+          }
+          if (polled.events.length > 0) {
+            this.#groupEvents(polled.events)
+            // Records of partitions revoked in the same poll belong to their next owner.
+            if (this.#joined) polled.records = polled.records.filter((r) => this.#assigned.has(tpKey(r.topic, r.partition)))
+          }
         } catch (e) {
           if (e.retriable && this.#running) {
             await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS))
@@ -319,7 +470,7 @@ class Consumer {
       }
     } catch (error) {
       this.#running = false
-      this.#emit(EVENTS.CRASH, { error, groupId: undefined, restart: false })
+      this.#emit(EVENTS.CRASH, { error, groupId: this.#groupId, restart: false })
     } finally {
       this.#running = false
       await this.#drain().catch((error) => this.#emit(EVENTS.CRASH, { error }))
@@ -401,8 +552,12 @@ class Consumer {
     this.#native = null
     this.#assigned.clear()
     this.#paused.clear()
+    this.#subscription = null
+    this.#joined = null
+    this.#member = null
     if (client) {
-      await call(() => client.close())
+      // Leaves the group (committing first with auto-commit) so the others rebalance at once.
+      await call(() => client.close(CLOSE_TIMEOUT_MS))
       this.#emit(EVENTS.DISCONNECT, null)
     }
   }

@@ -24,6 +24,20 @@ const Partitioners = Object.freeze({
   JavaCompatiblePartitioner: builtin('JavaCompatiblePartitioner'),
 })
 
+function assignor(name, strategy) {
+  const f = builtin(name)
+  f.kafketteAssignor = strategy
+  return f
+}
+
+/** KafkaJS's roundRobin, and the core's other client-side assignors (kafkette's extension). */
+const PartitionAssigners = Object.freeze({
+  roundRobin: assignor('roundRobin', 'roundrobin'),
+  range: assignor('range', 'range'),
+  sticky: assignor('sticky', 'sticky'),
+  cooperativeSticky: assignor('cooperativeSticky', 'cooperative-sticky'),
+})
+
 const logLevel = Object.freeze({ NOTHING: 0, ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 })
 
 module.exports = {
@@ -32,6 +46,7 @@ module.exports = {
   CompressionTypes,
   CompressionCodecs,
   Partitioners,
+  PartitionAssigners,
   logLevel,
   ConfigResourceTypes,
   ConfigSource,

@@ -9,6 +9,7 @@ const { EventEmitter } = require('node:events')
 const native = require('../native')
 const { call, stateError } = require('./errors')
 const { bad, check, describe, acksValue, compressionType } = require('./config')
+const { Transaction } = require('./transaction')
 
 const EVENTS = Object.freeze({ CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' })
 
@@ -74,11 +75,34 @@ function recordMetadata(deliveries) {
   }))
 }
 
+function sendRecords(req) {
+  check.object(req, 'send')
+  const topic = check.string(req.topic, 'topic')
+  check.array(req.messages, 'messages')
+  return req.messages.map((m, i) => toRecord(topic, m, `messages[${i}]`))
+}
+
+function batchRecords(req) {
+  check.object(req, 'sendBatch')
+  check.array(req.topicMessages, 'topicMessages')
+  const records = []
+  req.topicMessages.forEach((tm, t) => {
+    check.object(tm, `topicMessages[${t}]`)
+    const topic = check.string(tm.topic, `topicMessages[${t}].topic`)
+    check.array(tm.messages, `topicMessages[${t}].messages`)
+    tm.messages.forEach((m, i) => records.push(toRecord(topic, m, `topicMessages[${t}].messages[${i}]`)))
+  })
+  return records
+}
+
 class Producer {
   #pairs
   #variants = new Map()
   #connected = false
   #emitter = new EventEmitter()
+  /** The transaction in progress, if any; `#txnReady` once initTransactions succeeded. */
+  #txn = null
+  #txnReady = false
 
   constructor(pairs) {
     this.#pairs = pairs
@@ -105,8 +129,16 @@ class Producer {
     this.#emitter.emit(EVENTS.CONNECT, { type: EVENTS.CONNECT, timestamp: Date.now(), payload: null })
   }
 
+  #transactionalId() {
+    const p = this.#pairs.filter(([k]) => k === 'transactional.id').pop()
+    return p ? p[1] : undefined
+  }
+
   async #sendRecords(records, { acks, timeout = 30000, compression }) {
     if (!this.#connected) throw stateError('the producer is not connected: call connect() first')
+    if (this.#transactionalId() !== undefined) {
+      throw stateError('a transactional producer sends inside a transaction: `const txn = await producer.transaction(); await txn.send(...)`')
+    }
     check.int(timeout, 'timeout', 0, 2 ** 32 - 1)
     const deliveries = await call(() => this.#native(acks, compression).send(records, timeout))
     return recordMetadata(deliveries)
@@ -114,25 +146,44 @@ class Producer {
 
   /** KafkaJS's `send({ topic, messages, acks, timeout, compression })` → RecordMetadata[]. */
   async send(req) {
-    check.object(req, 'send')
-    const topic = check.string(req.topic, 'topic')
-    check.array(req.messages, 'messages')
-    const records = req.messages.map((m, i) => toRecord(topic, m, `messages[${i}]`))
-    return this.#sendRecords(records, req)
+    return this.#sendRecords(sendRecords(req), req)
   }
 
   /** KafkaJS's `sendBatch({ topicMessages: [{ topic, messages }], acks, timeout, compression })`. */
   async sendBatch(req) {
-    check.object(req, 'sendBatch')
-    check.array(req.topicMessages, 'topicMessages')
-    const records = []
-    req.topicMessages.forEach((tm, t) => {
-      check.object(tm, `topicMessages[${t}]`)
-      const topic = check.string(tm.topic, `topicMessages[${t}].topic`)
-      check.array(tm.messages, `topicMessages[${t}].messages`)
-      tm.messages.forEach((m, i) => records.push(toRecord(topic, m, `topicMessages[${t}].messages[${i}]`)))
+    return this.#sendRecords(batchRecords(req), req)
+  }
+
+  /**
+   * KafkaJS's `producer.transaction()`: registers `transactionalId` on first use (fencing
+   * older producers with the same id), begins a transaction and returns it.
+   */
+  async transaction() {
+    if (!this.#connected) throw stateError('the producer is not connected: call connect() first')
+    if (this.#transactionalId() === undefined) throw bad('producer.transactionalId', 'transactions need a transactionalId')
+    if (this.#txn) throw stateError('there is already an ongoing transaction for this producer')
+    const native = this.#native(undefined, undefined)
+    if (!this.#txnReady) {
+      await call(() => native.initTransactions(30000))
+      this.#txnReady = true
+    }
+    await call(() => native.beginTransaction())
+    const txn = new Transaction(this, native, () => {
+      if (this.#txn === txn) this.#txn = null
     })
-    return this.#sendRecords(records, req)
+    this.#txn = txn
+    return txn
+  }
+
+  /** Used by Transaction: one native producer carries the whole transaction (acks all). */
+  async _sendInTransaction(native, req, batch) {
+    const records = batch ? batchRecords(req) : sendRecords(req)
+    if (req.acks !== undefined && req.acks !== -1) throw bad('acks', 'a transaction writes with acks -1 (all)')
+    if (req.compression !== undefined && req.compression !== 0) {
+      throw bad('compression', "set compression for a transactional producer with config: { 'compression.type': ... }")
+    }
+    const timeout = check.int(req.timeout === undefined ? 30000 : req.timeout, 'timeout', 0, 2 ** 32 - 1)
+    return recordMetadata(await call(() => native.send(records, timeout)))
   }
 
   /** Delivers what is queued, then closes every native producer. */
@@ -141,6 +192,8 @@ class Producer {
     this.#variants.clear()
     const wasConnected = this.#connected
     this.#connected = false
+    this.#txn = null
+    this.#txnReady = false
     await Promise.all(variants.map((p) => call(() => p.close(30000))))
     if (wasConnected) this.#emitter.emit(EVENTS.DISCONNECT, { type: EVENTS.DISCONNECT, timestamp: Date.now(), payload: null })
   }

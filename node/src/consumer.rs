@@ -16,6 +16,7 @@ use napi::Env;
 use napi_derive::napi;
 
 use crate::config_pairs;
+use crate::consumer_group::{group_event, JsGroupEvent};
 use crate::error::{guard, sync, to_napi};
 use crate::task::{Blocking, Slot};
 
@@ -67,6 +68,8 @@ pub struct JsPartitionState {
 pub struct JsPollResult {
     pub records: Vec<JsConsumerRecord>,
     pub partitions: Vec<JsPartitionState>,
+    /// Group events seen during the poll, in order (before the records).
+    pub events: Vec<JsGroupEvent>,
 }
 
 fn buffer(b: Option<bytes::Bytes>) -> Option<Buffer> {
@@ -98,7 +101,7 @@ fn tps(list: Vec<JsTopicPartition>) -> Vec<TopicPartition> {
 
 #[napi(js_name = "Consumer")]
 pub struct JsConsumer {
-    slot: Slot<Consumer>,
+    pub(crate) slot: Slot<Consumer>,
     wake: Arc<AtomicBool>,
 }
 
@@ -202,24 +205,17 @@ impl JsConsumer {
     pub fn wakeup(&self) {
         self.wake.store(true, Ordering::Release);
     }
-
-    #[napi(ts_return_type = "Promise<void>")]
-    pub fn close(&self) -> AsyncTask<Blocking<()>> {
-        self.wakeup();
-        let slot = self.slot.clone();
-        Blocking::spawn(move || {
-            drop(slot.take());
-            Ok(())
-        })
-    }
 }
 
 fn poll_blocking(c: &mut Consumer, timeout: Duration, wake: &AtomicBool) -> Result<JsPollResult> {
     let give_up = Instant::now() + timeout;
+    let mut events = Vec::new();
     let records = loop {
         let left = give_up.saturating_duration_since(Instant::now());
         let records = c.poll(left.min(Duration::from_millis(POLL_SLICE_MS)))?;
-        if !records.is_empty() || left.is_zero() || wake.swap(false, Ordering::AcqRel) {
+        events.extend(c.take_events().into_iter().filter_map(group_event));
+        // A group event ends the poll too: GROUP_JOIN is emitted while it is news.
+        if !records.is_empty() || !events.is_empty() || left.is_zero() || wake.swap(false, Ordering::AcqRel) {
             break records;
         }
     };
@@ -231,5 +227,5 @@ fn poll_blocking(c: &mut Consumer, timeout: Duration, wake: &AtomicBool) -> Resu
             partitions.push(JsPartitionState { topic: r.topic.to_string(), partition: r.partition, high_watermark });
         }
     }
-    Ok(JsPollResult { records: records.into_iter().map(JsConsumerRecord::from).collect(), partitions })
+    Ok(JsPollResult { records: records.into_iter().map(JsConsumerRecord::from).collect(), partitions, events })
 }

@@ -9,10 +9,13 @@
 
 mod admin;
 mod admin_cluster;
+mod admin_groups;
 mod cluster;
 mod consumer;
+mod consumer_group;
 mod error;
 mod producer;
+mod producer_txn;
 mod task;
 
 use kafkette::error::{Error, Result};

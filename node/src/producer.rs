@@ -66,7 +66,7 @@ impl From<JsProducerRecord> for ProducerRecord {
 
 #[napi(js_name = "Producer")]
 pub struct JsProducer {
-    slot: Slot<Producer>,
+    pub(crate) slot: Slot<Producer>,
 }
 
 #[napi]

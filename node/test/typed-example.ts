@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by `make test-node`: the declarations cover what the README shows.
-import { Kafka, Cluster, CompressionTypes, KafkaJSError, KafkaJSInvalidArgumentError, RecordMetadata, EachMessagePayload, Partitioners } from 'kafkette'
+import { Kafka, Cluster, CompressionTypes, KafkaJSError, KafkaJSInvalidArgumentError, RecordMetadata, EachMessagePayload, Partitioners, PartitionAssigners, GroupJoinPayload } from 'kafkette'
 
 async function main(): Promise<void> {
   const cluster = new Cluster({ 'num.partitions': 3 })
@@ -25,6 +25,29 @@ async function main(): Promise<void> {
     compression: CompressionTypes.GZIP,
   })
   await producer.sendBatch({ topicMessages: [{ topic: 'typed', messages: [{ value: null }] }] })
+
+  const txProducer = kafka.producer({ transactionalId: 'typed-tx', maxInFlightRequests: 1 })
+  await txProducer.connect()
+  const txn = await txProducer.transaction()
+  await txn.send({ topic: 'typed', messages: [{ value: 'in a transaction' }] })
+  await txn.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'typed', partitions: [{ partition: 0, offset: '1' }] }] })
+  if (txn.isActive()) await txn.commit()
+  else await txn.abort()
+  await txProducer.disconnect()
+  const groups = await admin.describeGroups(['g'])
+  const state: string = groups.groups[0].state
+  const fetched = await admin.fetchOffsets({ groupId: 'g', topics: ['typed'] })
+  await admin.resetOffsets({ groupId: 'g', topic: 'typed', earliest: true })
+  await admin.setOffsets({ groupId: 'g', topic: 'typed', partitions: [{ partition: 0, offset: '0' }] })
+  await admin.deleteGroups(['g'])
+  console.log(state, fetched[0].partitions[0].offset)
+
+  const member = kafka.consumer({ groupId: 'g-member', readUncommitted: false, sessionTimeout: 10000, heartbeatInterval: 1000, partitionAssigners: [PartitionAssigners.cooperativeSticky] })
+  await member.connect()
+  await member.subscribe({ topics: [/^typ/], fromBeginning: true })
+  member.on(member.events.GROUP_JOIN, (e) => console.log((e.payload as GroupJoinPayload).memberAssignment))
+  await member.run({ autoCommit: false, eachMessage: async ({ topic, partition, message }) => member.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]) })
+  await member.disconnect()
 
   const consumer = kafka.consumer({ groupId: 'g', maxWaitTimeInMs: 100 })
   await consumer.connect()
