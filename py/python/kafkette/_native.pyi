@@ -14,6 +14,11 @@ __all__ = [
     "admin_describe_cluster",
     "admin_create_partitions",
     "admin_delete_records",
+    "admin_list_groups",
+    "admin_describe_groups",
+    "admin_list_group_offsets",
+    "admin_alter_group_offsets",
+    "admin_delete_groups",
 ]
 
 PARTITION_EOF: int
@@ -38,6 +43,25 @@ def admin_create_partitions(
 def admin_delete_records(
     admin: AdminClient, offsets: list[tuple[str, int, int]]
 ) -> list[tuple[str, int, int, Optional[Any]]]: ...
+def admin_list_groups(
+    admin: AdminClient, states: list[str]
+) -> tuple[list[tuple[str, bool, Optional[str]]], list[Any]]: ...
+def admin_describe_groups(
+    admin: AdminClient, groups: list[str]
+) -> list[
+    tuple[
+        str,
+        Optional[tuple[str, str, str, str, list[tuple[str, Optional[str], str, str, list[tuple[str, int]]]], int]],
+        Optional[Any],
+    ]
+]: ...
+def admin_list_group_offsets(
+    admin: AdminClient, group: str, partitions: Optional[list[tuple[str, int]]], require_stable: bool
+) -> list[tuple[str, int, int, Optional[str], Optional[Any]]]: ...
+def admin_alter_group_offsets(
+    admin: AdminClient, group: str, offsets: list[tuple[str, int, int]]
+) -> list[tuple[str, int, Optional[Any]]]: ...
+def admin_delete_groups(admin: AdminClient, groups: list[str]) -> list[tuple[str, Optional[Any]]]: ...
 def map_core_code(code: int) -> tuple[int, str, str, bool]: ...
 @final
 class Cluster:
