@@ -98,3 +98,81 @@ fn a_second_producer_with_the_same_transactional_id_fences_the_first() {
     new.commit_transaction(WAIT).unwrap();
     assert_eq!(read(&cluster, "zombie", "read_committed", 1)[0], ["live"]);
 }
+
+/// Consume-process-produce against our broker's two coordinators: a copier in a group copies an
+/// input topic in transactions with `send_offsets_to_transaction`; an aborted transaction
+/// commits neither its records nor its offsets; at the end the copy read read_committed equals
+/// the input and the group's committed offsets are the input's end.
+#[test]
+fn a_transactional_copy_commits_records_and_offsets_together() {
+    use kafkette::producer::TxnOffset;
+    let cluster = Cluster::new();
+    let mut admin = cluster.admin([("client.id", "t")]).unwrap();
+    admin.create_topic("in", 2, &[]).unwrap();
+    admin.create_topic("out", 2, &[]).unwrap();
+    let mut plain = cluster.producer([("linger.ms", "1")]).unwrap();
+    for i in 0..60 {
+        plain.send(record("in", i % 2, &format!("v{i}"))).unwrap();
+    }
+    plain.flush(WAIT).unwrap();
+
+    let mut consumer = cluster
+        .consumer([
+            ("group.id", "copier"),
+            ("enable.auto.commit", "false"),
+            ("auto.offset.reset", "earliest"),
+            ("isolation.level", "read_committed"),
+        ])
+        .unwrap();
+    consumer.subscribe(&["in"]).unwrap();
+    let mut producer = cluster.producer([("transactional.id", "copy-1"), ("linger.ms", "1")]).unwrap();
+    producer.init_transactions(WAIT).unwrap();
+    let tps: Vec<TopicPartition> = (0..2).map(|p| TopicPartition { topic: "in".into(), partition: p }).collect();
+
+    let mut copied = 0;
+    let mut aborted_once = false;
+    let deadline = Instant::now() + WAIT * 3;
+    while copied < 60 && Instant::now() < deadline {
+        let records = consumer.poll_up_to(Duration::from_millis(100), 10).unwrap();
+        if records.is_empty() {
+            continue;
+        }
+        producer.begin_transaction().unwrap();
+        for r in &records {
+            let v = String::from_utf8(r.value.clone().unwrap().to_vec()).unwrap();
+            producer.send(record("out", r.partition, &v)).unwrap();
+        }
+        let offsets: Vec<TxnOffset> = tps
+            .iter()
+            .filter_map(|tp| consumer.position(tp).map(|o| (tp, o)))
+            .map(|(tp, o)| TxnOffset { topic: tp.topic.clone(), partition: tp.partition, offset: o, metadata: None })
+            .collect();
+        let metadata = consumer.group_metadata().expect("a group member");
+        producer.send_offsets_to_transaction(offsets, &metadata, WAIT).unwrap();
+        if !aborted_once {
+            // The first transaction is aborted: neither its records nor its offsets count; redo it.
+            aborted_once = true;
+            producer.abort_transaction(WAIT).unwrap();
+            let committed = consumer.committed(tps.clone(), WAIT).unwrap();
+            assert!(committed.iter().all(|(_, o)| o.is_none()), "offsets of an aborted transaction: {committed:?}");
+            for p in 0..2 {
+                if let Some(first) = records.iter().filter(|r| r.partition == p).map(|r| r.offset).min() {
+                    consumer.seek(&TopicPartition { topic: "in".into(), partition: p }, first).unwrap();
+                }
+            }
+            continue;
+        }
+        producer.commit_transaction(WAIT).unwrap();
+        copied += records.len();
+    }
+    assert_eq!(copied, 60);
+    let committed = consumer.committed(tps.clone(), WAIT).unwrap();
+    let ends: Vec<i64> = committed.iter().map(|(_, o)| o.as_ref().map_or(-1, |o| o.offset)).collect();
+    assert_eq!(ends, [30, 30]);
+    let out = read(&cluster, "out", "read_committed", 60);
+    for part in 0..2 {
+        let want: Vec<String> = (0..60).filter(|i| i % 2 == part).map(|i| format!("v{i}")).collect();
+        assert_eq!(out[part as usize], want, "partition {part}");
+    }
+    consumer.close(WAIT).unwrap();
+}

@@ -97,10 +97,6 @@ def test_list_consumer_groups_over_tcp() -> None:
             admin.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: the in-process driver sends ListGroups v5 unclamped while our broker serves v0-v4 (UNSUPPORTED_VERSION)",
-)
 def test_list_consumer_groups_in_process(kafka_cluster: Cluster, admin: AdminClient) -> None:
     check_listing(kafka_cluster, admin)
 

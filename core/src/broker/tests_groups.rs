@@ -651,10 +651,21 @@ fn describe_list_and_delete_groups() {
             other => panic!("{other:?}"),
         }
     };
-    for v in 0..=4 {
+    for v in 0..=5 {
         assert_eq!(list(&mut h, v, &[]), vec![(G1.into(), "consumer".into()), ("simple".into(), "".into())]);
     }
     assert_eq!(list(&mut h, 4, &["stable"]), vec![(G1.into(), "consumer".into())]);
+    // v5: every group is of the classic type; another type filter lists none.
+    let typed = |h: &mut H, types: &[&str]| match h.call(
+        1,
+        5,
+        RequestKind::ListGroups(ListGroupsRequest::default().with_types_filter(types.iter().map(|x| s(x)).collect())),
+    ) {
+        ResponseKind::ListGroups(r) => r.groups.iter().map(|g| g.group_type.to_string()).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(typed(&mut h, &["Classic"]), ["classic", "classic"]);
+    assert!(typed(&mut h, &["consumer", "share"]).is_empty());
     assert_eq!(list(&mut h, 4, &["Empty"]), vec![("simple".into(), "".into())]);
     assert!(list(&mut h, 4, &["Dead"]).is_empty());
     for v in 0..=2 {

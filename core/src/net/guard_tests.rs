@@ -336,6 +336,9 @@ pub(crate) fn populated(key: ApiKey, v: i16) -> RequestKind {
             if v >= 4 {
                 r.states_filter = vec![s("Stable"), s("Empty")];
             }
+            if v >= 5 {
+                r.types_filter = vec![s("classic")];
+            }
             r.unknown_tagged_fields = unknown(v >= 3);
             RequestKind::ListGroups(r)
         }

@@ -33,7 +33,6 @@ fn a_dropped_ack_without_idempotence_stores_two_copies() {
 }
 
 #[test]
-#[ignore = "the broker has no InitProducerId or idempotence window on main yet"]
 fn a_dropped_ack_with_idempotence_stores_one_copy() {
     let s = dropped_ack(7, "true").snapshot();
     let log = &s.topics[0].partitions[0];
