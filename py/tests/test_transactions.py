@@ -17,6 +17,7 @@ from kafkette import (
     KafkaError,
     KafkaException,
     Message,
+    NewTopic,
     Producer,
     TopicPartition,
 )
@@ -200,3 +201,26 @@ def test_misuse_raises_typed_errors(kafka_cluster: Cluster, admin: AdminClient) 
     with pytest.raises(KafkaException) as info:
         p.begin_transaction()
     assert info.value.args[0].code() == KafkaError._DESTROY
+
+
+def test_failed_record_makes_commit_require_abort(kafka_cluster: Cluster, admin: AdminClient) -> None:
+    admin.create_topics([NewTopic("tx-small", 1, config={"max.message.bytes": "200"})])["tx-small"].result(10)
+    p = txn_producer(kafka_cluster, "tx-abortable")
+    reports: list[KafkaError | None] = []
+    p.begin_transaction()
+    p.produce("tx-small", "ok", on_delivery=lambda e, m: reports.append(e))
+    p.produce("tx-small", "x" * 5000, on_delivery=lambda e, m: reports.append(e))
+    with pytest.raises(KafkaException) as info:
+        p.commit_transaction(10)
+    err = info.value.args[0]
+    assert err.txn_requires_abort() and not err.fatal() and not err.retriable()
+    assert err.code() == KafkaError.MSG_SIZE_TOO_LARGE
+    p.poll(0)  # the delivery reports of the failed transaction
+    assert any(e is not None and e.code() == KafkaError.MSG_SIZE_TOO_LARGE for e in reports)
+    p.abort_transaction(10)
+    # After the abort the producer is usable again.
+    p.begin_transaction()
+    p.produce("tx-small", "again")
+    p.commit_transaction(10)
+    assert read_all(kafka_cluster, "tx-small") == ["again"]
+    p.close()

@@ -17,13 +17,13 @@ from .types import TopicPartition
 from . import admin_cluster as _cl
 from . import admin_groups as _gr
 from .admin_groups import (  # noqa: F401  (re-exported as confluent_kafka.admin does)
-    ConsumerGroupDescription,
-    ConsumerGroupListing,
-    ConsumerGroupState,
-    ConsumerGroupTopicPartitions,
-    ListConsumerGroupsResult,
-    MemberAssignment,
-    MemberDescription,
+    ConsumerGroupDescription as ConsumerGroupDescription,
+    ConsumerGroupListing as ConsumerGroupListing,
+    ConsumerGroupState as ConsumerGroupState,
+    ConsumerGroupTopicPartitions as ConsumerGroupTopicPartitions,
+    ListConsumerGroupsResult as ListConsumerGroupsResult,
+    MemberAssignment as MemberAssignment,
+    MemberDescription as MemberDescription,
 )
 from .admin_cluster import (  # noqa: F401  (re-exported as confluent_kafka.admin does)
     ConfigEntry,
