@@ -209,3 +209,23 @@ def test_pattern_subscription(kafka_cluster: Cluster, admin: AdminClient, produc
     poll_until([c], lambda: len(got) == 2, got)
     assert sorted(m.topic() or "" for m in got) == ["pat-a", "pat-b"]
     c.close()
+
+
+@pytest.mark.parametrize("with_on_lost", [True, False])
+def test_on_lost_after_max_poll_interval(kafka_cluster: Cluster, admin: AdminClient, with_on_lost: bool) -> None:
+    create(admin, "stall")
+    log = Log()
+    c = member(kafka_cluster, "g-stall", **{"max.poll.interval.ms": 1000, "heartbeat.interval.ms": 200})
+    c.subscribe(
+        ["stall"],
+        on_assign=log.cb("assign"),
+        on_revoke=log.cb("revoke"),
+        on_lost=log.cb("lost") if with_on_lost else None,
+    )
+    poll_until([c], lambda: len(log.owned) == 1, [])
+    time.sleep(2.5)  # longer than max.poll.interval.ms: the member leaves the group
+    # Polling again: the partitions are reported lost (to on_revoke without on_lost), then rejoined.
+    poll_until([c], lambda: len(log.calls) >= 3 and len(log.owned) == 1, [])
+    kinds = [k for k, _ in log.calls]
+    assert kinds[:3] == ["assign", "lost" if with_on_lost else "revoke", "assign"]
+    c.close()
