@@ -36,6 +36,19 @@ fn unexpected(other: &AdminResult) -> Error {
 }
 
 impl PyAdmin {
+    /// Run a core admin call with the GIL released.
+    pub(crate) fn call<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Admin) -> kafkette::Result<T> + Send,
+    ) -> PyResult<T> {
+        let r = py.detach(|| lock(&self.core).as_mut().map(|a| shield(|| f(a))));
+        match r {
+            Some(r) => check(py, r),
+            None => Err(closed("AdminClient")),
+        }
+    }
+
     pub(crate) fn run(
         &self,
         py: Python<'_>,

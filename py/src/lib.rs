@@ -11,6 +11,7 @@
 
 mod admin;
 mod admin_cluster;
+mod admin_groups;
 mod cluster;
 mod consumer;
 mod error;
@@ -47,6 +48,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<consumer::PyConsumer>()?;
     m.add_class::<admin::PyAdmin>()?;
     admin_cluster::register(m)?;
+    admin_groups::register(m)?;
     m.add_class::<message::PyMessage>()?;
     m.add_function(wrap_pyfunction!(error::error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(error::map_core_code, m)?)?;

@@ -7,8 +7,9 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use kafkette::client::ConsumerGroupMetadata;
 use kafkette::local::Producer;
-use kafkette::producer::{DeliveryId, ProducerEvent, ProducerRecord};
+use kafkette::producer::{DeliveryId, ProducerEvent, ProducerRecord, TxnOffset};
 use kafkette::record::RecordHeader;
 use kafkette::{Error, ErrorCode};
 use pyo3::exceptions::PyBufferError;
@@ -145,6 +146,23 @@ impl PyProducer {
         }
     }
 
+    /// A transactional call; the delivery reports it produced wait for the next poll.
+    fn txn(&self, py: Python<'_>, f: impl FnOnce(&mut Producer) -> kafkette::Result<()> + Send) -> PyResult<()> {
+        let r = py.detach(|| {
+            let mut g = lock(&self.core);
+            match g.as_mut() {
+                Some(p) => {
+                    let r = shield(|| f(p));
+                    (r, p.take_events())
+                }
+                None => (Err(Error::new(ErrorCode::DESTROYED, "the producer is closed")), Vec::new()),
+            }
+        });
+        let (r, events) = r;
+        self.take_into_ready(events);
+        check(py, r)
+    }
+
     fn take_into_ready(&self, events: Vec<ProducerEvent>) {
         if !events.is_empty() {
             lock(&self.reports).ready.extend(events);
@@ -271,6 +289,47 @@ impl PyProducer {
         let dropped = std::mem::take(&mut *lock(&self.reports));
         drop(dropped);
         Ok(())
+    }
+
+    // ---- transactions: each call blocks up to `timeout` seconds with the GIL released;
+    // delivery reports the commit or abort completed are served by the next poll/flush.
+
+    fn init_transactions(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let t = kafkette::local::timeout_from_secs(timeout);
+        self.txn(py, move |p| p.init_transactions(t))
+    }
+
+    fn begin_transaction(&self, py: Python<'_>) -> PyResult<()> {
+        self.txn(py, |p| p.begin_transaction())
+    }
+
+    /// `offsets`: (topic, partition, next offset, metadata); `group`: (group id, generation, member id, instance id).
+    #[allow(clippy::type_complexity)]
+    fn send_offsets_to_transaction(
+        &self,
+        py: Python<'_>,
+        offsets: Vec<(String, i32, i64, Option<String>)>,
+        group: (String, i32, String, Option<String>),
+        timeout: f64,
+    ) -> PyResult<()> {
+        let t = kafkette::local::timeout_from_secs(timeout);
+        let offsets: Vec<TxnOffset> = offsets
+            .into_iter()
+            .map(|(topic, partition, offset, metadata)| TxnOffset { topic, partition, offset, metadata })
+            .collect();
+        let (group_id, generation_id, member_id, group_instance_id) = group;
+        let md = ConsumerGroupMetadata { group_id, generation_id, member_id, group_instance_id };
+        self.txn(py, move |p| p.send_offsets_to_transaction(offsets, &md, t))
+    }
+
+    fn commit_transaction(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let t = kafkette::local::timeout_from_secs(timeout);
+        self.txn(py, move |p| p.commit_transaction(t))
+    }
+
+    fn abort_transaction(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let t = kafkette::local::timeout_from_secs(timeout);
+        self.txn(py, move |p| p.abort_transaction(t))
     }
 
     /// The producer's effective configuration (Kafka property names).

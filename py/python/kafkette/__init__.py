@@ -26,6 +26,7 @@ from .types import (
     TIMESTAMP_CREATE_TIME,
     TIMESTAMP_LOG_APPEND_TIME,
     TIMESTAMP_NOT_AVAILABLE,
+    ConsumerGroupMetadata,
     TopicPartition,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "AdminClient",
     "Cluster",
     "Consumer",
+    "ConsumerGroupMetadata",
     "KafkaError",
     "KafkaException",
     "Message",

@@ -15,6 +15,16 @@ from .types import TopicPartition
 
 # describe_configs, describe_cluster, create_partitions, delete_records (admin_cluster.py).
 from . import admin_cluster as _cl
+from . import admin_groups as _gr
+from .admin_groups import (  # noqa: F401  (re-exported as confluent_kafka.admin does)
+    ConsumerGroupDescription as ConsumerGroupDescription,
+    ConsumerGroupListing as ConsumerGroupListing,
+    ConsumerGroupState as ConsumerGroupState,
+    ConsumerGroupTopicPartitions as ConsumerGroupTopicPartitions,
+    ListConsumerGroupsResult as ListConsumerGroupsResult,
+    MemberAssignment as MemberAssignment,
+    MemberDescription as MemberDescription,
+)
 from .admin_cluster import (  # noqa: F401  (re-exported as confluent_kafka.admin does)
     ConfigEntry,
     ConfigResource,
@@ -359,3 +369,87 @@ class AdminClient:
             return out
 
         return self._fan_out(wanted, call)
+
+    # ---- consumer groups ----------------------------------------------------------
+
+    def list_consumer_groups(self, **kwargs: Any) -> concurrent.futures.Future[ListConsumerGroupsResult]:
+        """Every broker's groups (``states``: a set of ConsumerGroupState to keep);
+        ``Future[ListConsumerGroupsResult]`` with ``valid`` listings and ``errors``."""
+        states = _gr.state_names(kwargs.get("states"))
+        key = "groups"
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            groups, errors = _native.admin_list_groups(self._native, states)
+            valid = [_gr.ConsumerGroupListing(g, simple, _gr.state_of(st)) for g, simple, st in groups]
+            return [(key, _gr.ListConsumerGroupsResult(valid, errors), None)]
+
+        return self._fan_out([key], call)[key]
+
+    def describe_consumer_groups(
+        self, group_ids: Sequence[str], **kwargs: Any
+    ) -> dict[str, concurrent.futures.Future[ConsumerGroupDescription]]:
+        """Members (with assignments), assignor and state per group: ``{group_id: Future}``."""
+        ids = _gr.group_ids("describe_consumer_groups()", group_ids)
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            out: list[tuple[str, Any, Optional[KafkaError]]] = []
+            for g, d, err in _native.admin_describe_groups(self._native, ids):
+                out.append((g, None if d is None else _gr.description(d), err))
+            return out
+
+        return self._fan_out(ids, call)
+
+    def list_consumer_group_offsets(
+        self, list_consumer_group_offsets_request: Sequence[ConsumerGroupTopicPartitions], **kwargs: Any
+    ) -> dict[str, concurrent.futures.Future[ConsumerGroupTopicPartitions]]:
+        """A group's committed offsets (its given partitions, or all): ``{group_id: Future}``
+        whose TopicPartitions carry offset (OFFSET_INVALID: none), metadata and error."""
+        req = _gr.one_request("list_consumer_group_offsets()", list_consumer_group_offsets_request)
+        parts = None if req.topic_partitions is None else [(tp.topic, tp.partition) for tp in req.topic_partitions]
+        stable = bool(kwargs.get("require_stable", False))
+        group = req.group_id
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            tps = []
+            for topic, p, offset, metadata, err in _native.admin_list_group_offsets(self._native, group, parts, stable):
+                tp = TopicPartition(topic, p, offset, metadata)
+                tp.error = err
+                tps.append(tp)
+            return [(group, _gr.ConsumerGroupTopicPartitions(group, tps), None)]
+
+        return self._fan_out([group], call)
+
+    def alter_consumer_group_offsets(
+        self, alter_consumer_group_offsets_request: Sequence[ConsumerGroupTopicPartitions], **kwargs: Any
+    ) -> dict[str, concurrent.futures.Future[ConsumerGroupTopicPartitions]]:
+        """Commit offsets for a group without members: ``{group_id: Future}``; a partition
+        that failed carries its ``error``, as confluent-kafka reports it."""
+        req = _gr.one_request("alter_consumer_group_offsets()", alter_consumer_group_offsets_request)
+        if not req.topic_partitions:
+            raise ValueError("alter_consumer_group_offsets() needs topic_partitions with offsets")
+        for tp in req.topic_partitions:
+            if tp.offset < 0:
+                raise KafkaException(KafkaError(KafkaError._INVALID_ARG, f"invalid offset in {tp}"))
+        offsets = [(tp.topic, tp.partition, tp.offset) for tp in req.topic_partitions]
+        group = req.group_id
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            tps = []
+            for topic, p, err in _native.admin_alter_group_offsets(self._native, group, offsets):
+                tp = TopicPartition(topic, p, dict(((t, q), o) for t, q, o in offsets).get((topic, p), -1001))
+                tp.error = err
+                tps.append(tp)
+            return [(group, _gr.ConsumerGroupTopicPartitions(group, tps), None)]
+
+        return self._fan_out([group], call)
+
+    def delete_consumer_groups(
+        self, group_ids: Sequence[str], **kwargs: Any
+    ) -> dict[str, concurrent.futures.Future[None]]:
+        """Delete groups without members (and their offsets): ``{group_id: Future[None]}``."""
+        ids = _gr.group_ids("delete_consumer_groups()", group_ids)
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            return [(g, None, err) for g, err in _native.admin_delete_groups(self._native, ids)]
+
+        return self._fan_out(ids, call)

@@ -1,17 +1,23 @@
-"""Consumer, with confluent-kafka's API for manually assigned partitions
-(``assign``, ``seek``, ``position``, ``poll``, ``consume``); groups come later."""
+"""Consumer, with confluent-kafka's API: manually assigned partitions (``assign``,
+``seek``, ``position``, ``poll``, ``consume``) and consumer groups (``subscribe`` with
+``on_assign`` / ``on_revoke`` / ``on_lost``, ``commit``, ``committed``,
+``consumer_group_metadata``, ``close`` leaving the group)."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+import re
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import _native
 from ._config import to_pairs
+from .error import KafkaError, KafkaException
 from .message import Message
 from .producer import _timeout
-from .types import TopicPartition
+from .types import OFFSET_BEGINNING, ConsumerGroupMetadata, TopicPartition
 
-_CALLBACKS = frozenset({"error_cb"})
+_CALLBACKS = frozenset({"error_cb", "on_commit"})
+
+RebalanceCallback = Callable[["Consumer", list[TopicPartition]], Any]
 
 
 def _tps(what: str, partitions: object) -> list[TopicPartition]:
@@ -38,14 +44,156 @@ class Consumer:
     def __init__(self, config: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
         pairs, callbacks = to_pairs(config, kwargs, _CALLBACKS)
         self._error_cb = callbacks.get("error_cb")
+        self._on_commit = callbacks.get("on_commit")
         self._native = _native.Consumer(pairs)
+        self._on_assign: Optional[RebalanceCallback] = None
+        self._on_revoke: Optional[RebalanceCallback] = None
+        self._on_lost: Optional[RebalanceCallback] = None
+        self._in_rebalance = False
+        self._skip_revoke = False
+        self._native.set_handler(self._handle, False)
+
+    # ---- groups -------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        topics: Sequence[str],
+        on_assign: Optional[RebalanceCallback] = None,
+        on_revoke: Optional[RebalanceCallback] = None,
+        on_lost: Optional[RebalanceCallback] = None,
+    ) -> None:
+        """Join the group ``group.id`` for ``topics`` (names; a name starting with ``^`` is
+        a regular expression). The callbacks run inside poll/consume/close with
+        ``(consumer, partitions)``: on_assign after partitions were given (an ``assign()``
+        there only sets start offsets), on_revoke before partitions go away (commits
+        there still count), on_lost when they were lost (on_revoke if no on_lost)."""
+        if isinstance(topics, str) or not isinstance(topics, (list, tuple)):
+            raise TypeError(f"subscribe() expects a list of topic names, got {type(topics).__name__}")
+        for t in topics:
+            if not isinstance(t, str):
+                raise TypeError(f"subscribe() expects a list of topic names, got an item of type {type(t).__name__}")
+        for name, cb in (("on_assign", on_assign), ("on_revoke", on_revoke), ("on_lost", on_lost)):
+            if cb is not None and not callable(cb):
+                raise TypeError(f"{name} must be callable")
+        if not topics:
+            raise KafkaException(KafkaError(KafkaError._INVALID_ARG, "subscribe() needs at least one topic"))
+        self._on_assign, self._on_revoke, self._on_lost = on_assign, on_revoke, on_lost
+        self._native.set_handler(self._handle, on_revoke is not None)
+        if any(t.startswith("^") for t in topics):
+            pattern = "|".join(f"(?:{t[1:]})" if t.startswith("^") else re.escape(t) for t in topics)
+            self._native.subscribe([], pattern)
+        else:
+            self._native.subscribe(list(topics))
+
+    def unsubscribe(self) -> None:
+        """Leave the group's subscription; on_revoke runs first for the assigned partitions
+        (while they are still owned, so a commit there counts)."""
+        self._revoke_before_leaving()
+        self._skip_revoke = True
+        try:
+            self._native.unsubscribe()
+        finally:
+            self._skip_revoke = False
+
+    def _revoke_before_leaving(self) -> None:
+        if self._on_revoke is None:
+            return
+        try:
+            assigned = self.assignment()
+        except RuntimeError:
+            return
+        if assigned:
+            self._handle("revoke", [(tp.topic, tp.partition) for tp in assigned])
+
+    def subscription(self) -> list[str]:
+        return self._native.subscription()
+
+    def _handle(self, kind: str, arg: Any) -> None:
+        if kind == "commit":
+            if self._on_commit is not None:
+                err, done = arg
+                self._on_commit(err, [TopicPartition(t, p, o) for t, p, o in done])
+            return
+        if kind == "revoke" and self._skip_revoke:
+            return
+        cb = {"assign": self._on_assign, "revoke": self._on_revoke, "lost": self._on_lost}[kind]
+        if kind == "lost" and cb is None:
+            cb = self._on_revoke
+        if cb is None:
+            return
+        self._in_rebalance = True
+        try:
+            cb(self, [TopicPartition(t, p) for t, p in arg])
+        finally:
+            self._in_rebalance = False
+
+    def commit(
+        self,
+        message: Optional[Message] = None,
+        offsets: Optional[Sequence[TopicPartition]] = None,
+        asynchronous: bool = True,
+    ) -> Optional[list[TopicPartition]]:
+        """Commit the positions of the assignment, or ``message``'s offset + 1, or ``offsets``
+        (the next offsets to read). Asynchronous (the default, as confluent-kafka): returns
+        None, ``on_commit(err, partitions)`` reports the outcome from a later poll;
+        synchronous: returns the committed partitions or raises KafkaException."""
+        if message is not None and offsets is not None:
+            raise ValueError("commit() takes message or offsets, not both")
+        given: Optional[list[tuple[str, int, int, Optional[str]]]] = None
+        if message is not None:
+            if not isinstance(message, Message):
+                raise TypeError(f"commit() message must be a Message, got {type(message).__name__}")
+            if message.error() is not None or message.topic() is None:
+                raise KafkaException(KafkaError(KafkaError._INVALID_ARG, "cannot commit an error message"))
+            given = [(message.topic(), message.partition(), message.offset() + 1, None)]  # type: ignore[list-item,operator]
+        elif offsets is not None:
+            given = [(tp.topic, tp.partition, tp.offset, tp.metadata) for tp in _tps("commit()", offsets)]
+            for t, p, o, _ in given:
+                if o < 0:
+                    raise KafkaException(KafkaError(KafkaError._INVALID_ARG, f"{t} [{p}]: invalid offset {o}"))
+        done = self._native.commit(given, bool(asynchronous), -1.0)
+        if done is None:
+            return None
+        return [TopicPartition(t, p, o) for t, p, o in done]
+
+    def committed(self, partitions: Sequence[TopicPartition], timeout: Optional[float] = None) -> list[TopicPartition]:
+        """The group's committed offsets (OFFSET_INVALID where none), with their metadata."""
+        pairs = _pairs("committed()", partitions)
+        got = self._native.committed(pairs, _timeout(timeout))
+        out = []
+        for (t, p), c in zip(pairs, got):
+            if c is None:
+                out.append(TopicPartition(t, p))
+            else:
+                out.append(TopicPartition(t, p, c[0], c[1]))
+        return out
+
+    def consumer_group_metadata(self) -> ConsumerGroupMetadata:
+        """The group, generation and member, for ``Producer.send_offsets_to_transaction``."""
+        md = self._native.group_metadata()
+        if md is None:
+            raise KafkaException(KafkaError(KafkaError._INVALID_ARG, "the consumer has no group.id"))
+        return ConsumerGroupMetadata(*md)
+
+    # ---- partitions ---------------------------------------------------------------
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         """Consume exactly these partitions, each from its ``offset`` (OFFSET_BEGINNING,
-        OFFSET_END, an offset, or OFFSET_INVALID / OFFSET_STORED for ``auto.offset.reset``)."""
-        self._native.assign([(tp.topic, tp.partition, tp.offset) for tp in _tps("assign()", partitions)])
+        OFFSET_END, an offset, or OFFSET_INVALID / OFFSET_STORED for ``auto.offset.reset``).
+        Inside on_assign the group has assigned already: this only seeks the partitions
+        given an offset."""
+        tps = _tps("assign()", partitions)
+        if self._in_rebalance:
+            for tp in tps:
+                if tp.offset >= OFFSET_BEGINNING:
+                    self._native.seek(tp.topic, tp.partition, tp.offset)
+            return
+        self._native.assign([(tp.topic, tp.partition, tp.offset) for tp in tps])
 
     def unassign(self) -> None:
+        """Drop the manual assignment (inside on_revoke / on_lost: nothing to do, the group does it)."""
+        if self._in_rebalance:
+            return
         self._native.unassign()
 
     def assignment(self) -> list[TopicPartition]:
@@ -81,7 +229,9 @@ class Consumer:
         return self._native.consume(num_messages, _timeout(timeout))
 
     def close(self) -> None:
-        """Close the consumer; later calls raise RuntimeError (closing twice is fine)."""
+        """Leave the group (on_revoke runs first, auto-commit commits, LeaveGroup is sent)
+        and close; later calls raise RuntimeError (closing twice is fine)."""
+        self._revoke_before_leaving()
         self._native.close()
 
     def config(self) -> dict[str, str]:

@@ -9,6 +9,7 @@ from . import _native
 from ._config import to_pairs
 from .error import KafkaError, KafkaException
 from .message import Message
+from .types import ConsumerGroupMetadata, TopicPartition
 
 DeliveryCallback = Callable[[Optional[KafkaError], Message], Any]
 Payload = Union[str, bytes, bytearray, memoryview, None]
@@ -124,6 +125,52 @@ class Producer:
     def config(self) -> dict[str, str]:
         """The effective configuration, all keys, Kafka's names."""
         return dict(self._native.config())
+
+    # ---- transactions (``transactional.id`` set): errors raise KafkaException whose
+    # KafkaError says retriable() (call again), txn_requires_abort() (abort, then retry
+    # the transaction) or fatal() (the producer is fenced or broken: close it).
+
+    def init_transactions(self, timeout: Optional[float] = None) -> None:
+        """Register ``transactional.id`` with its coordinator, fencing older producers
+        with the same id and finishing their open transaction. Call once, first."""
+        self._native.init_transactions(_timeout(timeout))
+
+    def begin_transaction(self) -> None:
+        """Start a transaction: records produced until commit or abort belong to it."""
+        self._native.begin_transaction()
+
+    def send_offsets_to_transaction(
+        self,
+        positions: list[TopicPartition],
+        group_metadata: ConsumerGroupMetadata,
+        timeout: Optional[float] = None,
+    ) -> None:
+        """Commit the consumer positions ``positions`` (the next offsets to read) for the
+        group of ``group_metadata`` (``Consumer.consumer_group_metadata()``) as part of
+        the transaction: they become visible only if it commits."""
+        if not isinstance(positions, (list, tuple)) or not all(isinstance(tp, TopicPartition) for tp in positions):
+            raise TypeError("send_offsets_to_transaction() expects a list of TopicPartition")
+        if not isinstance(group_metadata, ConsumerGroupMetadata):
+            raise TypeError(
+                f"group_metadata must be a ConsumerGroupMetadata, got {type(group_metadata).__name__}"
+            )
+        for tp in positions:
+            if tp.offset < 0:
+                raise KafkaException(
+                    KafkaError(KafkaError._INVALID_ARG, f"{tp.topic} [{tp.partition}]: invalid offset {tp.offset}")
+                )
+        offsets = [(tp.topic, tp.partition, tp.offset, tp.metadata) for tp in positions]
+        self._native.send_offsets_to_transaction(offsets, group_metadata._tuple(), _timeout(timeout))
+
+    def commit_transaction(self, timeout: Optional[float] = None) -> None:
+        """Flush the transaction's records, then commit it (delivery callbacks are
+        served by the next poll/flush). A KafkaException with txn_requires_abort() means
+        a record failed: call abort_transaction()."""
+        self._native.commit_transaction(_timeout(timeout))
+
+    def abort_transaction(self, timeout: Optional[float] = None) -> None:
+        """Abort the transaction: its records are never seen by read_committed consumers."""
+        self._native.abort_transaction(_timeout(timeout))
 
 
 def _timeout(timeout: Optional[float]) -> float:

@@ -60,3 +60,34 @@ class TopicPartition:
         return f"TopicPartition{{topic={self.topic},partition={self.partition},offset={self.offset}{err}}}"
 
     __str__ = __repr__
+
+
+class ConsumerGroupMetadata:
+    """What ``Consumer.consumer_group_metadata()`` returns and
+    ``Producer.send_offsets_to_transaction`` takes: the group, generation and member
+    (KIP-447), so the coordinator fences a zombie consumer's transactional commits."""
+
+    __slots__ = ("group_id", "generation_id", "member_id", "group_instance_id")
+
+    def __init__(
+        self,
+        group_id: str,
+        generation_id: int = -1,
+        member_id: str = "",
+        group_instance_id: Optional[str] = None,
+    ) -> None:
+        if not isinstance(group_id, str):
+            raise TypeError(f"group_id must be str, got {type(group_id).__name__}")
+        self.group_id = group_id
+        self.generation_id = generation_id
+        self.member_id = member_id
+        self.group_instance_id = group_instance_id
+
+    def _tuple(self) -> tuple[str, int, str, Optional[str]]:
+        return (self.group_id, self.generation_id, self.member_id, self.group_instance_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"ConsumerGroupMetadata(group_id={self.group_id!r}, generation_id={self.generation_id}, "
+            f"member_id={self.member_id!r})"
+        )

@@ -18,7 +18,13 @@ from kafkette import (
     Producer,
     TopicPartition,
 )
-from kafkette.admin import ClusterMetadata, ListOffsetsResultInfo
+from kafkette.admin import (
+    ClusterMetadata,
+    ConsumerGroupDescription,
+    ConsumerGroupTopicPartitions,
+    ListConsumerGroupsResult,
+    ListOffsetsResultInfo,
+)
 
 
 def on_delivery(err: Optional[KafkaError], msg: Message) -> None:
@@ -63,6 +69,36 @@ def main() -> int:
             err: KafkaError = e.args[0]
             print(err.code() == KafkaError._INVALID_ARG)
         return served + left + queued + len(batch) + len(positions) + latest + n_partitions
+
+
+def exactly_once(conf: dict[str, str], admin: AdminClient) -> int:
+    """Transactions, groups and group admin calls, typed."""
+
+    def on_assign(c: Consumer, parts: list[TopicPartition]) -> None:
+        c.assign(parts)
+
+    c = Consumer({**conf, "group.id": "g", "isolation.level": "read_committed"})
+    c.subscribe(["in"], on_assign=on_assign, on_revoke=lambda c, ps: None)
+    p = Producer({**conf, "transactional.id": "t"})
+    p.init_transactions(10)
+    p.begin_transaction()
+    p.send_offsets_to_transaction([TopicPartition("in", 0, 1)], c.consumer_group_metadata(), 10)
+    try:
+        p.commit_transaction(10)
+    except KafkaException as e:
+        err: KafkaError = e.args[0]
+        if err.txn_requires_abort():
+            p.abort_transaction(10)
+    done: Optional[list[TopicPartition]] = c.commit(asynchronous=False)
+    committed: list[TopicPartition] = c.committed([TopicPartition("in", 0)], 10)
+    listed: ListConsumerGroupsResult = admin.list_consumer_groups().result(10)
+    d: ConsumerGroupDescription = admin.describe_consumer_groups(["g"])["g"].result(10)
+    offs: Future[ConsumerGroupTopicPartitions] = admin.list_consumer_group_offsets(
+        [ConsumerGroupTopicPartitions("g")]
+    )["g"]
+    c.unsubscribe()
+    c.close()
+    return len(done or []) + len(committed) + len(listed.valid) + len(d.members) + int(offs.done())
 
 
 if __name__ == "__main__":
