@@ -224,7 +224,7 @@ export interface Admin {
   createPartitions(options: { topicPartitions: { topic: string; count: number; assignments?: number[][] }[]; validateOnly?: boolean; timeout?: number }): Promise<boolean>
   /** offset '-1': the high watermark; rejects with OFFSET_OUT_OF_RANGE beyond it. */
   deleteTopicRecords(options: { topic: string; partitions: { partition: number; offset: string }[] }): Promise<void>
-  /** Against kafkette's own broker this rejects with UNSUPPORTED_VERSION for now (a core gap). */
+  /** Every group the cluster's coordinators keep, with protocol type and state. */
   listGroups(): Promise<{ groups: { groupId: string; protocolType: string; state: string | null }[] }>
   describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }>
   /** offset '-1' where nothing is committed; without topics, every partition the group committed. */
