@@ -224,7 +224,7 @@ fn api_versions_lists_the_table() {
         // Produce is listed from v0 (older librdkafka compresses only then) though v0-v2 are refused.
         let expected = [(0, 0, 9), (1, 4, 12), (2, 1, 7), (3, 1, 12)];
         let groups = [(8, 2, 8), (9, 1, 8), (10, 0, 4), (11, 0, 7), (12, 0, 4), (13, 0, 5), (14, 0, 5), (15, 0, 5)];
-        let more = [(16, 0, 4), (18, 0, 3), (19, 2, 7), (20, 1, 6), (21, 0, 2), (22, 0, 4)];
+        let more = [(16, 0, 5), (18, 0, 3), (19, 2, 7), (20, 1, 6), (21, 0, 2), (22, 0, 4)];
         let txn = [(24, 0, 3), (25, 0, 3), (26, 0, 3), (28, 0, 3)];
         let admin = [(32, 1, 4), (37, 0, 3), (42, 0, 2), (47, 0, 0), (60, 0, 2)];
         assert_eq!(keys, [&expected[..], &groups[..], &more[..], &txn[..], &admin[..]].concat());
