@@ -25,6 +25,26 @@ use super::super::Broker;
 use super::Outcome;
 
 impl Broker {
+    /// One partition of an offset commit, plain or transactional: the offset to keep, or
+    /// UNKNOWN_TOPIC_OR_PARTITION / OFFSET_METADATA_TOO_LARGE.
+    pub(super) fn offset_to_commit(
+        &self,
+        (topic, partition): &TopicPartition,
+        offset: i64,
+        leader_epoch: i32,
+        metadata: Option<&str>,
+        now: Millis,
+    ) -> Result<CommittedOffset, ErrorCode> {
+        let metadata = metadata.unwrap_or_default();
+        if self.partition(topic, *partition).is_none() {
+            Err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)
+        } else if metadata.len() > self.config.group.offset_metadata_max_bytes {
+            Err(ErrorCode::OFFSET_METADATA_TOO_LARGE)
+        } else {
+            Ok(CommittedOffset { offset, leader_epoch, metadata: metadata.to_string(), commit_ms: now })
+        }
+    }
+
     pub(super) fn handle_offset_commit(
         &mut self,
         version: i16,
@@ -43,18 +63,16 @@ impl Broker {
         for t in &req.topics {
             let mut row = Vec::new();
             for p in &t.partitions {
-                let metadata = p.committed_metadata.as_ref().map(|m| m.to_string()).unwrap_or_default();
-                let e = if self.partition(&t.name.0, p.partition_index).is_none() {
-                    ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
-                } else if metadata.len() > self.config.group.offset_metadata_max_bytes {
-                    ErrorCode::OFFSET_METADATA_TOO_LARGE
-                } else {
-                    let leader_epoch = if version >= 6 { p.committed_leader_epoch } else { -1 };
-                    let o = CommittedOffset { offset: p.committed_offset, leader_epoch, metadata, commit_ms: now };
-                    valid.push(((t.name.0.to_string(), p.partition_index), o));
-                    ErrorCode::NONE
-                };
-                row.push(e);
+                let leader_epoch = if version >= 6 { p.committed_leader_epoch } else { -1 };
+                let tp = (t.name.0.to_string(), p.partition_index);
+                match self.offset_to_commit(&tp, p.committed_offset, leader_epoch, p.committed_metadata.as_deref(), now)
+                {
+                    Ok(o) => {
+                        valid.push((tp, o));
+                        row.push(ErrorCode::NONE);
+                    }
+                    Err(e) => row.push(e),
+                }
             }
             errors.push(row);
         }

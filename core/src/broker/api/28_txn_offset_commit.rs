@@ -43,18 +43,16 @@ impl Broker {
         for t in &req.topics {
             let mut row = Vec::new();
             for p in &t.partitions {
-                let metadata = p.committed_metadata.as_ref().map(|m| m.to_string()).unwrap_or_default();
-                let e = if self.partition(&t.name.0, p.partition_index).is_none() {
-                    ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
-                } else if metadata.len() > self.config.group.offset_metadata_max_bytes {
-                    ErrorCode::OFFSET_METADATA_TOO_LARGE
-                } else {
-                    let leader_epoch = if version >= 2 { p.committed_leader_epoch } else { -1 };
-                    let o = CommittedOffset { offset: p.committed_offset, leader_epoch, metadata, commit_ms: now };
-                    valid.push(((t.name.0.to_string(), p.partition_index), o));
-                    ErrorCode::NONE
-                };
-                row.push(e);
+                let leader_epoch = if version >= 2 { p.committed_leader_epoch } else { -1 };
+                let tp = (t.name.0.to_string(), p.partition_index);
+                match self.offset_to_commit(&tp, p.committed_offset, leader_epoch, p.committed_metadata.as_deref(), now)
+                {
+                    Ok(o) => {
+                        valid.push((tp, o));
+                        row.push(ErrorCode::NONE);
+                    }
+                    Err(e) => row.push(e),
+                }
             }
             errors.push(row);
         }
