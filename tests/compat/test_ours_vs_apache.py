@@ -48,52 +48,42 @@ def run(cmd: list[str], timeout: float, **kw: Any) -> str:
 # --- Rust ------------------------------------------------------------------------------------
 
 
-def test_rust_clients(apache_kafka: str) -> None:
-    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
-    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka", "--", "--ignored"]
+def run_ignored_rust_tests(test_file: str, bootstrap: str, passed: int) -> None:
+    """Runs the ignored tests of core/tests/<test_file>.rs against the broker at `bootstrap`; all `passed` must pass."""
+    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=bootstrap)
+    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", test_file, "--", "--ignored"]
     out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 11 passed" in out, out
+    assert f"test result: ok. {passed} passed" in out, out
+
+
+def test_rust_clients(apache_kafka: str) -> None:
+    run_ignored_rust_tests("apache_kafka", apache_kafka, passed=11)
 
 
 def test_rust_consumer_groups(apache_kafka: str) -> None:
     """Our consumers in groups: share, leave, die, cooperative-sticky, pattern, commits, with librdkafka and Java members
     (core/tests/apache_kafka_groups.rs)."""
-    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
-    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_groups", "--", "--ignored"]
-    out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 9 passed" in out, out
+    run_ignored_rust_tests("apache_kafka_groups", apache_kafka, passed=9)
 
 
 def test_group_coordinator_answers_as_kafka(apache_kafka: str) -> None:
     """core/tests/groups_vs_kafka.rs: the raw group scenario kafkette passes in `cargo test`, against Kafka."""
-    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
-    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "groups_vs_kafka", "--", "--ignored"]
-    out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 1 passed" in out, out
+    run_ignored_rust_tests("groups_vs_kafka", apache_kafka, passed=1)
 
 
 def test_rust_transactional_producer(apache_kafka: str) -> None:
     """core/tests/apache_kafka_txn.rs: commit/abort through read_committed, offsets in a transaction, fencing."""
-    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
-    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_txn", "--", "--ignored"]
-    out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 3 passed" in out, out
+    run_ignored_rust_tests("apache_kafka_txn", apache_kafka, passed=3)
 
 
 def test_rust_admin_groups(apache_kafka: str) -> None:
     """core/tests/apache_kafka_admin_groups.rs: group admin calls on groups confluent-kafka made."""
-    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
-    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "apache_kafka_admin_groups", "--", "--ignored"]
-    out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 3 passed" in out, out
+    run_ignored_rust_tests("apache_kafka_admin_groups", apache_kafka, passed=3)
 
 
 def test_raw_transaction_requests_agree_with_apache(apache_kafka: str) -> None:
     """core/tests/wire_txn.rs: the raw transactional exchange kafkette's wire test checks, sent to Apache Kafka."""
-    env = dict(os.environ, KAFKETTE_APACHE_BOOTSTRAP=apache_kafka)
-    cmd = ["cargo", "test", "-q", "-p", "kafkette", "--test", "wire_txn", "--", "--ignored"]
-    out = run(cmd, 900, cwd=ROOT, env=env)
-    assert "test result: ok. 1 passed" in out, out
+    run_ignored_rust_tests("wire_txn", apache_kafka, passed=1)
 
 
 def test_rust_tests_fail_without_a_broker() -> None:
