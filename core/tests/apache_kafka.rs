@@ -8,6 +8,9 @@
 //! KAFKETTE_APACHE_BOOTSTRAP=127.0.0.1:9092 cargo test -p kafkette --test apache_kafka -- --ignored
 //! ```
 
+mod common;
+use common::{bootstrap, unique};
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -23,23 +26,6 @@ use kafkette::ErrorCode;
 const RECORDS: usize = 1000;
 const PARTITIONS: i32 = 3;
 const WAIT: Duration = Duration::from_secs(30);
-
-/// The broker's address; running these tests without one is an error, not a pass.
-fn bootstrap() -> String {
-    match std::env::var("KAFKETTE_APACHE_BOOTSTRAP") {
-        Ok(s) if !s.trim().is_empty() => s,
-        _ => panic!(
-            "KAFKETTE_APACHE_BOOTSTRAP is not set: these tests need a running Apache Kafka broker \
-             (tests/compat/test_ours_vs_apache.py starts one and sets it)"
-        ),
-    }
-}
-
-/// A topic name unique to this run, so reruns against the same broker do not collide.
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
 
 fn admin(bootstrap: &str) -> Admin {
     Admin::new([("bootstrap.servers", bootstrap)]).expect("admin client")
@@ -61,24 +47,7 @@ fn record(topic: &str, i: usize) -> ProducerRecord {
 }
 
 fn create_topic(admin: &mut Admin, topic: &str) {
-    match admin.create_topics(vec![NewTopic::new(topic, PARTITIONS, 1)], false).expect("CreateTopics") {
-        AdminResult::CreateTopics(res) => {
-            assert_eq!(res.len(), 1);
-            res[0].1.as_ref().unwrap_or_else(|e| panic!("creating {topic}: {e}"));
-        }
-        other => panic!("{other:?}"),
-    }
-    // Kafka creates partitions asynchronously: wait until metadata shows all of them with leaders.
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let AdminResult::ListTopics(t) = admin.list_topics().expect("Metadata") {
-            if t.iter().any(|t| t.name == topic && t.partitions == PARTITIONS) {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "{topic} did not appear in metadata");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::create_topic(admin, topic, PARTITIONS, WAIT);
 }
 
 /// Produces `RECORDS` keyed records; returns `(partition, offset)` of each, by index.

@@ -10,6 +10,9 @@
 //! KAFKETTE_APACHE_BOOTSTRAP=127.0.0.1:9092 cargo test -p kafkette --test apache_kafka_admin_groups -- --ignored
 //! ```
 
+mod common;
+use common::{bootstrap, unique};
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -28,21 +31,6 @@ use kafkette::ErrorCode;
 const PARTITIONS: i32 = 3;
 const PER_PARTITION: i64 = 10;
 const WAIT: Duration = Duration::from_secs(60);
-
-fn bootstrap() -> String {
-    match std::env::var("KAFKETTE_APACHE_BOOTSTRAP") {
-        Ok(s) if !s.trim().is_empty() => s,
-        _ => panic!(
-            "KAFKETTE_APACHE_BOOTSTRAP is not set: these tests need a running Apache Kafka broker \
-             (tests/compat/test_ours_vs_apache.py starts one and sets it)"
-        ),
-    }
-}
-
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
 
 fn admin(bootstrap: &str) -> Admin {
     Admin::new([("bootstrap.servers", bootstrap)]).expect("admin client")

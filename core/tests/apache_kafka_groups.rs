@@ -9,17 +9,10 @@
 //! KAFKETTE_APACHE_BOOTSTRAP=127.0.0.1:9092 cargo test -p kafkette --test apache_kafka_groups -- --ignored
 //! ```
 
-mod groups;
+mod common;
+use common::bootstrap;
 
-fn bootstrap() -> String {
-    match std::env::var("KAFKETTE_APACHE_BOOTSTRAP") {
-        Ok(s) if !s.trim().is_empty() => s,
-        _ => panic!(
-            "KAFKETTE_APACHE_BOOTSTRAP is not set: these tests need a running Apache Kafka broker \
-             (tests/compat/test_ours_vs_apache.py starts one and sets it)"
-        ),
-    }
-}
+mod groups;
 
 #[test]
 #[ignore = "needs Apache Kafka: KAFKETTE_APACHE_BOOTSTRAP (tests/compat/test_ours_vs_apache.py)"]

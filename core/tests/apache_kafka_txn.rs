@@ -8,6 +8,9 @@
 //! KAFKETTE_APACHE_BOOTSTRAP=127.0.0.1:9092 cargo test -p kafkette --test apache_kafka_txn -- --ignored
 //! ```
 
+mod common;
+use common::{bootstrap, unique};
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -18,7 +21,6 @@ use kafka_protocol::messages::{
     GroupId, OffsetFetchRequest, OffsetFetchResponse, RequestKind, ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, StrBytes};
-use kafkette::admin::{AdminResult, NewTopic};
 use kafkette::client::ConsumerGroupMetadata;
 use kafkette::consumer::{ConsumerRecord, TopicPartition};
 use kafkette::local::{Admin, Consumer, Producer};
@@ -28,37 +30,9 @@ use kafkette::protocol::Request;
 const WAIT: Duration = Duration::from_secs(30);
 const PARTITIONS: i32 = 2;
 
-fn bootstrap() -> String {
-    match std::env::var("KAFKETTE_APACHE_BOOTSTRAP") {
-        Ok(s) if !s.trim().is_empty() => s,
-        _ => panic!(
-            "KAFKETTE_APACHE_BOOTSTRAP is not set: these tests need a running Apache Kafka broker \
-             (tests/compat/test_ours_vs_apache.py starts one and sets it)"
-        ),
-    }
-}
-
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
-
 fn create_topic(bootstrap: &str, topic: &str) {
     let mut admin = Admin::new([("bootstrap.servers", bootstrap)]).expect("admin client");
-    match admin.create_topics(vec![NewTopic::new(topic, PARTITIONS, 1)], false).expect("CreateTopics") {
-        AdminResult::CreateTopics(res) => res[0].1.as_ref().unwrap_or_else(|e| panic!("creating {topic}: {e}")),
-        other => panic!("{other:?}"),
-    };
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let AdminResult::ListTopics(t) = admin.list_topics().expect("Metadata") {
-            if t.iter().any(|t| t.name == topic && t.partitions == PARTITIONS) {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "{topic} did not appear in metadata");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::create_topic(&mut admin, topic, PARTITIONS, WAIT);
 }
 
 fn txn_producer(bootstrap: &str, id: &str) -> Producer {

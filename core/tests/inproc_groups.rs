@@ -4,6 +4,7 @@
 //! (`Cluster::listen`; ignored by default, they need tests/compat's venv and jars:
 //! `cargo test -p kafkette --test inproc_groups -- --include-ignored`).
 
+mod common;
 mod groups;
 
 use kafkette::local::Cluster;

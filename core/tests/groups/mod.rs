@@ -8,36 +8,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use kafkette::admin::{AdminResult, NewTopic, OffsetSpec};
+use kafkette::admin::{AdminResult, OffsetSpec};
 use kafkette::consumer::{ConsumerEvent, OffsetAndMetadata, TopicPartition};
 use kafkette::local::{Admin, Consumer, Producer};
 use kafkette::producer::ProducerRecord;
+
+use crate::common::unique;
 
 const PARTITIONS: i32 = 6;
 const WAIT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
 
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
-
 fn create_topic(bootstrap: &str, topic: &str) {
     let mut admin = Admin::new([("bootstrap.servers", bootstrap)]).expect("admin");
-    match admin.create_topics(vec![NewTopic::new(topic, PARTITIONS, 1)], false).expect("CreateTopics") {
-        AdminResult::CreateTopics(res) => res[0].1.as_ref().unwrap_or_else(|e| panic!("creating {topic}: {e}")),
-        other => panic!("{other:?}"),
-    };
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let AdminResult::ListTopics(t) = admin.list_topics().expect("Metadata") {
-            if t.iter().any(|t| t.name == topic && t.partitions == PARTITIONS) {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "{topic} did not appear in metadata");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    crate::common::create_topic(&mut admin, topic, PARTITIONS, WAIT);
 }
 
 fn end_offsets(bootstrap: &str, topic: &str) -> BTreeMap<i32, i64> {
