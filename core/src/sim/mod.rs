@@ -617,3 +617,5 @@ mod tests;
 mod tests_crash;
 #[cfg(test)]
 mod tests_txn_copy;
+#[cfg(test)]
+mod tests_txn_zombie;
