@@ -148,17 +148,36 @@ impl Copier {
         let producer = sim.add_producer("copier-producer", producer).unwrap();
         let consumer = sim.add_consumer("copier-consumer", consumer).unwrap();
         let mut c = Copier { consumer, producer, buffer: VecDeque::new(), restarts: 0, aborts: 0, commits: 0 };
-        c.start(sim);
+        c.start(sim, false);
         c
     }
 
-    /// Registers the transactional id (fencing and ending the previous process's transaction),
-    /// then subscribes: the consumer starts from the group's committed offsets.
-    fn start(&mut self, sim: &mut Simulation) {
+    /// Registers the transactional id (fencing and ending the previous process's transaction)
+    /// and subscribes: the consumer starts from the group's committed offsets. Half the time the
+    /// consumer subscribes first: offsets a crashed transaction left pending answer
+    /// UNSTABLE_OFFSET_COMMIT (require_stable, KIP-447) until InitProducerId ends that transaction.
+    fn start(&mut self, sim: &mut Simulation, consumer_first: bool) {
+        if consumer_first {
+            sim.with_consumer(self.consumer, |m, _| m.subscribe(vec![INPUT.into()])).unwrap();
+            // Until it has partitions (the crashed member's session must expire first) and a
+            // little longer: its OffsetFetch meets the old transaction's pending offsets.
+            let mut assigned_at = None;
+            let stop = sim.now() + 60_000;
+            while sim.now() < stop && assigned_at.is_none_or(|t| sim.now() < t + 200) {
+                let got = sim.poll(self.consumer);
+                self.buffer.extend(got);
+                if assigned_at.is_none() && !sim.consumer(self.consumer).assignment().is_empty() {
+                    assigned_at = Some(sim.now());
+                }
+                sim.run_for(10);
+            }
+        }
         sim.with_producer(self.producer, |m, now| m.init_transactions(now)).unwrap();
         let ev = wait_txn(sim, self.producer, TxnOp::InitTransactions, 600_000).expect("init_transactions ends");
         assert!(ev.result.is_ok(), "init_transactions: {ev:?}");
-        sim.with_consumer(self.consumer, |m, _| m.subscribe(vec![INPUT.into()])).unwrap();
+        if !consumer_first {
+            sim.with_consumer(self.consumer, |m, _| m.subscribe(vec![INPUT.into()])).unwrap();
+        }
     }
 
     fn crash_and_restart(&mut self, sim: &mut Simulation, rng: &mut Rng) {
@@ -169,7 +188,7 @@ impl Copier {
         sim.restart(self.producer).unwrap();
         sim.restart(self.consumer).unwrap();
         self.restarts += 1;
-        self.start(sim);
+        self.start(sim, rng.chance(0.5));
     }
 
     /// Polls until a transaction's worth of records is buffered, or no more come for a while.
