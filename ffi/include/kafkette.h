@@ -1020,7 +1020,8 @@ void kft_conf_destroy(struct kft_conf *conf);
 
 /**
  * Create a consumer from Kafka consumer properties (`bootstrap.servers` naming a
- * running `kft_cluster`, `auto.offset.reset`, `max.poll.records`, ...).
+ * running `kft_cluster`, `auto.offset.reset`, `group.id`, `enable.auto.commit`,
+ * `isolation.level` (`read_committed` hides aborted and open transactions), ...).
  *
  * Ownership: `conf` is only read (the caller still owns it). On `KFT_OK`, `*out` is
  * a new consumer the caller owns and frees with `kft_consumer_destroy`.
@@ -1088,8 +1089,11 @@ kft_result kft_consumer_position(const struct kft_consumer *consumer,
  * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or an error the consumer met, once
  * each: `KFT_ERR_OFFSET_OUT_OF_RANGE`/`KFT_ERR_NO_OFFSET`/`KFT_ERR_AUTO_OFFSET_RESET`
  * with `auto.offset.reset=none`, `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
- * `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL.
- * Thread-safe.
+ * `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL;
+ * `KFT_ERR_DESTROYED` after `kft_consumer_close`.
+ * In a group, polling keeps the membership alive (call it within `max.poll.interval.ms`)
+ * and serves the rebalance and offset-commit callbacks on this thread, before the
+ * record is returned. Thread-safe.
  *
  * # Safety
  * `consumer` is NULL or live; `out` is NULL or writable storage for a pointer.
@@ -1097,7 +1101,8 @@ kft_result kft_consumer_position(const struct kft_consumer *consumer,
 kft_result kft_consumer_poll(struct kft_consumer *consumer, int32_t timeout_ms, struct kft_message **out);
 
 /**
- * Free a consumer. NULL is ignored. Messages it returned stay valid.
+ * Free a consumer. NULL is ignored. Messages it returned stay valid. A group member
+ * should `kft_consumer_close` first (else its group waits for its session to expire).
  *
  * # Safety
  * `consumer` is NULL or a live consumer from `kft_consumer_new`, not in use by
@@ -1240,9 +1245,10 @@ kft_result kft_consumer_subscribe(struct kft_consumer *consumer, const char *con
 kft_result kft_consumer_unsubscribe(struct kft_consumer *consumer);
 
 /**
- * Close the consumer, librdkafka's `rd_kafka_consumer_close`: the REVOKE callback
- * runs for the current assignment (on this thread), with `enable.auto.commit` the
- * positions are committed, and the member leaves its group (LeaveGroup), waiting up to
+ * Close the consumer, librdkafka's `rd_kafka_consumer_close`: callbacks still due run,
+ * then the REVOKE callback for the partitions it was told are assigned (on this thread);
+ * with `enable.auto.commit` the positions are committed, and the member leaves its
+ * group (LeaveGroup), waiting up to
  * `timeout_ms` (negative: no limit) for the answers. Afterwards every call but
  * `kft_consumer_destroy` fails with `KFT_ERR_DESTROYED`; closing twice is `KFT_OK`.
  * Without `close`, destroying a group member is a crash to its group (the others

@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     pub callbacks: Callbacks,
     /// Group events for the callbacks, in order, not dispatched yet.
     pub pending: VecDeque<ConsumerEvent>,
+    /// The partitions the rebalance callback was told are assigned (ASSIGN minus REVOKE and LOST).
+    pub announced: Vec<TopicPartition>,
     /// `kft_consumer_close` ran: every call but destroy fails with `KFT_ERR_DESTROYED`.
     pub closed: bool,
 }
@@ -136,7 +138,8 @@ fn check_offset(tp: &TopicPartition, offset: i64, allow_invalid: bool) -> FfiRes
 }
 
 /// Create a consumer from Kafka consumer properties (`bootstrap.servers` naming a
-/// running `kft_cluster`, `auto.offset.reset`, `max.poll.records`, ...).
+/// running `kft_cluster`, `auto.offset.reset`, `group.id`, `enable.auto.commit`,
+/// `isolation.level` (`read_committed` hides aborted and open transactions), ...).
 ///
 /// Ownership: `conf` is only read (the caller still owns it). On `KFT_OK`, `*out` is
 /// a new consumer the caller owns and frees with `kft_consumer_destroy`.
@@ -152,7 +155,13 @@ pub unsafe extern "C" fn kft_consumer_new(conf: *const kft_conf, out: *mut *mut 
         // SAFETY: conf is NULL or live and out NULL or writable, per the contract.
         let (pairs, out) = unsafe { (required_pairs(conf)?, arg_out(out, "out")?) };
         let consumer = Consumer::new(pairs)?;
-        let inner = Inner { consumer, callbacks: Callbacks::default(), pending: VecDeque::new(), closed: false };
+        let inner = Inner {
+            consumer,
+            callbacks: Callbacks::default(),
+            pending: VecDeque::new(),
+            announced: Vec::new(),
+            closed: false,
+        };
         *out = Box::into_raw(Box::new(kft_consumer { inner: Mutex::new(inner) }));
         Ok(())
     })
@@ -258,8 +267,11 @@ pub unsafe extern "C" fn kft_consumer_position(
 /// Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or an error the consumer met, once
 /// each: `KFT_ERR_OFFSET_OUT_OF_RANGE`/`KFT_ERR_NO_OFFSET`/`KFT_ERR_AUTO_OFFSET_RESET`
 /// with `auto.offset.reset=none`, `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
-/// `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL.
-/// Thread-safe.
+/// `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL;
+/// `KFT_ERR_DESTROYED` after `kft_consumer_close`.
+/// In a group, polling keeps the membership alive (call it within `max.poll.interval.ms`)
+/// and serves the rebalance and offset-commit callbacks on this thread, before the
+/// record is returned. Thread-safe.
 ///
 /// # Safety
 /// `consumer` is NULL or live; `out` is NULL or writable storage for a pointer.
@@ -302,7 +314,8 @@ pub unsafe extern "C" fn kft_consumer_poll(
     })
 }
 
-/// Free a consumer. NULL is ignored. Messages it returned stay valid.
+/// Free a consumer. NULL is ignored. Messages it returned stay valid. A group member
+/// should `kft_consumer_close` first (else its group waits for its session to expire).
 ///
 /// # Safety
 /// `consumer` is NULL or a live consumer from `kft_consumer_new`, not in use by

@@ -87,6 +87,14 @@ pub(crate) fn dispatch(consumer: &kft_consumer) {
         let (event, cbs) = {
             let mut inner = consumer.lock();
             let Some(event) = inner.pending.pop_front() else { return };
+            match &event {
+                ConsumerEvent::Assigned(tps) => {
+                    inner.announced.retain(|a| !tps.contains(a));
+                    inner.announced.extend(tps.iter().cloned());
+                }
+                ConsumerEvent::Revoked(tps) | ConsumerEvent::Lost(tps) => inner.announced.retain(|a| !tps.contains(a)),
+                _ => {}
+            }
             (event, inner.callbacks)
         };
         let rebalance = |kind: kft_rebalance_kind, tps: Vec<TopicPartition>| {
@@ -246,9 +254,10 @@ pub unsafe extern "C" fn kft_consumer_unsubscribe(consumer: *mut kft_consumer) -
     })
 }
 
-/// Close the consumer, librdkafka's `rd_kafka_consumer_close`: the REVOKE callback
-/// runs for the current assignment (on this thread), with `enable.auto.commit` the
-/// positions are committed, and the member leaves its group (LeaveGroup), waiting up to
+/// Close the consumer, librdkafka's `rd_kafka_consumer_close`: callbacks still due run,
+/// then the REVOKE callback for the partitions it was told are assigned (on this thread);
+/// with `enable.auto.commit` the positions are committed, and the member leaves its
+/// group (LeaveGroup), waiting up to
 /// `timeout_ms` (negative: no limit) for the answers. Afterwards every call but
 /// `kft_consumer_destroy` fails with `KFT_ERR_DESTROYED`; closing twice is `KFT_OK`.
 /// Without `close`, destroying a group member is a crash to its group (the others
@@ -270,19 +279,12 @@ pub unsafe extern "C" fn kft_consumer_close(consumer: *mut kft_consumer, timeout
             }
             inner.take_events();
         }
-        // Events still waiting are served first, then the final revocation of what is left.
+        // Events still waiting are served first, then the final revocation of what the
+        // callback was told it owns (what it was not told about, it need not hear of).
         dispatch(consumer);
-        let assignment = {
-            let inner = consumer.lock();
-            let grouped = inner.consumer.group_metadata().is_some();
-            if grouped {
-                inner.consumer.assignment()
-            } else {
-                Vec::new()
-            }
-        };
-        if !assignment.is_empty() {
-            consumer.lock().pending.push_back(ConsumerEvent::Revoked(assignment));
+        let announced = std::mem::take(&mut consumer.lock().announced);
+        if !announced.is_empty() {
+            consumer.lock().pending.push_back(ConsumerEvent::Revoked(announced));
             dispatch(consumer);
         }
         let mut inner = consumer.lock();

@@ -135,7 +135,7 @@ int main(void) {
     kft_producer_destroy(plain);
 
     const char *cconf[] = {"group.id", "copier", "auto.offset.reset", "earliest", "enable.auto.commit", "false",
-                           "isolation.level", "read_committed", NULL};
+                           "isolation.level", "read_committed", "fetch.max.wait.ms", "50", NULL};
     kft_consumer *c = new_consumer(cluster, cconf);
     const char *topics[] = {IN};
     CHECK_OK(kft_consumer_subscribe(c, topics, 1));
