@@ -120,6 +120,31 @@ static void fencing(const kft_cluster *cluster) {
     kft_producer_destroy(fresh);
 }
 
+/* A record the broker refuses (larger than the topic's max.message.bytes) fails the
+ * transaction: commit says the transaction must be aborted; after the abort the
+ * producer goes on. */
+static void requires_abort(const kft_cluster *cluster) {
+    kft_admin *admin = new_admin(cluster);
+    const char *keys[] = {"max.message.bytes"}, *values[] = {"200"};
+    CHECK_OK(kft_admin_create_topic(admin, "tiny", 1, keys, values, 1));
+    kft_admin_destroy(admin);
+    const char *tconf[] = {"transactional.id", "tiny-tx", NULL};
+    kft_producer *p = new_producer(cluster, tconf);
+    CHECK_OK(kft_producer_init_transactions(p, 10000));
+    CHECK_OK(kft_producer_begin_transaction(p));
+    static uint8_t big[1000];
+    CHECK_OK(kft_producer_send(p, "tiny", 0, NULL, 0, big, sizeof big, NULL, 0, KFT_TIMESTAMP_NOW, NULL, NULL));
+    kft_result r = kft_producer_commit_transaction(p, 10000);
+    CHECK(r != KFT_OK);
+    CHECK(kft_last_error_txn_requires_abort());
+    CHECK(!kft_last_error_is_fatal());
+    CHECK_OK(kft_producer_abort_transaction(p, 10000));
+    CHECK_OK(kft_producer_begin_transaction(p));
+    send_value(p, "tiny", 0, "c-v0");
+    CHECK_OK(kft_producer_commit_transaction(p, 10000));
+    kft_producer_destroy(p);
+}
+
 int main(void) {
     kft_cluster *cluster = NULL;
     CHECK_OK(kft_cluster_new(NULL, &cluster));
@@ -180,6 +205,7 @@ int main(void) {
     kft_producer_destroy(p);
 
     fencing(cluster);
+    requires_abort(cluster);
     kft_cluster_destroy(cluster);
     printf("transactions: ok\n");
     return 0;
