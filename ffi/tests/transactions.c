@@ -56,7 +56,7 @@ static void committed_in(kft_consumer *c, int64_t out[2]) {
 }
 
 /* Read OUT from the start with `isolation`, until `want` records came and then a quiet
- * second passed; returns how many came and counts those starting with "a-". */
+ * 0.6 s passed; returns how many came and counts those starting with "a-". */
 static int read_out(const kft_cluster *cluster, const char *isolation, int want, int *aborted, int seen[N]) {
     const char *conf[] = {"auto.offset.reset", "earliest", "isolation.level", isolation, NULL};
     kft_consumer *c = new_consumer(cluster, conf);
@@ -64,7 +64,7 @@ static int read_out(const kft_cluster *cluster, const char *isolation, int want,
     CHECK_OK(kft_consumer_assign(c, &tp, 1));
     int got = 0;
     *aborted = 0;
-    for (kft_message *m; (m = poll_one(c, got < want ? 100 : 5)) != NULL;) {
+    for (kft_message *m; (m = poll_one(c, got < want ? 100 : 3)) != NULL;) {
         size_t len = 0;
         const char *v = (const char *)kft_message_value(m, &len);
         CHECK(len > 3 && (v[0] == 'a' || v[0] == 'c') && v[1] == '-' && v[2] == 'v');
