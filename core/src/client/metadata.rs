@@ -156,7 +156,9 @@ impl Metadata {
             );
         }
         self.last_refresh_ms = Some(now);
-        self.refresh_wanted = retry;
+        // A topic wanted while this request was in flight is not in it: ask again at once.
+        let missing = self.wanted.iter().any(|t| !self.topics.contains_key(t));
+        self.refresh_wanted = retry || missing;
     }
 
     /// The request failed (disconnect, timeout): retry after the backoff.
@@ -213,5 +215,20 @@ impl Metadata {
     /// A broker to send cluster-wide requests to: the lowest known id, else the bootstrap.
     pub fn any_broker(&self) -> BrokerId {
         self.brokers.keys().min().copied().unwrap_or(BOOTSTRAP)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_next() {
+        let mut m = Metadata::new(300_000, 100, false);
+        assert!(m.poll_request(1, 0).is_some(), "the first request asks for no topic");
+        m.want("t");
+        assert!(m.poll_request(2, 1).is_none(), "one request at a time");
+        m.handle_response(&MetadataResponse::default(), 2);
+        assert!(m.next_request_at().is_some_and(|t| t < 300_000), "asks for `t` after the backoff, not max age");
     }
 }
