@@ -100,6 +100,8 @@ pub struct NodeView {
     pub name: String,
     /// "producer", "consumer" or "admin".
     pub kind: &'static str,
+    /// False between `crash` and `restart`.
+    pub alive: bool,
 }
 
 /// One journal line: when, which client (`null`: the broker or the network), what.
@@ -120,6 +122,8 @@ pub enum JournalEvent {
     NodeAdded {
         name: String,
     },
+    NodeCrashed,
+    NodeRestarted,
     FaultArmed {
         rule: String,
     },
@@ -170,6 +174,8 @@ impl From<&SimEvent> for JournalEntry {
         use JournalEvent as J;
         let event = match e.kind.clone() {
             K::NodeAdded { name } => J::NodeAdded { name },
+            K::NodeCrashed => J::NodeCrashed,
+            K::NodeRestarted => J::NodeRestarted,
             K::FaultArmed { rule } => J::FaultArmed { rule },
             K::Send { delivery } => J::Send { delivery },
             K::Message { direction, api, correlation_id, fate } => {

@@ -156,7 +156,7 @@ impl Metadata {
             );
         }
         self.last_refresh_ms = Some(now);
-        // A topic wanted while this request was in flight is not in it: ask again at once.
+        // A topic wanted while this request was in flight is not in its answer: ask again.
         let missing = self.wanted.iter().any(|t| !self.topics.contains_key(t));
         self.refresh_wanted = retry || missing;
     }
@@ -223,12 +223,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_next() {
+    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_again() {
         let mut m = Metadata::new(300_000, 100, false);
-        assert!(m.poll_request(1, 0).is_some(), "the first request asks for no topic");
+        let first = m.poll_request(1, 0).expect("the first refresh is due at once");
+        let RequestKind::Metadata(body) = &first.body else { panic!("{first:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(0));
         m.want("t");
-        assert!(m.poll_request(2, 1).is_none(), "one request at a time");
         m.handle_response(&MetadataResponse::default(), 2);
-        assert!(m.next_request_at().is_some_and(|t| t < 300_000), "asks for `t` after the backoff, not max age");
+        // The answer did not cover "t": a new request is due after the backoff, not after max age.
+        assert_eq!(m.next_request_at(), Some(100));
+        let again = m.poll_request(2, 100).expect("due");
+        let RequestKind::Metadata(body) = &again.body else { panic!("{again:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(1));
     }
 }
