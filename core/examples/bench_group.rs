@@ -10,11 +10,16 @@
 //!    partition exactly once. Until then each member pauses what it is given, so that nothing is
 //!    consumed before the group is stable (what one fetch brought in before the pause stays buffered).
 //! 4. Then all resume; consume throughput: records / time from stable until the last record is polled.
+//! 5. `formations - 1` more groups of `members` form on the same topic (fresh group ids, nothing consumed):
+//!    more samples of the stable time, which is bimodal: milliseconds when the members' JoinGroups land in
+//!    the same join phase (or a SyncGroup answered REBALANCE_IN_PROGRESS sends a member back at once); about
+//!    3 s when the first member completed a generation alone and learns of the others only from its next
+//!    heartbeat (heartbeat.interval.ms, 3 s by default). Each sample's generation is printed.
 //!
 //! Prints the figures for people and one `RESULT {json}` line for tests/compat/bench_eos_vs_kafka.py.
 //!
-//! `cargo run --release -p kafkette --example bench_group -- [inproc|host:port] [records] [partitions] [members]`
-//! (defaults: inproc, 300000 records, 6 partitions, 3 members); the environment variable
+//! `cargo run --release -p kafkette --example bench_group -- [inproc|host:port] [records] [partitions] [members] [formations]`
+//! (defaults: inproc, 300000 records, 6 partitions, 3 members, 3 formations); the environment variable
 //! BENCH_CONSUMER_CONFIG="k=v,k=v" adds consumer properties to the members, for experiments.
 
 use std::collections::BTreeSet;
@@ -37,6 +42,7 @@ fn main() -> Result<()> {
     let records: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(300_000);
     let partitions: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(6);
     let members: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
+    let formations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
     if records == 0 || partitions < 1 || members < 1 || members > partitions as usize {
         return Err(Error::internal("expected records >= 1 and 1 <= members <= partitions"));
     }
@@ -54,12 +60,27 @@ fn main() -> Result<()> {
     let warm = warm_up(&bootstrap, &topic)?;
     println!("{target}: warm-up member assigned after {:.1} ms (not a figure)", warm * 1e3);
 
-    let (stable, rps) = group_run(&bootstrap, &topic, partitions, records, members)?;
+    let mut samples = Vec::new();
+    let mut consume_rps = 0.0;
+    for i in 0..formations {
+        // Only the first group consumes.
+        let (stable, generation, rps) =
+            group_run(&bootstrap, &topic, partitions, if i == 0 { records } else { 0 }, members)?;
+        print!("{target}: group of {members} stable after {:.1} ms in generation {generation}", stable * 1e3);
+        if i == 0 {
+            consume_rps = rps;
+            print!("; consumed {records} records at {rps:.0} records/s");
+        }
+        println!();
+        samples.push((stable * 1e3, generation));
+    }
+    let stable: Vec<String> = samples.iter().map(|(ms, _)| format!("{ms:.3}")).collect();
+    let generations: Vec<String> = samples.iter().map(|(_, g)| g.to_string()).collect();
     println!(
-        "{target}: group of {members} stable after {:.1} ms; consumed {records} records at {rps:.0} records/s",
-        stable * 1e3
+        "RESULT {{\"group_stable_ms\": [{}], \"group_generation\": [{}], \"group_consume_rps\": {consume_rps:.1}}}",
+        stable.join(", "),
+        generations.join(", ")
     );
-    println!("RESULT {{\"group_stable_ms\": {:.3}, \"group_consume_rps\": {rps:.1}}}", stable * 1e3);
     Ok(())
 }
 
@@ -117,6 +138,8 @@ struct Shared {
     go: AtomicBool,
     done: AtomicBool,
     consumed: AtomicUsize,
+    /// The highest generation a member saw once the group was stable.
+    generation: Mutex<i32>,
 }
 
 impl Shared {
@@ -135,8 +158,8 @@ impl Shared {
     }
 }
 
-/// Seconds until the group of `members` is stable, and records per second consumed after that.
-fn group_run(bootstrap: &str, topic: &str, partitions: i32, records: usize, members: usize) -> Result<(f64, f64)> {
+/// Seconds until the group of `members` is stable, its generation then, and records per second consumed after that.
+fn group_run(bootstrap: &str, topic: &str, partitions: i32, records: usize, members: usize) -> Result<(f64, i32, f64)> {
     let group = unique("bench-group");
     let shared = Arc::new(Shared {
         assignments: Mutex::new(vec![Vec::new(); members]),
@@ -144,6 +167,7 @@ fn group_run(bootstrap: &str, topic: &str, partitions: i32, records: usize, memb
         go: AtomicBool::new(false),
         done: AtomicBool::new(false),
         consumed: AtomicUsize::new(0),
+        generation: Mutex::new(-1),
     });
     let barrier = Arc::new(Barrier::new(members + 1));
     let threads: Vec<_> = (0..members)
@@ -160,7 +184,8 @@ fn group_run(bootstrap: &str, topic: &str, partitions: i32, records: usize, memb
     for t in threads {
         t.join().map_err(|_| Error::internal("a member thread panicked"))??;
     }
-    result
+    let generation = *shared.generation.lock().expect("not poisoned");
+    result.map(|(stable, rps)| (stable, generation, rps))
 }
 
 fn wait_for(shared: &Shared, start: Instant, records: usize) -> Result<(f64, f64)> {
@@ -213,6 +238,10 @@ fn member(
         shared.note(m, assignment, partitions);
     }
     c.resume(&c.assignment());
+    if let Some(g) = c.group_metadata() {
+        let mut max = shared.generation.lock().expect("not poisoned");
+        *max = (*max).max(g.generation_id);
+    }
     while !shared.done.load(Ordering::SeqCst) {
         let batch = c.poll(Duration::from_millis(20))?;
         shared.consumed.fetch_add(batch.len(), Ordering::SeqCst);
