@@ -16,9 +16,12 @@
 //!    3 s when the first member completed a generation alone and learns of the others only from its next
 //!    heartbeat (heartbeat.interval.ms, 3 s by default). Each sample's generation is printed.
 //!
+//! In-process, the cluster's `group.initial.rebalance.delay.ms` is BENCH_GROUP_DELAY_MS (default 0).
+//!
 //! Prints the figures for people and one `RESULT {json}` line for tests/compat/bench_eos_vs_kafka.py.
 //!
-//! `cargo run --release -p kafkette --example bench_group -- [inproc|host:port] [records] [partitions] [members] [formations]`
+//! `cargo run --release -p kafkette --example bench_group --
+//!     [inproc|host:port] [records] [partitions] [members] [formations]`
 //! (defaults: inproc, 300000 records, 6 partitions, 3 members, 3 formations); the environment variable
 //! BENCH_CONSUMER_CONFIG="k=v,k=v" adds consumer properties to the members, for experiments.
 
@@ -48,7 +51,9 @@ fn main() -> Result<()> {
     }
     // The handle keeps an in-process cluster alive for the run.
     let (_cluster, bootstrap) = if target == "inproc" {
-        let cluster = Cluster::new();
+        // As the brokers of bench_eos_vs_kafka.py are configured (kafkette's default is 0).
+        let delay = std::env::var("BENCH_GROUP_DELAY_MS").unwrap_or_else(|_| "0".into());
+        let cluster = Cluster::with_config([("group.initial.rebalance.delay.ms", delay.as_str())])?;
         let bootstrap = cluster.bootstrap_servers().to_string();
         (Some(cluster), bootstrap)
     } else {

@@ -58,7 +58,8 @@ fn main() -> Result<()> {
         commits.sort_by(|a, b| a.total_cmp(b));
         let (p50, p99) = (percentile(&commits, 0.50), percentile(&commits, 0.99));
         println!(
-            "{target}: {txns} transactions of {n}: {rps:.0} records/s ({:.3} of idempotent), commit p50 {p50:.2} ms, p99 {p99:.2} ms, max {:.2} ms",
+            "{target}: {txns} transactions of {n}: {rps:.0} records/s ({:.3} of idempotent), \
+             commit p50 {p50:.2} ms, p99 {p99:.2} ms, max {:.2} ms",
             rps / idem_rps,
             commits.last().expect("txns >= 1"),
         );
