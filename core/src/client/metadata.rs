@@ -156,7 +156,9 @@ impl Metadata {
             );
         }
         self.last_refresh_ms = Some(now);
-        self.refresh_wanted = retry;
+        // A topic wanted while the request was in flight was not asked for: ask again at once.
+        let unasked = self.wanted.iter().any(|t| !self.topics.contains_key(t));
+        self.refresh_wanted = retry || unasked;
     }
 
     /// The request failed (disconnect, timeout): retry after the backoff.
@@ -213,5 +215,38 @@ impl Metadata {
     /// A broker to send cluster-wide requests to: the lowest known id, else the bootstrap.
     pub fn any_broker(&self) -> BrokerId {
         self.brokers.keys().min().copied().unwrap_or(BOOTSTRAP)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kafka_protocol::messages::metadata_response::{MetadataResponsePartition, MetadataResponseTopic};
+    use kafka_protocol::messages::BrokerId as WireBrokerId;
+
+    use super::*;
+
+    fn topic(name: &str) -> MetadataResponseTopic {
+        MetadataResponseTopic::default()
+            .with_name(Some(TopicName(StrBytes::from_string(name.to_string()))))
+            .with_partitions(vec![MetadataResponsePartition::default().with_leader_id(WireBrokerId(1))])
+    }
+
+    /// A topic wanted while a request is in flight (a consumer subscribing right after its first
+    /// Metadata went out) is asked for as soon as the answer comes, not after `metadata.max.age.ms`.
+    #[test]
+    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_next() {
+        let mut m = Metadata::new(300_000, 100, false);
+        let first = m.poll_request(1, 0).expect("a first request");
+        let RequestKind::Metadata(req) = first.body else { panic!("a Metadata request") };
+        assert_eq!(req.topics.map(|t| t.len()), Some(0));
+        m.want("t");
+        assert_eq!(m.next_request_at(), None, "one request at a time");
+        m.handle_response(&MetadataResponse::default(), 1);
+        assert_eq!(m.next_request_at(), Some(100), "asked again after the backoff, not the max age");
+        let second = m.poll_request(2, 100).expect("a second request");
+        let RequestKind::Metadata(req) = second.body else { panic!("a Metadata request") };
+        assert_eq!(req.topics.unwrap()[0].name.as_ref().unwrap().0.as_str(), "t");
+        m.handle_response(&MetadataResponse::default().with_topics(vec![topic("t")]), 101);
+        assert_eq!(m.next_request_at(), Some(101 + 300_000), "known now: next at the max age");
     }
 }
