@@ -546,3 +546,9 @@ fn api_name(api: Option<ApiKey>) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_groups;
+#[cfg(test)]
+mod tests_groups_checks;
+#[cfg(test)]
+mod tests_groups_scenarios;
