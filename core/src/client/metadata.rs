@@ -156,9 +156,9 @@ impl Metadata {
             );
         }
         self.last_refresh_ms = Some(now);
-        // A topic wanted while the request was in flight was not asked for: ask again at once.
-        let unasked = self.wanted.iter().any(|t| !self.topics.contains_key(t));
-        self.refresh_wanted = retry || unasked;
+        // A topic wanted while this request was in flight is not in its answer: ask again.
+        let missing = self.wanted.iter().any(|t| !self.topics.contains_key(t));
+        self.refresh_wanted = retry || missing;
     }
 
     /// The request failed (disconnect, timeout): retry after the backoff.
@@ -220,33 +220,20 @@ impl Metadata {
 
 #[cfg(test)]
 mod tests {
-    use kafka_protocol::messages::metadata_response::{MetadataResponsePartition, MetadataResponseTopic};
-    use kafka_protocol::messages::BrokerId as WireBrokerId;
-
     use super::*;
 
-    fn topic(name: &str) -> MetadataResponseTopic {
-        MetadataResponseTopic::default()
-            .with_name(Some(TopicName(StrBytes::from_string(name.to_string()))))
-            .with_partitions(vec![MetadataResponsePartition::default().with_leader_id(WireBrokerId(1))])
-    }
-
-    /// A topic wanted while a request is in flight (a consumer subscribing right after its first
-    /// Metadata went out) is asked for as soon as the answer comes, not after `metadata.max.age.ms`.
     #[test]
-    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_next() {
+    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_again() {
         let mut m = Metadata::new(300_000, 100, false);
-        let first = m.poll_request(1, 0).expect("a first request");
-        let RequestKind::Metadata(req) = first.body else { panic!("a Metadata request") };
-        assert_eq!(req.topics.map(|t| t.len()), Some(0));
+        let first = m.poll_request(1, 0).expect("the first refresh is due at once");
+        let RequestKind::Metadata(body) = &first.body else { panic!("{first:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(0));
         m.want("t");
-        assert_eq!(m.next_request_at(), None, "one request at a time");
-        m.handle_response(&MetadataResponse::default(), 1);
-        assert_eq!(m.next_request_at(), Some(100), "asked again after the backoff, not the max age");
-        let second = m.poll_request(2, 100).expect("a second request");
-        let RequestKind::Metadata(req) = second.body else { panic!("a Metadata request") };
-        assert_eq!(req.topics.unwrap()[0].name.as_ref().unwrap().0.as_str(), "t");
-        m.handle_response(&MetadataResponse::default().with_topics(vec![topic("t")]), 101);
-        assert_eq!(m.next_request_at(), Some(101 + 300_000), "known now: next at the max age");
+        m.handle_response(&MetadataResponse::default(), 2);
+        // The answer did not cover "t": a new request is due after the backoff, not after max age.
+        assert_eq!(m.next_request_at(), Some(100));
+        let again = m.poll_request(2, 100).expect("due");
+        let RequestKind::Metadata(body) = &again.body else { panic!("{again:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(1));
     }
 }
