@@ -43,6 +43,10 @@ pub(super) enum Status {
     },
     /// `close` was called.
     Closed,
+    /// The process was killed (`Simulation::crash`); started again (a new member) at `restart_at`.
+    Crashed {
+        restart_at: Option<Millis>,
+    },
 }
 
 #[derive(Debug)]
@@ -62,8 +66,13 @@ pub(super) struct Member {
 }
 
 impl Member {
+    /// Runs and has not closed.
     pub fn alive(&self) -> bool {
-        self.status != Status::Closed
+        !matches!(self.status, Status::Closed | Status::Crashed { .. })
+    }
+
+    pub fn crashed(&self) -> bool {
+        matches!(self.status, Status::Crashed { .. })
     }
 }
 
@@ -81,14 +90,14 @@ impl Setup {
         Setup { seed, assignor, partitions: 6, faults: RandomFaults::default() }
     }
 
-    /// Drops of requests and responses; duplicated requests (TCP never reorders: no jitter, no delays).
+    /// Drops and delays of requests and responses, on links that keep their order as TCP does.
     pub fn with_faults(mut self) -> Setup {
         self.faults = RandomFaults {
             drop_request: 0.02,
             drop_response: 0.02,
             duplicate_request: 0.0,
-            delay_probability: 0.0,
-            delay_max_ms: 0,
+            delay_probability: 0.05,
+            delay_max_ms: 50,
         };
         self
     }
@@ -110,12 +119,18 @@ pub(super) struct World {
     pub members: Vec<Member>,
     /// How many times each record (partition, offset) was processed.
     pub processed: BTreeMap<(i32, i64), u32>,
+    /// Partitions a crashed member owned: (partition, its position at the crash, when), until
+    /// another member processes a record of it.
+    pub crash_watches: Vec<(i32, i64, Millis)>,
+    /// Records processed by a crashed member, not committed, and processed again by the next owner.
+    pub reprocessed_after_crash: u64,
     pub checks: Checks,
 }
 
 impl World {
     pub fn new(setup: Setup) -> World {
-        let config = SimConfig { seed: setup.seed, latency_ms: 1, jitter_ms: 0, ..SimConfig::default() };
+        let config =
+            SimConfig { seed: setup.seed, latency_ms: 1, jitter_ms: 3, in_order_links: true, ..SimConfig::default() };
         let mut sim = Simulation::new(config, BrokerConfig::default());
         create_topic(&mut sim, TOPIC, setup.partitions);
         let producer = sim
@@ -142,6 +157,8 @@ impl World {
             delivered: 0,
             members: Vec::new(),
             processed: BTreeMap::new(),
+            crash_watches: Vec::new(),
+            reprocessed_after_crash: 0,
             checks,
         }
     }
@@ -192,6 +209,32 @@ impl World {
         let node = self.members[i].node;
         self.sim.with_consumer(node, |c, _| c.close_group());
         self.members[i].status = Status::Closed;
+    }
+
+    /// Kill the member's process; it starts again (as a new member) after `restart_after` if given.
+    pub fn crash(&mut self, i: usize, restart_after: Option<Millis>) {
+        let node = self.members[i].node;
+        let now = self.sim.now();
+        let owned: Vec<TopicPartition> = self.members[i].owned.iter().cloned().collect();
+        for tp in owned {
+            if let Some(pos) = self.sim.consumer(node).position(&tp) {
+                self.crash_watches.push((tp.partition, pos, now));
+            }
+        }
+        self.sim.crash(node);
+        self.members[i].status = Status::Crashed { restart_at: restart_after.map(|d| now + d) };
+    }
+
+    fn restart(&mut self, i: usize) {
+        let node = self.members[i].node;
+        self.sim.restart(node).unwrap();
+        self.sim.with_consumer(node, |c, _| c.subscribe(vec![TOPIC.to_string()])).unwrap();
+        let m = &mut self.members[i];
+        m.status = Status::Active;
+        m.awaiting = None;
+        m.dirty = false;
+        m.owned.clear();
+        m.generation = -1;
     }
 
     pub fn stall(&mut self, i: usize, for_ms: Millis) {
@@ -245,7 +288,11 @@ impl World {
             match self.members[i].status {
                 Status::Stalled { until } if now >= until => self.members[i].status = Status::Active,
                 Status::Cut { until } if now >= until => self.heal(i),
+                Status::Crashed { restart_at: Some(at) } if now >= at => self.restart(i),
                 _ => {}
+            }
+            if self.members[i].crashed() {
+                continue;
             }
             self.take_events(i);
             if self.members[i].status == Status::Active && self.members[i].awaiting.is_none() {
@@ -307,6 +354,7 @@ impl World {
                 self.members[i].name
             );
             *self.processed.entry((r.partition, r.offset)).or_default() += 1;
+            self.watch_crashed(r.partition, r.offset);
             next.insert(tp, r.offset + 1);
         }
         // After a failed commit, the positions of every partition: all it handed out was processed.
@@ -318,11 +366,32 @@ impl World {
         }
     }
 
+    /// The first record of a partition a crashed member owned, processed by its next owner: it is
+    /// the group's committed offset (what the crashed member processed past it is processed again).
+    fn watch_crashed(&mut self, partition: i32, offset: i64) {
+        if !self.crash_watches.iter().any(|w| w.0 == partition) {
+            return;
+        }
+        let committed = self.sim.broker().groups().offset(GROUP, &(TOPIC.to_string(), partition)).0;
+        let start = committed.map_or(0, |o| o.offset);
+        for (_, position, at) in self.crash_watches.iter().filter(|w| w.0 == partition) {
+            assert!(
+                offset == start && start <= *position,
+                "seed {}: partition {partition}, owned by a member that crashed at {at} at position {position}, \
+                 resumed at offset {offset} with {start} committed",
+                self.setup.seed
+            );
+            self.reprocessed_after_crash += (position - start) as u64;
+        }
+        self.crash_watches.retain(|w| w.0 != partition);
+    }
+
     pub fn heal_all(&mut self) {
         for i in 0..self.members.len() {
             match self.members[i].status {
                 Status::Stalled { .. } => self.members[i].status = Status::Active,
                 Status::Cut { .. } => self.heal(i),
+                Status::Crashed { restart_at: Some(_) } => self.restart(i),
                 _ => {}
             }
         }
@@ -332,16 +401,16 @@ impl World {
         (0..self.members.len()).filter(|&i| self.members[i].status == Status::Active).collect()
     }
 
-    /// Membership churn for `ms` of virtual time: every tick a member may join, close, stall or be
-    /// cut off; records are produced all along.
-    pub fn churn(&mut self, ms: Millis, max_members: usize) {
+    /// Membership churn for `ms` of virtual time: every tick a member may join, close, stall, be
+    /// cut off or (with `crashes`) crash; records are produced all along.
+    pub fn churn(&mut self, ms: Millis, max_members: usize, crashes: bool) {
         let stop = self.sim.now() + ms;
         while self.sim.now() < stop {
             self.produce(2);
             if self.rng.chance(0.04) {
                 let alive = self.members.iter().filter(|m| m.alive()).count();
                 let active = self.active();
-                match self.rng.below(4) {
+                match self.rng.below(if crashes { 5 } else { 4 }) {
                     0 if alive < max_members => {
                         self.join_random();
                     }
@@ -358,6 +427,11 @@ impl World {
                         let i = active[self.rng.below(active.len() as u64) as usize];
                         let extra = self.rng.below(4_000) as Millis;
                         self.cut(i, SESSION_MS + extra);
+                    }
+                    4 if active.len() > 1 => {
+                        let i = active[self.rng.below(active.len() as u64) as usize];
+                        let restart = self.rng.chance(0.5).then(|| self.rng.below(10_000) as Millis);
+                        self.crash(i, restart);
                     }
                     _ => {}
                 }

@@ -78,7 +78,7 @@ impl Checks {
             *last = o.offset;
         }
         let mut live_owner: BTreeMap<i32, &str> = BTreeMap::new();
-        for m in members {
+        for m in members.iter().filter(|m| !m.crashed()) {
             let Machine::Consumer(c) = &sim.nodes[m.node.0].machine else { unreachable!("members are consumers") };
             let Some(meta) = c.group_metadata() else { continue };
             for tp in c.assignment() {

@@ -10,14 +10,15 @@ use super::tests_groups_checks::Counts;
 /// and the rebalances that follow).
 const SETTLE_BOUND_MS: i64 = 2 * (SESSION_MS + MAX_POLL_MS) + 10_000;
 
-/// Three members, then half a minute of joins, closes, stalls and network cuts under random drops.
+/// Three members, then half a minute of joins, closes, stalls, network cuts and crashes (some
+/// restarted) under random drops and delays.
 fn churn_run(seed: u64, assignor: &'static str) -> (World, Counts) {
     let mut w = World::new(Setup::new(seed, assignor).with_faults());
     for _ in 0..3 {
         w.join_random();
     }
     w.run_for(2_000);
-    w.churn(30_000, 5);
+    w.churn(30_000, 5, true);
     w.settle(SETTLE_BOUND_MS);
     let counts = w.checks.counts;
     (w, counts)
@@ -25,8 +26,10 @@ fn churn_run(seed: u64, assignor: &'static str) -> (World, Counts) {
 
 fn churn_across_seeds(assignor: &'static str, default_seeds: u64) {
     let mut total = Counts::default();
+    let mut reprocessed = 0;
     for seed in seeds(default_seeds) {
-        let (_, c) = churn_run(seed, assignor);
+        let (w, c) = churn_run(seed, assignor);
+        reprocessed += w.reprocessed_after_crash;
         total.steps += c.steps;
         total.generations += c.generations;
         total.revoked += c.revoked;
@@ -34,9 +37,11 @@ fn churn_across_seeds(assignor: &'static str, default_seeds: u64) {
         total.commits_failed += c.commits_failed;
         total.revocations_checked += c.revocations_checked;
     }
-    eprintln!("{assignor}: {total:?}");
-    // The runs did churn: rebalances, revocations, lost partitions (stalls and cuts).
+    eprintln!("{assignor}: {total:?}, {reprocessed} records processed again after crashes");
+    // The runs did churn: rebalances, revocations, lost partitions (stalls and cuts), and crashed
+    // members' uncommitted records processed again by the next owners.
     assert!(total.generations > 0 && total.revoked > 0 && total.lost > 0, "{assignor}: {total:?}");
+    assert!(reprocessed > 0, "{assignor}: no crash left records to process again");
 }
 
 #[test]
