@@ -4,6 +4,7 @@
 
 use super::tests_groups::{seeds, CommitMode, Setup, World, MAX_POLL_MS, SESSION_MS};
 use super::tests_groups_checks::Counts;
+use super::{Direction, Fault, FaultRule};
 
 /// After the churn, the group must be stable within this much virtual time (a session timeout for
 /// members cut off at the end, a rebalance timeout for a join phase waiting on a stalled member,
@@ -42,6 +43,9 @@ fn churn_across_seeds(assignor: &'static str, default_seeds: u64) {
     // members' uncommitted records processed again by the next owners.
     assert!(total.generations > 0 && total.revoked > 0 && total.lost > 0, "{assignor}: {total:?}");
     assert!(reprocessed > 0, "{assignor}: no crash left records to process again");
+    if assignor == "cooperative-sticky" {
+        assert!(total.revocations_checked > 0, "{assignor}: no revocation checked against the next generation");
+    }
 }
 
 #[test]
@@ -80,6 +84,73 @@ fn cooperative_members_joining_revoke_only_what_moves() {
         // Only what moves is revoked: 6 partitions over 1, 2, 3, then 4 members (6, 3/3, 2/2/2,
         // 2/2/1/1) move 3 + 2 + 1 partitions (eager would revoke 6 + 6 + 6).
         assert_eq!(c.revoked, 6, "seed {seed}: {c:?}");
+    }
+}
+
+const ASSIGNORS: [&str; 4] = ["range", "roundrobin", "sticky", "cooperative-sticky"];
+
+/// Three members stable with 10 records per partition processed and committed.
+fn three_members(seed: u64, assignor: &'static str) -> World {
+    let mut w = World::new(Setup::new(seed, assignor));
+    w.join(CommitMode::Async);
+    w.join(CommitMode::Sync);
+    w.join(CommitMode::Async);
+    w.produce(60);
+    w.settle(SETTLE_BOUND_MS);
+    w
+}
+
+/// A member crashes (no LeaveGroup) after processing records whose commits were lost: the
+/// coordinator removes it after `session.timeout.ms`, its partitions go to the others, which start
+/// from the committed offsets and so process those records again.
+#[test]
+fn a_crashed_member_is_replaced_after_the_session_timeout() {
+    for assignor in ASSIGNORS {
+        for seed in seeds(2) {
+            let mut w = three_members(seed, assignor);
+            let node = w.members[0].node;
+            let owned = w.members[0].owned.len() as u64;
+            let api = Some(crate::protocol::ApiKey::OffsetCommit);
+            w.sim.inject(FaultRule {
+                node: Some(node),
+                api,
+                direction: Direction::Request,
+                fault: Fault::Drop,
+                count: 1000,
+            });
+            w.produce(60);
+            w.run_for(1_000);
+            w.crash(0, None);
+            let took = w.settle(SETTLE_BOUND_MS);
+            assert!(
+                (SESSION_MS - 1_000..SESSION_MS + 5_000).contains(&took),
+                "{assignor} seed {seed}: stable {took} ms after the crash"
+            );
+            // Its 10 new records per partition were processed again by the next owners.
+            assert_eq!(w.reprocessed_after_crash, 10 * owned, "{assignor} seed {seed}");
+        }
+    }
+}
+
+/// A member that stops polling past `max.poll.interval.ms` leaves the group (its partitions are
+/// lost to it and taken over at once, before any session timeout); it rejoins when it polls again.
+#[test]
+fn a_stalled_member_leaves_and_rejoins_when_it_polls() {
+    for assignor in ASSIGNORS {
+        for seed in seeds(2) {
+            let mut w = three_members(seed, assignor);
+            w.stall(0, MAX_POLL_MS + 3_000);
+            w.produce(60);
+            w.run_for(MAX_POLL_MS + 1_000);
+            // Left: the others own everything and processed what was produced meanwhile.
+            assert!(w.members[0].owned.is_empty(), "{assignor} seed {seed}: {}", w.describe());
+            let others = w.members[1].owned.len() + w.members[2].owned.len();
+            assert_eq!(others, 6, "{assignor} seed {seed}: {}", w.describe());
+            assert!(w.checks.counts.lost > 0);
+            w.run_for(3_000);
+            w.settle(SETTLE_BOUND_MS);
+            assert!(!w.members[0].owned.is_empty(), "{assignor} seed {seed}: rejoined: {}", w.describe());
+        }
     }
 }
 
