@@ -50,22 +50,22 @@ fn churn_across_seeds(assignor: &'static str, default_seeds: u64) {
 
 #[test]
 fn churn_under_faults_range() {
-    churn_across_seeds("range", 8);
+    churn_across_seeds("range", 5);
 }
 
 #[test]
 fn churn_under_faults_roundrobin() {
-    churn_across_seeds("roundrobin", 8);
+    churn_across_seeds("roundrobin", 5);
 }
 
 #[test]
 fn churn_under_faults_sticky() {
-    churn_across_seeds("sticky", 8);
+    churn_across_seeds("sticky", 5);
 }
 
 #[test]
 fn churn_under_faults_cooperative_sticky() {
-    churn_across_seeds("cooperative-sticky", 8);
+    churn_across_seeds("cooperative-sticky", 5);
 }
 
 /// Cooperative-sticky with members joining one by one (no faults): each rebalance revokes only the
