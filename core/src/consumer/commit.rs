@@ -136,7 +136,34 @@ impl Consumer {
         Ok(id)
     }
 
+    /// Store offsets (each the next offset to consume) of assigned partitions for the next
+    /// commit without explicit offsets and for auto-commit, librdkafka's `offsets_store`. Needs
+    /// `enable.auto.offset.store=false` (else the positions are committed); a partition not
+    /// assigned fails the call (nothing is stored then).
+    pub fn store_offsets(&mut self, offsets: Vec<(TopicPartition, OffsetAndMetadata)>) -> Result<()> {
+        if self.config.enable_auto_offset_store {
+            return Err(Error::invalid_arg(
+                "store_offsets needs enable.auto.offset.store=false (else the positions are committed)",
+            ));
+        }
+        if let Some((tp, o)) = offsets.iter().find(|(tp, o)| o.offset < 0 || !self.partitions.contains_key(tp)) {
+            return Err(match self.partitions.contains_key(tp) {
+                true => Error::invalid_arg(format!("cannot store offset {} for {tp}", o.offset)),
+                false => Error::state(format!("cannot store an offset for {tp}: the partition is not assigned")),
+            });
+        }
+        for (tp, o) in offsets {
+            if let Some(s) = self.partitions.get_mut(&tp) {
+                s.stored = Some(o);
+            }
+        }
+        Ok(())
+    }
+
     fn consumed_positions(&self) -> Vec<(TopicPartition, OffsetAndMetadata)> {
+        if !self.config.enable_auto_offset_store {
+            return self.partitions.iter().filter_map(|(tp, s)| Some((tp.clone(), s.stored.clone()?))).collect();
+        }
         self.partitions
             .iter()
             .filter(|(_, s)| s.reset == Reset::Done)

@@ -186,6 +186,20 @@ impl Consumer {
         Ok(id)
     }
 
+    /// Store offsets for the next commit without offsets and for auto-commit
+    /// (`enable.auto.offset.store=false`): see `consumer::Consumer::store_offsets`.
+    pub fn store_offsets(&mut self, offsets: Vec<(TopicPartition, OffsetAndMetadata)>) -> Result<()> {
+        self.driver.machine.store_offsets(offsets)
+    }
+
+    /// Keep the group membership alive while the application processes records: send a
+    /// heartbeat if one is due, and handle the answers that arrived (a rebalance the coordinator
+    /// announced starts; its events come with the next poll). Never blocks, fetches nothing new
+    /// for the application and does not count as a poll for `max.poll.interval.ms`.
+    pub fn heartbeat(&mut self) {
+        self.driver.pump(wall_clock_ms());
+    }
+
     /// The group's committed offsets of `tps` (`None` where nothing is committed).
     pub fn committed(
         &mut self,
