@@ -134,6 +134,11 @@ impl Consumer {
         self.driver.transport_error()
     }
 
+    /// Connection problems so far (see `TransportHealth`), for error callbacks.
+    pub fn transport_health(&self) -> super::TransportHealth {
+        self.driver.transport_health()
+    }
+
     /// Join the consumer group (`group.id`) for these topics.
     pub fn subscribe(&mut self, topics: &[&str]) -> Result<()> {
         self.driver.machine.subscribe(topics.iter().map(|t| t.to_string()).collect())?;
