@@ -168,7 +168,9 @@ class ConsumerGroupLag:
 
 def lag_of(group_id: str, native: tuple[str, list[Any]]) -> ConsumerGroupLag:
     state, rows = native
-    known = lambda v: None if v < 0 else v  # noqa: E731
+    def known(v: int) -> Optional[int]:
+        return None if v < 0 else v
+
     parts = [
         PartitionLag(t, p, known(cur), known(end), known(lag) if cur >= 0 and end >= 0 else None, cid, host, client)
         for t, p, cur, end, lag, cid, host, client in rows

@@ -273,7 +273,8 @@ class Consumer:
 
     def poll(self, timeout: Optional[float] = None) -> Optional[Message]:
         """One message within ``timeout`` seconds (None or negative: forever), or None."""
-        return self._sliced(lambda t: self._native.poll(t), _timeout(timeout), None)
+        got: Optional[Message] = self._sliced(lambda t: self._native.poll(t), _timeout(timeout), None)
+        return got
 
     def consume(self, num_messages: int = 1, timeout: Optional[float] = -1) -> list[Message]:
         """Up to ``num_messages`` (1 to 1000000) messages within ``timeout`` seconds."""
@@ -281,7 +282,8 @@ class Consumer:
             raise TypeError(f"num_messages must be int, got {type(num_messages).__name__}")
         if not 1 <= num_messages <= 1_000_000:
             raise ValueError("num_messages must be between 1 and 1000000 (1M)")
-        return self._sliced(lambda t: self._native.consume(num_messages, t), _timeout(timeout), [])
+        got: list[Message] = self._sliced(lambda t: self._native.consume(num_messages, t), _timeout(timeout), [])
+        return got
 
     def _sliced(self, wait: Callable[[float], Any], timeout: float, nothing: Any) -> Any:
         """``wait(timeout)``; with an error_cb, in slices with the transport's problems
