@@ -167,7 +167,7 @@ class Consumer:
         next ``commit()`` without arguments and for auto-commit. Needs
         ``enable.auto.offset.store=false`` (as librdkafka): then only stored offsets are
         committed, so a record counts as done when the application says so. A partition not
-        assigned raises KafkaException (_STATE) and nothing is stored."""
+        assigned raises KafkaException (_STATE); as librdkafka, the others are stored."""
         if (message is None) == (offsets is None):
             raise ValueError("store_offsets() takes message or offsets, exactly one")
         given: list[tuple[str, int, int, Optional[str]]]
