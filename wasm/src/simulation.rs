@@ -1,4 +1,5 @@
 //! `Simulation` for JavaScript: `Engine` behind a synchronous API the page drives.
+//! Transactions live in `simulation/txn.rs`, consumer groups in `simulation/groups.rs`.
 //!
 //! Times and offsets cross as numbers (milliseconds of virtual time, exact below 2^53);
 //! configuration as plain objects with Kafka's property names; state as one
@@ -14,6 +15,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::engine::Engine;
 
+mod events;
+mod groups;
+mod txn;
+
 type JsResult<T> = Result<T, JsValue>;
 
 #[derive(Debug, Default, Deserialize)]
@@ -23,6 +28,7 @@ struct SimOptions {
     latency_ms: Option<Millis>,
     jitter_ms: Option<Millis>,
     start_ms: Option<Millis>,
+    in_order_links: Option<bool>,
 }
 
 /// A configuration value as JavaScript writes it: `"false"`, `false` and `0` all work.
@@ -83,13 +89,14 @@ pub struct JsSimulation {
 
 #[wasm_bindgen(js_class = Simulation)]
 impl JsSimulation {
-    /// `new Simulation({ seed, latencyMs, jitterMs, startMs })`, every field optional.
+    /// `new Simulation({ seed, latencyMs, jitterMs, startMs, inOrderLinks })`, every field
+    /// optional (`inOrderLinks`: messages on a connection never overtake each other, as on TCP).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<JsSimulation> {
         let o: SimOptions = if options.is_undefined() || options.is_null() {
             SimOptions::default()
         } else {
-            check_keys(&options, &["seed", "latencyMs", "jitterMs", "startMs"], "Simulation options")?;
+            check_keys(&options, &["seed", "latencyMs", "jitterMs", "startMs", "inOrderLinks"], "Simulation options")?;
             from_js(options)?
         };
         let d = SimConfig::default();
@@ -98,6 +105,7 @@ impl JsSimulation {
             latency_ms: o.latency_ms.unwrap_or(d.latency_ms),
             jitter_ms: o.jitter_ms.unwrap_or(d.jitter_ms),
             start_ms: o.start_ms.unwrap_or(d.start_ms),
+            in_order_links: o.in_order_links.unwrap_or(d.in_order_links),
         };
         Ok(JsSimulation { engine: Engine::new(config) })
     }
@@ -152,11 +160,7 @@ impl JsSimulation {
     /// Replaces a consumer's assignment with `[{ topic, partition, offset? }]`; without an
     /// offset the partition starts where `auto.offset.reset` says.
     pub fn assign(&mut self, consumer: usize, partitions: JsValue) -> JsResult<()> {
-        if let Some(list) = partitions.dyn_ref::<js_sys::Array>() {
-            for entry in list.iter() {
-                check_keys(&entry, &["topic", "partition", "offset"], "assign entry")?;
-            }
-        }
+        check_entries(&partitions, &["topic", "partition", "offset"], "assign entry")?;
         let wanted: Vec<AssignPartition> = from_js(partitions)?;
         let tps = wanted
             .into_iter()
@@ -277,6 +281,16 @@ fn check_keys(v: &JsValue, allowed: &[&str], what: &str) -> JsResult<()> {
         if !allowed.contains(&key.as_str()) {
             let problem = format!("{what}: unknown field `{key}` (known: {})", allowed.join(", "));
             return Err(kafka_error(Error::invalid_arg(problem)));
+        }
+    }
+    Ok(())
+}
+
+/// `check_keys` for every entry of an array (anything else is left to `from_js` to report).
+fn check_entries(v: &JsValue, allowed: &[&str], what: &str) -> JsResult<()> {
+    if let Some(list) = v.dyn_ref::<js_sys::Array>() {
+        for entry in list.iter() {
+            check_keys(&entry, allowed, what)?;
         }
     }
     Ok(())

@@ -156,7 +156,9 @@ impl Metadata {
             );
         }
         self.last_refresh_ms = Some(now);
-        self.refresh_wanted = retry;
+        // A topic wanted while this request was in flight is not in its answer: ask again.
+        let missing = self.wanted.iter().any(|t| !self.topics.contains_key(t));
+        self.refresh_wanted = retry || missing;
     }
 
     /// The request failed (disconnect, timeout): retry after the backoff.
@@ -213,5 +215,25 @@ impl Metadata {
     /// A broker to send cluster-wide requests to: the lowest known id, else the bootstrap.
     pub fn any_broker(&self) -> BrokerId {
         self.brokers.keys().min().copied().unwrap_or(BOOTSTRAP)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_again() {
+        let mut m = Metadata::new(300_000, 100, false);
+        let first = m.poll_request(1, 0).expect("the first refresh is due at once");
+        let RequestKind::Metadata(body) = &first.body else { panic!("{first:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(0));
+        m.want("t");
+        m.handle_response(&MetadataResponse::default(), 2);
+        // The answer did not cover "t": a new request is due after the backoff, not after max age.
+        assert_eq!(m.next_request_at(), Some(100));
+        let again = m.poll_request(2, 100).expect("due");
+        let RequestKind::Metadata(body) = &again.body else { panic!("{again:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(1));
     }
 }
