@@ -227,8 +227,11 @@ export interface Admin {
   /** Every group the cluster's coordinators keep, with protocol type and state. */
   listGroups(): Promise<{ groups: { groupId: string; protocolType: string; state: string | null }[] }>
   describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }>
-  /** offset '-1' where nothing is committed; without topics, every partition the group committed. */
-  fetchOffsets(options: { groupId: string; topics?: string[] }): Promise<TopicOffsets[]>
+  /**
+   * offset '-1' where nothing is committed; without topics, every partition the group committed.
+   * resolveOffsets: -1 / -2 become the high / low watermark, committed for the (inactive) group.
+   */
+  fetchOffsets(options: { groupId: string; topics?: string[]; resolveOffsets?: boolean }): Promise<TopicOffsets[]>
   /** For a group with no members. */
   setOffsets(options: { groupId: string; topic: string; partitions: { partition: number; offset: string | number }[] }): Promise<void>
   /** For a group with no members: every partition of the topic to its earliest (or latest) offset. */
@@ -290,6 +293,7 @@ export interface EachMessagePayload {
   topic: string
   partition: number
   message: KafkaMessage
+  /** Sends the group heartbeat when one is due (long handlers keep their partitions). */
   heartbeat(): Promise<void>
   pause(): () => void
 }
@@ -308,20 +312,27 @@ export interface Batch {
 
 export interface EachBatchPayload {
   batch: Batch
+  /** This offset is processed: commits and a restart go on from the next one. */
   resolveOffset(offset: string): void
+  /** Sends the group heartbeat when one is due (long handlers keep their partitions). */
   heartbeat(): Promise<void>
   pause(): () => void
-  commitOffsetsIfNecessary(offsets?: unknown): Promise<void>
-  uncommittedOffsets(): { topics: unknown[] }
+  /** With offsets: commit them; else (autoCommit) the resolved offsets once autoCommitInterval passed. */
+  commitOffsetsIfNecessary(offsets?: OffsetsByTopicPartition): Promise<void>
+  uncommittedOffsets(): OffsetsByTopicPartition
   isRunning(): boolean
   isStale(): boolean
+}
+
+export interface OffsetsByTopicPartition {
+  topics: { topic: string; partitions: { partition: number; offset: string }[] }[]
 }
 
 export interface ConsumerRunConfig {
   eachMessage?: (payload: EachMessagePayload) => Promise<void>
   eachBatch?: (payload: EachBatchPayload) => Promise<void>
   eachBatchAutoResolve?: boolean
-  /** With a groupId (default true): positions committed every autoCommitInterval ms and on revoke/leave. */
+  /** With a groupId (default true): resolved offsets committed every autoCommitInterval ms and on revoke/leave. */
   autoCommit?: boolean
   autoCommitInterval?: number | null
   partitionsConsumedConcurrently?: number
@@ -385,6 +396,8 @@ export interface Consumer {
   commitOffsets(offsets: { topic: string; partition: number; offset: string | number; metadata?: string }[]): Promise<void>
   /** kafkette's extension: the group's committed offsets of the assigned (or given) partitions; '-1' where none. */
   committed(topics?: TopicPartitions[]): Promise<{ topic: string; partition: number; offset: string; metadata: string | null }[]>
+  /** Resolved offsets not committed yet. */
+  uncommittedOffsets(): OffsetsByTopicPartition
   readonly events: ConsumerEvents
   on(event: ConsumerEvents[keyof ConsumerEvents], listener: (event: InstrumentationEvent<any>) => void): RemoveInstrumentationEventListener
 }

@@ -212,7 +212,7 @@ class Admin {
   }
 
   async fetchOffsets(req) {
-    return groups.fetchOffsets(this.#client(), (topic) => this.#partitions(topic), req)
+    return groups.fetchOffsets(this.#client(), (topic) => this.#partitions(topic), req, (topic) => this.fetchTopicOffsets(topic))
   }
 
   async setOffsets(req) {

@@ -55,13 +55,15 @@ async function describeGroups(client, groupIds) {
 }
 
 /**
- * `{ groupId, topics? }` → `[{ topic, partitions: [{ partition, offset, metadata }] }]`, offset
- * '-1' where nothing is committed; every partition of the topics named, or (none named)
- * every partition the group committed.
+ * `{ groupId, topics?, resolveOffsets? }` → `[{ topic, partitions: [{ partition, offset, metadata }] }]`,
+ * offset '-1' where nothing is committed; every partition of the topics named, or (none named)
+ * every partition the group committed. With `resolveOffsets` (KafkaJS's), offsets -1 (none:
+ * latest) and -2 (earliest) become the partition's high and low watermarks and are committed
+ * for the group (which must be inactive, as for setOffsets).
  */
-async function fetchOffsets(client, partitionsOf, { groupId, topics, resolveOffsets } = {}) {
+async function fetchOffsets(client, partitionsOf, { groupId, topics, resolveOffsets = false } = {}, watermarksOf) {
   check.string(groupId, 'groupId')
-  if (resolveOffsets) throw bad('resolveOffsets', 'not supported')
+  check.bool(resolveOffsets, 'resolveOffsets')
   let partitions
   if (topics !== undefined) {
     check.array(topics, 'topics')
@@ -73,7 +75,21 @@ async function fetchOffsets(client, partitionsOf, { groupId, topics, resolveOffs
   }
   const listed = await call(() => client.listGroupOffsets(groupId, partitions, false))
   throwErrors('Fetch offsets errors', listed.filter((o) => o.error).map((o) => fromInfo(o.error, { topic: o.topic, partition: o.partition })))
-  return byTopic(listed, (o) => ({ partition: o.partition, offset: o.offset === undefined || o.offset === null ? '-1' : String(o.offset), metadata: o.metadata === undefined ? null : o.metadata }))
+  const found = byTopic(listed, (o) => ({ partition: o.partition, offset: o.offset === undefined || o.offset === null ? '-1' : String(o.offset), metadata: o.metadata === undefined ? null : o.metadata }))
+  if (!resolveOffsets) return found
+  for (const t of found) {
+    if (!t.partitions.some((p) => p.offset === '-1' || p.offset === '-2')) continue
+    const marks = new Map((await watermarksOf(t.topic)).map((w) => [w.partition, w]))
+    const changed = []
+    for (const p of t.partitions) {
+      const w = marks.get(p.partition)
+      if (!w || (p.offset !== '-1' && p.offset !== '-2')) continue
+      p.offset = p.offset === '-2' ? w.low : w.high
+      changed.push({ partition: p.partition, offset: p.offset })
+    }
+    if (changed.length > 0) await setOffsets(client, { groupId, topic: t.topic, partitions: changed })
+  }
+  return found
 }
 
 /** `{ groupId, topic, partitions: [{ partition, offset }] }`: commit for an inactive group. */

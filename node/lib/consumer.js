@@ -6,6 +6,14 @@
 // `subscribe` takes every partition of the topics, and `assign` (kafkette's
 // extension) assigns partitions by hand. `run` loops on a background poll until `stop()`.
 //
+// Offsets are KafkaJS's: a message is resolved once its eachMessage returned (in eachBatch
+// by `resolveOffset`, or all of the batch with `eachBatchAutoResolve`), and only resolved
+// offsets are committed. The group consumer runs with `enable.auto.offset.store=false`:
+// resolved offsets are stored in the core before each poll, heartbeat and commit, and
+// the core's auto-commit (every `autoCommitInterval`, before a rebalance revokes, on
+// disconnect) commits them. `heartbeat()` drives the core's member (the core has no
+// background thread): a heartbeat goes out when due, so long handlers keep their partitions.
+//
 // Seeks, pauses and resumes made while `run` is looping are queued and applied
 // between polls (KafkaJS does the same): the poll in progress is woken so they
 // take effect at once, and records of a partition sought or paused after its
@@ -94,6 +102,16 @@ class Batch {
   }
 }
 
+/** `[{ topic, partition, offset }]` → KafkaJS's `[{ topic, partitions: [{ partition, offset }] }]`. */
+function byTopicOffsets(list) {
+  const topics = new Map()
+  for (const { topic, partition, offset } of list) {
+    if (!topics.has(topic)) topics.set(topic, [])
+    topics.get(topic).push({ partition, offset: String(offset) })
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }))
+}
+
 /** `[{ topic, partitions: [..] }]` checked → [{ topic, partition }]. */
 function topicPartitions(list, field, base = 0) {
   check.array(list, field)
@@ -131,6 +149,13 @@ class Consumer {
   #member = null
   /** A poll is in flight (holding the client): calls that need it queue behind it. */
   #polling = false
+  /** tp key → { topic, partition, offset }: resolved (next offset) and not known to be committed. */
+  #resolved = new Map()
+  /** tp keys resolved since the last store into the core. */
+  #unstored = new Set()
+  /** tp key → the offset known to be committed. */
+  #committedAt = new Map()
+  #lastCommit = Date.now()
 
   constructor(kafka, pairs, maxWaitTimeInMs) {
     const group = pairs.filter(([k]) => k === 'group.id').pop()
@@ -338,7 +363,7 @@ class Consumer {
    */
   async #join({ autoCommit = true, autoCommitInterval }) {
     const { topics, fromBeginning } = this.#subscription
-    const extra = [['enable.auto.commit', String(autoCommit)]]
+    const extra = [['enable.auto.commit', String(autoCommit)], ['enable.auto.offset.store', 'false']]
     if (autoCommitInterval !== undefined && autoCommitInterval !== null) extra.push(['auto.commit.interval.ms', String(autoCommitInterval)])
     if (!this.#pairs.some(([k]) => k === 'auto.offset.reset')) extra.push(['auto.offset.reset', fromBeginning ? 'earliest' : 'latest'])
     const client = call(() => new native.Consumer([...extra, ...this.#pairs]))
@@ -349,7 +374,93 @@ class Consumer {
     const res = topics.filter((t) => t instanceof RegExp)
     const pattern = res.length === 0 ? undefined : [...res.map(patternOf), ...names.map(literal)].join('|')
     await call(() => client.subscribe(pattern === undefined ? names : [], pattern))
-    this.#joined = { autoCommit }
+    this.#joined = { autoCommit, autoCommitInterval: autoCommitInterval === undefined ? null : autoCommitInterval }
+  }
+
+  /** The next offset to consume of a partition is `next`: its records before are processed. */
+  #resolve(topic, partition, next) {
+    if (!this.#joined) return
+    const k = tpKey(topic, partition)
+    this.#resolved.set(k, { topic, partition, offset: next })
+    this.#unstored.add(k)
+  }
+
+  /** Hand the offsets resolved since the last call to the core, for its commits. */
+  async #storeResolved() {
+    if (!this.#joined || this.#unstored.size === 0 || !this.#native) return
+    const list = []
+    for (const k of this.#unstored) {
+      const r = this.#resolved.get(k)
+      if (r && this.#assigned.has(k)) list.push({ topic: r.topic, partition: r.partition, offset: r.offset })
+    }
+    this.#unstored.clear()
+    if (list.length === 0) return
+    // A rebalance the core saw in a heartbeat may have taken a partition the loop has not heard
+    // of yet: the others are stored all the same, and that one's offsets belong to its next owner.
+    await call(() => this.#native.storeOffsets(list)).catch((e) => {
+      if (e.code !== 'STATE') throw e
+    })
+  }
+
+  #noteCommitted(list) {
+    this.#lastCommit = Date.now()
+    for (const { topic, partition, offset } of list) {
+      const k = tpKey(topic, partition)
+      this.#committedAt.set(k, Number(offset))
+      const r = this.#resolved.get(k)
+      if (r && r.offset <= Number(offset)) this.#resolved.delete(k)
+    }
+  }
+
+  /**
+   * KafkaJS's `uncommittedOffsets()`: resolved offsets not committed yet, as
+   * `{ topics: [{ topic, partitions: [{ partition, offset }] }] }`.
+   */
+  uncommittedOffsets() {
+    const topics = new Map()
+    for (const [k, { topic, partition, offset }] of this.#resolved) {
+      if (this.#committedAt.has(k) && this.#committedAt.get(k) >= offset) continue
+      if (!topics.has(topic)) topics.set(topic, [])
+      topics.get(topic).push({ partition, offset: String(offset) })
+    }
+    return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) })) }
+  }
+
+  /**
+   * eachBatch's `commitOffsetsIfNecessary(offsets?)`: with offsets (`{ topics }`), commit them;
+   * else, with autoCommit, commit the uncommitted resolved offsets when `autoCommitInterval`
+   * has passed since the last commit (no interval: now). Without autoCommit: nothing.
+   */
+  async #commitIfNecessary(offsets) {
+    if (offsets !== undefined && offsets !== null) {
+      check.object(offsets, 'offsets')
+      const list = []
+      for (const [i, t] of check.array(offsets.topics, 'offsets.topics').entries()) {
+        check.object(t, `offsets.topics[${i}]`)
+        for (const [j, p] of check.array(t.partitions, `offsets.topics[${i}].partitions`).entries()) {
+          check.object(p, `offsets.topics[${i}].partitions[${j}]`)
+          list.push({ topic: t.topic, partition: p.partition, offset: p.offset })
+        }
+      }
+      if (list.length > 0) await this.commitOffsets(list)
+      return
+    }
+    if (!this.#joined || !this.#joined.autoCommit) return
+    const interval = this.#joined.autoCommitInterval
+    if (interval !== null && Date.now() < this.#lastCommit + interval) return
+    const list = []
+    for (const { topic, partitions } of this.uncommittedOffsets().topics) {
+      for (const { partition, offset } of partitions) list.push({ topic, partition, offset })
+    }
+    if (list.length > 0) await this.commitOffsets(list)
+  }
+
+  /** eachMessage's and eachBatch's `heartbeat()`: store resolved offsets, then let the member heartbeat if due. */
+  async #heartbeat() {
+    if (!this.#joined || !this.#native) return
+    const client = this.#native
+    await this.#storeResolved()
+    await call(() => client.heartbeat())
   }
 
   /** Apply the group events of one poll: the assignment, GROUP_JOIN and REBALANCING. */
@@ -381,7 +492,13 @@ class Consumer {
           const k = tpKey(topic, partition)
           this.#assigned.delete(k)
           this.#paused.delete(k)
+          this.#resolved.delete(k)
+          this.#unstored.delete(k)
+          this.#committedAt.delete(k)
         }
+      } else if (e.kind === 'committed' && e.offsets) {
+        this.#noteCommitted(e.offsets)
+        this.#emit(EVENTS.COMMIT_OFFSETS, { groupId: this.#groupId, memberId: this.#member ? this.#member.memberId : undefined, topics: byTopicOffsets(e.offsets) })
       } else if (e.kind === 'commit_failed' && e.error) {
         this.#emit(EVENTS.COMMIT_OFFSETS, { groupId: this.#groupId, error: fromNative(e.error), topics: [] })
       }
@@ -416,12 +533,8 @@ class Consumer {
       return c
     })
     const done = await this.#exclusive(() => call(() => client.commit(offsets, COMMIT_TIMEOUT_MS)))
-    const topics = new Map()
-    for (const { topic, partition, offset } of done) {
-      if (!topics.has(topic)) topics.set(topic, [])
-      topics.get(topic).push({ partition, offset: String(offset) })
-    }
-    this.#emit(EVENTS.COMMIT_OFFSETS, { groupId: this.#groupId, memberId: this.#member ? this.#member.memberId : undefined, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) })
+    this.#noteCommitted(done)
+    this.#emit(EVENTS.COMMIT_OFFSETS, { groupId: this.#groupId, memberId: this.#member ? this.#member.memberId : undefined, topics: byTopicOffsets(done) })
   }
 
   /** kafkette's extension: the group's committed offsets of assigned (or given) partitions, as admin.fetchOffsets shapes them. */
@@ -446,6 +559,7 @@ class Consumer {
     try {
       while (this.#running) {
         await this.#drain()
+        await this.#storeResolved()
         let polled
         try {
           this.#polling = true
@@ -474,6 +588,7 @@ class Consumer {
     } finally {
       this.#running = false
       await this.#drain().catch((error) => this.#emit(EVENTS.CRASH, { error }))
+      await this.#storeResolved().catch((error) => this.#emit(EVENTS.CRASH, { error }))
     }
   }
 
@@ -497,18 +612,24 @@ class Consumer {
       let next = records[0].offset
       try {
         if (eachBatch) {
-          let resolved = null
           await eachBatch({
             batch,
-            resolveOffset: (o) => { resolved = Number(o) },
-            heartbeat: async () => {},
-            commitOffsetsIfNecessary: async () => {},
-            uncommittedOffsets: () => ({ topics: [] }),
+            // KafkaJS: the offset is processed; the partition goes on (and commits) from the next.
+            resolveOffset: (o) => {
+              next = Number(o) + 1
+              this.#resolve(topic, partition, next)
+            },
+            heartbeat: () => this.#heartbeat(),
+            commitOffsetsIfNecessary: (offsets) => this.#commitIfNecessary(offsets),
+            uncommittedOffsets: () => this.uncommittedOffsets(),
             isRunning: () => this.#running,
             isStale: () => this.#touched.has(k),
             pause: () => { this.pause([{ topic, partitions: [partition] }]); return () => this.resume([{ topic, partitions: [partition] }]) },
           })
-          next = eachBatchAutoResolve ? records[records.length - 1].offset + 1 : resolved === null ? records[0].offset : resolved + 1
+          if (eachBatchAutoResolve) {
+            next = records[records.length - 1].offset + 1
+            this.#resolve(topic, partition, next)
+          }
         } else {
           for (const r of records) {
             if (!this.#running || this.#touched.has(k)) break
@@ -516,10 +637,11 @@ class Consumer {
               topic,
               partition,
               message: toMessage(r),
-              heartbeat: async () => {},
+              heartbeat: () => this.#heartbeat(),
               pause: () => { this.pause([{ topic, partitions: [partition] }]); return () => this.resume([{ topic, partitions: [partition] }]) },
             })
             next = r.offset + 1
+            this.#resolve(topic, partition, next)
           }
         }
       } catch (e) {
@@ -555,6 +677,9 @@ class Consumer {
     this.#subscription = null
     this.#joined = null
     this.#member = null
+    this.#resolved.clear()
+    this.#unstored.clear()
+    this.#committedAt.clear()
     if (client) {
       // Leaves the group (committing first with auto-commit) so the others rebalance at once.
       await call(() => client.close(CLOSE_TIMEOUT_MS))

@@ -23,7 +23,8 @@ pub struct JsCommittedOffset {
 }
 
 /// A group event: `kind` is "rebalancing", "joined", "assigned", "revoked", "lost",
-/// "offset_reset" or "commit_failed" (an asynchronous auto-commit that failed).
+/// "offset_reset", "committed" (an asynchronous commit or auto-commit that succeeded, with
+/// `offsets`) or "commit_failed" (one that failed).
 #[napi(object)]
 pub struct JsGroupEvent {
     pub kind: String,
@@ -33,6 +34,7 @@ pub struct JsGroupEvent {
     pub protocol: Option<String>,
     pub partitions: Vec<JsTopicPartition>,
     pub error: Option<JsErrorInfo>,
+    pub offsets: Option<Vec<JsCommittedOffset>>,
 }
 
 fn js_tps(list: Vec<TopicPartition>) -> Vec<JsTopicPartition> {
@@ -48,6 +50,7 @@ fn event(kind: &str, partitions: Vec<TopicPartition>) -> JsGroupEvent {
         protocol: None,
         partitions: js_tps(partitions),
         error: None,
+        offsets: None,
     }
 }
 
@@ -66,6 +69,19 @@ pub(crate) fn group_event(e: ConsumerEvent) -> Option<JsGroupEvent> {
         ConsumerEvent::Revoked(tps) => event("revoked", tps),
         ConsumerEvent::Lost(tps) => event("lost", tps),
         ConsumerEvent::OffsetReset { tp, .. } => event("offset_reset", vec![tp]),
+        ConsumerEvent::CommitCompleted { result: Ok(done), .. } => JsGroupEvent {
+            offsets: Some(
+                done.into_iter()
+                    .map(|(tp, o)| JsCommittedOffset {
+                        topic: tp.topic,
+                        partition: tp.partition,
+                        offset: Some(o),
+                        metadata: None,
+                    })
+                    .collect(),
+            ),
+            ..event("committed", vec![])
+        },
         ConsumerEvent::CommitCompleted { result: Err(e), .. } => {
             JsGroupEvent { error: Some(JsErrorInfo::from(&e)), ..event("commit_failed", vec![]) }
         }
@@ -125,6 +141,41 @@ impl JsConsumer {
                     metadata: None,
                 })
                 .collect())
+        })
+    }
+
+    /// Store offsets (each the next to consume) for the next commit without offsets and for
+    /// auto-commit (the consumer runs with `enable.auto.offset.store=false`).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn store_offsets(&self, offsets: Vec<JsCommittedOffset>) -> AsyncTask<Blocking<()>> {
+        let slot = self.slot.clone();
+        Blocking::spawn(move || {
+            let offsets = offsets
+                .into_iter()
+                .map(|o| {
+                    let offset = o.offset.ok_or_else(|| {
+                        kafkette::error::Error::invalid_arg(format!("{}/{}: no offset to store", o.topic, o.partition))
+                    })?;
+                    Ok((
+                        TopicPartition::new(o.topic, o.partition),
+                        OffsetAndMetadata { offset, metadata: o.metadata, leader_epoch: None },
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            slot.with("consumer", |c| c.store_offsets(offsets))
+        })
+    }
+
+    /// Keep the membership alive during long processing: send a heartbeat if one is due and
+    /// handle the answers that arrived (see the core's `Consumer::heartbeat`).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn heartbeat(&self) -> AsyncTask<Blocking<()>> {
+        let slot = self.slot.clone();
+        Blocking::spawn(move || {
+            slot.with("consumer", |c| {
+                c.heartbeat();
+                Ok(())
+            })
         })
     }
 

@@ -47,7 +47,21 @@ async function main(): Promise<void> {
   await member.subscribe({ topics: [/^typ/], fromBeginning: true })
   member.on(member.events.GROUP_JOIN, (e) => console.log((e.payload as GroupJoinPayload).memberAssignment))
   await member.run({ autoCommit: false, eachMessage: async ({ topic, partition, message }) => member.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]) })
+  await member.stop()
+  await member.run({
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+      for (const m of batch.messages) resolveOffset(m.offset)
+      await heartbeat()
+      const pending: string | undefined = uncommittedOffsets().topics[0]?.partitions[0]?.offset
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: pending ?? '0' }] }] })
+      await commitOffsetsIfNecessary()
+    },
+  })
+  console.log(member.uncommittedOffsets().topics.length)
   await member.disconnect()
+  const resolved = await admin.fetchOffsets({ groupId: 'g-member', topics: ['typed'], resolveOffsets: true })
+  console.log(resolved[0].partitions[0].offset)
 
   const consumer = kafka.consumer({ groupId: 'g', maxWaitTimeInMs: 100 })
   await consumer.connect()

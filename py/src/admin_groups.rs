@@ -17,6 +17,8 @@ type Member = (String, Option<String>, String, String, Vec<(String, i32)>);
 type Description = (String, String, String, String, Vec<Member>, i32);
 /// `(topic, partition, offset (-1001 none), metadata, error)`.
 type OffsetRow = (String, i32, i64, Option<String>, ItemError);
+/// `(topic, partition, committed, log end, lag, consumer id, host, client id)`.
+type LagRow = (String, i32, i64, i64, i64, Option<String>, Option<String>, Option<String>);
 
 fn item_error<T>(py: Python<'_>, r: &Result<T, Error>) -> PyResult<ItemError> {
     match r {
@@ -100,6 +102,49 @@ fn admin_alter_group_offsets(
     got.into_iter().map(|(tp, r)| Ok((tp.topic, tp.partition, item_error(py, &r)?))).collect()
 }
 
+/// OffsetDelete: `[(topic, partition, error)]`.
+#[pyfunction]
+fn admin_delete_group_offsets(
+    py: Python<'_>,
+    admin: PyRef<'_, PyAdmin>,
+    group: String,
+    partitions: Vec<(String, i32)>,
+) -> PyResult<Vec<(String, i32, ItemError)>> {
+    let req = partitions.into_iter().map(|(topic, partition)| TopicPartition { topic, partition }).collect();
+    let got = admin.call(py, move |a| a.delete_group_offsets(&group, req))?;
+    got.into_iter().map(|(tp, r)| Ok((tp.topic, tp.partition, item_error(py, &r)?))).collect()
+}
+
+/// `kafka-consumer-groups --describe`: (state, [(topic, partition, committed, log end, lag,
+/// consumer id, host, client id)]), -1 where a value is unknown.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn admin_describe_group_lag(
+    py: Python<'_>,
+    admin: PyRef<'_, PyAdmin>,
+    group: String,
+    read_committed: bool,
+) -> PyResult<(String, Vec<LagRow>)> {
+    let got = admin.call(py, move |a| a.describe_group_lag(&group, read_committed))?;
+    let rows = got
+        .rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.topic,
+                r.partition,
+                r.current_offset.unwrap_or(-1),
+                r.log_end_offset.unwrap_or(-1),
+                r.lag.unwrap_or(-1),
+                r.consumer_id,
+                r.host,
+                r.client_id,
+            )
+        })
+        .collect();
+    Ok((got.description.state, rows))
+}
+
 #[pyfunction]
 fn admin_delete_groups(
     py: Python<'_>,
@@ -116,5 +161,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(admin_list_group_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(admin_alter_group_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(admin_delete_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(admin_delete_group_offsets, m)?)?;
+    m.add_function(wrap_pyfunction!(admin_describe_group_lag, m)?)?;
     Ok(())
 }

@@ -330,6 +330,23 @@ impl PyConsumer {
         Ok(Some(done.into_iter().map(|(tp, o)| (tp.topic, tp.partition, o)).collect()))
     }
 
+    /// Store (topic, partition, offset, metadata) for the next commit without offsets and
+    /// auto-commit (`enable.auto.offset.store=false`).
+    fn store_offsets(&self, py: Python<'_>, offsets: Vec<(String, i32, i64, Option<String>)>) -> PyResult<()> {
+        let offsets: Vec<_> = offsets
+            .into_iter()
+            .map(|(t, p, o, m)| (tp(t, p), OffsetAndMetadata { offset: o, metadata: m, leader_epoch: None }))
+            .collect();
+        self.with_core(py, move |c| c.store_offsets(offsets))
+    }
+
+    /// `(connection problems so far, every broker down, the last problem as a KafkaError)`.
+    fn transport_health(&self, py: Python<'_>) -> PyResult<(u64, bool, Option<Py<PyAny>>)> {
+        let h = self.with_core(py, |c| Ok(c.transport_health()))?;
+        let last = h.last_error.as_ref().map(|e| kafka_error(py, e)).transpose()?;
+        Ok((h.errors, h.all_down, last))
+    }
+
     /// The group's committed (offset, metadata) per partition; None where nothing is committed.
     #[allow(clippy::type_complexity)]
     fn committed(

@@ -59,7 +59,10 @@ const LOCAL: &[(ErrorCode, i32, &str)] = &[
 ];
 
 /// Codes that exist only in the binding (events and boundary failures), with their names.
-const BINDING_ONLY: &[(i32, &str)] = &[(PARTITION_EOF, "_PARTITION_EOF")];
+const BINDING_ONLY: &[(i32, &str)] = &[(PARTITION_EOF, "_PARTITION_EOF"), (ALL_BROKERS_DOWN, "_ALL_BROKERS_DOWN")];
+
+/// librdkafka's `_ALL_BROKERS_DOWN`, which error_cb gets when no broker can be reached.
+pub const ALL_BROKERS_DOWN: i32 = -187;
 
 /// Kafka's codes under librdkafka's names (rdkafka.h `RD_KAFKA_RESP_ERR_*`), which
 /// confluent-kafka exposes as `KafkaError.<NAME>`. Codes missing here use Kafka's name.

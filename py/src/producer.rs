@@ -282,6 +282,13 @@ impl PyProducer {
         Ok(pending + lock(&self.reports).ready.len())
     }
 
+    /// `(connection problems so far, every broker down, the last problem as a KafkaError)`.
+    fn transport_health(&self, py: Python<'_>) -> PyResult<(u64, bool, Option<Py<PyAny>>)> {
+        let h = self.with_core(py, |p| Ok(p.transport_health()))?;
+        let last = h.last_error.as_ref().map(|e| kafka_error(py, e)).transpose()?;
+        Ok((h.errors, h.all_down, last))
+    }
+
     /// Release the producer (records not yet delivered are dropped; flush first).
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let core = py.detach(|| lock(&self.core).take());

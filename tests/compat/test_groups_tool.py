@@ -10,8 +10,8 @@ Known differences: a refused reset (the group has members) exits 1 here, 0 in Ka
 say why); `--to-datetime` without a zone is UTC here, the local zone in Kafka's tool; a group that
 does not exist is "does not exist" here (DescribeGroups v5 answers Dead), "not found" there (v6).
 
-The broker is Apache Kafka 4.1.1 (fixture ``apache_kafka``); the lead parametrises this over
-`kafkette serve` once the group coordinator is merged.
+The broker is Apache Kafka 4.1.1 and `kafkette serve` (the ``broker`` fixture, targets.py): against
+kafkette, Kafka's own tool is the reference for what `kafkette groups` prints about a kafkette group.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from brokers import KAFKETTE_BIN, java_classpath
+from targets import targets
 
 COMPAT = Path(__file__).resolve().parent
 PARTITIONS = 3
@@ -99,12 +100,13 @@ def topic_with_records(bootstrap: str) -> str:
     return topic
 
 
-def test_describe_list_and_reset_match_kafkas_tool(apache_kafka: str) -> None:
-    topic = topic_with_records(apache_kafka)
+@pytest.mark.parametrize("broker", targets(None, inproc=False), indirect=True)
+def test_describe_list_and_reset_match_kafkas_tool(broker: str) -> None:
+    topic = topic_with_records(broker)
     group = f"groups-tool-{uuid.uuid4().hex[:8]}"
-    member = Member(apache_kafka, topic, group, '{"0": 3, "1": 10}')
+    member = Member(broker, topic, group, '{"0": 3, "1": 10}')
     try:
-        theirs, mine = both(apache_kafka, "--describe", "--group", group)
+        theirs, mine = both(broker, "--describe", "--group", group)
         want = rows(theirs, "GROUP")
         assert rows(mine, "GROUP") == want, f"Kafka:\n{theirs}\nkafkette:\n{mine}"
         # The rows say what the consumer committed: lag 7 on partition 0, none known on 2.
@@ -112,44 +114,44 @@ def test_describe_list_and_reset_match_kafkas_tool(apache_kafka: str) -> None:
         assert all(r[7:] == ["/127.0.0.1", "kafkette-test-member"] for r in want)
 
         for view in ("--members", "--state"):
-            theirs, mine = both(apache_kafka, "--describe", "--group", group, view)
+            theirs, mine = both(broker, "--describe", "--group", group, view)
             assert rows(mine, "GROUP") == rows(theirs, "GROUP"), f"{view}: Kafka:\n{theirs}\nkafkette:\n{mine}"
         assert rows(mine, "GROUP")[0][-2:] == ["Stable", "1"]
 
-        theirs, mine = both(apache_kafka, "--list", "--state")
+        theirs, mine = both(broker, "--list", "--state")
         assert [group, "Stable"] in rows(theirs, "GROUP") and [group, "Stable"] in rows(mine, "GROUP")
-        theirs, mine = both(apache_kafka, "--list")
+        theirs, mine = both(broker, "--list")
         assert group in theirs.split() and group in mine.split()
-        theirs, mine = both(apache_kafka, "--list", "--state", "Stable")
+        theirs, mine = both(broker, "--list", "--state", "Stable")
         assert [group, "Stable"] in rows(theirs, "GROUP") and [group, "Stable"] in rows(mine, "GROUP")
 
         # Both refuse to reset a group with members (Kafka's tool says so and exits 0; we exit 1).
         args = ("--reset-offsets", "--group", group, "--topic", topic, "--to-earliest", "--execute")
-        assert "is inactive, but the current state is Stable" in kafka_tool(apache_kafka, *args).stdout
-        refused = ours(apache_kafka, *args)
+        assert "is inactive, but the current state is Stable" in kafka_tool(broker, *args).stdout
+        refused = ours(broker, *args)
         assert refused.returncode != 0 and "inactive" in refused.stderr, refused.stderr
     finally:
         member.leave()
 
     deadline = time.monotonic() + 30
-    while "Empty" not in ours(apache_kafka, "--list", "--state", "Empty").stdout:
+    while "Empty" not in ours(broker, "--list", "--state", "Empty").stdout:
         assert time.monotonic() < deadline, "the group never became Empty"
         time.sleep(0.2)
-    theirs, mine = both(apache_kafka, "--describe", "--group", group)
+    theirs, mine = both(broker, "--describe", "--group", group)
     assert rows(mine, "GROUP") == rows(theirs, "GROUP"), f"Kafka:\n{theirs}\nkafkette:\n{mine}"
     assert all(r[6:] == ["-", "-", "-"] for r in rows(mine, "GROUP"))
 
     for to in (["--to-earliest"], ["--to-latest"], ["--to-offset", "5"], ["--to-datetime", "2000-01-01T00:00:00.000"]):
-        theirs, mine = both(apache_kafka, "--reset-offsets", "--group", group, "--topic", f"{topic}:0,2", *to, "--dry-run")
+        theirs, mine = both(broker, "--reset-offsets", "--group", group, "--topic", f"{topic}:0,2", *to, "--dry-run")
         assert rows(mine, "GROUP") == rows(theirs, "GROUP"), f"{to}: Kafka:\n{theirs}\nkafkette:\n{mine}"
 
-    mine = ours(apache_kafka, "--reset-offsets", "--group", group, "--topic", topic, "--to-offset", "4", "--execute")
+    mine = ours(broker, "--reset-offsets", "--group", group, "--topic", topic, "--to-offset", "4", "--execute")
     assert mine.returncode == 0, mine.stderr
-    theirs = kafka_tool(apache_kafka, "--describe", "--group", group)
+    theirs = kafka_tool(broker, "--describe", "--group", group)
     assert [r[2:6] for r in rows(theirs.stdout, "GROUP")] == [[str(p), "4", "10", "6"] for p in range(PARTITIONS)]
 
-    deleted = ours(apache_kafka, "--delete", "--group", group)
+    deleted = ours(broker, "--delete", "--group", group)
     assert deleted.returncode == 0 and "was successful" in deleted.stdout, deleted.stdout
-    gone = ours(apache_kafka, "--describe", "--group", group)
+    gone = ours(broker, "--describe", "--group", group)
     assert gone.returncode != 0 and "does not exist" in gone.stderr
-    assert group not in kafka_tool(apache_kafka, "--list").stdout.split()
+    assert group not in kafka_tool(broker, "--list").stdout.split()

@@ -138,6 +138,10 @@ pub struct ConsumerConfig {
     pub allow_auto_create_topics: bool,
     /// `enable.partition.eof` (librdkafka): report reaching the end of a partition.
     pub enable_partition_eof: bool,
+    /// `enable.auto.offset.store` (librdkafka): with false, commits without explicit offsets
+    /// (auto-commit, `commit()`) commit the offsets the application stored with
+    /// `store_offsets`, not the positions.
+    pub enable_auto_offset_store: bool,
 }
 
 impl Default for ConsumerConfig {
@@ -168,6 +172,7 @@ impl Default for ConsumerConfig {
             check_crcs: true,
             allow_auto_create_topics: true,
             enable_partition_eof: false,
+            enable_auto_offset_store: true,
         }
     }
 }
@@ -243,6 +248,7 @@ impl ConsumerConfig {
             "check.crcs" => self.check_crcs = parse_bool(key, value)?,
             "allow.auto.create.topics" => self.allow_auto_create_topics = parse_bool(key, value)?,
             "enable.partition.eof" => self.enable_partition_eof = parse_bool(key, value)?,
+            "enable.auto.offset.store" => self.enable_auto_offset_store = parse_bool(key, value)?,
             "key.deserializer" | "value.deserializer" => return Err(reject_serde(key)),
             _ => return Err(unknown_key(key)),
         }
@@ -302,6 +308,7 @@ impl ConsumerConfig {
             pair("check.crcs", self.check_crcs),
             pair("allow.auto.create.topics", self.allow_auto_create_topics),
             pair("enable.partition.eof", self.enable_partition_eof),
+            pair("enable.auto.offset.store", self.enable_auto_offset_store),
         ]);
         out
     }

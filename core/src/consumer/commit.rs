@@ -158,7 +158,38 @@ impl Consumer {
         Ok(id)
     }
 
+    /// Store offsets (each the next offset to consume) of assigned partitions for the next
+    /// commit without explicit offsets and for auto-commit, librdkafka's `offsets_store`. Needs
+    /// `enable.auto.offset.store=false` (else the positions are committed). As librdkafka, the
+    /// offsets of assigned partitions are stored even when others are not assigned (a rebalance
+    /// took them): the call then fails with STATE naming those.
+    pub fn store_offsets(&mut self, offsets: Vec<(TopicPartition, OffsetAndMetadata)>) -> Result<()> {
+        if self.config.enable_auto_offset_store {
+            return Err(Error::invalid_arg(
+                "store_offsets needs enable.auto.offset.store=false (else the positions are committed)",
+            ));
+        }
+        if let Some((tp, o)) = offsets.iter().find(|(_, o)| o.offset < 0) {
+            return Err(Error::invalid_arg(format!("cannot store offset {} for {tp}", o.offset)));
+        }
+        let mut missing = Vec::new();
+        for (tp, o) in offsets {
+            match self.partitions.get_mut(&tp) {
+                Some(s) => s.stored = Some(o),
+                None => missing.push(tp.to_string()),
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::state(format!("cannot store offsets of partitions not assigned: {}", missing.join(", "))))
+        }
+    }
+
     fn consumed_positions(&self) -> Vec<(TopicPartition, OffsetAndMetadata)> {
+        if !self.config.enable_auto_offset_store {
+            return self.partitions.iter().filter_map(|(tp, s)| Some((tp.clone(), s.stored.clone()?))).collect();
+        }
         self.partitions
             .iter()
             .filter(|(_, s)| s.reset == Reset::Done)

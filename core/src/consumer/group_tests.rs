@@ -268,6 +268,30 @@ fn auto_commit_commits_on_its_interval_and_before_rejoining() {
     h.expect_join();
 }
 
+#[test]
+fn with_enable_auto_offset_store_off_auto_commit_commits_the_stored_offsets() {
+    let mut h = Harness::stable(&[
+        ("enable.auto.commit", "true"),
+        ("auto.commit.interval.ms", "5000"),
+        ("enable.auto.offset.store", "false"),
+    ]);
+    // A moved position is not committed: only what the application stored is.
+    h.c.seek(&tp(1), 8).unwrap();
+    h.c.store_offsets(vec![(tp(0), OffsetAndMetadata::new(3))]).unwrap();
+    let e = h.c.store_offsets(vec![(tp(0), OffsetAndMetadata::new(4)), (tp(7), OffsetAndMetadata::new(1))]);
+    assert_eq!(e.unwrap_err().code(), ErrorCode::STATE, "a partition not assigned fails the call");
+    h.advance(5_000);
+    let t = h.next();
+    let RequestKind::OffsetCommit(oc) = &t.body else { panic!("expected OffsetCommit, got {:?}", t.body) };
+    let offsets: Vec<(i32, i64)> =
+        oc.topics[0].partitions.iter().map(|p| (p.partition_index, p.committed_offset)).collect();
+    assert_eq!(offsets, [(0, 4)], "the assigned partition's offset was stored all the same");
+
+    let mut plain = Harness::stable(&[]);
+    let e = plain.c.store_offsets(vec![(tp(0), OffsetAndMetadata::new(3))]).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::INVALID_ARG);
+}
+
 fn commit_response(parts: &[i32], error: ErrorCode) -> ResponseKind {
     let parts = parts
         .iter()

@@ -205,6 +205,9 @@ pub(crate) struct PartitionState {
     pub high_watermark: i64,
     /// The offset at which PartitionEof was last reported (one event per arrival at the end).
     pub eof_reported_at: Option<i64>,
+    /// The offset the application stored (`store_offsets`), committed instead of the position
+    /// with `enable.auto.offset.store=false`.
+    pub stored: Option<OffsetAndMetadata>,
 }
 
 impl PartitionState {
@@ -222,6 +225,7 @@ impl PartitionState {
             buffered: VecDeque::new(),
             high_watermark: -1,
             eof_reported_at: None,
+            stored: None,
         }
     }
 

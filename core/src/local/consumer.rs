@@ -134,6 +134,11 @@ impl Consumer {
         self.driver.transport_error()
     }
 
+    /// Connection problems so far (see `TransportHealth`), for error callbacks.
+    pub fn transport_health(&self) -> super::TransportHealth {
+        self.driver.transport_health()
+    }
+
     /// Join the consumer group (`group.id`) for these topics.
     pub fn subscribe(&mut self, topics: &[&str]) -> Result<()> {
         self.driver.machine.subscribe(topics.iter().map(|t| t.to_string()).collect())?;
@@ -184,6 +189,20 @@ impl Consumer {
         let id = self.driver.machine.commit(offsets, wall_clock_ms())?;
         self.driver.pump(wall_clock_ms());
         Ok(id)
+    }
+
+    /// Store offsets for the next commit without offsets and for auto-commit
+    /// (`enable.auto.offset.store=false`): see `consumer::Consumer::store_offsets`.
+    pub fn store_offsets(&mut self, offsets: Vec<(TopicPartition, OffsetAndMetadata)>) -> Result<()> {
+        self.driver.machine.store_offsets(offsets)
+    }
+
+    /// Keep the group membership alive while the application processes records: send a
+    /// heartbeat if one is due, and handle the answers that arrived (a rebalance the coordinator
+    /// announced starts; its events come with the next poll). Never blocks, fetches nothing new
+    /// for the application and does not count as a poll for `max.poll.interval.ms`.
+    pub fn heartbeat(&mut self) {
+        self.driver.pump(wall_clock_ms());
     }
 
     /// The group's committed offsets of `tps` (`None` where nothing is committed).

@@ -336,6 +336,26 @@ impl<M: ClientMachine> Driver<M> {
     pub(crate) fn transport_error(&self) -> Option<Error> {
         self.link.last_error()
     }
+
+    pub(crate) fn transport_health(&self) -> TransportHealth {
+        TransportHealth {
+            errors: self.link.error_count(),
+            all_down: self.link.all_down(),
+            last_error: self.link.last_error(),
+        }
+    }
+}
+
+/// The TCP transport's connection problems so far, for librdkafka-style error callbacks:
+/// report `last_error` when `errors` grew, and "all brokers down" while `all_down`.
+/// In-process: no errors, never down.
+#[derive(Clone, Debug, Default)]
+pub struct TransportHealth {
+    /// Connection problems seen since the client started (each failed attempt once).
+    pub errors: u64,
+    /// Every broker connection tried so far failed its last attempt.
+    pub all_down: bool,
+    pub last_error: Option<Error>,
 }
 
 /// Convert a user's timeout (negative or infinite means "no limit" in Kafka APIs) to a Duration.

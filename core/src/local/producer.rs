@@ -49,6 +49,11 @@ impl Producer {
     /// Enqueue a record; returns its delivery id. Ready batches are handed to the
     /// broker right away. Fails with QUEUE_FULL when `buffer.memory` is used up
     /// (as confluent-kafka raises BufferError): poll or flush, then send again.
+    /// Connection problems so far (see `TransportHealth`), for error callbacks.
+    pub fn transport_health(&self) -> super::TransportHealth {
+        self.driver.transport_health()
+    }
+
     pub fn send(&mut self, record: ProducerRecord) -> Result<DeliveryId> {
         let now = wall_clock_ms();
         let id = self.driver.machine.send(record, now)?;

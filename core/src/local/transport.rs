@@ -27,6 +27,14 @@ pub(crate) trait Transport {
     /// The last connection problem worth telling the user (a broker that cannot be
     /// reached, versions that do not overlap), for error messages after a timeout.
     fn last_error(&self) -> Option<Error>;
+    /// How many connection problems were seen so far (0 in-process).
+    fn error_count(&self) -> u64 {
+        0
+    }
+    /// True when every broker connection tried so far is failing.
+    fn all_down(&self) -> bool {
+        false
+    }
     /// True while requests the machine handed over are not written yet (only TCP
     /// queues: a connection still opening). `flush` waits for them.
     fn has_unsent(&self) -> bool;
@@ -100,6 +108,22 @@ impl Transport for Link {
             Link::InProcess(t) => t.last_error(),
             #[cfg(not(target_arch = "wasm32"))]
             Link::Tcp(t) => t.last_error(),
+        }
+    }
+
+    fn error_count(&self) -> u64 {
+        match self {
+            Link::InProcess(t) => t.error_count(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Link::Tcp(t) => t.error_count(),
+        }
+    }
+
+    fn all_down(&self) -> bool {
+        match self {
+            Link::InProcess(t) => t.all_down(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Link::Tcp(t) => t.all_down(),
         }
     }
 

@@ -85,6 +85,8 @@ pub struct TcpTransport {
     /// Events taken off the channel by `wait`, for the next `pump`.
     stash: VecDeque<ConnEvent>,
     last_error: Option<Error>,
+    /// How many connection problems were seen (each failure once), for error callbacks.
+    error_count: u64,
 }
 
 impl TcpTransport {
@@ -114,6 +116,7 @@ impl TcpTransport {
             events,
             stash: VecDeque::new(),
             last_error: None,
+            error_count: 0,
         })
     }
 
@@ -171,6 +174,16 @@ impl TcpTransport {
         self.last_error.clone()
     }
 
+    pub(crate) fn error_count(&self) -> u64 {
+        self.error_count
+    }
+
+    /// True when every broker connection tried so far failed its last attempt
+    /// (librdkafka's "all brokers down").
+    pub(crate) fn all_down(&self) -> bool {
+        !self.conns.is_empty() && self.conns.values().all(|c| c.failures > 0)
+    }
+
     /// True while requests the machine handed over wait to be written (a connection
     /// still opening, a full pipeline).
     pub(crate) fn has_unsent(&self) -> bool {
@@ -192,6 +205,7 @@ impl TcpTransport {
             let Some(addr) = self.address_of(broker) else {
                 let e = Error::new(ErrorCode::TRANSPORT, format!("no address known for broker {broker}"));
                 self.last_error = Some(e);
+                self.error_count += 1;
                 machine.handle_disconnect(broker, now);
                 return;
             };
@@ -286,6 +300,7 @@ impl TcpTransport {
                     match unsupported::error_response(&t.body, &e) {
                         Some(resp) => {
                             self.last_error = Some(e);
+                            self.error_count += 1;
                             if t.expects_response {
                                 machine.handle_response(broker, t.correlation_id, resp, now);
                             }
@@ -403,6 +418,7 @@ impl TcpTransport {
             self.next_bootstrap = (self.next_bootstrap + 1) % self.bootstrap.len();
         }
         self.last_error = Some(error);
+        self.error_count += 1;
         machine.handle_disconnect(broker, now);
     }
 }

@@ -18,12 +18,14 @@ from . import admin_cluster as _cl
 from . import admin_groups as _gr
 from .admin_groups import (  # noqa: F401  (re-exported as confluent_kafka.admin does)
     ConsumerGroupDescription as ConsumerGroupDescription,
+    ConsumerGroupLag as ConsumerGroupLag,
     ConsumerGroupListing as ConsumerGroupListing,
     ConsumerGroupState as ConsumerGroupState,
     ConsumerGroupTopicPartitions as ConsumerGroupTopicPartitions,
     ListConsumerGroupsResult as ListConsumerGroupsResult,
     MemberAssignment as MemberAssignment,
     MemberDescription as MemberDescription,
+    PartitionLag as PartitionLag,
 )
 from .admin_cluster import (  # noqa: F401  (re-exported as confluent_kafka.admin does)
     ConfigEntry,
@@ -442,6 +444,48 @@ class AdminClient:
             return [(group, _gr.ConsumerGroupTopicPartitions(group, tps), None)]
 
         return self._fan_out([group], call)
+
+    def delete_consumer_group_offsets(
+        self, delete_consumer_group_offsets_request: Sequence[ConsumerGroupTopicPartitions], **kwargs: Any
+    ) -> dict[str, concurrent.futures.Future[ConsumerGroupTopicPartitions]]:
+        """Delete a group's committed offsets of the given partitions (librdkafka's
+        DeleteConsumerGroupOffsets, Kafka's OffsetDelete): ``{group_id: Future}`` whose
+        TopicPartitions carry their ``error`` (GROUP_SUBSCRIBED_TO_TOPIC while a member
+        consumes the topic). kafkette's addition: confluent-kafka has no such call."""
+        req = _gr.one_request("delete_consumer_group_offsets()", delete_consumer_group_offsets_request)
+        if not req.topic_partitions:
+            raise ValueError("delete_consumer_group_offsets() needs topic_partitions")
+        parts = [(tp.topic, tp.partition) for tp in req.topic_partitions]
+        group = req.group_id
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            tps = []
+            for topic, p, err in _native.admin_delete_group_offsets(self._native, group, parts):
+                tp = TopicPartition(topic, p)
+                tp.error = err
+                tps.append(tp)
+            return [(group, _gr.ConsumerGroupTopicPartitions(group, tps), None)]
+
+        return self._fan_out([group], call)
+
+    def describe_consumer_group_lag(
+        self, group_id: str, isolation_level: IsolationLevel = IsolationLevel.READ_UNCOMMITTED, **kwargs: Any
+    ) -> concurrent.futures.Future[ConsumerGroupLag]:
+        """kafkette's addition (confluent-kafka has no lag call): the group's lag per partition
+        as ``kafka-consumer-groups --describe`` computes it, ``Future[ConsumerGroupLag]``. With
+        ``IsolationLevel.READ_COMMITTED`` the log end is the last stable offset, so transaction
+        markers and open transactions do not count as lag."""
+        if not isinstance(group_id, str):
+            raise TypeError(f"group_id must be str, got {type(group_id).__name__}")
+        if not isinstance(isolation_level, IsolationLevel):
+            raise TypeError(f"isolation_level must be IsolationLevel, got {type(isolation_level).__name__}")
+        committed = isolation_level == IsolationLevel.READ_COMMITTED
+
+        def call() -> list[tuple[str, Any, Optional[KafkaError]]]:
+            native = _native.admin_describe_group_lag(self._native, group_id, committed)
+            return [(group_id, _gr.lag_of(group_id, native), None)]
+
+        return self._fan_out([group_id], call)[group_id]
 
     def delete_consumer_groups(
         self, group_ids: Sequence[str], **kwargs: Any

@@ -1,6 +1,7 @@
 """Types of ``AdminClient``'s consumer group calls (``list_consumer_groups``,
 ``describe_consumer_groups``, ``list_consumer_group_offsets``,
-``alter_consumer_group_offsets``, ``delete_consumer_groups``), as confluent-kafka names them."""
+``alter_consumer_group_offsets``, ``delete_consumer_groups``), as confluent-kafka names them,
+and kafkette's ``PartitionLag`` / ``ConsumerGroupLag`` (``describe_consumer_group_lag``)."""
 
 from __future__ import annotations
 
@@ -118,6 +119,63 @@ class ConsumerGroupTopicPartitions:
 
     def __repr__(self) -> str:
         return f"ConsumerGroupTopicPartitions({self.group_id},{self.topic_partitions})"
+
+
+class PartitionLag:
+    """One row of ``kafka-consumer-groups --describe``: the committed offset, the log end
+    (the last stable offset for read_committed) and their difference; None where unknown
+    (nothing committed, a partition no member owns)."""
+
+    def __init__(
+        self,
+        topic: str,
+        partition: int,
+        committed_offset: Optional[int],
+        log_end_offset: Optional[int],
+        lag: Optional[int],
+        consumer_id: Optional[str],
+        host: Optional[str],
+        client_id: Optional[str],
+    ) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.committed_offset = committed_offset
+        self.log_end_offset = log_end_offset
+        self.lag = lag
+        self.consumer_id = consumer_id
+        self.host = host
+        self.client_id = client_id
+
+    def __repr__(self) -> str:
+        return f"PartitionLag({self.topic} [{self.partition}] committed={self.committed_offset} end={self.log_end_offset} lag={self.lag})"
+
+
+class ConsumerGroupLag:
+    """A group's state and its partitions' lag, as ``kafkette groups --describe`` prints it."""
+
+    def __init__(self, group_id: str, state: ConsumerGroupState, partitions: list[PartitionLag]) -> None:
+        self.group_id = group_id
+        self.state = state
+        self.partitions = partitions
+
+    @property
+    def total_lag(self) -> int:
+        return sum(p.lag for p in self.partitions if p.lag is not None)
+
+    def __repr__(self) -> str:
+        return f"ConsumerGroupLag({self.group_id},{self.state.name},{self.partitions})"
+
+
+def lag_of(group_id: str, native: tuple[str, list[Any]]) -> ConsumerGroupLag:
+    state, rows = native
+    def known(v: int) -> Optional[int]:
+        return None if v < 0 else v
+
+    parts = [
+        PartitionLag(t, p, known(cur), known(end), known(lag) if cur >= 0 and end >= 0 else None, cid, host, client)
+        for t, p, cur, end, lag, cid, host, client in rows
+    ]
+    return ConsumerGroupLag(group_id, state_of(state), parts)
 
 
 def description(native: tuple[str, str, str, str, list[Any], int]) -> ConsumerGroupDescription:

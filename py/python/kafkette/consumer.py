@@ -1,11 +1,13 @@
 """Consumer, with confluent-kafka's API: manually assigned partitions (``assign``,
-``seek``, ``position``, ``poll``, ``consume``) and consumer groups (``subscribe`` with
-``on_assign`` / ``on_revoke`` / ``on_lost``, ``commit``, ``committed``,
-``consumer_group_metadata``, ``close`` leaving the group)."""
+``incremental_assign``, ``seek``, ``position``, ``poll``, ``consume``) and consumer groups
+(``subscribe`` with ``on_assign`` / ``on_revoke`` / ``on_lost``, ``commit``, ``store_offsets``,
+``committed``, ``consumer_group_metadata``, ``close`` leaving the group); ``error_cb`` gets
+connection problems (``_TRANSPORT``, ``_ALL_BROKERS_DOWN``) from ``poll``/``consume``."""
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import _native
@@ -13,7 +15,8 @@ from ._config import to_pairs
 from .error import KafkaError, KafkaException
 from .message import Message
 from .producer import _timeout
-from .types import OFFSET_BEGINNING, ConsumerGroupMetadata, TopicPartition
+from .types import OFFSET_BEGINNING, OFFSET_INVALID, ConsumerGroupMetadata, TopicPartition
+from ._health import REPORT_SLICE, Health
 
 _CALLBACKS = frozenset({"error_cb", "on_commit"})
 
@@ -52,6 +55,7 @@ class Consumer:
         self._in_rebalance = False
         self._skip_revoke = False
         self._native.set_handler(self._handle, False)
+        self._health = Health(self._error_cb)
 
     # ---- groups -------------------------------------------------------------------
 
@@ -156,6 +160,30 @@ class Consumer:
             return None
         return [TopicPartition(t, p, o) for t, p, o in done]
 
+    def store_offsets(
+        self, message: Optional[Message] = None, offsets: Optional[Sequence[TopicPartition]] = None
+    ) -> None:
+        """Store ``message``'s offset + 1, or ``offsets`` (the next offsets to read), for the
+        next ``commit()`` without arguments and for auto-commit. Needs
+        ``enable.auto.offset.store=false`` (as librdkafka): then only stored offsets are
+        committed, so a record counts as done when the application says so. A partition not
+        assigned raises KafkaException (_STATE); as librdkafka, the others are stored."""
+        if (message is None) == (offsets is None):
+            raise ValueError("store_offsets() takes message or offsets, exactly one")
+        given: list[tuple[str, int, int, Optional[str]]]
+        if message is not None:
+            if not isinstance(message, Message):
+                raise TypeError(f"store_offsets() message must be a Message, got {type(message).__name__}")
+            if message.error() is not None or message.topic() is None:
+                raise KafkaException(KafkaError(KafkaError._INVALID_ARG, "cannot store the offset of an error message"))
+            given = [(message.topic(), message.partition(), message.offset() + 1, None)]  # type: ignore[list-item,operator]
+        else:
+            given = [(tp.topic, tp.partition, tp.offset, tp.metadata) for tp in _tps("store_offsets()", offsets)]
+            for t, p, o, _ in given:
+                if o < 0:
+                    raise KafkaException(KafkaError(KafkaError._INVALID_ARG, f"{t} [{p}]: invalid offset {o}"))
+        self._native.store_offsets(given)
+
     def committed(self, partitions: Sequence[TopicPartition], timeout: Optional[float] = None) -> list[TopicPartition]:
         """The group's committed offsets (OFFSET_INVALID where none), with their metadata."""
         pairs = _pairs("committed()", partitions)
@@ -196,6 +224,33 @@ class Consumer:
             return
         self._native.unassign()
 
+    def incremental_assign(self, partitions: Sequence[TopicPartition]) -> None:
+        """Add partitions to the assignment (each from its ``offset``, as ``assign``), keeping
+        the others where they are. Inside on_assign (the cooperative-sticky way confluent-kafka
+        asks for) the group has added them already: this only seeks those given an offset."""
+        tps = _tps("incremental_assign()", partitions)
+        if self._in_rebalance:
+            self.assign(tps)
+            return
+        current = {(tp.topic, tp.partition) for tp in self.assignment()}
+        again = [tp for tp in tps if (tp.topic, tp.partition) in current]
+        if again:
+            raise KafkaException(KafkaError(KafkaError._INVALID_ARG, f"already assigned: {again}"))
+        keep = [(t, p, OFFSET_INVALID) for t, p in sorted(current)]
+        self._native.assign(keep + [(tp.topic, tp.partition, tp.offset) for tp in tps])
+
+    def incremental_unassign(self, partitions: Sequence[TopicPartition]) -> None:
+        """Remove partitions from the assignment, the others keep their positions. Inside
+        on_revoke / on_lost the group removes them itself: nothing to do."""
+        drop = set(_pairs("incremental_unassign()", partitions))
+        if self._in_rebalance:
+            return
+        current = {(tp.topic, tp.partition) for tp in self.assignment()}
+        missing = sorted(drop - current)
+        if missing:
+            raise KafkaException(KafkaError(KafkaError._INVALID_ARG, f"not assigned: {missing}"))
+        self._native.assign([(t, p, OFFSET_INVALID) for t, p in sorted(current - drop)])
+
     def assignment(self) -> list[TopicPartition]:
         return [TopicPartition(t, p) for t, p in self._native.assignment()]
 
@@ -218,7 +273,8 @@ class Consumer:
 
     def poll(self, timeout: Optional[float] = None) -> Optional[Message]:
         """One message within ``timeout`` seconds (None or negative: forever), or None."""
-        return self._native.poll(_timeout(timeout))
+        got: Optional[Message] = self._sliced(lambda t: self._native.poll(t), _timeout(timeout), None)
+        return got
 
     def consume(self, num_messages: int = 1, timeout: Optional[float] = -1) -> list[Message]:
         """Up to ``num_messages`` (1 to 1000000) messages within ``timeout`` seconds."""
@@ -226,7 +282,23 @@ class Consumer:
             raise TypeError(f"num_messages must be int, got {type(num_messages).__name__}")
         if not 1 <= num_messages <= 1_000_000:
             raise ValueError("num_messages must be between 1 and 1000000 (1M)")
-        return self._native.consume(num_messages, _timeout(timeout))
+        got: list[Message] = self._sliced(lambda t: self._native.consume(num_messages, t), _timeout(timeout), [])
+        return got
+
+    def _sliced(self, wait: Callable[[float], Any], timeout: float, nothing: Any) -> Any:
+        """``wait(timeout)``; with an error_cb, in slices with the transport's problems
+        reported between them (librdkafka calls error_cb from poll)."""
+        if self._health.error_cb is None:
+            return wait(timeout)
+        deadline = None if timeout < 0 else time.monotonic() + timeout
+        while True:
+            left = REPORT_SLICE if deadline is None else min(REPORT_SLICE, max(0.0, deadline - time.monotonic()))
+            try:
+                got = wait(left)
+            finally:
+                self._health.report(self._native)
+            if got != nothing or (deadline is not None and time.monotonic() >= deadline):
+                return got
 
     def close(self) -> None:
         """Leave the group (on_revoke runs first, auto-commit commits, LeaveGroup is sent)

@@ -30,6 +30,7 @@ class KafkaError:
     _PARTITION_EOF: Final = -191
     _UNKNOWN_PARTITION: Final = -190
     _FS: Final = -189
+    _ALL_BROKERS_DOWN: Final = -187
     _INVALID_ARG: Final = -186
     _TIMED_OUT: Final = -185
     _QUEUE_FULL: Final = -184

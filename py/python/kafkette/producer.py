@@ -3,10 +3,12 @@ serve delivery callbacks ``cb(err, msg)`` on the calling thread."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Mapping, Optional, Union
 
 from . import _native
 from ._config import to_pairs
+from ._health import REPORT_SLICE, Health
 from .error import KafkaError, KafkaException
 from .message import Message
 from .types import ConsumerGroupMetadata, TopicPartition
@@ -59,8 +61,8 @@ class Producer:
     """A producer of an in-process cluster (``bootstrap.servers`` = ``Cluster.bootstrap_servers``).
 
     Config keys are Kafka's (``acks``, ``linger.ms``, ``compression.type``...), plus
-    ``on_delivery`` (a default delivery callback) and ``error_cb`` (kept; the
-    in-process driver reports no global errors yet).
+    ``on_delivery`` (a default delivery callback) and ``error_cb`` (called from ``poll`` and
+    ``flush`` with connection problems: ``_TRANSPORT``, ``_ALL_BROKERS_DOWN``).
     """
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
@@ -68,6 +70,7 @@ class Producer:
         self._on_delivery = callbacks.get("on_delivery")
         self._error_cb = callbacks.get("error_cb")
         self._native = _native.Producer(pairs)
+        self._health = Health(self._error_cb)
 
     def produce(
         self,
@@ -104,12 +107,27 @@ class Producer:
     def poll(self, timeout: Optional[float] = None) -> int:
         """Serve delivery callbacks, waiting up to ``timeout`` seconds (None or
         negative: forever) for the first; returns the number of events served."""
-        return self._native.poll(_timeout(timeout))
+        return self._sliced(self._native.poll, _timeout(timeout), lambda served: served > 0)
+
+    def _sliced(self, wait: Callable[[float], int], timeout: float, done: Callable[[int], bool]) -> int:
+        """``wait(timeout)``; with an error_cb, in slices with the transport's problems
+        reported between them (librdkafka calls error_cb from poll and flush)."""
+        if self._health.error_cb is None:
+            return wait(timeout)
+        deadline = None if timeout < 0 else time.monotonic() + timeout
+        while True:
+            left = REPORT_SLICE if deadline is None else min(REPORT_SLICE, max(0.0, deadline - time.monotonic()))
+            try:
+                got = wait(left)
+            finally:
+                self._health.report(self._native)
+            if done(got) or (deadline is not None and time.monotonic() >= deadline):
+                return got
 
     def flush(self, timeout: Optional[float] = None) -> int:
         """Deliver everything queued, serving callbacks, for up to ``timeout`` seconds;
         returns the number of records (and reports) still queued."""
-        return self._native.flush(_timeout(timeout))
+        return self._sliced(self._native.flush, _timeout(timeout), lambda left: left == 0)
 
     def __len__(self) -> int:
         return len(self._native)
