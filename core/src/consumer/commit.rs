@@ -50,6 +50,11 @@ struct PendingCommit {
     offsets: Vec<(TopicPartition, OffsetAndMetadata)>,
     deadline: Millis,
     retry_at: Millis,
+    /// Order of the commit among this consumer's commits (see `Commits::newest`).
+    seq: u64,
+    /// Sent before without an answer: it may have been applied already, and a newer commit of
+    /// the same partitions may have been applied since.
+    retried: bool,
 }
 
 #[derive(Debug)]
@@ -82,6 +87,11 @@ pub(crate) struct Commits {
     next_id: u64,
     /// The last offset committed per partition (auto-commit skips those that did not move).
     last_committed: HashMap<TopicPartition, i64>,
+    /// Per partition, the `seq` of the newest commit asked for it: a retried commit leaves out the
+    /// partitions a newer commit covers, which the retry would otherwise move backwards (the
+    /// coordinator takes offsets in the order they arrive).
+    newest: HashMap<TopicPartition, u64>,
+    next_seq: u64,
 }
 
 impl Commits {
@@ -98,6 +108,23 @@ impl Commits {
     fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Queue a commit (it is the newest for its partitions).
+    fn push(
+        &mut self,
+        id: Option<u64>,
+        member: (i32, String),
+        offsets: Vec<(TopicPartition, OffsetAndMetadata)>,
+        now: Millis,
+    ) {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        for (tp, _) in &offsets {
+            self.newest.insert(tp.clone(), seq);
+        }
+        let deadline = now + GROUP_API_TIMEOUT_MS;
+        self.queue.push_back(PendingCommit { id, member, offsets, deadline, retry_at: now, seq, retried: false });
     }
 }
 
@@ -118,13 +145,8 @@ impl Consumer {
             self.events.push(ConsumerEvent::CommitCompleted { id, result: Ok(Vec::new()) });
             return Ok(id);
         }
-        g.commits.queue.push_back(PendingCommit {
-            id: Some(id),
-            member: member_of(g),
-            offsets,
-            deadline: now + GROUP_API_TIMEOUT_MS,
-            retry_at: now,
-        });
+        let member = member_of(g);
+        g.commits.push(Some(id), member, offsets, now);
         Ok(id)
     }
 
@@ -166,13 +188,7 @@ pub(super) fn auto_commit_partitions(c: &mut Consumer, tps: &[TopicPartition], n
         return;
     }
     let member = member_of(g);
-    g.commits.queue.push_back(PendingCommit {
-        id: None,
-        member,
-        offsets,
-        deadline: now + GROUP_API_TIMEOUT_MS,
-        retry_at: now,
-    });
+    g.commits.push(None, member, offsets, now);
 }
 
 /// The generation a commit is made in; outside one (manual assignment) it is a "simple" commit:
@@ -192,7 +208,16 @@ fn topic_name(t: &str) -> TopicName {
 pub(super) fn poll_transmit(c: &mut Consumer, coord: BrokerId, cid: i32, now: Millis) -> Option<(Transmit, GroupReq)> {
     let g = c.group.as_mut()?;
     if let Some(i) = g.commits.queue.iter().position(|p| p.retry_at <= now) {
-        let commit = g.commits.queue.remove(i).expect("an index found");
+        let mut commit = g.commits.queue.remove(i).expect("an index found");
+        if commit.retried {
+            let newest = &g.commits.newest;
+            commit.offsets.retain(|(tp, _)| newest.get(tp) == Some(&commit.seq));
+            if commit.offsets.is_empty() {
+                // Every partition has a newer commit: nothing of this one is left to commit.
+                complete(c, commit, Ok(Vec::new()));
+                return poll_transmit(c, coord, cid, now);
+            }
+        }
         let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
         for (tp, o) in &commit.offsets {
             let p = OffsetCommitRequestPartition::default()
@@ -330,6 +355,7 @@ fn retry_commit(c: &mut Consumer, mut commit: PendingCommit, now: Millis, backof
         return;
     }
     commit.retry_at = now + backoff;
+    commit.retried = true;
     if let Some(g) = c.group.as_mut() {
         g.commits.queue.push_back(commit);
     }

@@ -426,6 +426,37 @@ fn commit_errors_are_classified() {
     assert!(h.c.commit(Some(vec![(tp(0), OffsetAndMetadata::new(-1))]), h.now).is_err());
 }
 
+/// A commit retried after a newer commit of the same partition leaves that partition out: the
+/// coordinator takes offsets in the order they arrive, and the retry would move it backwards
+/// (the lost request may never have arrived, the newer one has).
+#[test]
+fn a_retried_commit_never_moves_an_offset_back() {
+    let mut h = Harness::stable(&[("request.timeout.ms", "500")]);
+    let both = vec![(tp(0), OffsetAndMetadata::new(5)), (tp(1), OffsetAndMetadata::new(7))];
+    let old = h.c.commit(Some(both), h.now).unwrap();
+    let _lost = h.next(); // no answer ever comes
+    h.advance(500);
+    let new = h.c.commit(Some(vec![(tp(0), OffsetAndMetadata::new(9))]), h.now).unwrap();
+    let t = h.next();
+    let RequestKind::OffsetCommit(oc) = &t.body else { panic!("{:?}", t.body) };
+    assert_eq!(oc.topics[0].partitions[0].committed_offset, 9);
+    h.respond(&t, commit_response(&[0], ErrorCode::NONE));
+    h.advance(h.c.config().retry_backoff_ms);
+    let t = h.next();
+    let RequestKind::OffsetCommit(oc) = &t.body else { panic!("{:?}", t.body) };
+    let parts: Vec<(i32, i64)> =
+        oc.topics[0].partitions.iter().map(|p| (p.partition_index, p.committed_offset)).collect();
+    assert_eq!(parts, vec![(1, 7)], "the retry leaves partition 0 to the newer commit");
+    h.respond(&t, commit_response(&[1], ErrorCode::NONE));
+    assert_eq!(
+        h.events(),
+        vec![
+            ConsumerEvent::CommitCompleted { id: new, result: Ok(vec![(tp(0), 9)]) },
+            ConsumerEvent::CommitCompleted { id: old, result: Ok(vec![(tp(1), 7)]) },
+        ]
+    );
+}
+
 #[test]
 fn committed_offsets_are_fetched_for_the_application() {
     let mut h = Harness::stable(&[]);

@@ -647,6 +647,12 @@ mod tests_coordinator_conn;
 #[cfg(test)]
 mod tests_crash;
 #[cfg(test)]
+mod tests_groups;
+#[cfg(test)]
+mod tests_groups_checks;
+#[cfg(test)]
+mod tests_groups_scenarios;
+#[cfg(test)]
 mod tests_txn_copy;
 #[cfg(test)]
 mod tests_txn_zombie;
