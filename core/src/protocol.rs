@@ -14,6 +14,29 @@ pub type BrokerId = i32;
 /// The pseudo broker id of the bootstrap connection (librdkafka uses -1 too).
 pub const BOOTSTRAP: BrokerId = -1;
 
+/// The id clients address a coordinator on broker `node` by. Coordinator requests travel on a
+/// connection of their own, as in the Java client (`Integer.MAX_VALUE - node`) and librdkafka (its
+/// coordinator broker handle): a broker answers a connection's requests in order, so a commit
+/// queued behind a Fetch long-polling for `fetch.max.wait.ms` would wait for it. Transports open
+/// a second connection to the same broker for these ids ([`broker_of_link`] gives the broker).
+pub const fn coordinator_link(node: BrokerId) -> BrokerId {
+    i32::MAX - node
+}
+
+/// True for the ids [`coordinator_link`] makes (node ids are small; these are near `i32::MAX`).
+pub const fn is_coordinator_link(id: BrokerId) -> bool {
+    id > i32::MAX / 2
+}
+
+/// The broker an id names: itself, or the node behind a coordinator link.
+pub const fn broker_of_link(id: BrokerId) -> BrokerId {
+    if is_coordinator_link(id) {
+        i32::MAX - id
+    } else {
+        id
+    }
+}
+
 /// Milliseconds of some clock (wall or virtual). State machines take it as an argument.
 pub type Millis = i64;
 

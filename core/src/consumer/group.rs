@@ -32,7 +32,7 @@ use crate::client::coordinator::{coordinator_from_response, find_coordinator_req
 use crate::client::{versions, ConsumerGroupMetadata};
 use crate::config::{AssignorKind, ConsumerConfig};
 use crate::error::{Error, ErrorCode};
-use crate::protocol::{BrokerId, Millis, StrBytes, Transmit};
+use crate::protocol::{broker_of_link, coordinator_link, BrokerId, Millis, StrBytes, Transmit};
 
 /// JoinGroup may wait a whole rebalance timeout; give it this much more (Java's
 /// `JOIN_GROUP_TIMEOUT_LAPSE`).
@@ -251,7 +251,7 @@ pub(super) fn poll_transmit(c: &mut Consumer, cid: i32, now: Millis) -> Option<(
         }
         return None;
     };
-    if c.metadata.broker(coord).is_none() {
+    if c.metadata.broker(broker_of_link(coord)).is_none() {
         c.metadata.request_refresh();
         return None;
     }
@@ -430,7 +430,7 @@ pub(super) fn handle_response(c: &mut Consumer, broker: BrokerId, req: GroupReq,
             g.finding = false;
             match coordinator_from_response(&resp, &g.id) {
                 Ok(addr) => {
-                    g.coordinator = Some(addr.node_id);
+                    g.coordinator = Some(coordinator_link(addr.node_id));
                     g.last_heartbeat_ok = now;
                     if c.metadata.broker(addr.node_id).is_none() {
                         c.metadata.request_refresh();

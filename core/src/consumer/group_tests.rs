@@ -20,9 +20,11 @@ use kafka_protocol::messages::{
 use super::assignor::{decode_assignment, decode_subscription, encode_assignment};
 use super::*;
 use crate::config::ConsumerConfig;
-use crate::protocol::StrBytes;
+use crate::protocol::{coordinator_link, StrBytes};
 
 const COORD: BrokerId = 1;
+/// Where group requests go: the coordinator's own connection (`coordinator_link`).
+const COORD_LINK: BrokerId = coordinator_link(COORD);
 
 fn s(v: &str) -> StrBytes {
     StrBytes::from_string(v.to_string())
@@ -117,7 +119,7 @@ impl Harness {
     fn expect_join(&mut self) -> (Transmit, JoinGroupRequest) {
         let t = self.next();
         let RequestKind::JoinGroup(j) = t.body.clone() else { panic!("expected JoinGroup, got {:?}", t.body) };
-        assert_eq!((t.broker, j.protocol_type.as_str(), j.group_id.0.as_str()), (COORD, "consumer", "g"));
+        assert_eq!((t.broker, j.protocol_type.as_str(), j.group_id.0.as_str()), (COORD_LINK, "consumer", "g"));
         (t, j)
     }
 
@@ -336,7 +338,7 @@ fn coordinator_errors_and_silence_find_the_coordinator_again() {
     assert!(matches!(t.body, RequestKind::FindCoordinator(_)), "{:?}", t.body);
     // A disconnect from the coordinator as well.
     h.find_coordinator_answer(t);
-    h.c.handle_disconnect(COORD, h.now);
+    h.c.handle_disconnect(COORD_LINK, h.now);
     assert!(matches!(h.next().body, RequestKind::FindCoordinator(_)));
 }
 

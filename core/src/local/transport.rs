@@ -15,7 +15,7 @@ use super::{Cluster, Connection, INPROC_SCHEME};
 use crate::client::ClientMachine;
 use crate::config::ConnectionConfig;
 use crate::error::{Error, Result};
-use crate::protocol::{BrokerId, Millis, Response, BOOTSTRAP};
+use crate::protocol::{is_coordinator_link, BrokerId, Millis, Response, BOOTSTRAP};
 
 /// Carries one client state machine's requests and responses.
 pub(crate) trait Transport {
@@ -145,11 +145,24 @@ pub(crate) struct InProcess {
     /// Which broker id each request in flight was addressed to, so the response
     /// is reported as coming from it (all ids reach the one in-process broker).
     in_flight: HashMap<i32, BrokerId>,
+    /// The second connection coordinator requests travel on (opened on first use), so a
+    /// commit does not wait behind this client's long-polling Fetch (see `coordinator_link`).
+    coordinator: Option<Connection>,
 }
 
 impl InProcess {
     pub(crate) fn new(cluster: &Cluster, client_id: Option<String>) -> Self {
-        InProcess { link: cluster.connect(), client_id, inbox: Vec::new(), in_flight: HashMap::new() }
+        InProcess {
+            link: cluster.connect(),
+            client_id,
+            inbox: Vec::new(),
+            in_flight: HashMap::new(),
+            coordinator: None,
+        }
+    }
+
+    fn has_mail(&self, st: &super::hub::State) -> bool {
+        st.has_mail(self.link.conn) || self.coordinator.as_ref().is_some_and(|c| st.has_mail(c.conn))
     }
 }
 
@@ -172,12 +185,23 @@ impl Transport for InProcess {
                     if t.expects_response {
                         self.in_flight.insert(t.correlation_id, t.broker);
                     }
-                    st.broker.handle_request(self.link.conn, t.into_request(self.client_id.clone()), now);
+                    let conn = if is_coordinator_link(t.broker) {
+                        let shared = &self.link.shared;
+                        self.coordinator
+                            .get_or_insert_with(|| Connection { shared: shared.clone(), conn: st.open_mailbox() })
+                            .conn
+                    } else {
+                        self.link.conn
+                    };
+                    st.broker.handle_request(conn, t.into_request(self.client_id.clone()), now);
                     mail |= st.route();
                     first = machine.poll_transmit(now);
                     moved = true;
                 }
                 st.take_mail(self.link.conn, &mut self.inbox);
+                if let Some(c) = &self.coordinator {
+                    st.take_mail(c.conn, &mut self.inbox);
+                }
                 if mail || st.listening {
                     self.link.shared.hub.wake(&st, mail);
                 }
@@ -195,7 +219,7 @@ impl Transport for InProcess {
 
     fn wait<M: ClientMachine>(&mut self, _machine: &M, now: Millis, max: Duration) {
         let st = self.link.shared.lock();
-        if st.has_mail(self.link.conn) {
+        if self.has_mail(&st) {
             return;
         }
         // The broker's deadlines (a parked fetch expiring) are ours to run too.

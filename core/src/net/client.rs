@@ -32,7 +32,7 @@ use super::unsupported;
 use crate::client::{versions, ClientMachine};
 use crate::error::{Error, ErrorCode, Result};
 use crate::local::LinkConfig;
-use crate::protocol::{ApiKey, BrokerId, Millis, ResponseKind, Transmit, BOOTSTRAP};
+use crate::protocol::{broker_of_link, ApiKey, BrokerId, Millis, ResponseKind, Transmit, BOOTSTRAP};
 
 /// A request written to a connection, awaiting its response.
 struct Sent {
@@ -194,7 +194,8 @@ impl TcpTransport {
         if broker == BOOTSTRAP {
             return self.bootstrap.get(self.next_bootstrap % self.bootstrap.len().max(1)).cloned();
         }
-        self.addrs.get(&broker).cloned()
+        // A coordinator link is a second connection to the same broker.
+        self.addrs.get(&broker_of_link(broker)).cloned()
     }
 
     /// A request from the machine: queue it on its broker's connection and write

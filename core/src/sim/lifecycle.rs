@@ -8,7 +8,7 @@
 
 use std::cmp::Reverse;
 
-use super::{EventKind, Machine, Message, NodeId, Simulation};
+use super::{EventKind, Machine, Message, NodeId, Simulation, COORDINATOR_CONN};
 use crate::admin;
 use crate::config::{AdminConfig, ConsumerConfig, ProducerConfig};
 use crate::consumer;
@@ -74,19 +74,24 @@ impl Simulation {
         }
         n.alive = false;
         n.in_flight.clear();
-        let conn = n.conn;
+        let mut conns = vec![n.conn];
+        if n.coordinator_conn {
+            conns.push(n.conn | COORDINATOR_CONN);
+        }
         self.log(Some(node), EventKind::NodeCrashed);
-        // The close travels behind every request already on this connection's wire.
-        let last_request = self
-            .network
-            .iter()
-            .filter_map(|Reverse(s)| match &s.message {
-                Message::Request { conn: c, .. } if *c == conn => Some(s.at),
-                _ => None,
-            })
-            .max();
-        let at = (self.now + self.config.latency_ms).max(last_request.unwrap_or(i64::MIN));
-        self.schedule_at(at, Message::Closed { conn });
+        for conn in conns {
+            // The close travels behind every request already on this connection's wire.
+            let last_request = self
+                .network
+                .iter()
+                .filter_map(|Reverse(s)| match &s.message {
+                    Message::Request { conn: c, .. } if *c == conn => Some(s.at),
+                    _ => None,
+                })
+                .max();
+            let at = (self.now + self.config.latency_ms).max(last_request.unwrap_or(i64::MIN));
+            self.schedule_at(at, Message::Closed { conn });
+        }
         self.flush();
     }
 
@@ -104,6 +109,7 @@ impl Simulation {
         n.machine = machine;
         n.conn = conn;
         n.alive = true;
+        n.coordinator_conn = false;
         n.in_flight.clear();
         n.deliveries.clear();
         n.consumer_events.clear();

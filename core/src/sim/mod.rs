@@ -26,11 +26,15 @@ use crate::consumer::{self, ConsumerEvent, ConsumerRecord};
 use crate::error::Result;
 use crate::producer::partitioner::Rng;
 use crate::producer::{self, DeliveryId, ProducerEvent, ProducerRecord};
-use crate::protocol::{ApiKey, BrokerId, ConnId, Millis, Request, Response, BOOTSTRAP};
+use crate::protocol::{is_coordinator_link, ApiKey, BrokerId, ConnId, Millis, Request, Response, BOOTSTRAP};
 
 /// A client of the simulation, by the order it was added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub usize);
+
+/// A client's coordinator connection is its connection id with this bit set: a second
+/// connection, as real clients open one (see `protocol::coordinator_link`).
+pub const COORDINATOR_CONN: ConnId = 1 << 40;
 
 /// Network shape. Latency is one way; each message draws `latency_ms + U[0, jitter_ms]`.
 #[derive(Debug, Clone)]
@@ -85,6 +89,8 @@ struct Node {
     kind: lifecycle::NodeKind,
     /// False between `crash` and `restart`.
     alive: bool,
+    /// True once the process opened its coordinator connection (`conn | COORDINATOR_CONN`).
+    coordinator_conn: bool,
     /// Broker id each request in flight was sent to (responses name it back).
     in_flight: BTreeMap<i32, BrokerId>,
     deliveries: Vec<ProducerEvent>,
@@ -195,6 +201,7 @@ impl Simulation {
             machine,
             kind,
             alive: true,
+            coordinator_conn: false,
             in_flight: BTreeMap::new(),
             deliveries: Vec::new(),
             consumer_events: Vec::new(),
@@ -421,7 +428,7 @@ impl Simulation {
             Message::Closed { conn } => self.broker.handle_disconnect(conn),
             Message::Response { node, response } => {
                 let n = &mut self.nodes[node.0];
-                if !n.alive || n.conn != response.conn {
+                if !n.alive || n.conn != response.conn & !COORDINATOR_CONN {
                     // Its process is gone: nobody reads the socket.
                     return;
                 }
@@ -507,8 +514,14 @@ impl Simulation {
                     continue;
                 }
                 let node = NodeId(i);
-                let conn = self.nodes[i].conn;
                 while let Some(t) = self.nodes[i].machine.client().poll_transmit(now) {
+                    // Coordinator requests travel on the process's second connection.
+                    let conn = if is_coordinator_link(t.broker) {
+                        self.nodes[i].coordinator_conn = true;
+                        self.nodes[i].conn | COORDINATOR_CONN
+                    } else {
+                        self.nodes[i].conn
+                    };
                     moved = true;
                     let api = t.api_key();
                     let cid = t.correlation_id;
@@ -523,10 +536,10 @@ impl Simulation {
             }
             while let Some(response) = self.broker.poll_response() {
                 moved = true;
-                let Some(&node) = self.conn_to_node.get(&response.conn) else { continue };
+                let Some(&node) = self.conn_to_node.get(&(response.conn & !COORDINATOR_CONN)) else { continue };
                 let (api, cid) = (Some(response.api_key), response.correlation_id);
                 let n = &self.nodes[node.0];
-                if !n.alive || n.conn != response.conn {
+                if !n.alive || n.conn != response.conn & !COORDINATOR_CONN {
                     // The connection is closed (its client crashed): the response is lost.
                     let direction = Direction::Response;
                     self.log(
@@ -629,6 +642,8 @@ fn api_name(api: Option<ApiKey>) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_coordinator_conn;
 #[cfg(test)]
 mod tests_crash;
 #[cfg(test)]

@@ -63,6 +63,9 @@ pub(super) struct Member {
     pub owned: BTreeSet<TopicPartition>,
     /// The generation of the last `Joined` event.
     pub generation: i32,
+    /// To crash between processing and committing, then restart after this long (if given), with
+    /// the ticks left to wait for records to process.
+    pub crash_before_commit: Option<(Option<Millis>, u32)>,
 }
 
 impl Member {
@@ -194,6 +197,7 @@ impl World {
             commit,
             awaiting: None,
             dirty: false,
+            crash_before_commit: None,
             owned: BTreeSet::new(),
             generation: -1,
         });
@@ -296,7 +300,18 @@ impl World {
             }
             self.take_events(i);
             if self.members[i].status == Status::Active && self.members[i].awaiting.is_none() {
-                self.poll_and_process(i);
+                match self.members[i].crash_before_commit {
+                    Some((restart, ticks)) => {
+                        // Processed, then the process dies before its commit.
+                        if self.process(i).is_some() || ticks == 0 {
+                            self.members[i].crash_before_commit = None;
+                            self.crash(i, restart);
+                        } else {
+                            self.members[i].crash_before_commit = Some((restart, ticks - 1));
+                        }
+                    }
+                    None => self.poll_and_process(i),
+                }
             }
         }
     }
@@ -340,9 +355,23 @@ impl World {
     /// The application: poll, process each record (record it), then commit what it processed.
     fn poll_and_process(&mut self, i: usize) {
         let node = self.members[i].node;
+        let Some(next) = self.process(i) else { return };
+        // After a failed commit, the positions of every partition: all it handed out was processed.
+        let offsets = (!std::mem::take(&mut self.members[i].dirty))
+            .then(|| next.into_iter().map(|(tp, o)| (tp, OffsetAndMetadata::new(o))).collect());
+        let id = self.sim.with_consumer(node, |c, now| c.commit(offsets, now)).unwrap();
+        if self.members[i].commit == CommitMode::Sync {
+            self.members[i].awaiting = Some(id);
+        }
+    }
+
+    /// Poll and process (record) what comes; the offsets to commit after it, or None when there is
+    /// nothing to process or commit.
+    fn process(&mut self, i: usize) -> Option<BTreeMap<TopicPartition, i64>> {
+        let node = self.members[i].node;
         let records = self.sim.poll(node);
         if records.is_empty() && !self.members[i].dirty {
-            return;
+            return None;
         }
         let mut next: BTreeMap<TopicPartition, i64> = BTreeMap::new();
         for r in &records {
@@ -357,13 +386,7 @@ impl World {
             self.watch_crashed(r.partition, r.offset);
             next.insert(tp, r.offset + 1);
         }
-        // After a failed commit, the positions of every partition: all it handed out was processed.
-        let offsets = (!std::mem::take(&mut self.members[i].dirty))
-            .then(|| next.into_iter().map(|(tp, o)| (tp, OffsetAndMetadata::new(o))).collect());
-        let id = self.sim.with_consumer(node, |c, now| c.commit(offsets, now)).unwrap();
-        if self.members[i].commit == CommitMode::Sync {
-            self.members[i].awaiting = Some(id);
-        }
+        Some(next)
     }
 
     /// The first record of a partition a crashed member owned, processed by its next owner: it is
@@ -431,7 +454,14 @@ impl World {
                     4 if active.len() > 1 => {
                         let i = active[self.rng.below(active.len() as u64) as usize];
                         let restart = self.rng.chance(0.5).then(|| self.rng.below(10_000) as Millis);
-                        self.crash(i, restart);
+                        // Half the crashes come between processing and committing (commits are
+                        // quick: a crash at a random moment rarely finds processed records
+                        // uncommitted).
+                        if self.rng.chance(0.5) {
+                            self.members[i].crash_before_commit = Some((restart, 50));
+                        } else {
+                            self.crash(i, restart);
+                        }
                     }
                     _ => {}
                 }
