@@ -15,6 +15,12 @@ use kafkette::{Error, Millis, Result};
 
 use crate::snapshot::{self, NodeView, Snapshot};
 
+pub mod app;
+pub mod ledger;
+pub mod lessons;
+pub mod replay;
+pub mod tape;
+
 /// Virtual time `create_topic` waits for the broker's answer.
 pub const ADMIN_WAIT_MS_MAX: Millis = 30_000;
 

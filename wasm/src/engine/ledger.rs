@@ -1,0 +1,329 @@
+//! The delivery ledger: one row per application message (its id is the record's value) with
+//! its send attempts, the copies the broker stores, how often each application processed it,
+//! and a verdict computed here, not by the page. Plus the markers of every partition (log
+//! start, committed offsets per group, positions, LSO, high watermark, log end) and the groups.
+//!
+//! Copies are read from the broker's logs as they are; a transactional copy's fate comes from
+//! the control record that follows it for the same producer id (COMMIT, ABORT, or none yet).
+
+use std::collections::BTreeMap;
+
+use kafkette::broker::{Broker, PartitionLog};
+use kafkette::record::{Batch, ControlType};
+use kafkette::sim::{Direction, EventKind, SimEvent};
+use kafkette::Millis;
+use serde::Serialize;
+
+use super::app::AppView;
+
+/// What became of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Verdict {
+    /// Processed exactly once by the readers (or, with no readers, stored once).
+    ExactlyOnce,
+    /// Processed (or stored) more than once.
+    Duplicated,
+    /// Sent, never processed (or never stored).
+    Lost,
+    /// Its only copies are in aborted transactions, and no reader processed them: correct.
+    Aborted,
+    /// Its only copies are in a transaction still open.
+    Pending,
+    /// A `read_uncommitted` reader processed a copy from an aborted transaction.
+    AbortedRead,
+}
+
+/// The fate of one stored copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CopyState {
+    /// Not transactional.
+    Plain,
+    Committed,
+    Aborted,
+    /// In a transaction not ended yet.
+    Open,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Copy {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub state: CopyState,
+}
+
+/// One application sent `id` (a tape `produce`, or a copier's copy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub id: String,
+    pub node: usize,
+    pub delivery: u64,
+}
+
+/// One application processed a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Processed {
+    pub app: String,
+    pub incarnation: u32,
+    pub id: String,
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerRow {
+    pub id: String,
+    /// Application sends (a `produce`, a copier's copy).
+    pub sends: u32,
+    /// Produce requests its producer put on the wire between the send and the delivery report
+    /// (retries included; shared by records that travel together).
+    pub attempts: u32,
+    /// Delivery reports that were errors.
+    pub failed: u32,
+    pub copies: Vec<Copy>,
+    /// Copies that a read_committed reader can see (plain or committed).
+    pub visible_copies: u32,
+    /// Times processed, by application (all incarnations).
+    pub processed: BTreeMap<String, u32>,
+    /// Side effects outside Kafka (a copier's emails), by application.
+    pub effects: BTreeMap<String, u32>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartitionMarkers {
+    /// "topic-partition".
+    pub id: String,
+    pub topic: String,
+    pub partition: i32,
+    pub log_start_offset: i64,
+    pub last_stable_offset: i64,
+    pub high_watermark: i64,
+    pub log_end_offset: i64,
+    /// Committed offset by group id.
+    pub committed: BTreeMap<String, i64>,
+    /// Position by application (its live consumer).
+    pub positions: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupView {
+    pub id: String,
+    pub state: &'static str,
+    pub generation: i32,
+    /// Client ids of the members (the consumers' node names).
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ledger {
+    /// Virtual time since the run's start.
+    pub at: Millis,
+    pub messages: Vec<LedgerRow>,
+    /// Verdict by message id (the same as in `messages`, for quick lookups).
+    pub verdicts: BTreeMap<String, Verdict>,
+    pub markers: Vec<PartitionMarkers>,
+    pub groups: Vec<GroupView>,
+    pub apps: Vec<AppView>,
+    /// Tape actions that could not apply, and transaction operations that failed.
+    pub errors: Vec<String>,
+}
+
+/// What the replayer observed, besides the broker's state.
+pub struct Observed<'a> {
+    pub at: Millis,
+    pub sent: &'a [Sent],
+    pub processed: &'a [Processed],
+    /// `(application, message id)` per side effect.
+    pub effects: &'a [(String, String)],
+    pub journal: &'a [SimEvent],
+    /// Applications whose processing decides verdicts.
+    pub sinks: Vec<String>,
+    /// Applications reading with read_uncommitted.
+    pub uncommitted_readers: Vec<String>,
+    /// `(application, topic, partition, position)` of live consumers.
+    pub positions: Vec<(String, String, i32, i64)>,
+    pub apps: Vec<AppView>,
+    pub errors: Vec<String>,
+}
+
+impl Ledger {
+    pub fn compute(broker: &Broker, o: Observed<'_>) -> Ledger {
+        let mut copies: BTreeMap<String, Vec<Copy>> = BTreeMap::new();
+        let mut markers = Vec::new();
+        for (topic, t) in broker.topics().filter(|(name, _)| !name.starts_with("__")) {
+            for (p, log) in t.partitions().iter().enumerate() {
+                let p = p as i32;
+                for (id, copy) in stored_copies(topic, p, log) {
+                    copies.entry(id).or_default().push(copy);
+                }
+                markers.push(PartitionMarkers {
+                    id: format!("{topic}-{p}"),
+                    topic: topic.to_string(),
+                    partition: p,
+                    log_start_offset: log.log_start_offset(),
+                    last_stable_offset: log.last_stable_offset(),
+                    high_watermark: log.high_watermark(),
+                    log_end_offset: log.log_end_offset(),
+                    committed: BTreeMap::new(),
+                    positions: BTreeMap::new(),
+                });
+            }
+        }
+        let mut groups = Vec::new();
+        for g in broker.groups().groups() {
+            for ((topic, p), c) in g.offsets.committed() {
+                if let Some(m) = markers.iter_mut().find(|m| &m.topic == topic && m.partition == *p) {
+                    m.committed.insert(g.id.clone(), c.offset);
+                }
+            }
+            if g.protocol_type.as_deref().is_some_and(|t| t != "consumer") {
+                continue;
+            }
+            let members = g.members.values().map(|m| m.client_id.clone()).collect();
+            groups.push(GroupView { id: g.id.clone(), state: g.state.name(), generation: g.generation, members });
+        }
+        for (app, topic, p, pos) in &o.positions {
+            if let Some(m) = markers.iter_mut().find(|m| &m.topic == topic && m.partition == *p) {
+                m.positions.insert(app.clone(), *pos);
+            }
+        }
+
+        // Rows in the order messages were first sent.
+        let mut order: Vec<&str> = Vec::new();
+        for s in o.sent {
+            if !order.contains(&s.id.as_str()) {
+                order.push(&s.id);
+            }
+        }
+        let messages: Vec<LedgerRow> =
+            order.iter().map(|id| row(id, &o, copies.remove(*id).unwrap_or_default())).collect();
+        let verdicts = messages.iter().map(|r| (r.id.clone(), r.verdict)).collect();
+        Ledger { at: o.at, messages, verdicts, markers, groups, apps: o.apps, errors: o.errors }
+    }
+}
+
+fn row(id: &str, o: &Observed<'_>, copies: Vec<Copy>) -> LedgerRow {
+    let sends: Vec<&Sent> = o.sent.iter().filter(|s| s.id == id).collect();
+    let (attempts, failed) = sends.iter().fold((0, 0), |(a, f), s| {
+        let (a2, f2) = attempts(o.journal, s);
+        (a + a2, f + f2)
+    });
+    let mut processed: BTreeMap<String, u32> = BTreeMap::new();
+    let mut aborted_read = false;
+    for p in o.processed.iter().filter(|p| p.id == id) {
+        *processed.entry(p.app.clone()).or_default() += 1;
+        let copy = copies.iter().find(|c| c.topic == p.topic && c.partition == p.partition && c.offset == p.offset);
+        if copy.is_some_and(|c| c.state == CopyState::Aborted) && o.uncommitted_readers.contains(&p.app) {
+            aborted_read = true;
+        }
+    }
+    let mut effects: BTreeMap<String, u32> = BTreeMap::new();
+    for (app, _) in o.effects.iter().filter(|(_, m)| m == id) {
+        *effects.entry(app.clone()).or_default() += 1;
+    }
+    let visible = copies.iter().filter(|c| matches!(c.state, CopyState::Plain | CopyState::Committed)).count() as u32;
+    let open = copies.iter().any(|c| c.state == CopyState::Open);
+    let by_sinks: u32 = processed.iter().filter(|(app, _)| o.sinks.contains(app)).map(|(_, n)| n).sum();
+    // With readers, what they processed decides; without, what the log holds.
+    let count = if o.sinks.is_empty() { visible } else { by_sinks };
+    let verdict = if aborted_read {
+        Verdict::AbortedRead
+    } else if count == 1 {
+        Verdict::ExactlyOnce
+    } else if count > 1 {
+        Verdict::Duplicated
+    } else if visible == 0 && open {
+        Verdict::Pending
+    } else if visible == 0 && !copies.is_empty() {
+        Verdict::Aborted
+    } else {
+        Verdict::Lost
+    };
+    LedgerRow {
+        id: id.to_string(),
+        sends: sends.len() as u32,
+        attempts,
+        failed,
+        copies,
+        visible_copies: visible,
+        processed,
+        effects,
+        verdict,
+    }
+}
+
+/// Produce requests `s`'s producer sent from the send to its delivery report, and whether the
+/// report was an error.
+fn attempts(journal: &[SimEvent], s: &Sent) -> (u32, u32) {
+    let node = Some(kafkette::sim::NodeId(s.node));
+    let mine = |e: &&SimEvent| e.node == node;
+    let Some(start) = journal.iter().position(|e| e.node == node && e.kind == EventKind::Send { delivery: s.delivery })
+    else {
+        return (0, 0);
+    };
+    let mut n = 0;
+    for e in journal[start..].iter().filter(mine) {
+        match &e.kind {
+            EventKind::Message { direction: Direction::Request, api, .. } if api == "Produce" => n += 1,
+            EventKind::Delivered { delivery, .. } if *delivery == s.delivery => return (n, 0),
+            EventKind::DeliveryFailed { delivery, .. } if *delivery == s.delivery => return (n, 1),
+            _ => {}
+        }
+    }
+    (n, 0)
+}
+
+/// `(message id, copy)` for every data record still in the log.
+fn stored_copies(topic: &str, partition: i32, log: &PartitionLog) -> Vec<(String, Copy)> {
+    let mut out: Vec<(String, Copy)> = Vec::new();
+    // Indexes into `out` of each producer's transactional records not yet ended.
+    let mut open: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for stored in log.batches() {
+        let batch = Batch { header: stored.header, bytes: stored.bytes.clone() };
+        let h = batch.header;
+        if let Some(control) = batch.control_type() {
+            let state = match control {
+                ControlType::Commit => CopyState::Committed,
+                ControlType::Abort => CopyState::Aborted,
+            };
+            for i in open.remove(&h.producer_id).unwrap_or_default() {
+                out[i].1.state = state;
+            }
+            continue;
+        }
+        let Ok(records) = batch.records() else { continue };
+        for r in records.map_while(Result::ok) {
+            let Some(value) = r.value.as_deref() else { continue };
+            if r.offset < log.log_start_offset() {
+                continue;
+            }
+            let state = if h.is_transactional() { CopyState::Open } else { CopyState::Plain };
+            if state == CopyState::Open {
+                open.entry(h.producer_id).or_default().push(out.len());
+            }
+            let copy = Copy {
+                topic: topic.to_string(),
+                partition,
+                offset: r.offset,
+                producer_id: h.producer_id,
+                producer_epoch: h.producer_epoch,
+                state,
+            };
+            out.push((String::from_utf8_lossy(value).into_owned(), copy));
+        }
+    }
+    out
+}
