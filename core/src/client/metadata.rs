@@ -156,7 +156,9 @@ impl Metadata {
             );
         }
         self.last_refresh_ms = Some(now);
-        self.refresh_wanted = retry;
+        // A topic wanted while this request was in flight was not in it: ask again for it.
+        let missed = self.wanted.iter().any(|t| !self.topics.contains_key(t));
+        self.refresh_wanted = retry || missed;
     }
 
     /// The request failed (disconnect, timeout): retry after the backoff.
@@ -213,5 +215,25 @@ impl Metadata {
     /// A broker to send cluster-wide requests to: the lowest known id, else the bootstrap.
     pub fn any_broker(&self) -> BrokerId {
         self.brokers.keys().min().copied().unwrap_or(BOOTSTRAP)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kafka_protocol::messages::metadata_response::MetadataResponseTopic;
+    use kafka_protocol::messages::{MetadataResponse, TopicName};
+
+    use super::*;
+
+    #[test]
+    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_next() {
+        let mut m = Metadata::new(300_000, 100, false);
+        m.want("a");
+        assert!(m.poll_request(1, 0).is_some());
+        m.want("b"); // not in request 1
+        let topic = MetadataResponseTopic::default().with_name(Some(TopicName(StrBytes::from_static_str("a"))));
+        m.handle_response(&MetadataResponse::default().with_topics(vec![topic]), 10);
+        assert!(m.topic("a").is_some() && m.topic("b").is_none());
+        assert_eq!(m.next_request_at(), Some(100), "after the backoff, not metadata.max.age.ms");
     }
 }
