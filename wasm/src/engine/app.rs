@@ -446,7 +446,7 @@ impl App {
                 }
                 self.event(e, ev);
             }
-            if !e.sim.next_event_time().is_some_and(|t| t <= deadline) || !e.sim.step() {
+            if e.sim.next_event_time().is_none_or(|t| t > deadline) || !e.sim.step() {
                 self.commits_failed += 1;
                 self.note(e, "commit: no answer");
                 return;
@@ -495,7 +495,7 @@ impl App {
                     return ev.result;
                 }
             }
-            if !e.sim.next_event_time().is_some_and(|t| t <= deadline) || !e.sim.step() {
+            if e.sim.next_event_time().is_none_or(|t| t > deadline) || !e.sim.step() {
                 return Err(Error::timed_out(format!("{op:?}")));
             }
         }

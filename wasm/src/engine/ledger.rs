@@ -24,11 +24,12 @@ pub enum Verdict {
     ExactlyOnce,
     /// Processed (or stored) more than once.
     Duplicated,
-    /// Sent, never processed (or never stored).
+    /// Never stored, deleted before it was read, or passed over by the readers (their position
+    /// or committed offset is beyond it) without being processed.
     Lost,
     /// Its only copies are in aborted transactions, and no reader processed them: correct.
     Aborted,
-    /// Its only copies are in a transaction still open.
+    /// Not decided yet: in flight, in a transaction still open, or not reached by the readers.
     Pending,
     /// A `read_uncommitted` reader processed a copy from an aborted transaction.
     AbortedRead,
@@ -149,8 +150,9 @@ pub struct Observed<'a> {
     /// `(application, message id)` per side effect.
     pub effects: &'a [(String, String)],
     pub journal: &'a [SimEvent],
-    /// Applications whose processing decides verdicts.
+    /// Applications whose processing decides verdicts, and their groups.
     pub sinks: Vec<String>,
+    pub sink_groups: Vec<String>,
     /// Applications reading with read_uncommitted.
     pub uncommitted_readers: Vec<String>,
     /// `(application, topic, partition, position)` of live consumers.
@@ -209,17 +211,17 @@ impl Ledger {
             }
         }
         let messages: Vec<LedgerRow> =
-            order.iter().map(|id| row(id, &o, copies.remove(*id).unwrap_or_default())).collect();
+            order.iter().map(|id| row(id, &o, &markers, copies.remove(*id).unwrap_or_default())).collect();
         let verdicts = messages.iter().map(|r| (r.id.clone(), r.verdict)).collect();
         Ledger { at: o.at, messages, verdicts, markers, groups, apps: o.apps, errors: o.errors }
     }
 }
 
-fn row(id: &str, o: &Observed<'_>, copies: Vec<Copy>) -> LedgerRow {
+fn row(id: &str, o: &Observed<'_>, markers: &[PartitionMarkers], copies: Vec<Copy>) -> LedgerRow {
     let sends: Vec<&Sent> = o.sent.iter().filter(|s| s.id == id).collect();
-    let (attempts, failed) = sends.iter().fold((0, 0), |(a, f), s| {
-        let (a2, f2) = attempts(o.journal, s);
-        (a + a2, f + f2)
+    let (attempts, failed, unreported) = sends.iter().fold((0, 0, 0), |(a, f, u), s| {
+        let (a2, f2, u2) = attempts(o.journal, s);
+        (a + a2, f + f2, u + u2)
     });
     let mut processed: BTreeMap<String, u32> = BTreeMap::new();
     let mut aborted_read = false;
@@ -245,10 +247,12 @@ fn row(id: &str, o: &Observed<'_>, copies: Vec<Copy>) -> LedgerRow {
         Verdict::ExactlyOnce
     } else if count > 1 {
         Verdict::Duplicated
-    } else if visible == 0 && open {
+    } else if visible == 0 && (open || (copies.is_empty() && unreported > 0)) {
         Verdict::Pending
     } else if visible == 0 && !copies.is_empty() {
         Verdict::Aborted
+    } else if visible > 0 && !o.sinks.is_empty() && !copies.iter().any(|c| passed(o, markers, c)) {
+        Verdict::Pending
     } else {
         Verdict::Lost
     };
@@ -265,25 +269,49 @@ fn row(id: &str, o: &Observed<'_>, copies: Vec<Copy>) -> LedgerRow {
     }
 }
 
-/// Produce requests `s`'s producer sent from the send to its delivery report, and whether the
-/// report was an error.
-fn attempts(journal: &[SimEvent], s: &Sent) -> (u32, u32) {
+/// Whether a sink's position or a sink group's committed offset is beyond a visible copy.
+fn passed(o: &Observed<'_>, markers: &[PartitionMarkers], c: &Copy) -> bool {
+    if !matches!(c.state, CopyState::Plain | CopyState::Committed) {
+        return false;
+    }
+    let Some(m) = markers.iter().find(|m| m.topic == c.topic && m.partition == c.partition) else { return false };
+    let by_position = m.positions.iter().any(|(app, pos)| o.sinks.contains(app) && *pos > c.offset);
+    let by_commit = m.committed.iter().any(|(g, off)| o.sink_groups.contains(g) && *off > c.offset);
+    by_position || by_commit
+}
+
+/// `(attempts, failed, unreported)` of `s`: how many Produce requests carried it, and whether its delivery
+/// report was an error. The journal does not say which records a request carried, so it is
+/// inferred per producer: a request sent while some records have not travelled yet carries
+/// those (their first attempt); any other request is a retry of every record still awaiting
+/// its report. Exact when each request carries one batch, as in the lessons. `unreported` is 1
+/// while no delivery report came.
+fn attempts(journal: &[SimEvent], s: &Sent) -> (u32, u32, u32) {
     let node = Some(kafkette::sim::NodeId(s.node));
-    let mine = |e: &&SimEvent| e.node == node;
-    let Some(start) = journal.iter().position(|e| e.node == node && e.kind == EventKind::Send { delivery: s.delivery })
-    else {
-        return (0, 0);
-    };
+    let mut fresh: Vec<u64> = Vec::new();
+    let mut travelling: Vec<u64> = Vec::new();
     let mut n = 0;
-    for e in journal[start..].iter().filter(mine) {
+    for e in journal.iter().filter(|e| e.node == node) {
         match &e.kind {
-            EventKind::Message { direction: Direction::Request, api, .. } if api == "Produce" => n += 1,
-            EventKind::Delivered { delivery, .. } if *delivery == s.delivery => return (n, 0),
-            EventKind::DeliveryFailed { delivery, .. } if *delivery == s.delivery => return (n, 1),
+            EventKind::Send { delivery } => fresh.push(*delivery),
+            EventKind::Message { direction: Direction::Request, api, .. } if api == "Produce" => {
+                let carried = if fresh.is_empty() { &travelling } else { &fresh };
+                if carried.contains(&s.delivery) {
+                    n += 1;
+                }
+                travelling.append(&mut fresh);
+            }
+            EventKind::Delivered { delivery, .. } | EventKind::DeliveryFailed { delivery, .. } => {
+                fresh.retain(|d| d != delivery);
+                travelling.retain(|d| d != delivery);
+                if *delivery == s.delivery {
+                    return (n, matches!(e.kind, EventKind::DeliveryFailed { .. }) as u32, 0);
+                }
+            }
             _ => {}
         }
     }
-    (n, 0)
+    (n, 0, 1)
 }
 
 /// `(message id, copy)` for every data record still in the log.

@@ -292,6 +292,8 @@ impl Replayer {
             views.push(app.view(&mut self.engine, &self.rec));
         }
         let sinks = self.apps.iter().filter(|a| a.spec.sink).map(|a| a.name().to_string()).collect();
+        let sink_groups =
+            self.apps.iter().filter(|a| a.spec.sink).filter_map(|a| a.spec.config.get("group.id").cloned()).collect();
         let uncommitted_readers = self
             .apps
             .iter()
@@ -305,6 +307,7 @@ impl Replayer {
             effects: &self.rec.effects,
             journal: self.engine.sim.journal(),
             sinks,
+            sink_groups,
             uncommitted_readers,
             positions,
             apps: views,

@@ -14,11 +14,28 @@ use kafkette::{Error, Millis, Result};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_delivery;
+#[cfg(test)]
+mod tests_groups;
+#[cfg(test)]
 mod tests_producer;
 
-/// The lesson files, in lesson order.
-pub const LESSON_FILES: &[(&str, &str)] =
-    &[("02-retries-duplicate.json", include_str!("../../../lessons/02-retries-duplicate.json"))];
+macro_rules! lesson_file {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../../lessons/", $name, ".json")))
+    };
+}
+
+/// The lesson files (name without `.json`, text), in lesson order.
+pub const LESSON_FILES: &[(&str, &str)] = &[
+    lesson_file!("01-keys-partitions"),
+    lesson_file!("02-retries-duplicate"),
+    lesson_file!("03-retries-reorder"),
+    lesson_file!("04-at-most-once"),
+    lesson_file!("05-at-least-once"),
+    lesson_file!("06-auto-commit-loss"),
+    lesson_file!("12-lag-retention"),
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -101,3 +101,31 @@ fn bad_tapes_are_refused_with_a_reason() {
     let unknown = lesson.runs[0].tape.to_json().replacen("\"seed\"", "\"sneed\": 1, \"seed\"", 1);
     assert!(Tape::from_json(&unknown).unwrap_err().to_string().contains("sneed"));
 }
+
+/// `LESSON=4 cargo test -p kafkette-wasm --lib dump_lesson -- --ignored --nocapture` prints a
+/// lesson's ledgers at its moments (for writing a golden file).
+#[test]
+#[ignore]
+fn dump_lesson() {
+    let id: u32 = std::env::var("LESSON").unwrap().parse().unwrap();
+    let lesson = lessons().unwrap().into_iter().find(|l| l.id == id).unwrap();
+    for run in &lesson.runs {
+        for (m, ledger) in run.moments.iter().zip(replay(run).unwrap()) {
+            println!("=== {} at {}\n{}", run.name, m.at, serde_json::to_string_pretty(&ledger).unwrap());
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn dump_journal() {
+    let id: u32 = std::env::var("LESSON").unwrap().parse().unwrap();
+    let lesson = lessons().unwrap().into_iter().find(|l| l.id == id).unwrap();
+    let r = Replayer::run(lesson.runs[0].tape.clone()).unwrap();
+    for e in r.engine().sim.journal() {
+        let s = format!("{e:?}");
+        if !s.contains("\"Fetch\"") && !s.contains("Heartbeat") {
+            println!("{s}");
+        }
+    }
+}
