@@ -98,6 +98,7 @@ impl JsSimulation {
             latency_ms: o.latency_ms.unwrap_or(d.latency_ms),
             jitter_ms: o.jitter_ms.unwrap_or(d.jitter_ms),
             start_ms: o.start_ms.unwrap_or(d.start_ms),
+            ..d
         };
         Ok(JsSimulation { engine: Engine::new(config) })
     }

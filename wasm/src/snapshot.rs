@@ -83,6 +83,8 @@ pub enum JournalEvent {
     NodeAdded {
         name: String,
     },
+    NodeCrashed,
+    NodeRestarted,
     FaultArmed {
         rule: String,
     },
@@ -133,6 +135,8 @@ impl From<&SimEvent> for JournalEntry {
         use JournalEvent as J;
         let event = match e.kind.clone() {
             K::NodeAdded { name } => J::NodeAdded { name },
+            K::NodeCrashed => J::NodeCrashed,
+            K::NodeRestarted => J::NodeRestarted,
             K::FaultArmed { rule } => J::FaultArmed { rule },
             K::Send { delivery } => J::Send { delivery },
             K::Message { direction, api, correlation_id, fate } => {

@@ -156,9 +156,9 @@ impl Metadata {
             );
         }
         self.last_refresh_ms = Some(now);
-        // A topic wanted while this request was in flight was not in it: ask again for it.
-        let missed = self.wanted.iter().any(|t| !self.topics.contains_key(t));
-        self.refresh_wanted = retry || missed;
+        // A topic wanted while this request was in flight is not in its answer: ask again.
+        let missing = self.wanted.iter().any(|t| !self.topics.contains_key(t));
+        self.refresh_wanted = retry || missing;
     }
 
     /// The request failed (disconnect, timeout): retry after the backoff.
@@ -220,20 +220,20 @@ impl Metadata {
 
 #[cfg(test)]
 mod tests {
-    use kafka_protocol::messages::metadata_response::MetadataResponseTopic;
-    use kafka_protocol::messages::{MetadataResponse, TopicName};
-
     use super::*;
 
     #[test]
-    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_next() {
+    fn a_topic_wanted_while_a_request_is_in_flight_is_asked_for_again() {
         let mut m = Metadata::new(300_000, 100, false);
-        m.want("a");
-        assert!(m.poll_request(1, 0).is_some());
-        m.want("b"); // not in request 1
-        let topic = MetadataResponseTopic::default().with_name(Some(TopicName(StrBytes::from_static_str("a"))));
-        m.handle_response(&MetadataResponse::default().with_topics(vec![topic]), 10);
-        assert!(m.topic("a").is_some() && m.topic("b").is_none());
-        assert_eq!(m.next_request_at(), Some(100), "after the backoff, not metadata.max.age.ms");
+        let first = m.poll_request(1, 0).expect("the first refresh is due at once");
+        let RequestKind::Metadata(body) = &first.body else { panic!("{first:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(0));
+        m.want("t");
+        m.handle_response(&MetadataResponse::default(), 2);
+        // The answer did not cover "t": a new request is due after the backoff, not after max age.
+        assert_eq!(m.next_request_at(), Some(100));
+        let again = m.poll_request(2, 100).expect("due");
+        let RequestKind::Metadata(body) = &again.body else { panic!("{again:?}") };
+        assert_eq!(body.topics.as_ref().map(Vec::len), Some(1));
     }
 }

@@ -16,6 +16,10 @@ pub enum EventKind {
     NodeAdded {
         name: String,
     },
+    /// The client's process died (`Simulation::crash`).
+    NodeCrashed,
+    /// The client runs again, a fresh process with the same configuration (`Simulation::restart`).
+    NodeRestarted,
     FaultArmed {
         rule: String,
     },

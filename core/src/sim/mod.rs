@@ -10,6 +10,7 @@
 
 mod fault;
 mod journal;
+mod lifecycle;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -39,11 +40,15 @@ pub struct SimConfig {
     pub jitter_ms: Millis,
     /// Virtual time the run starts at (record timestamps are taken from it).
     pub start_ms: Millis,
+    /// Keep every link first-in first-out, as TCP does: a message never arrives before one sent
+    /// earlier on the same connection and direction (jitter and delays hold up what follows).
+    /// Off: each message draws its own latency and may overtake an earlier one.
+    pub in_order_links: bool,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { seed: 0, latency_ms: 1, jitter_ms: 0, start_ms: 1_700_000_000_000 }
+        SimConfig { seed: 0, latency_ms: 1, jitter_ms: 0, start_ms: 1_700_000_000_000, in_order_links: false }
     }
 }
 
@@ -73,8 +78,13 @@ impl Machine {
 
 struct Node {
     name: String,
+    /// The connection of the running process (a restart opens a new one).
     conn: ConnId,
     machine: Machine,
+    /// What `restart` builds again.
+    kind: lifecycle::NodeKind,
+    /// False between `crash` and `restart`.
+    alive: bool,
     /// Broker id each request in flight was sent to (responses name it back).
     in_flight: BTreeMap<i32, BrokerId>,
     deliveries: Vec<ProducerEvent>,
@@ -84,8 +94,18 @@ struct Node {
 
 #[derive(Clone)]
 enum Message {
-    Request { node: NodeId, request: Request },
-    Response { node: NodeId, response: Response },
+    Request {
+        conn: ConnId,
+        request: Request,
+    },
+    Response {
+        node: NodeId,
+        response: Response,
+    },
+    /// The broker learns that a crashed client's connection closed.
+    Closed {
+        conn: ConnId,
+    },
 }
 
 struct Scheduled {
@@ -124,6 +144,9 @@ pub struct Simulation {
     rules: Vec<FaultRule>,
     random: RandomFaults,
     journal: Vec<SimEvent>,
+    next_conn: ConnId,
+    /// Latest arrival time scheduled per (connection, towards the broker) for in-order links.
+    last_arrival: BTreeMap<(ConnId, bool), Millis>,
 }
 
 impl Simulation {
@@ -141,6 +164,8 @@ impl Simulation {
             rules: Vec::new(),
             random: RandomFaults::default(),
             journal: Vec::new(),
+            next_conn: 1,
+            last_arrival: BTreeMap::new(),
         }
     }
 
@@ -161,14 +186,15 @@ impl Simulation {
         &self.journal
     }
 
-    fn add_node(&mut self, name: &str, machine: Machine) -> NodeId {
+    fn add_node(&mut self, name: &str, kind: lifecycle::NodeKind, machine: Machine) -> NodeId {
         let id = NodeId(self.nodes.len());
-        let conn = id.0 as ConnId + 1;
-        self.conn_to_node.insert(conn, id);
+        let conn = self.new_conn(id);
         self.nodes.push(Node {
             name: name.to_string(),
             conn,
             machine,
+            kind,
+            alive: true,
             in_flight: BTreeMap::new(),
             deliveries: Vec::new(),
             consumer_events: Vec::new(),
@@ -181,19 +207,21 @@ impl Simulation {
 
     pub fn add_producer(&mut self, name: &str, config: ProducerConfig) -> Result<NodeId> {
         // Each producer's sticky partitioner draws from its own seed, derived from the run's.
-        let seed = self.rng.next_u64();
-        let m = producer::Producer::with_seed(config, self.now, seed)?;
-        Ok(self.add_node(name, Machine::Producer(m)))
+        let kind = lifecycle::NodeKind::Producer(config);
+        let m = self.build(&kind)?;
+        Ok(self.add_node(name, kind, m))
     }
 
     pub fn add_consumer(&mut self, name: &str, config: ConsumerConfig) -> Result<NodeId> {
-        let m = consumer::Consumer::new(config, self.now)?;
-        Ok(self.add_node(name, Machine::Consumer(m)))
+        let kind = lifecycle::NodeKind::Consumer(config);
+        let m = self.build(&kind)?;
+        Ok(self.add_node(name, kind, m))
     }
 
     pub fn add_admin(&mut self, name: &str, config: AdminConfig) -> Result<NodeId> {
-        let m = admin::Admin::new(config, self.now)?;
-        Ok(self.add_node(name, Machine::Admin(m)))
+        let kind = lifecycle::NodeKind::Admin(config);
+        let m = self.build(&kind)?;
+        Ok(self.add_node(name, kind, m))
     }
 
     pub fn node_name(&self, node: NodeId) -> &str {
@@ -223,8 +251,9 @@ impl Simulation {
         }
     }
 
-    /// Send a record from a producer at the current virtual time.
+    /// Send a record from a producer at the current virtual time (refused while it is crashed).
     pub fn send(&mut self, node: NodeId, record: ProducerRecord) -> Result<DeliveryId> {
+        self.check_alive(node, "send")?;
         let now = self.now;
         let id = self.producer(node).send(record, now)?;
         self.log(Some(node), EventKind::Send { delivery: id });
@@ -241,6 +270,9 @@ impl Simulation {
 
     /// Hand out the records a consumer has buffered (its `poll`).
     pub fn poll(&mut self, node: NodeId) -> Vec<ConsumerRecord> {
+        if !self.is_alive(node) {
+            return Vec::new();
+        }
         let now = self.now;
         let records = self.consumer(node).poll_records(now);
         for r in &records {
@@ -304,7 +336,7 @@ impl Simulation {
     /// The time of the next thing that will happen, if anything is scheduled.
     pub fn next_event_time(&self) -> Option<Millis> {
         let net = self.network.peek().map(|Reverse(s)| s.at);
-        let nodes = self.nodes.iter().filter_map(|n| n.machine.client_ref().poll_timeout());
+        let nodes = self.nodes.iter().filter(|n| n.alive).filter_map(|n| n.machine.client_ref().poll_timeout());
         let broker = self.broker.poll_timeout();
         net.into_iter().chain(nodes).chain(broker).min()
     }
@@ -322,7 +354,7 @@ impl Simulation {
             if self.broker.poll_timeout().is_some_and(|d| d <= now) {
                 self.broker.handle_timeout(now);
             }
-            for n in &mut self.nodes {
+            for n in self.nodes.iter_mut().filter(|n| n.alive) {
                 let m = n.machine.client();
                 if m.poll_timeout().is_some_and(|d| d <= now) {
                     m.handle_timeout(now);
@@ -368,12 +400,15 @@ impl Simulation {
     fn deliver(&mut self, message: Message) {
         let now = self.now;
         match message {
-            Message::Request { node, request } => {
-                let conn = self.nodes[node.0].conn;
-                self.broker.handle_request(conn, request, now);
-            }
+            // A crashed client's requests already on the wire still arrive, on its old connection.
+            Message::Request { conn, request, .. } => self.broker.handle_request(conn, request, now),
+            Message::Closed { conn } => self.broker.handle_disconnect(conn),
             Message::Response { node, response } => {
                 let n = &mut self.nodes[node.0];
+                if !n.alive || n.conn != response.conn {
+                    // Its process is gone: nobody reads the socket.
+                    return;
+                }
                 let broker = n.in_flight.remove(&response.correlation_id).unwrap_or(BOOTSTRAP);
                 let api = response.api_key;
                 let cid = response.correlation_id;
@@ -390,8 +425,26 @@ impl Simulation {
     }
 
     fn schedule(&mut self, delay: Millis, message: Message) {
+        let mut at = self.now + delay;
+        if self.config.in_order_links {
+            let link = match &message {
+                Message::Request { conn, .. } => Some((*conn, true)),
+                Message::Response { response, .. } => Some((response.conn, false)),
+                Message::Closed { .. } => None,
+            };
+            if let Some(link) = link {
+                let last = self.last_arrival.entry(link).or_insert(at);
+                at = at.max(*last);
+                *last = at;
+            }
+        }
+        self.schedule_at(at, message);
+    }
+
+    /// Equal times arrive in scheduling order (`seq`).
+    fn schedule_at(&mut self, at: Millis, message: Message) {
         self.seq += 1;
-        self.network.push(Reverse(Scheduled { at: self.now + delay, seq: self.seq, message }));
+        self.network.push(Reverse(Scheduled { at, seq: self.seq, message }));
     }
 
     /// Take the first armed rule matching this message, if any.
@@ -434,7 +487,11 @@ impl Simulation {
         loop {
             let mut moved = false;
             for i in 0..self.nodes.len() {
+                if !self.nodes[i].alive {
+                    continue;
+                }
                 let node = NodeId(i);
+                let conn = self.nodes[i].conn;
                 while let Some(t) = self.nodes[i].machine.client().poll_transmit(now) {
                     moved = true;
                     let api = t.api_key();
@@ -444,7 +501,7 @@ impl Simulation {
                     }
                     let client_id = Some(self.nodes[i].name.clone());
                     let request = t.into_request(client_id);
-                    self.put_on_wire(node, api, cid, Message::Request { node, request });
+                    self.put_on_wire(node, api, cid, Message::Request { conn, request });
                 }
                 self.collect_events(node);
             }
@@ -452,6 +509,16 @@ impl Simulation {
                 moved = true;
                 let Some(&node) = self.conn_to_node.get(&response.conn) else { continue };
                 let (api, cid) = (Some(response.api_key), response.correlation_id);
+                let n = &self.nodes[node.0];
+                if !n.alive || n.conn != response.conn {
+                    // The connection is closed (its client crashed): the response is lost.
+                    let direction = Direction::Response;
+                    self.log(
+                        Some(node),
+                        EventKind::Message { direction, api: api_name(api), correlation_id: cid, fate: Fate::Dropped },
+                    );
+                    continue;
+                }
                 self.put_on_wire(node, api, cid, Message::Response { node, response });
             }
             if !moved {
@@ -464,7 +531,7 @@ impl Simulation {
     /// armed rule that matches it, else a random fault, and journal its fate.
     fn put_on_wire(&mut self, node: NodeId, api: Option<ApiKey>, correlation_id: i32, message: Message) {
         let direction = match message {
-            Message::Request { .. } => Direction::Request,
+            Message::Request { .. } | Message::Closed { .. } => Direction::Request,
             Message::Response { .. } => Direction::Response,
         };
         let fault = self.take_rule(node, api, direction).or_else(|| self.random_fault(direction));
@@ -546,3 +613,5 @@ fn api_name(api: Option<ApiKey>) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_crash;
