@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 use kafkette::consumer::{ConsumerEvent, ConsumerRecord, TopicPartition};
 use kafkette::producer::{ProducerRecord, TxnOffset, TxnOp};
-use kafkette::sim::{Direction, Fault, FaultRule, NodeId};
+use kafkette::sim::NodeId;
 use kafkette::{Error, Millis, Result};
 use serde::Serialize;
 
@@ -201,7 +201,7 @@ impl App {
     /// The process dies now: its clients go silent, what it held in memory is gone.
     pub fn crash(&mut self, e: &mut Engine, why: &str) {
         for node in [self.consumer.take(), self.producer.take()].into_iter().flatten() {
-            silence(e, node);
+            kill(e, node);
         }
         let dropped = self.held.len() + self.queue.len();
         self.held.clear();
@@ -584,9 +584,8 @@ fn names(tps: &[TopicPartition]) -> String {
     }
 }
 
-/// A crashed process: every message from or to the node is dropped from now on.
-pub fn silence(e: &mut Engine, node: usize) {
-    for direction in [Direction::Request, Direction::Response] {
-        e.sim.inject(FaultRule { node: Some(NodeId(node)), api: None, direction, fault: Fault::Drop, count: u32::MAX });
-    }
+/// The process dies (`Simulation::crash`): it stops sending and ticking, responses to it are
+/// lost, and the broker sees its connection close.
+pub fn kill(e: &mut Engine, node: usize) {
+    e.sim.crash(NodeId(node));
 }

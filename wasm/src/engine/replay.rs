@@ -14,7 +14,7 @@ use kafkette::config::AdminConfig;
 use kafkette::sim::{Direction, Fault, FaultRule, NodeId, SimConfig, Simulation};
 use kafkette::{Error, Millis, Result};
 
-use super::app::{silence, App, Recorder};
+use super::app::{kill, App, Recorder};
 use super::ledger::{Ledger, Observed, Sent};
 use super::tape::{Action, AppKind, LinkDirection, LinkFault, Tape, TopicSpec};
 use super::{api_key, Engine, NodeKind, ADMIN_WAIT_MS_MAX};
@@ -42,6 +42,7 @@ impl Replayer {
             latency_ms: c.latency_ms.unwrap_or(defaults.latency_ms),
             jitter_ms: c.jitter_ms.unwrap_or(defaults.jitter_ms),
             start_ms: defaults.start_ms,
+            ..defaults
         };
         let broker = BrokerConfig::from_pairs(c.broker.iter())?;
         let start_ms = sim.start_ms;
@@ -194,7 +195,7 @@ impl Replayer {
             }
             Action::CrashProducer { producer } => {
                 let node = self.producer(producer)?;
-                silence(&mut self.engine, node);
+                kill(&mut self.engine, node);
             }
             Action::Zombie { producer, successor } => {
                 let spec = self.tape.config.producers.iter().find(|p| &p.name == producer);
