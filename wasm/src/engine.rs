@@ -16,10 +16,14 @@ use kafkette::{Error, Millis, Result};
 use crate::snapshot::{self, NodeView, Snapshot};
 
 pub mod app;
+mod groups;
 pub mod ledger;
 pub mod lessons;
 pub mod replay;
 pub mod tape;
+mod txn;
+
+pub use txn::TXN_WAIT_MS_MAX;
 
 /// Virtual time `create_topic` waits for the broker's answer.
 pub const ADMIN_WAIT_MS_MAX: Millis = 30_000;
@@ -48,11 +52,19 @@ pub struct Engine {
     nodes: Vec<(String, NodeKind)>,
     /// The admin client `create_topic` uses, added on first use.
     admin: Option<NodeId>,
+    /// Consumer events the engine took from the simulation while waiting for a commit and
+    /// not yet handed out by `consumer_events` (groups.rs).
+    consumer_events: std::collections::BTreeMap<usize, Vec<kafkette::consumer::ConsumerEvent>>,
 }
 
 impl Engine {
     pub fn new(config: SimConfig) -> Engine {
-        Engine { sim: Simulation::new(config, BrokerConfig::default()), nodes: Vec::new(), admin: None }
+        Engine {
+            sim: Simulation::new(config, BrokerConfig::default()),
+            nodes: Vec::new(),
+            admin: None,
+            consumer_events: Default::default(),
+        }
     }
 
     pub fn now(&self) -> Millis {
@@ -189,6 +201,10 @@ impl Engine {
                 .enumerate()
                 .map(|(id, (name, kind))| NodeView { id, name: name.clone(), kind: kind.name() })
                 .collect(),
+            producers: snapshot::producers(&self.sim, self.nodes.len()),
+            consumers: snapshot::consumers(&self.sim, self.nodes.len()),
+            groups: snapshot::groups(self.sim.broker()),
+            transactions: snapshot::transactions(self.sim.broker()),
             journal: self.sim.journal().iter().map(Into::into).collect(),
         }
     }
@@ -223,3 +239,7 @@ pub fn api_key(name: &str) -> Result<ApiKey> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_groups;
+#[cfg(test)]
+mod tests_txn;

@@ -1,4 +1,5 @@
 //! `Simulation` for JavaScript: `Engine` behind a synchronous API the page drives.
+//! Transactions live in `simulation/txn.rs`, consumer groups in `simulation/groups.rs`.
 //!
 //! Times and offsets cross as numbers (milliseconds of virtual time, exact below 2^53);
 //! configuration as plain objects with Kafka's property names; state as one
@@ -13,6 +14,10 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::engine::Engine;
+
+mod events;
+mod groups;
+mod txn;
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -153,11 +158,7 @@ impl JsSimulation {
     /// Replaces a consumer's assignment with `[{ topic, partition, offset? }]`; without an
     /// offset the partition starts where `auto.offset.reset` says.
     pub fn assign(&mut self, consumer: usize, partitions: JsValue) -> JsResult<()> {
-        if let Some(list) = partitions.dyn_ref::<js_sys::Array>() {
-            for entry in list.iter() {
-                check_keys(&entry, &["topic", "partition", "offset"], "assign entry")?;
-            }
-        }
+        check_entries(&partitions, &["topic", "partition", "offset"], "assign entry")?;
         let wanted: Vec<AssignPartition> = from_js(partitions)?;
         let tps = wanted
             .into_iter()
@@ -278,6 +279,16 @@ fn check_keys(v: &JsValue, allowed: &[&str], what: &str) -> JsResult<()> {
         if !allowed.contains(&key.as_str()) {
             let problem = format!("{what}: unknown field `{key}` (known: {})", allowed.join(", "));
             return Err(kafka_error(Error::invalid_arg(problem)));
+        }
+    }
+    Ok(())
+}
+
+/// `check_keys` for every entry of an array (anything else is left to `from_js` to report).
+fn check_entries(v: &JsValue, allowed: &[&str], what: &str) -> JsResult<()> {
+    if let Some(list) = v.dyn_ref::<js_sys::Array>() {
+        for entry in list.iter() {
+            check_keys(&entry, allowed, what)?;
         }
     }
     Ok(())

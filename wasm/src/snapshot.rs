@@ -1,9 +1,19 @@
 //! The JSON-compatible picture of a simulation the playground draws: partition logs with
-//! every stored record and the offset markers, the clients, and the journal.
+//! every stored record, the offset markers and aborted transactions, the clients
+//! (`clients.rs`: producers, consumers), the coordinators (`groups.rs`: groups,
+//! transactions), and the journal.
 //!
 //! Plain serde types built from the core's public state, so `cargo test` checks them on
 //! the host; `simulation.rs` hands them to JavaScript through serde-wasm-bindgen (objects,
 //! not Maps; offsets and times as numbers, all below 2^53).
+
+mod clients;
+mod groups;
+
+pub use clients::{
+    consumers, producers, ConsumerPartitionView, ConsumerView, InFlightView, ProducerPartitionView, ProducerView,
+};
+pub use groups::{groups, transactions, CommittedView, GroupView, MemberView, TransactionView};
 
 use kafkette::broker::{Broker, PartitionLog};
 use kafkette::record::{Batch, ControlType};
@@ -16,13 +26,26 @@ pub struct Snapshot {
     pub now: i64,
     pub topics: Vec<TopicView>,
     pub nodes: Vec<NodeView>,
+    pub producers: Vec<ProducerView>,
+    pub consumers: Vec<ConsumerView>,
+    pub groups: Vec<GroupView>,
+    pub transactions: Vec<TransactionView>,
     pub journal: Vec<JournalEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicPartitionView {
+    pub topic: String,
+    pub partition: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TopicView {
     pub name: String,
+    /// The coordinators' topics (`__consumer_offsets`, `__transaction_state`).
+    pub internal: bool,
     pub partitions: Vec<PartitionView>,
 }
 
@@ -36,6 +59,18 @@ pub struct PartitionView {
     pub log_end_offset: i64,
     /// Every record still stored, control records included, in offset order.
     pub records: Vec<RecordView>,
+    /// Aborted transactions still indexed, in marker order.
+    pub aborted: Vec<AbortedView>,
+}
+
+/// An aborted transaction of one producer: its records from `firstOffset` up to its ABORT
+/// marker at `markerOffset` are skipped by read_committed consumers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbortedView {
+    pub producer_id: i64,
+    pub first_offset: i64,
+    pub marker_offset: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,6 +89,8 @@ pub struct RecordView {
     pub transactional: bool,
     /// "COMMIT" or "ABORT" for a transaction marker, else `null`.
     pub control: Option<&'static str>,
+    /// A data record of a transaction that was aborted (never read with read_committed).
+    pub aborted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -169,12 +206,17 @@ pub fn topics(broker: &Broker) -> Vec<TopicView> {
         .topics()
         .map(|(name, topic)| TopicView {
             name: name.to_string(),
+            internal: name.starts_with("__"),
             partitions: topic.partitions().iter().enumerate().map(|(i, log)| partition(i as i32, log)).collect(),
         })
         .collect()
 }
 
 fn partition(index: i32, log: &PartitionLog) -> PartitionView {
+    let aborted: Vec<AbortedView> = log
+        .aborted_txns()
+        .map(|a| AbortedView { producer_id: a.producer_id, first_offset: a.first_offset, marker_offset: a.last_offset })
+        .collect();
     let mut records = Vec::new();
     for stored in log.batches() {
         let batch = Batch { header: stored.header, bytes: stored.bytes.clone() };
@@ -203,6 +245,7 @@ fn partition(index: i32, log: &PartitionLog) -> PartitionView {
                 sequence,
                 transactional: h.is_transactional(),
                 control,
+                aborted: control.is_none() && h.is_transactional() && is_aborted(&aborted, h.producer_id, r.offset),
             });
         }
     }
@@ -213,7 +256,13 @@ fn partition(index: i32, log: &PartitionLog) -> PartitionView {
         last_stable_offset: log.last_stable_offset(),
         log_end_offset: log.log_end_offset(),
         records,
+        aborted,
     }
+}
+
+/// Whether `producer_id`'s record at `offset` lies in one of its aborted transactions.
+fn is_aborted(aborted: &[AbortedView], producer_id: i64, offset: i64) -> bool {
+    aborted.iter().any(|a| a.producer_id == producer_id && a.first_offset <= offset && offset < a.marker_offset)
 }
 
 /// Sequence numbers wrap at i32::MAX to 0, as Kafka's do.

@@ -16,6 +16,7 @@
 pub mod accumulator;
 mod delivery;
 mod idempotence;
+mod inspect;
 pub mod partitioner;
 mod producer_id;
 mod transactional;
@@ -35,6 +36,7 @@ use kafka_protocol::messages::{
 use self::accumulator::{Accumulator, AccumulatorConfig, SealedBatch, TopicIdx, Waiting};
 use self::delivery::Deliveries;
 use self::idempotence::{Idempotence, PidState};
+pub use self::inspect::{InFlightBatch, PartitionInspect};
 use self::partitioner::Partitioner;
 use self::txn::TxnManager;
 pub use self::txn::{TxnEvent, TxnOffset, TxnOp, TxnState};

@@ -244,6 +244,22 @@ impl Simulation {
         }
     }
 
+    /// The producer state machine of `node` for inspection; `None` if it is not a producer.
+    pub fn producer_ref(&self, node: NodeId) -> Option<&producer::Producer> {
+        match &self.nodes.get(node.0)?.machine {
+            Machine::Producer(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The consumer state machine of `node` for inspection; `None` if it is not a consumer.
+    pub fn consumer_ref(&self, node: NodeId) -> Option<&consumer::Consumer> {
+        match &self.nodes.get(node.0)?.machine {
+            Machine::Consumer(c) => Some(c),
+            _ => None,
+        }
+    }
+
     pub fn admin(&mut self, node: NodeId) -> &mut admin::Admin {
         match &mut self.nodes[node.0].machine {
             Machine::Admin(a) => a,

@@ -71,6 +71,11 @@ impl TxnCoordinator {
         self.txns.get(transactional_id)
     }
 
+    /// Every transactional id's state, in id order (for inspection).
+    pub fn iter(&self) -> impl Iterator<Item = &TxnMetadata> {
+        self.txns.values()
+    }
+
     pub fn len(&self) -> usize {
         self.txns.len()
     }

@@ -46,7 +46,9 @@ impl Replayer {
         };
         let broker = BrokerConfig::from_pairs(c.broker.iter())?;
         let start_ms = sim.start_ms;
-        let engine = Engine { sim: Simulation::new(sim, broker), nodes: Vec::new(), admin: None };
+        // The engine's own constructor takes the broker's defaults; the tape may set its properties.
+        let mut engine = Engine::new(sim.clone());
+        engine.sim = Simulation::new(sim, broker);
         let mut r = Replayer {
             engine,
             start_ms,
