@@ -31,8 +31,25 @@ pub enum Verdict {
     Aborted,
     /// Not decided yet: in flight, in a transaction still open, or not reached by the readers.
     Pending,
+    /// Every send failed with an error the producer was told of (fenced, timed out): not stored.
+    Rejected,
     /// A `read_uncommitted` reader processed a copy from an aborted transaction.
     AbortedRead,
+}
+
+impl Verdict {
+    /// Which verdict a row shows when its readers disagree: the most alarming one.
+    fn severity(self) -> u8 {
+        match self {
+            Verdict::AbortedRead => 6,
+            Verdict::Lost => 5,
+            Verdict::Duplicated => 4,
+            Verdict::Rejected => 3,
+            Verdict::Pending => 2,
+            Verdict::Aborted => 1,
+            Verdict::ExactlyOnce => 0,
+        }
+    }
 }
 
 /// The fate of one stored copy.
@@ -97,6 +114,9 @@ pub struct LedgerRow {
     pub processed: BTreeMap<String, u32>,
     /// Side effects outside Kafka (a copier's emails), by application.
     pub effects: BTreeMap<String, u32>,
+    /// The verdict for each audience of readers (a group, or an application without one).
+    pub verdict_by_reader: BTreeMap<String, Verdict>,
+    /// The most alarming of them (with no readers: from the copies stored).
     pub verdict: Verdict,
 }
 
@@ -150,9 +170,10 @@ pub struct Observed<'a> {
     /// `(application, message id)` per side effect.
     pub effects: &'a [(String, String)],
     pub journal: &'a [SimEvent],
-    /// Applications whose processing decides verdicts, and their groups.
-    pub sinks: Vec<String>,
-    pub sink_groups: Vec<String>,
+    /// Applications whose processing decides verdicts, by audience: the applications of one
+    /// group share its records (one of them processing a record is the group processing it);
+    /// an application without a group is an audience of its own. `(name, group, apps)`.
+    pub audiences: Vec<(String, Option<String>, Vec<String>)>,
     /// Applications reading with read_uncommitted.
     pub uncommitted_readers: Vec<String>,
     /// `(application, topic, partition, position)` of live consumers.
@@ -224,13 +245,8 @@ fn row(id: &str, o: &Observed<'_>, markers: &[PartitionMarkers], copies: Vec<Cop
         (a + a2, f + f2, u + u2)
     });
     let mut processed: BTreeMap<String, u32> = BTreeMap::new();
-    let mut aborted_read = false;
     for p in o.processed.iter().filter(|p| p.id == id) {
         *processed.entry(p.app.clone()).or_default() += 1;
-        let copy = copies.iter().find(|c| c.topic == p.topic && c.partition == p.partition && c.offset == p.offset);
-        if copy.is_some_and(|c| c.state == CopyState::Aborted) && o.uncommitted_readers.contains(&p.app) {
-            aborted_read = true;
-        }
     }
     let mut effects: BTreeMap<String, u32> = BTreeMap::new();
     for (app, _) in o.effects.iter().filter(|(_, m)| m == id) {
@@ -238,23 +254,46 @@ fn row(id: &str, o: &Observed<'_>, markers: &[PartitionMarkers], copies: Vec<Cop
     }
     let visible = copies.iter().filter(|c| matches!(c.state, CopyState::Plain | CopyState::Committed)).count() as u32;
     let open = copies.iter().any(|c| c.state == CopyState::Open);
-    let by_sinks: u32 = processed.iter().filter(|(app, _)| o.sinks.contains(app)).map(|(_, n)| n).sum();
-    // With readers, what they processed decides; without, what the log holds.
-    let count = if o.sinks.is_empty() { visible } else { by_sinks };
-    let verdict = if aborted_read {
-        Verdict::AbortedRead
-    } else if count == 1 {
-        Verdict::ExactlyOnce
-    } else if count > 1 {
-        Verdict::Duplicated
-    } else if visible == 0 && (open || (copies.is_empty() && unreported > 0)) {
-        Verdict::Pending
-    } else if visible == 0 && !copies.is_empty() {
-        Verdict::Aborted
-    } else if visible > 0 && !o.sinks.is_empty() && !copies.iter().any(|c| passed(o, markers, c)) {
-        Verdict::Pending
-    } else {
-        Verdict::Lost
+    let undecided = |count: u32, passed: &dyn Fn(&Copy) -> bool| {
+        if count == 1 {
+            Verdict::ExactlyOnce
+        } else if count > 1 {
+            Verdict::Duplicated
+        } else if visible == 0 && (open || (copies.is_empty() && unreported > 0)) {
+            Verdict::Pending
+        } else if visible == 0 && !copies.is_empty() {
+            Verdict::Aborted
+        } else if copies.is_empty() && sends.len() as u32 == failed && failed > 0 {
+            Verdict::Rejected
+        } else if visible > 0 && !copies.iter().any(passed) {
+            Verdict::Pending
+        } else {
+            Verdict::Lost
+        }
+    };
+    let mut verdict_by_reader = BTreeMap::new();
+    for (audience, group, apps) in &o.audiences {
+        let aborted_read = o.processed.iter().filter(|p| p.id == id && apps.contains(&p.app)).any(|p| {
+            o.uncommitted_readers.contains(&p.app)
+                && copies.iter().any(|c| {
+                    c.topic == p.topic
+                        && c.partition == p.partition
+                        && c.offset == p.offset
+                        && c.state == CopyState::Aborted
+                })
+        });
+        let count: u32 = processed.iter().filter(|(app, _)| apps.contains(app)).map(|(_, n)| n).sum();
+        let v = if aborted_read {
+            Verdict::AbortedRead
+        } else {
+            undecided(count, &|c: &Copy| passed(markers, apps, group.as_deref(), c))
+        };
+        verdict_by_reader.insert(audience.clone(), v);
+    }
+    let verdict = match verdict_by_reader.values().max_by_key(|v| v.severity()) {
+        Some(v) => *v,
+        // Without readers, what the log holds decides.
+        None => undecided(visible, &|_| true),
     };
     LedgerRow {
         id: id.to_string(),
@@ -265,18 +304,19 @@ fn row(id: &str, o: &Observed<'_>, markers: &[PartitionMarkers], copies: Vec<Cop
         visible_copies: visible,
         processed,
         effects,
+        verdict_by_reader,
         verdict,
     }
 }
 
-/// Whether a sink's position or a sink group's committed offset is beyond a visible copy.
-fn passed(o: &Observed<'_>, markers: &[PartitionMarkers], c: &Copy) -> bool {
+/// Whether one of `apps`' positions, or `group`'s committed offset, is beyond a visible copy.
+fn passed(markers: &[PartitionMarkers], apps: &[String], group: Option<&str>, c: &Copy) -> bool {
     if !matches!(c.state, CopyState::Plain | CopyState::Committed) {
         return false;
     }
     let Some(m) = markers.iter().find(|m| m.topic == c.topic && m.partition == c.partition) else { return false };
-    let by_position = m.positions.iter().any(|(app, pos)| o.sinks.contains(app) && *pos > c.offset);
-    let by_commit = m.committed.iter().any(|(g, off)| o.sink_groups.contains(g) && *off > c.offset);
+    let by_position = m.positions.iter().any(|(app, pos)| apps.contains(app) && *pos > c.offset);
+    let by_commit = group.and_then(|g| m.committed.get(g)).is_some_and(|off| *off > c.offset);
     by_position || by_commit
 }
 

@@ -294,9 +294,15 @@ impl Replayer {
             }
             views.push(app.view(&mut self.engine, &self.rec));
         }
-        let sinks = self.apps.iter().filter(|a| a.spec.sink).map(|a| a.name().to_string()).collect();
-        let sink_groups =
-            self.apps.iter().filter(|a| a.spec.sink).filter_map(|a| a.spec.config.get("group.id").cloned()).collect();
+        let mut audiences: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
+        for a in self.apps.iter().filter(|a| a.spec.sink) {
+            let group = a.spec.config.get("group.id").cloned();
+            let name = group.clone().unwrap_or_else(|| a.name().to_string());
+            match audiences.iter_mut().find(|(n, _, _)| *n == name) {
+                Some((_, _, apps)) => apps.push(a.name().to_string()),
+                None => audiences.push((name, group, vec![a.name().to_string()])),
+            }
+        }
         let uncommitted_readers = self
             .apps
             .iter()
@@ -309,8 +315,7 @@ impl Replayer {
             processed: &self.rec.processed,
             effects: &self.rec.effects,
             journal: self.engine.sim.journal(),
-            sinks,
-            sink_groups,
+            audiences,
             uncommitted_readers,
             positions,
             apps: views,

@@ -19,6 +19,8 @@ mod tests_delivery;
 mod tests_groups;
 #[cfg(test)]
 mod tests_producer;
+#[cfg(test)]
+mod tests_txn;
 
 macro_rules! lesson_file {
     ($name:literal) => {
@@ -34,6 +36,9 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
     lesson_file!("04-at-most-once"),
     lesson_file!("05-at-least-once"),
     lesson_file!("06-auto-commit-loss"),
+    lesson_file!("09-read-committed"),
+    lesson_file!("10-zombie-fencing"),
+    lesson_file!("11-exactly-once"),
     lesson_file!("12-lag-retention"),
 ];
 

@@ -110,6 +110,13 @@ fn dump_lesson() {
     let id: u32 = std::env::var("LESSON").unwrap().parse().unwrap();
     let lesson = lessons().unwrap().into_iter().find(|l| l.id == id).unwrap();
     for run in &lesson.runs {
+        let at: Vec<Millis> = match std::env::var("AT") {
+            Ok(list) => list.split(',').map(|t| t.parse().unwrap()).collect(),
+            Err(_) => run.moments.iter().map(|m| m.at).collect(),
+        };
+        let moments: Vec<Moment> =
+            at.iter().map(|at| Moment { at: *at, caption: String::new(), expect: json!({}) }).collect();
+        let run = &LessonRun { moments, ..run.clone() };
         for (m, ledger) in run.moments.iter().zip(replay(run).unwrap()) {
             println!("=== {} at {}\n{}", run.name, m.at, serde_json::to_string_pretty(&ledger).unwrap());
         }
