@@ -10,10 +10,10 @@
 //! Waiting for a commit (or a transaction operation) runs the world until its answer, as a
 //! blocking `commitSync` would; other applications are not scheduled meanwhile.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use bytes::Bytes;
-use kafkette::consumer::{ConsumerEvent, ConsumerRecord, TopicPartition};
+use kafkette::consumer::{ConsumerEvent, ConsumerRecord, OffsetAndMetadata, TopicPartition};
 use kafkette::producer::{ProducerRecord, TxnOffset, TxnOp};
 use kafkette::sim::NodeId;
 use kafkette::{Error, Millis, Result};
@@ -75,6 +75,9 @@ pub struct App {
     held: Vec<ConsumerRecord>,
     /// `Handoff`: handed to the worker, not processed yet.
     queue: VecDeque<ConsumerRecord>,
+    /// The next offset after what this cycle polled, per partition: what its commit commits
+    /// (as an application calling `commitSync(offsets)` for the records it handled).
+    to_commit: BTreeMap<TopicPartition, i64>,
     crash_at: Option<CrashPoint>,
     stall_ms: Option<Millis>,
     commits_ok: u32,
@@ -122,6 +125,7 @@ impl App {
             steps: VecDeque::new(),
             held: Vec::new(),
             queue: VecDeque::new(),
+            to_commit: BTreeMap::new(),
             crash_at: None,
             stall_ms: None,
             commits_ok: 0,
@@ -206,6 +210,7 @@ impl App {
         let dropped = self.held.len() + self.queue.len();
         self.held.clear();
         self.queue.clear();
+        self.to_commit.clear();
         self.steps.clear();
         self.crash_at = None;
         self.wake_at = None;
@@ -362,6 +367,9 @@ impl App {
         let Some(c) = self.consumer else { return 0 };
         let records = e.sim.poll(NodeId(c));
         let n = records.len();
+        for r in &records {
+            self.to_commit.insert(TopicPartition::new(r.topic.to_string(), r.partition), r.offset + 1);
+        }
         match self.spec.kind {
             AppKind::Handoff => self.queue.extend(records),
             _ => self.held.extend(records),
@@ -417,7 +425,11 @@ impl App {
     fn commit(&mut self, e: &mut Engine) {
         let Some(c) = self.consumer else { return };
         let node = NodeId(c);
-        let id = match e.sim.with_consumer(node, |c, now| c.commit(None, now)) {
+        // What this cycle polled; with nothing polled (a `commit` action alone), the positions.
+        let offsets: Vec<(TopicPartition, OffsetAndMetadata)> =
+            std::mem::take(&mut self.to_commit).into_iter().map(|(tp, o)| (tp, OffsetAndMetadata::new(o))).collect();
+        let offsets = (!offsets.is_empty()).then_some(offsets);
+        let id = match e.sim.with_consumer(node, |c, now| c.commit(offsets, now)) {
             Ok(id) => id,
             Err(err) => {
                 self.commits_failed += 1;

@@ -125,6 +125,10 @@ impl Replayer {
                     self.apps[i].wake(&mut self.engine, &mut self.rec);
                 }
             }
+            // A stalled application's consumer still has news (rebalances, evictions): note it now.
+            for app in &mut self.apps {
+                app.drain_events(&mut self.engine);
+            }
             while self.tape.actions.get(self.next).is_some_and(|a| self.start_ms + a.at <= now) {
                 let i = self.next;
                 self.next += 1;

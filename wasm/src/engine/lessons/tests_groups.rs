@@ -28,3 +28,18 @@ fn lesson_1_same_key_same_partition_in_order_and_a_fourth_reader_idles() {
         assert_eq!(m.processed.get(&owner.name), Some(&1), "{}", m.id);
     }
 }
+
+#[test]
+fn lesson_8_a_consumer_past_max_poll_interval_is_evicted_its_commit_rejected_its_work_redone() {
+    let l = final_ledger(8, "processing longer than max.poll.interval.ms");
+    let slow = l.apps.iter().find(|a| a.name == "slow").unwrap();
+    let spare = l.apps.iter().find(|a| a.name == "spare").unwrap();
+    assert!(slow.lost >= 1, "evicted: its partition was lost, not revoked in order");
+    assert_eq!((slow.commits_ok, slow.commits_failed), (0, 1), "its late commit was rejected");
+    assert!(slow.notes.iter().any(|n| n.contains("commit failed")), "{:?}", slow.notes);
+    for m in &l.messages {
+        assert_eq!((m.processed.get("slow"), m.processed.get("spare")), (Some(&1), Some(&1)), "{}", m.id);
+        assert_eq!(m.verdict, Verdict::Duplicated);
+    }
+    assert!(spare.commits_ok >= 1);
+}
