@@ -36,6 +36,7 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
     lesson_file!("04-at-most-once"),
     lesson_file!("05-at-least-once"),
     lesson_file!("06-auto-commit-loss"),
+    lesson_file!("07-rebalances"),
     lesson_file!("08-slow-consumer"),
     lesson_file!("09-read-committed"),
     lesson_file!("10-zombie-fencing"),

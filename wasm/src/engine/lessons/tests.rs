@@ -10,6 +10,7 @@ use super::*;
 #[test]
 fn every_lesson_file_parses_with_distinct_ids_and_named_moments() {
     let lessons = lessons().unwrap();
+    assert_eq!(lessons.iter().map(|l| l.id).collect::<Vec<_>>(), (1..=12).collect::<Vec<_>>(), "the twelve, in order");
     let mut ids = BTreeSet::new();
     for (l, (file, _)) in lessons.iter().zip(LESSON_FILES) {
         assert!(file.starts_with(&format!("{:02}-{}", l.id, l.slug)), "{file} holds lesson {} ({})", l.id, l.slug);

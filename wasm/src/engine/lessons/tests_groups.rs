@@ -43,3 +43,21 @@ fn lesson_8_a_consumer_past_max_poll_interval_is_evicted_its_commit_rejected_its
     }
     assert!(spare.commits_ok >= 1);
 }
+
+#[test]
+fn lesson_7_eager_revokes_everything_at_every_rebalance_cooperative_only_what_moves() {
+    let eager = final_ledger(7, "eager (range)");
+    let coop = final_ledger(7, "cooperative (cooperative-sticky)");
+    let revoked = |l: &super::super::ledger::Ledger| l.apps.iter().map(|a| a.revoked).sum::<u32>();
+    assert!(revoked(&coop) < revoked(&eager), "cooperative {} < eager {}", revoked(&coop), revoked(&eager));
+    for l in [&eager, &coop] {
+        let g = &l.groups[0];
+        assert!(g.generation >= 4, "three membership changes, a generation each: {}", g.generation);
+        assert_eq!(g.members.len(), 2);
+        assert!(l.messages.iter().all(|m| m.verdict == Verdict::ExactlyOnce));
+        // The two members share the four partitions, none twice.
+        let mut owned: Vec<&String> = l.apps.iter().flat_map(|a| &a.assignment).collect();
+        owned.sort();
+        assert_eq!(owned, ["orders-0", "orders-1", "orders-2", "orders-3"]);
+    }
+}
