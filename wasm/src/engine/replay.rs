@@ -151,7 +151,7 @@ impl Replayer {
     }
 
     fn app(&mut self, name: &str) -> Result<&mut App> {
-        self.apps.iter_mut().find(|a| a.name() == name).ok_or_else(|| Error::invalid_arg(format!("no app {name:?}")))
+        find_app(&mut self.apps, name)
     }
 
     /// A client by the name the tape uses: a producer, an application (its consumer), or
@@ -215,25 +215,20 @@ impl Replayer {
                 self.engine.sim.with_producer(NodeId(node), |p, now| p.init_transactions(now))?;
             }
             Action::Start { app } | Action::Restart { app } => {
-                let app = self.apps.iter_mut().find(|a| a.name() == app);
-                app.ok_or_else(|| Error::invalid_arg("no such app"))?.start(e)?;
+                find_app(&mut self.apps, app)?.start(e)?;
             }
             Action::Stop { app } => {
-                let app = self.apps.iter_mut().find(|a| a.name() == app);
-                app.ok_or_else(|| Error::invalid_arg("no such app"))?.stop(e);
+                find_app(&mut self.apps, app)?.stop(e);
             }
             Action::Poll { app } | Action::Process { app } | Action::Commit { app } => {
                 let step = op_name(action);
-                let a = self.apps.iter_mut().find(|a| a.name() == app);
-                a.ok_or_else(|| Error::invalid_arg("no such app"))?.single(e, &mut self.rec, step)?;
+                find_app(&mut self.apps, app)?.single(e, &mut self.rec, step)?;
             }
             Action::Cycle { app } => {
-                let a = self.apps.iter_mut().find(|a| a.name() == app);
-                a.ok_or_else(|| Error::invalid_arg("no such app"))?.cycle(e, &mut self.rec)?;
+                find_app(&mut self.apps, app)?.cycle(e, &mut self.rec)?;
             }
             Action::Crash { app, point } => {
-                let a = self.apps.iter_mut().find(|a| a.name() == app);
-                let a = a.ok_or_else(|| Error::invalid_arg("no such app"))?;
+                let a = find_app(&mut self.apps, app)?;
                 match point {
                     Some(p) => a.arm_crash(*p),
                     None => a.crash(e, "now"),
@@ -327,6 +322,10 @@ impl Replayer {
         };
         Ledger::compute(self.engine.sim.broker(), observed)
     }
+}
+
+fn find_app<'a>(apps: &'a mut [App], name: &str) -> Result<&'a mut App> {
+    apps.iter_mut().find(|a| a.name() == name).ok_or_else(|| Error::invalid_arg(format!("no app {name:?}")))
 }
 
 fn op_name(a: &Action) -> &'static str {

@@ -21,6 +21,13 @@ pub const TAPE_DURATION_MS_MAX: Millis = 86_400_000;
 /// Actions per tape; a learner's session is far below it, a hostile import is refused.
 pub const TAPE_ACTIONS_MAX: usize = 10_000;
 
+/// Topics, producers and applications per tape, and partitions per topic: a page draws them all.
+pub const TAPE_CLIENTS_MAX: usize = 32;
+pub const TOPIC_PARTITIONS_MAX: i32 = 64;
+
+/// The shortest application loop: a faster one would only burn the learner's CPU.
+pub const POLL_INTERVAL_MS_MIN: Millis = 10;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tape {
@@ -323,7 +330,24 @@ impl Tape {
         if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
             return bad(format!("two clients are named {:?}", w[0]));
         }
+        if c.topics.len() > TAPE_CLIENTS_MAX || c.producers.len() > TAPE_CLIENTS_MAX || c.apps.len() > TAPE_CLIENTS_MAX
+        {
+            return bad(format!("at most {TAPE_CLIENTS_MAX} topics, producers and apps each"));
+        }
+        if let Some(t) = c.topics.iter().find(|t| !(1..=TOPIC_PARTITIONS_MAX).contains(&t.partitions)) {
+            return bad(format!("topic {:?}: {} partitions, 1..={TOPIC_PARTITIONS_MAX}", t.name, t.partitions));
+        }
+        if c.latency_ms.is_some_and(|l| !(0..=60_000).contains(&l))
+            || c.jitter_ms.is_some_and(|j| !(0..=60_000).contains(&j))
+        {
+            return bad("latencyMs and jitterMs are 0..=60000".to_string());
+        }
         for app in &c.apps {
+            if app.poll_interval_ms != 0
+                && !(POLL_INTERVAL_MS_MIN..=TAPE_DURATION_MS_MAX).contains(&app.poll_interval_ms)
+            {
+                return bad(format!("app {:?}: pollIntervalMs 0 or {POLL_INTERVAL_MS_MIN}..", app.name));
+            }
             if app.topics.is_empty() {
                 return bad(format!("app {:?} reads no topic", app.name));
             }

@@ -98,6 +98,12 @@ fn bad_tapes_are_refused_with_a_reason() {
     tape.actions.last_mut().unwrap().at = 0;
     assert!(Tape::from_json(&tape.to_json()).unwrap_err().to_string().contains("out of order"));
     assert!(Tape::from_json("{\"version\": 2}").is_err());
+    let mut tape = lesson.runs[0].tape.clone();
+    tape.config.topics[0].partitions = 1_000_000;
+    assert!(Tape::from_json(&tape.to_json()).unwrap_err().to_string().contains("partitions"));
+    let mut tape = lesson.runs[0].tape.clone();
+    tape.config.apps[0].poll_interval_ms = 1;
+    assert!(Tape::from_json(&tape.to_json()).unwrap_err().to_string().contains("pollIntervalMs"));
     assert!(Tape::from_json("not json").is_err());
     let unknown = lesson.runs[0].tape.to_json().replacen("\"seed\"", "\"sneed\": 1, \"seed\"", 1);
     assert!(Tape::from_json(&unknown).unwrap_err().to_string().contains("sneed"));
@@ -136,4 +142,48 @@ fn dump_journal() {
             println!("{s}");
         }
     }
+}
+
+#[test]
+fn actions_that_cannot_apply_are_reported_and_the_replay_goes_on() {
+    let (_, text) = LESSON_FILES[3]; // lesson 4: one producer, one app
+    let mut tape = parse("x", text).unwrap().runs[0].tape.clone();
+    let at = |at, action| super::super::tape::Stamped { at, action };
+    use super::super::tape::Action;
+    tape.actions.insert(0, at(0, Action::Commit { app: "nobody".into() }));
+    tape.actions.insert(
+        1,
+        at(
+            0,
+            Action::Produce {
+                producer: "ghost".into(),
+                topic: "events".into(),
+                id: "x".into(),
+                key: None,
+                partition: None,
+            },
+        ),
+    );
+    tape.actions.insert(
+        2,
+        at(
+            0,
+            Action::Fault {
+                node: "worker".into(),
+                api: "NoSuchApi".into(),
+                direction: super::super::tape::LinkDirection::Response,
+                fault: super::super::tape::LinkFault::Drop,
+                delay_ms: None,
+            },
+        ),
+    );
+    let restart = tape.actions.len() - 1; // crashed at about 1000 ms, restarted at 3000
+    tape.actions.insert(restart, at(2500, Action::Poll { app: "worker".into() }));
+    let mut r = Replayer::run(tape).unwrap();
+    let errors = r.ledger().errors;
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert!(errors[0].starts_with("action 0 (commit)") && errors[0].contains("nobody"));
+    assert!(errors[1].contains("ghost") && errors[2].contains("NoSuchApi"));
+    assert!(errors[3].contains("poll") && errors[3].contains("Crashed"), "{}", errors[3]);
+    assert_eq!(r.ledger().verdicts["m3"], super::super::ledger::Verdict::ExactlyOnce, "the rest of the run went on");
 }
