@@ -121,10 +121,24 @@ typedef struct kft_conf kft_conf;
 typedef struct kft_consumer kft_consumer;
 
 /**
+ * A consumer group's metadata. Opaque; made by `kft_consumer_group_metadata` or
+ * `kft_group_metadata_new`, freed with `kft_group_metadata_destroy`. Immutable, so
+ * any thread may read it.
+ */
+typedef struct kft_group_metadata kft_group_metadata;
+
+/**
  * A consumed record. Opaque; from `kft_consumer_poll`, freed with
  * `kft_message_destroy`. Immutable: may be read from several threads at once.
  */
 typedef struct kft_message kft_message;
+
+/**
+ * A list of partitions the library made (`kft_consumer_assignment`). Opaque; read
+ * with `kft_partition_list_count` and `kft_partition_list_get`, free with
+ * `kft_partition_list_destroy`.
+ */
+typedef struct kft_partition_list kft_partition_list;
 
 /**
  * A producer. Opaque; create with `kft_producer_new`, free with
@@ -157,6 +171,37 @@ typedef struct kft_topic_partition {
     int32_t partition;
     int64_t offset;
 } kft_topic_partition;
+
+/**
+ * What a rebalance callback is told (`kft_rebalance_cb`'s `kind`).
+ */
+typedef int32_t kft_rebalance_kind;
+
+/**
+ * A rebalance callback, librdkafka's rebalance_cb: called on the thread calling
+ * `kft_consumer_poll` (or `kft_consumer_close`) with the consumer's lock released.
+ * `partitions` (offsets `KFT_OFFSET_INVALID`) is valid only during the call. It may
+ * call `kft_consumer_commit`, `_seek`, `_position`, `_assignment`, `_pause`/`_resume`
+ * on this consumer; it must not poll, close or destroy it.
+ */
+typedef void (*kft_rebalance_cb)(struct kft_consumer *consumer,
+                                 kft_rebalance_kind kind,
+                                 const struct kft_topic_partition *partitions,
+                                 size_t count,
+                                 void *opaque);
+
+/**
+ * An offset-commit callback, librdkafka's offset_commit_cb: the outcome of each
+ * `kft_consumer_commit` (asynchronous ones included), called from `kft_consumer_poll`
+ * on the polling thread. `error` is `KFT_OK` with the committed offsets in
+ * `partitions` (valid only during the call), or the failure (its message is
+ * `kft_last_error()` during the call) with no partitions.
+ */
+typedef void (*kft_offset_commit_cb)(struct kft_consumer *consumer,
+                                     kft_result error,
+                                     const struct kft_topic_partition *partitions,
+                                     size_t count,
+                                     void *opaque);
 
 /**
  * A record header: a UTF-8 key of `key_len` bytes and a value of `value_len`
@@ -225,6 +270,24 @@ typedef struct kft_delivery_report {
 typedef void (*kft_delivery_cb)(const struct kft_delivery_report *report, void *cb_arg);
 
 /**
+ * The group gave these partitions to this consumer; they are assigned already
+ * (with `cooperative-sticky`, only the new ones; possibly none).
+ */
+#define KFT_REBALANCE_ASSIGN 1
+
+/**
+ * These partitions are being taken away in an orderly way (rebalance, unsubscribe,
+ * close): commit their positions now if auto-commit is off.
+ */
+#define KFT_REBALANCE_REVOKE 2
+
+/**
+ * These partitions were lost (session or poll interval expired, member fenced):
+ * another member may own them already; committing for them fails.
+ */
+#define KFT_REBALANCE_LOST 3
+
+/**
  * Success.
  */
 #define KFT_OK 0
@@ -275,9 +338,29 @@ typedef void (*kft_delivery_cb)(const struct kft_delivery_report *report, void *
 #define KFT_ERR_MESSAGE_TOO_LARGE 10
 
 /**
+ * Kafka 12: the metadata of an offset commit is too large.
+ */
+#define KFT_ERR_OFFSET_METADATA_TOO_LARGE 12
+
+/**
  * Kafka 13: the connection was lost (retriable).
  */
 #define KFT_ERR_NETWORK_EXCEPTION 13
+
+/**
+ * Kafka 14: the group or transaction coordinator is still loading (retriable).
+ */
+#define KFT_ERR_COORDINATOR_LOAD_IN_PROGRESS 14
+
+/**
+ * Kafka 15: the group or transaction coordinator is not available (retriable).
+ */
+#define KFT_ERR_COORDINATOR_NOT_AVAILABLE 15
+
+/**
+ * Kafka 16: the request went to a broker that is not the coordinator (retriable).
+ */
+#define KFT_ERR_NOT_COORDINATOR 16
 
 /**
  * Kafka 17: the topic name is not a legal topic name.
@@ -293,6 +376,41 @@ typedef void (*kft_delivery_cb)(const struct kft_delivery_report *report, void *
  * Kafka 21: `acks` is not -1, 0 or 1.
  */
 #define KFT_ERR_INVALID_REQUIRED_ACKS 21
+
+/**
+ * Kafka 22: the group member's generation is stale (a rebalance happened): rejoin.
+ */
+#define KFT_ERR_ILLEGAL_GENERATION 22
+
+/**
+ * Kafka 23: the member's assignment strategies share none with the group's.
+ */
+#define KFT_ERR_INCONSISTENT_GROUP_PROTOCOL 23
+
+/**
+ * Kafka 24: the group id is empty or invalid.
+ */
+#define KFT_ERR_INVALID_GROUP_ID 24
+
+/**
+ * Kafka 25: the group does not know the member (it was removed): rejoin.
+ */
+#define KFT_ERR_UNKNOWN_MEMBER_ID 25
+
+/**
+ * Kafka 26: `session.timeout.ms` is outside the broker's allowed range.
+ */
+#define KFT_ERR_INVALID_SESSION_TIMEOUT 26
+
+/**
+ * Kafka 27: the group is rebalancing; commit again after it.
+ */
+#define KFT_ERR_REBALANCE_IN_PROGRESS 27
+
+/**
+ * Kafka 28: the offset commit request is too large.
+ */
+#define KFT_ERR_INVALID_COMMIT_OFFSET_SIZE 28
 
 /**
  * Kafka 32: a record's timestamp is out of the accepted range.
@@ -360,6 +478,26 @@ typedef void (*kft_delivery_cb)(const struct kft_delivery_report *report, void *
 #define KFT_ERR_INVALID_TXN_STATE 48
 
 /**
+ * Kafka 49: the producer id does not match the transactional id.
+ */
+#define KFT_ERR_INVALID_PRODUCER_ID_MAPPING 49
+
+/**
+ * Kafka 50: `transaction.timeout.ms` exceeds the broker's maximum.
+ */
+#define KFT_ERR_INVALID_TRANSACTION_TIMEOUT 50
+
+/**
+ * Kafka 51: the coordinator is still completing the previous transaction (retriable).
+ */
+#define KFT_ERR_CONCURRENT_TRANSACTIONS 51
+
+/**
+ * Kafka 52: a newer transaction coordinator took over.
+ */
+#define KFT_ERR_TRANSACTION_COORDINATOR_FENCED 52
+
+/**
  * Kafka 53: the transactional id is not authorized (fatal).
  */
 #define KFT_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53
@@ -368,6 +506,16 @@ typedef void (*kft_delivery_cb)(const struct kft_delivery_report *report, void *
  * Kafka 59: the broker does not know the producer id.
  */
 #define KFT_ERR_UNKNOWN_PRODUCER_ID 59
+
+/**
+ * Kafka 68: the group still has members (deleting it failed).
+ */
+#define KFT_ERR_NON_EMPTY_GROUP 68
+
+/**
+ * Kafka 69: no group has that id.
+ */
+#define KFT_ERR_GROUP_ID_NOT_FOUND 69
 
 /**
  * Kafka 76: the compression type is not supported.
@@ -380,9 +528,34 @@ typedef void (*kft_delivery_cb)(const struct kft_delivery_report *report, void *
 #define KFT_ERR_OFFSET_NOT_AVAILABLE 78
 
 /**
+ * Kafka 79: the member must rejoin with the member id the broker gave it.
+ */
+#define KFT_ERR_MEMBER_ID_REQUIRED 79
+
+/**
+ * Kafka 81: the group has the most members the broker allows.
+ */
+#define KFT_ERR_GROUP_MAX_SIZE_REACHED 81
+
+/**
+ * Kafka 82: another member with the same `group.instance.id` fenced this one (fatal to the consumer).
+ */
+#define KFT_ERR_FENCED_INSTANCE_ID 82
+
+/**
+ * Kafka 86: the group consumes the topic (deleting its offsets failed).
+ */
+#define KFT_ERR_GROUP_SUBSCRIBED_TO_TOPIC 86
+
+/**
  * Kafka 87: a record failed the broker's validation.
  */
 #define KFT_ERR_INVALID_RECORD 87
+
+/**
+ * Kafka 88: a transaction with offsets for the partition is still open (retriable).
+ */
+#define KFT_ERR_UNSTABLE_OFFSET_COMMIT 88
 
 /**
  * Kafka 90: another producer with the same transactional id fenced this one (fatal).
@@ -393,6 +566,11 @@ typedef void (*kft_delivery_cb)(const struct kft_delivery_report *report, void *
  * Kafka 100: the topic id is unknown.
  */
 #define KFT_ERR_UNKNOWN_TOPIC_ID 100
+
+/**
+ * Kafka 105: the transaction coordinator does not know the transactional id.
+ */
+#define KFT_ERR_TRANSACTIONAL_ID_NOT_FOUND 105
 
 /**
  * -100: a configuration key is unknown or its value is invalid; the message names the key.
@@ -842,7 +1020,8 @@ void kft_conf_destroy(struct kft_conf *conf);
 
 /**
  * Create a consumer from Kafka consumer properties (`bootstrap.servers` naming a
- * running `kft_cluster`, `auto.offset.reset`, `max.poll.records`, ...).
+ * running `kft_cluster`, `auto.offset.reset`, `group.id`, `enable.auto.commit`,
+ * `isolation.level` (`read_committed` hides aborted and open transactions), ...).
  *
  * Ownership: `conf` is only read (the caller still owns it). On `KFT_OK`, `*out` is
  * a new consumer the caller owns and frees with `kft_consumer_destroy`.
@@ -910,8 +1089,11 @@ kft_result kft_consumer_position(const struct kft_consumer *consumer,
  * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or an error the consumer met, once
  * each: `KFT_ERR_OFFSET_OUT_OF_RANGE`/`KFT_ERR_NO_OFFSET`/`KFT_ERR_AUTO_OFFSET_RESET`
  * with `auto.offset.reset=none`, `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
- * `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL.
- * Thread-safe.
+ * `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL;
+ * `KFT_ERR_DESTROYED` after `kft_consumer_close`.
+ * In a group, polling keeps the membership alive (call it within `max.poll.interval.ms`)
+ * and serves the rebalance and offset-commit callbacks on this thread, before the
+ * record is returned. Thread-safe.
  *
  * # Safety
  * `consumer` is NULL or live; `out` is NULL or writable storage for a pointer.
@@ -919,13 +1101,226 @@ kft_result kft_consumer_position(const struct kft_consumer *consumer,
 kft_result kft_consumer_poll(struct kft_consumer *consumer, int32_t timeout_ms, struct kft_message **out);
 
 /**
- * Free a consumer. NULL is ignored. Messages it returned stay valid.
+ * Free a consumer. NULL is ignored. Messages it returned stay valid. A group member
+ * should `kft_consumer_close` first (else its group waits for its session to expire).
  *
  * # Safety
  * `consumer` is NULL or a live consumer from `kft_consumer_new`, not in use by
  * another thread and never used again after this call.
  */
 void kft_consumer_destroy(struct kft_consumer *consumer);
+
+/**
+ * Commit offsets to the consumer's group: with `offsets` NULL (`count` ignored) the
+ * position of every assigned partition (the offset after the last record polled),
+ * else the `count` entries' offsets (the next offset to consume, as Kafka commits).
+ * `async_commit` false waits for the group coordinator (up to 60 s); true returns
+ * at once. Either way the outcome also goes to the offset-commit callback from a
+ * later `kft_consumer_poll`.
+ *
+ * Ownership: the array and its strings are only read during the call.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`,
+ * `KFT_ERR_INVALID_ARG` (a negative partition or offset), `KFT_ERR_INVALID_CONFIG_LOCAL`
+ * (no `group.id`), `KFT_ERR_DESTROYED`, or (synchronous) the group's answer:
+ * `KFT_ERR_REBALANCE_IN_PROGRESS`, `KFT_ERR_ILLEGAL_GENERATION`,
+ * `KFT_ERR_UNKNOWN_MEMBER_ID`, `KFT_ERR_TIMED_OUT`, ... Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `offsets` is NULL or points to `count` entries whose
+ * topics are NULL or NUL-terminated.
+ */
+kft_result kft_consumer_commit(struct kft_consumer *consumer,
+                               const struct kft_topic_partition *offsets,
+                               size_t count,
+                               bool async_commit);
+
+/**
+ * Ask the group coordinator for the committed offsets of `count` partitions, waiting
+ * up to `timeout_ms` (negative: no limit), as librdkafka's `rd_kafka_committed`: each
+ * entry's `offset` is overwritten with its committed offset, or `KFT_OFFSET_INVALID`
+ * where nothing is committed. On failure the entries are unchanged.
+ *
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG`,
+ * `KFT_ERR_INVALID_CONFIG_LOCAL` (no `group.id`), `KFT_ERR_TIMED_OUT`,
+ * `KFT_ERR_DESTROYED`, or the coordinator's error. Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `partitions` is NULL or points to `count` writable
+ * entries whose topics are NULL or NUL-terminated.
+ */
+kft_result kft_consumer_committed(struct kft_consumer *consumer,
+                                  struct kft_topic_partition *partitions,
+                                  size_t count,
+                                  int32_t timeout_ms);
+
+/**
+ * The partitions assigned to the consumer now (by `kft_consumer_assign` or by its
+ * group), each with its position (the next offset `kft_consumer_poll` returns) or
+ * `KFT_OFFSET_INVALID` where not known yet.
+ *
+ * Ownership: on `KFT_OK`, `*out` is a new list the caller frees with
+ * `kft_partition_list_destroy`. Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or
+ * `KFT_ERR_DESTROYED`. Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `out` is NULL or writable storage for a pointer.
+ */
+kft_result kft_consumer_assignment(struct kft_consumer *consumer, struct kft_partition_list **out);
+
+/**
+ * Stop fetching `count` assigned partitions (offsets ignored; partitions not assigned
+ * are ignored) until `kft_consumer_resume`; they keep their positions.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG`,
+ * or `KFT_ERR_DESTROYED`. Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `partitions` is NULL or points to `count` entries whose
+ * topics are NULL or NUL-terminated.
+ */
+kft_result kft_consumer_pause(struct kft_consumer *consumer,
+                              const struct kft_topic_partition *partitions,
+                              size_t count);
+
+/**
+ * Fetch paused partitions again from their positions. Returns and takes what
+ * `kft_consumer_pause` does. Thread-safe.
+ *
+ * # Safety
+ * As `kft_consumer_pause`.
+ */
+kft_result kft_consumer_resume(struct kft_consumer *consumer,
+                               const struct kft_topic_partition *partitions,
+                               size_t count);
+
+/**
+ * Set (or with NULL, remove) the rebalance callback and its `opaque` pointer. With a
+ * callback, a revocation waits for the REVOKE callback to return before the group
+ * rebalance goes on, so that the callback can commit the revoked partitions.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or `KFT_ERR_DESTROYED` (closed).
+ * Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `cb` is NULL or safe to call with `opaque` from
+ * whichever thread polls.
+ */
+kft_result kft_consumer_set_rebalance_cb(struct kft_consumer *consumer, kft_rebalance_cb cb, void *opaque);
+
+/**
+ * Set (or with NULL, remove) the offset-commit callback and its `opaque` pointer.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or `KFT_ERR_DESTROYED`. Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `cb` is NULL or safe to call with `opaque` from
+ * whichever thread polls.
+ */
+kft_result kft_consumer_set_offset_commit_cb(struct kft_consumer *consumer, kft_offset_commit_cb cb, void *opaque);
+
+/**
+ * Join the consumer group (`group.id`) for `count` topics, replacing the previous
+ * subscription. As in librdkafka, an entry starting with `^` is a regular expression
+ * matching whole topic names (topics created later join when they match). Partitions
+ * arrive through the group as `kft_consumer_poll` runs (see the rebalance callback).
+ *
+ * Ownership: the array and its strings are only read during the call.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER` (`consumer`, `topics`, or an entry),
+ * `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG` (no topics: use
+ * `kft_consumer_unsubscribe`; an empty name; a bad pattern), `KFT_ERR_INVALID_CONFIG_LOCAL`
+ * (no `group.id`), `KFT_ERR_STATE` (partitions assigned by hand), or `KFT_ERR_DESTROYED`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `topics` is NULL or points to `count` pointers, each NULL
+ * or NUL-terminated.
+ */
+kft_result kft_consumer_subscribe(struct kft_consumer *consumer, const char *const *topics, size_t count);
+
+/**
+ * Leave the subscription: every partition is revoked (the REVOKE callback comes from
+ * the next `kft_consumer_poll`) and the member leaves the group.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or `KFT_ERR_DESTROYED`. Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live.
+ */
+kft_result kft_consumer_unsubscribe(struct kft_consumer *consumer);
+
+/**
+ * Close the consumer, librdkafka's `rd_kafka_consumer_close`: callbacks still due run,
+ * then the REVOKE callback for the partitions it was told are assigned (on this thread);
+ * with `enable.auto.commit` the positions are committed, and the member leaves its
+ * group (LeaveGroup), waiting up to
+ * `timeout_ms` (negative: no limit) for the answers. Afterwards every call but
+ * `kft_consumer_destroy` fails with `KFT_ERR_DESTROYED`; closing twice is `KFT_OK`.
+ * Without `close`, destroying a group member is a crash to its group (the others
+ * take its partitions over when its session times out).
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or `KFT_ERR_TIMED_OUT` (closed anyway).
+ * Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live.
+ */
+kft_result kft_consumer_close(struct kft_consumer *consumer, int32_t timeout_ms);
+
+/**
+ * The group metadata of a consumer with a `group.id`, as of now (call it after the
+ * records whose offsets go into the transaction were polled, so the generation is
+ * the one that owns them).
+ *
+ * Ownership: on `KFT_OK`, `*out` is new and the caller frees it with
+ * `kft_group_metadata_destroy`. Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`,
+ * `KFT_ERR_INVALID_CONFIG_LOCAL` (the consumer has no `group.id`), or
+ * `KFT_ERR_DESTROYED`. Thread-safe.
+ *
+ * # Safety
+ * `consumer` is NULL or live; `out` is NULL or writable storage for a pointer.
+ */
+kft_result kft_consumer_group_metadata(struct kft_consumer *consumer, struct kft_group_metadata **out);
+
+/**
+ * Metadata naming only a group (generation -1, no member id): offsets sent with it
+ * are committed without the generation check, as librdkafka's
+ * `rd_kafka_consumer_group_metadata_new`.
+ *
+ * Ownership: `group_id` is copied; on `KFT_OK` `*out` is new and the caller frees it
+ * with `kft_group_metadata_destroy`. Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`,
+ * `KFT_ERR_INVALID_UTF8`, or `KFT_ERR_INVALID_ARG` (an empty group id).
+ *
+ * # Safety
+ * `group_id` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+kft_result kft_group_metadata_new(const char *group_id, struct kft_group_metadata **out);
+
+/**
+ * The group id, or "" for NULL. Owned by the metadata (valid until it is destroyed).
+ *
+ * # Safety
+ * `md` is NULL or live.
+ */
+const char *kft_group_metadata_group_id(const struct kft_group_metadata *md);
+
+/**
+ * The member id ("" when not a member, or for NULL). Owned by the metadata.
+ *
+ * # Safety
+ * `md` is NULL or live.
+ */
+const char *kft_group_metadata_member_id(const struct kft_group_metadata *md);
+
+/**
+ * The generation the member is in (-1 when not a member, or for NULL).
+ *
+ * # Safety
+ * `md` is NULL or live.
+ */
+int32_t kft_group_metadata_generation_id(const struct kft_group_metadata *md);
+
+/**
+ * Free group metadata. NULL is ignored.
+ *
+ * # Safety
+ * `md` is NULL or live metadata from this library, never used again after this call.
+ */
+void kft_group_metadata_destroy(struct kft_group_metadata *md);
 
 /**
  * The message's topic, or NULL if `msg` is NULL. Owned by the message (valid
@@ -1015,6 +1410,35 @@ kft_result kft_message_header(const struct kft_message *msg, size_t index, struc
  * thread and never used again after this call (nor the pointers its accessors gave).
  */
 void kft_message_destroy(struct kft_message *msg);
+
+/**
+ * The number of entries in `list` (0 for NULL). Never fails.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+size_t kft_partition_list_count(const struct kft_partition_list *list);
+
+/**
+ * Entry `index` of `list` (topic, partition, and an offset where the call that made
+ * the list says so, else `KFT_OFFSET_INVALID`), or NULL if `list` is NULL or `index`
+ * is out of range (`kft_last_error` then says which).
+ *
+ * Ownership: the entry and its topic string belong to the list and stay valid until
+ * `kft_partition_list_destroy`. Never fails otherwise.
+ *
+ * # Safety
+ * `list` is NULL or a live list.
+ */
+const struct kft_topic_partition *kft_partition_list_get(const struct kft_partition_list *list, size_t index);
+
+/**
+ * Free a list. NULL is ignored.
+ *
+ * # Safety
+ * `list` is NULL or a live list from this library, never used again after this call.
+ */
+void kft_partition_list_destroy(struct kft_partition_list *list);
 
 /**
  * Create a producer from Kafka producer properties (`bootstrap.servers` naming a
@@ -1180,6 +1604,82 @@ bool kft_result_is_kafka(kft_result code);
  * `retriable`. Never fails.
  */
 bool kft_result_is_retriable(kft_result code);
+
+/**
+ * Register the producer's `transactional.id` with its transaction coordinator, waiting
+ * up to `timeout_ms` (negative: no limit): an older producer with the same id is
+ * fenced and its open transaction aborted. Call once, before the first transaction; a
+ * call that timed out (retriable) may be repeated and continues.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_STATE` (no `transactional.id`, or
+ * already done), `KFT_ERR_TIMED_OUT` (retriable), or a fatal coordinator error
+ * (`KFT_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED`, ...). Thread-safe.
+ *
+ * # Safety
+ * `producer` is NULL or live.
+ */
+kft_result kft_producer_init_transactions(struct kft_producer *producer, int32_t timeout_ms);
+
+/**
+ * Start a transaction: the records sent until `kft_producer_commit_transaction` or
+ * `_abort_transaction` belong to it. Does not wait.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_STATE` (no `transactional.id`,
+ * before `init_transactions`, or a transaction already open), or the fatal error that
+ * ended the producer (`KFT_ERR_PRODUCER_FENCED`, ...). Thread-safe.
+ *
+ * # Safety
+ * `producer` is NULL or live.
+ */
+kft_result kft_producer_begin_transaction(struct kft_producer *producer);
+
+/**
+ * Make the consumer offsets in `offsets` (`count` entries: the next offset to consume
+ * per partition, as a consumer commits) part of the open transaction, for the group
+ * `group_metadata` names (from `kft_consumer_group_metadata`, so the coordinator fences
+ * a zombie member; or `kft_group_metadata_new`). They are committed with the
+ * transaction, or never if it aborts. Waits up to `timeout_ms` (negative: no limit).
+ *
+ * Ownership: everything is only read during the call.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_INVALID_UTF8`, `KFT_ERR_INVALID_ARG`
+ * (no offsets, a negative partition or offset), `KFT_ERR_STATE` (no open transaction),
+ * `KFT_ERR_TIMED_OUT` (retriable), or the coordinators' errors, with
+ * `kft_last_error_txn_requires_abort` / `_is_fatal` telling what to do. Thread-safe.
+ *
+ * # Safety
+ * `producer` is NULL or live; `offsets` is NULL or points to `count` entries whose
+ * topics are NULL or NUL-terminated; `group_metadata` is NULL or live.
+ */
+kft_result kft_producer_send_offsets_to_transaction(struct kft_producer *producer,
+                                                    const struct kft_topic_partition *offsets,
+                                                    size_t count,
+                                                    const struct kft_group_metadata *group_metadata,
+                                                    int32_t timeout_ms);
+
+/**
+ * Send every record of the transaction, then commit it, waiting up to `timeout_ms`
+ * (negative: no limit): read_committed consumers see its records and the offsets sent
+ * to it are committed. Delivery reports of its records come from `kft_producer_poll`.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_STATE` (no open transaction),
+ * `KFT_ERR_TIMED_OUT` (retriable: call again), an error with
+ * `kft_last_error_txn_requires_abort` (a record failed: abort), or a fatal one
+ * (`KFT_ERR_PRODUCER_FENCED`, `KFT_ERR_INVALID_PRODUCER_EPOCH`: another producer took
+ * the `transactional.id`; destroy this one). Thread-safe.
+ *
+ * # Safety
+ * `producer` is NULL or live.
+ */
+kft_result kft_producer_commit_transaction(struct kft_producer *producer, int32_t timeout_ms);
+
+/**
+ * Abort the transaction, waiting up to `timeout_ms` (negative: no limit): records not
+ * sent yet fail (their delivery reports say so), written ones are never seen by
+ * read_committed consumers, offsets sent to it are not committed.
+ * Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, `KFT_ERR_STATE` (no open transaction),
+ * `KFT_ERR_TIMED_OUT` (retriable: call again), or a fatal error. Thread-safe.
+ *
+ * # Safety
+ * `producer` is NULL or live.
+ */
+kft_result kft_producer_abort_transaction(struct kft_producer *producer, int32_t timeout_ms);
 
 #ifdef __cplusplus
 }  // extern "C"

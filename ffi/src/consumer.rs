@@ -1,24 +1,33 @@
-//! `kft_consumer`: reads records from assigned partitions, one `kft_message` per
-//! `kft_consumer_poll`, in the shape of librdkafka's `rd_kafka_assign` and
-//! `rd_kafka_consumer_poll`. Consumer groups are not in the core yet, so
-//! partitions are assigned by hand.
+//! `kft_consumer`: reads records, one `kft_message` per `kft_consumer_poll`, in the
+//! shape of librdkafka's `rd_kafka_assign` and `rd_kafka_consumer_poll`; partitions
+//! are assigned by hand here or by the group (`consumer_group.rs`).
 //!
-//! The core's poll hands out up to `max.poll.records` at once; the records not
-//! yet given to C wait here, and `seek`, `assign` and `position` take them into
-//! account so the C caller sees the core's semantics one record at a time.
+//! The core hands out one record per poll, so its positions are exactly what C has
+//! seen: `kft_consumer_commit` with NULL commits what the application consumed.
+//! Group events (rebalances, asynchronous commit outcomes) wait in `Inner::pending`
+//! and are dispatched to the application's callbacks by `dispatch` with the
+//! consumer's lock released, so callbacks may call back into the consumer.
 
 use std::collections::VecDeque;
 use std::ffi::c_char;
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use kafkette::consumer::{ConsumerRecord, TopicPartition};
+use kafkette::consumer::{ConsumerEvent, ConsumerRecord, TopicPartition};
 use kafkette::local::Consumer;
+use kafkette::{Error, ErrorCode};
 
-use crate::args::{arg_out, arg_ref, arg_slice, arg_str, timeout_from_ms};
+use crate::args::{arg_out, arg_ref, arg_str, timeout_from_ms};
 use crate::conf::{kft_conf, required_pairs};
+use crate::consumer_group::{dispatch, Callbacks};
 use crate::message::kft_message;
 use crate::panic::{ffi_boundary, ffi_value};
+use crate::partition_list::{partitions_arg, topic_partition};
 use crate::result::{kft_result, FfiError, FfiResult};
+
+/// How long one wait inside `kft_consumer_poll` lasts when callbacks are set, so that
+/// rebalance events reach them (and the group) promptly.
+const CALLBACK_SLICE: Duration = Duration::from_millis(50);
 
 /// Offset: the start of the partition's log.
 pub const KFT_OFFSET_BEGINNING: i64 = -2;
@@ -40,10 +49,70 @@ pub struct kft_topic_partition {
     pub offset: i64,
 }
 
-struct Inner {
-    consumer: Consumer,
-    /// Records the core handed out that C has not polled yet, in order.
-    buffer: VecDeque<ConsumerRecord>,
+pub(crate) struct Inner {
+    pub consumer: Consumer,
+    pub callbacks: Callbacks,
+    /// Group events for the callbacks, in order, not dispatched yet.
+    pub pending: VecDeque<ConsumerEvent>,
+    /// The partitions the rebalance callback was told are assigned (ASSIGN minus REVOKE and LOST).
+    pub announced: Vec<TopicPartition>,
+    /// `kft_consumer_close` ran: every call but destroy fails with `KFT_ERR_DESTROYED`.
+    pub closed: bool,
+}
+
+impl Inner {
+    /// The core consumer, unless the consumer was closed.
+    pub fn live(&mut self) -> FfiResult<&mut Consumer> {
+        if self.closed {
+            return Err(Error::new(ErrorCode::DESTROYED, "the consumer was closed (kft_consumer_close)").into());
+        }
+        Ok(&mut self.consumer)
+    }
+
+    /// Move the events the core reported into `pending`, keeping those a callback wants.
+    pub fn take_events(&mut self) {
+        for e in self.consumer.take_events() {
+            let wanted = match e {
+                ConsumerEvent::Assigned(_) | ConsumerEvent::Revoked(_) | ConsumerEvent::Lost(_) => {
+                    self.callbacks.rebalance.is_some()
+                }
+                ConsumerEvent::CommitCompleted { .. } => self.callbacks.commit.is_some(),
+                // EOFs and auto.offset.reset moves: librdkafka's consumer_poll reports neither by default.
+                _ => false,
+            };
+            if wanted {
+                self.pending.push_back(e);
+            }
+        }
+    }
+
+    /// A record taken in the same wait as the revocation (or loss) of its partition is
+    /// not handed out: under the revoke barrier its partition is still assigned, so its
+    /// position goes back to it before the callback commits, and the new owner gets it.
+    fn withhold_if_revoked(&mut self, record: ConsumerRecord) -> Option<ConsumerRecord> {
+        let mut revoked = false;
+        let mut lost = false;
+        for e in &self.pending {
+            let (tps, is_revoke) = match e {
+                ConsumerEvent::Revoked(tps) => (tps, true),
+                ConsumerEvent::Lost(tps) => (tps, false),
+                _ => continue,
+            };
+            if tps.iter().any(|tp| tp.partition == record.partition && *tp.topic == *record.topic) {
+                revoked |= is_revoke;
+                lost |= !is_revoke;
+            }
+        }
+        if !revoked && !lost {
+            return Some(record);
+        }
+        if revoked {
+            let tp = TopicPartition::new(&*record.topic, record.partition);
+            // Fails only if the partition is gone already; then nothing can be committed for it either.
+            let _ = self.consumer.seek(&tp, record.offset);
+        }
+        None
+    }
 }
 
 /// A consumer. Opaque; create with `kft_consumer_new`, free with
@@ -55,19 +124,9 @@ pub struct kft_consumer {
 }
 
 impl kft_consumer {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-fn topic_partition(topic: &str, partition: i32) -> FfiResult<TopicPartition> {
-    if topic.is_empty() {
-        return Err(FfiError::invalid_arg("the topic name is empty"));
-    }
-    if partition < 0 {
-        return Err(FfiError::invalid_arg(format!("partition {partition} of `{topic}` is negative")));
-    }
-    Ok(TopicPartition::new(topic, partition))
 }
 
 fn check_offset(tp: &TopicPartition, offset: i64, allow_invalid: bool) -> FfiResult<()> {
@@ -79,7 +138,8 @@ fn check_offset(tp: &TopicPartition, offset: i64, allow_invalid: bool) -> FfiRes
 }
 
 /// Create a consumer from Kafka consumer properties (`bootstrap.servers` naming a
-/// running `kft_cluster`, `auto.offset.reset`, `max.poll.records`, ...).
+/// running `kft_cluster`, `auto.offset.reset`, `group.id`, `enable.auto.commit`,
+/// `isolation.level` (`read_committed` hides aborted and open transactions), ...).
 ///
 /// Ownership: `conf` is only read (the caller still owns it). On `KFT_OK`, `*out` is
 /// a new consumer the caller owns and frees with `kft_consumer_destroy`.
@@ -95,7 +155,14 @@ pub unsafe extern "C" fn kft_consumer_new(conf: *const kft_conf, out: *mut *mut 
         // SAFETY: conf is NULL or live and out NULL or writable, per the contract.
         let (pairs, out) = unsafe { (required_pairs(conf)?, arg_out(out, "out")?) };
         let consumer = Consumer::new(pairs)?;
-        *out = Box::into_raw(Box::new(kft_consumer { inner: Mutex::new(Inner { consumer, buffer: VecDeque::new() }) }));
+        let inner = Inner {
+            consumer,
+            callbacks: Callbacks::default(),
+            pending: VecDeque::new(),
+            announced: Vec::new(),
+            closed: false,
+        };
+        *out = Box::into_raw(Box::new(kft_consumer { inner: Mutex::new(inner) }));
         Ok(())
     })
 }
@@ -121,21 +188,13 @@ pub unsafe extern "C" fn kft_consumer_assign(
     ffi_boundary!({
         // SAFETY: consumer is NULL or live and partitions NULL or valid for count, per the contract.
         let (consumer, entries) =
-            unsafe { (arg_ref(consumer, "consumer")?, arg_slice(partitions, count, "partitions")?) };
+            unsafe { (arg_ref(consumer, "consumer")?, partitions_arg(partitions, count, "partitions")?) };
         let mut assignment = Vec::with_capacity(entries.len());
-        for (i, e) in entries.iter().enumerate() {
-            // SAFETY: each topic is NULL or NUL-terminated, per the contract.
-            let topic = unsafe { arg_str(e.topic, &format!("partitions[{i}].topic")) }?;
-            let tp = topic_partition(topic, e.partition)?;
-            check_offset(&tp, e.offset, true)?;
-            assignment.push((tp, (e.offset != KFT_OFFSET_INVALID).then_some(e.offset)));
+        for (tp, offset) in entries {
+            check_offset(&tp, offset, true)?;
+            assignment.push((tp, (offset != KFT_OFFSET_INVALID).then_some(offset)));
         }
-        let mut inner = consumer.lock();
-        // Records buffered for a partition that keeps its position are still due; others go.
-        let kept: Vec<TopicPartition> =
-            assignment.iter().filter(|(_, o)| o.is_none()).map(|(tp, _)| tp.clone()).collect();
-        inner.buffer.retain(|r| kept.iter().any(|tp| tp.partition == r.partition && *tp.topic == *r.topic));
-        inner.consumer.assign(assignment);
+        consumer.lock().live()?.assign(assignment);
         Ok(())
     })
 }
@@ -161,9 +220,7 @@ pub unsafe extern "C" fn kft_consumer_seek(
         let (consumer, topic) = unsafe { (arg_ref(consumer, "consumer")?, arg_str(topic, "topic")?) };
         let tp = topic_partition(topic, partition)?;
         check_offset(&tp, offset, false)?;
-        let mut inner = consumer.lock();
-        inner.consumer.seek(&tp, offset)?;
-        inner.buffer.retain(|r| !(r.partition == partition && *r.topic == *topic));
+        consumer.lock().live()?.seek(&tp, offset)?;
         Ok(())
     })
 }
@@ -190,16 +247,16 @@ pub unsafe extern "C" fn kft_consumer_position(
         let (consumer, topic, offset_out) =
             unsafe { (arg_ref(consumer, "consumer")?, arg_str(topic, "topic")?, arg_out(offset_out, "offset_out")?) };
         let tp = topic_partition(topic, partition)?;
-        let inner = consumer.lock();
-        if !inner.consumer.assignment().contains(&tp) {
+        let mut inner = consumer.lock();
+        let core = inner.live()?;
+        if !core.assignment().contains(&tp) {
             return Err(kafkette::Error::new(
                 kafkette::ErrorCode::UNKNOWN_PARTITION_LOCAL,
                 format!("{tp} is not assigned to this consumer"),
             )
             .into());
         }
-        let buffered = inner.buffer.iter().find(|r| r.partition == partition && *r.topic == *topic);
-        *offset_out = buffered.map(|r| r.offset).or(inner.consumer.position(&tp)).unwrap_or(KFT_OFFSET_INVALID);
+        *offset_out = core.position(&tp).unwrap_or(KFT_OFFSET_INVALID);
         Ok(())
     })
 }
@@ -210,8 +267,11 @@ pub unsafe extern "C" fn kft_consumer_position(
 /// Returns `KFT_OK`, `KFT_ERR_NULL_POINTER`, or an error the consumer met, once
 /// each: `KFT_ERR_OFFSET_OUT_OF_RANGE`/`KFT_ERR_NO_OFFSET`/`KFT_ERR_AUTO_OFFSET_RESET`
 /// with `auto.offset.reset=none`, `KFT_ERR_UNKNOWN_TOPIC_OR_PARTITION`,
-/// `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL.
-/// Thread-safe.
+/// `KFT_ERR_CORRUPT_MESSAGE`, ... (the message names the partition); `*out` is then NULL;
+/// `KFT_ERR_DESTROYED` after `kft_consumer_close`.
+/// In a group, polling keeps the membership alive (call it within `max.poll.interval.ms`)
+/// and serves the rebalance and offset-commit callbacks on this thread, before the
+/// record is returned. Thread-safe.
 ///
 /// # Safety
 /// `consumer` is NULL or live; `out` is NULL or writable storage for a pointer.
@@ -225,19 +285,37 @@ pub unsafe extern "C" fn kft_consumer_poll(
         // SAFETY: consumer is NULL or live and out NULL or writable, per the contract.
         let (consumer, out) = unsafe { (arg_ref(consumer, "consumer")?, arg_out(out, "out")?) };
         *out = std::ptr::null_mut();
-        let mut inner = consumer.lock();
-        if inner.buffer.is_empty() {
-            let records = inner.consumer.poll(timeout_from_ms(timeout_ms))?;
-            inner.buffer.extend(records);
+        let deadline = (timeout_ms >= 0).then(|| Instant::now() + timeout_from_ms(timeout_ms));
+        loop {
+            let mut inner = consumer.lock();
+            let sliced = inner.callbacks.any();
+            let left = deadline.map_or(timeout_from_ms(-1), |d| d.saturating_duration_since(Instant::now()));
+            let wait = if sliced { left.min(CALLBACK_SLICE) } else { left };
+            let polled = inner.live()?.poll_up_to(wait, 1);
+            inner.take_events();
+            let record = match polled {
+                Ok(mut records) => records.pop().and_then(|r| inner.withhold_if_revoked(r)),
+                Err(e) => {
+                    drop(inner);
+                    dispatch(consumer);
+                    return Err(e.into());
+                }
+            };
+            drop(inner);
+            dispatch(consumer);
+            if let Some(record) = record {
+                *out = Box::into_raw(Box::new(kft_message::new(record)));
+                return Ok(());
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(());
+            }
         }
-        if let Some(record) = inner.buffer.pop_front() {
-            *out = Box::into_raw(Box::new(kft_message::new(record)));
-        }
-        Ok(())
     })
 }
 
-/// Free a consumer. NULL is ignored. Messages it returned stay valid.
+/// Free a consumer. NULL is ignored. Messages it returned stay valid. A group member
+/// should `kft_consumer_close` first (else its group waits for its session to expire).
 ///
 /// # Safety
 /// `consumer` is NULL or a live consumer from `kft_consumer_new`, not in use by

@@ -25,10 +25,15 @@ mod args;
 mod cluster;
 mod conf;
 mod consumer;
+mod consumer_commit;
+mod consumer_group;
+mod group_metadata;
 mod message;
 mod panic;
+mod partition_list;
 mod producer;
 mod result;
+mod transaction;
 
 use std::ffi::c_char;
 
@@ -38,9 +43,14 @@ pub use admin_list::*;
 pub use cluster::*;
 pub use conf::*;
 pub use consumer::*;
+pub use consumer_commit::*;
+pub use consumer_group::*;
+pub use group_metadata::*;
 pub use message::*;
+pub use partition_list::*;
 pub use producer::*;
 pub use result::*;
+pub use transaction::*;
 
 /// The library's version (`"0.1.0"`). A static string; never fails.
 #[no_mangle]

@@ -67,8 +67,8 @@ struct Pending {
     partition: i32,
 }
 
-struct Inner {
-    producer: Producer,
+pub(crate) struct Inner {
+    pub producer: Producer,
     pending: HashMap<u64, Pending>,
     topics: HashMap<String, Arc<CStr>>,
 }
@@ -96,7 +96,7 @@ pub struct kft_producer {
 }
 
 impl kft_producer {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

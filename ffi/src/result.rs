@@ -47,14 +47,36 @@ pub const KFT_ERR_NOT_LEADER_OR_FOLLOWER: kft_result = 6;
 pub const KFT_ERR_REQUEST_TIMED_OUT: kft_result = 7;
 /// Kafka 10: the record or batch is larger than the broker accepts.
 pub const KFT_ERR_MESSAGE_TOO_LARGE: kft_result = 10;
+/// Kafka 12: the metadata of an offset commit is too large.
+pub const KFT_ERR_OFFSET_METADATA_TOO_LARGE: kft_result = 12;
 /// Kafka 13: the connection was lost (retriable).
 pub const KFT_ERR_NETWORK_EXCEPTION: kft_result = 13;
+/// Kafka 14: the group or transaction coordinator is still loading (retriable).
+pub const KFT_ERR_COORDINATOR_LOAD_IN_PROGRESS: kft_result = 14;
+/// Kafka 15: the group or transaction coordinator is not available (retriable).
+pub const KFT_ERR_COORDINATOR_NOT_AVAILABLE: kft_result = 15;
+/// Kafka 16: the request went to a broker that is not the coordinator (retriable).
+pub const KFT_ERR_NOT_COORDINATOR: kft_result = 16;
 /// Kafka 17: the topic name is not a legal topic name.
 pub const KFT_ERR_INVALID_TOPIC_EXCEPTION: kft_result = 17;
 /// Kafka 18: the batch of records is too large.
 pub const KFT_ERR_RECORD_LIST_TOO_LARGE: kft_result = 18;
 /// Kafka 21: `acks` is not -1, 0 or 1.
 pub const KFT_ERR_INVALID_REQUIRED_ACKS: kft_result = 21;
+/// Kafka 22: the group member's generation is stale (a rebalance happened): rejoin.
+pub const KFT_ERR_ILLEGAL_GENERATION: kft_result = 22;
+/// Kafka 23: the member's assignment strategies share none with the group's.
+pub const KFT_ERR_INCONSISTENT_GROUP_PROTOCOL: kft_result = 23;
+/// Kafka 24: the group id is empty or invalid.
+pub const KFT_ERR_INVALID_GROUP_ID: kft_result = 24;
+/// Kafka 25: the group does not know the member (it was removed): rejoin.
+pub const KFT_ERR_UNKNOWN_MEMBER_ID: kft_result = 25;
+/// Kafka 26: `session.timeout.ms` is outside the broker's allowed range.
+pub const KFT_ERR_INVALID_SESSION_TIMEOUT: kft_result = 26;
+/// Kafka 27: the group is rebalancing; commit again after it.
+pub const KFT_ERR_REBALANCE_IN_PROGRESS: kft_result = 27;
+/// Kafka 28: the offset commit request is too large.
+pub const KFT_ERR_INVALID_COMMIT_OFFSET_SIZE: kft_result = 28;
 /// Kafka 32: a record's timestamp is out of the accepted range.
 pub const KFT_ERR_INVALID_TIMESTAMP: kft_result = 32;
 /// Kafka 35: the broker does not support the request version.
@@ -81,20 +103,44 @@ pub const KFT_ERR_DUPLICATE_SEQUENCE_NUMBER: kft_result = 46;
 pub const KFT_ERR_INVALID_PRODUCER_EPOCH: kft_result = 47;
 /// Kafka 48: the transactional request is invalid in the transaction's state.
 pub const KFT_ERR_INVALID_TXN_STATE: kft_result = 48;
+/// Kafka 49: the producer id does not match the transactional id.
+pub const KFT_ERR_INVALID_PRODUCER_ID_MAPPING: kft_result = 49;
+/// Kafka 50: `transaction.timeout.ms` exceeds the broker's maximum.
+pub const KFT_ERR_INVALID_TRANSACTION_TIMEOUT: kft_result = 50;
+/// Kafka 51: the coordinator is still completing the previous transaction (retriable).
+pub const KFT_ERR_CONCURRENT_TRANSACTIONS: kft_result = 51;
+/// Kafka 52: a newer transaction coordinator took over.
+pub const KFT_ERR_TRANSACTION_COORDINATOR_FENCED: kft_result = 52;
 /// Kafka 53: the transactional id is not authorized (fatal).
 pub const KFT_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED: kft_result = 53;
 /// Kafka 59: the broker does not know the producer id.
 pub const KFT_ERR_UNKNOWN_PRODUCER_ID: kft_result = 59;
+/// Kafka 68: the group still has members (deleting it failed).
+pub const KFT_ERR_NON_EMPTY_GROUP: kft_result = 68;
+/// Kafka 69: no group has that id.
+pub const KFT_ERR_GROUP_ID_NOT_FOUND: kft_result = 69;
 /// Kafka 76: the compression type is not supported.
 pub const KFT_ERR_UNSUPPORTED_COMPRESSION_TYPE: kft_result = 76;
 /// Kafka 78: the offset is not available yet (retriable).
 pub const KFT_ERR_OFFSET_NOT_AVAILABLE: kft_result = 78;
+/// Kafka 79: the member must rejoin with the member id the broker gave it.
+pub const KFT_ERR_MEMBER_ID_REQUIRED: kft_result = 79;
+/// Kafka 81: the group has the most members the broker allows.
+pub const KFT_ERR_GROUP_MAX_SIZE_REACHED: kft_result = 81;
+/// Kafka 82: another member with the same `group.instance.id` fenced this one (fatal to the consumer).
+pub const KFT_ERR_FENCED_INSTANCE_ID: kft_result = 82;
+/// Kafka 86: the group consumes the topic (deleting its offsets failed).
+pub const KFT_ERR_GROUP_SUBSCRIBED_TO_TOPIC: kft_result = 86;
 /// Kafka 87: a record failed the broker's validation.
 pub const KFT_ERR_INVALID_RECORD: kft_result = 87;
+/// Kafka 88: a transaction with offsets for the partition is still open (retriable).
+pub const KFT_ERR_UNSTABLE_OFFSET_COMMIT: kft_result = 88;
 /// Kafka 90: another producer with the same transactional id fenced this one (fatal).
 pub const KFT_ERR_PRODUCER_FENCED: kft_result = 90;
 /// Kafka 100: the topic id is unknown.
 pub const KFT_ERR_UNKNOWN_TOPIC_ID: kft_result = 100;
+/// Kafka 105: the transaction coordinator does not know the transactional id.
+pub const KFT_ERR_TRANSACTIONAL_ID_NOT_FOUND: kft_result = 105;
 
 // kafkette's local codes (the core's, -100 and below; never sent on the wire).
 /// -100: a configuration key is unknown or its value is invalid; the message names the key.
@@ -334,6 +380,10 @@ mod tests {
             (KFT_ERR_NOT_LEADER_OR_FOLLOWER, "NOT_LEADER_OR_FOLLOWER"),
             (KFT_ERR_INVALID_CONFIG, "INVALID_CONFIG"),
             (KFT_ERR_PRODUCER_FENCED, "PRODUCER_FENCED"),
+            (KFT_ERR_REBALANCE_IN_PROGRESS, "REBALANCE_IN_PROGRESS"),
+            (KFT_ERR_CONCURRENT_TRANSACTIONS, "CONCURRENT_TRANSACTIONS"),
+            (KFT_ERR_FENCED_INSTANCE_ID, "FENCED_INSTANCE_ID"),
+            (KFT_ERR_TRANSACTIONAL_ID_NOT_FOUND, "TRANSACTIONAL_ID_NOT_FOUND"),
             (KFT_ERR_INVALID_CONFIG_LOCAL, "INVALID_CONFIG_LOCAL"),
             (KFT_ERR_QUEUE_FULL, "QUEUE_FULL"),
             (KFT_ERR_IO, "IO"),

@@ -32,6 +32,20 @@ def java_classpath() -> str:
     return str(JARS / "*")
 
 
+def die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when the process that started it dies.
+
+    Without it, a test run killed by SIGTERM (CI timeouts, Ctrl-C twice) leaves the JVM or
+    `kafkette serve` running and holding its ports. Linux only; elsewhere a no-op.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,7 +85,9 @@ class KafketteServe:
         for k, v in (config or {}).items():
             args += ["--config", f"{k}={v}"]
         self.spawned_at = time.monotonic()  # the benchmark times startup from here
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
         m = SERVING.search(line)
@@ -125,7 +141,10 @@ class ApacheKafka:
         with open(self.log, "wb") as out:
             self.spawned_at = time.monotonic()  # after `StorageTool format`, a one-off setup step
             self.proc = subprocess.Popen(
-                [java, "-Xms256m", "-Xmx1g", "-cp", cp, "kafka.Kafka", str(conf)], stdout=out, stderr=subprocess.STDOUT
+                [java, "-Xms256m", "-Xmx1g", "-cp", cp, "kafka.Kafka", str(conf)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
             )
         wait_for_port(self.port, self.proc, 120, self.log)
 
