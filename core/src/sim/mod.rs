@@ -631,3 +631,7 @@ fn api_name(api: Option<ApiKey>) -> String {
 mod tests;
 #[cfg(test)]
 mod tests_crash;
+#[cfg(test)]
+mod tests_txn_copy;
+#[cfg(test)]
+mod tests_txn_zombie;

@@ -107,6 +107,24 @@ fn chaotic_run_with(seed: u64, idempotence: bool) -> (Vec<SimEvent>, Vec<(i32, i
     // batches in doubt re-sent with the new epoch could be stored twice. TCP never reorders.
     let jitter_ms = if idempotence { 0 } else { 3 };
     let config = SimConfig { seed, latency_ms: 1, jitter_ms, ..SimConfig::default() };
+    // A delayed request would overtake the next one on the link (not TCP-like): delays only
+    // without idempotence.
+    chaotic_run_on(config, idempotence, if idempotence { 0.0 } else { 0.1 })
+}
+
+/// Idempotence over in-order links (`SimConfig::in_order_links`, as TCP): jitter and delays hold
+/// up what follows on the link instead of letting it overtake.
+fn chaotic_run_in_order(seed: u64) -> (Vec<SimEvent>, Vec<(i32, i64, String)>, usize) {
+    let config = SimConfig { seed, latency_ms: 1, jitter_ms: 3, in_order_links: true, ..SimConfig::default() };
+    chaotic_run_on(config, true, 0.1)
+}
+
+fn chaotic_run_on(
+    config: SimConfig,
+    idempotence: bool,
+    delay_probability: f64,
+) -> (Vec<SimEvent>, Vec<(i32, i64, String)>, usize) {
+    let seed = config.seed;
     let mut sim = Simulation::new(config, BrokerConfig::default());
     create_topic(&mut sim, "chaos", 2);
     let p = sim
@@ -124,9 +142,7 @@ fn chaotic_run_with(seed: u64, idempotence: bool) -> (Vec<SimEvent>, Vec<(i32, i
         drop_request: 0.05,
         drop_response: 0.1,
         duplicate_request: 0.0,
-        // A delayed request would overtake the next one on the link (not TCP-like): delays only
-        // without idempotence.
-        delay_probability: if idempotence { 0.0 } else { 0.1 },
+        delay_probability,
         delay_max_ms: 50,
     });
     for i in 0..200 {
@@ -181,18 +197,40 @@ fn at_least_once_without_idempotence_across_seeds() {
 #[test]
 fn exactly_once_and_in_order_with_idempotence_across_seeds() {
     for seed in 0..50 {
-        let (_, stored, ok) = chaotic_run_with(seed, true);
-        assert_eq!(ok, 200, "seed {seed}: every record acknowledged");
-        let mut values: Vec<&str> = stored.iter().map(|(_, _, v)| v.as_str()).collect();
-        values.sort();
-        let mut want: Vec<String> = (0..200).map(|i| format!("v{i}")).collect();
-        want.sort();
-        assert_eq!(values, want, "seed {seed}: each record stored exactly once");
-        for part in 0..2 {
-            let seq: Vec<u32> =
-                stored.iter().filter(|(p, _, _)| *p == part).map(|(_, _, v)| v[1..].parse().unwrap()).collect();
-            assert!(seq.windows(2).all(|w| w[0] < w[1]), "seed {seed}: partition {part} out of order: {seq:?}");
-        }
+        check_exactly_once_in_order(seed, chaotic_run_with(seed, true));
+    }
+}
+
+/// The same with jitter and delayed requests and responses (10%, up to 50 ms) over in-order links.
+#[test]
+fn exactly_once_and_in_order_with_idempotence_and_delays_over_in_order_links() {
+    let mut delayed_responses = 0;
+    for seed in 0..50 {
+        let run = chaotic_run_in_order(seed);
+        delayed_responses += run
+            .0
+            .iter()
+            .filter(|e| {
+                matches!(e.kind, EventKind::Message { direction: Direction::Response, fate: Fate::Delayed { .. }, .. })
+            })
+            .count();
+        check_exactly_once_in_order(seed, run);
+    }
+    assert!(delayed_responses > 0);
+}
+
+fn check_exactly_once_in_order(seed: u64, run: (Vec<SimEvent>, Vec<(i32, i64, String)>, usize)) {
+    let (_, stored, ok) = run;
+    assert_eq!(ok, 200, "seed {seed}: every record acknowledged");
+    let mut values: Vec<&str> = stored.iter().map(|(_, _, v)| v.as_str()).collect();
+    values.sort();
+    let mut want: Vec<String> = (0..200).map(|i| format!("v{i}")).collect();
+    want.sort();
+    assert_eq!(values, want, "seed {seed}: each record stored exactly once");
+    for part in 0..2 {
+        let seq: Vec<u32> =
+            stored.iter().filter(|(p, _, _)| *p == part).map(|(_, _, v)| v[1..].parse().unwrap()).collect();
+        assert!(seq.windows(2).all(|w| w[0] < w[1]), "seed {seed}: partition {part} out of order: {seq:?}");
     }
 }
 
@@ -201,5 +239,9 @@ fn same_seed_same_history_with_idempotence() {
     let (j1, s1, _) = chaotic_run_with(5, true);
     let (j2, s2, _) = chaotic_run_with(5, true);
     assert!(j1 == j2, "journals differ for the same seed");
+    assert_eq!(s1, s2);
+    let (j1, s1, _) = chaotic_run_in_order(5);
+    let (j2, s2, _) = chaotic_run_in_order(5);
+    assert!(j1 == j2, "journals differ for the same seed over in-order links");
     assert_eq!(s1, s2);
 }
