@@ -199,7 +199,12 @@ impl Engine {
                 .nodes
                 .iter()
                 .enumerate()
-                .map(|(id, (name, kind))| NodeView { id, name: name.clone(), kind: kind.name() })
+                .map(|(id, (name, kind))| NodeView {
+                    id,
+                    name: name.clone(),
+                    kind: kind.name(),
+                    alive: self.sim.is_alive(NodeId(id)),
+                })
                 .collect(),
             producers: snapshot::producers(&self.sim, self.nodes.len()),
             consumers: snapshot::consumers(&self.sim, self.nodes.len()),

@@ -28,6 +28,7 @@ struct SimOptions {
     latency_ms: Option<Millis>,
     jitter_ms: Option<Millis>,
     start_ms: Option<Millis>,
+    in_order_links: Option<bool>,
 }
 
 /// A configuration value as JavaScript writes it: `"false"`, `false` and `0` all work.
@@ -88,13 +89,14 @@ pub struct JsSimulation {
 
 #[wasm_bindgen(js_class = Simulation)]
 impl JsSimulation {
-    /// `new Simulation({ seed, latencyMs, jitterMs, startMs })`, every field optional.
+    /// `new Simulation({ seed, latencyMs, jitterMs, startMs, inOrderLinks })`, every field
+    /// optional (`inOrderLinks`: messages on a connection never overtake each other, as on TCP).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<JsSimulation> {
         let o: SimOptions = if options.is_undefined() || options.is_null() {
             SimOptions::default()
         } else {
-            check_keys(&options, &["seed", "latencyMs", "jitterMs", "startMs"], "Simulation options")?;
+            check_keys(&options, &["seed", "latencyMs", "jitterMs", "startMs", "inOrderLinks"], "Simulation options")?;
             from_js(options)?
         };
         let d = SimConfig::default();
@@ -103,7 +105,7 @@ impl JsSimulation {
             latency_ms: o.latency_ms.unwrap_or(d.latency_ms),
             jitter_ms: o.jitter_ms.unwrap_or(d.jitter_ms),
             start_ms: o.start_ms.unwrap_or(d.start_ms),
-            ..d
+            in_order_links: o.in_order_links.unwrap_or(d.in_order_links),
         };
         Ok(JsSimulation { engine: Engine::new(config) })
     }

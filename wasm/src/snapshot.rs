@@ -100,6 +100,8 @@ pub struct NodeView {
     pub name: String,
     /// "producer", "consumer" or "admin".
     pub kind: &'static str,
+    /// False between `crash` and `restart`.
+    pub alive: bool,
 }
 
 /// One journal line: when, which client (`null`: the broker or the network), what.

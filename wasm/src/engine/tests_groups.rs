@@ -87,3 +87,32 @@ fn commit_and_committed() {
     assert!(e.commit(plain, None).is_err(), "no group.id");
     assert!(e.subscribe(plain, vec!["t".into()]).is_err(), "no group.id");
 }
+
+#[test]
+fn a_crashed_member_is_removed_after_its_session_and_rejoins_after_restart() {
+    let mut e = Engine::new(SimConfig { seed: 3, ..SimConfig::default() });
+    e.create_topic("t", 2).unwrap();
+    let a = member(&mut e, "a");
+    let b = member(&mut e, "b");
+    run_until(&mut e, &[a, b], |e| assigned(e, a).len() == 1 && assigned(e, b).len() == 1);
+    e.crash(b).unwrap();
+    assert!(!e.snapshot().nodes[b].alive);
+    let err = e.commit(b, None).unwrap_err();
+    assert_eq!(err.code(), kafkette::ErrorCode::STATE, "{err}");
+    assert!(e.restart(a).is_err(), "a is running");
+    // No heartbeat from b: the coordinator removes it after session.timeout.ms (45 s).
+    for _ in 0..120 {
+        if assigned(&e, a).len() == 2 {
+            break;
+        }
+        e.run_for(500);
+        e.poll(a).unwrap();
+    }
+    assert_eq!(assigned(&e, a), [0, 1]);
+    assert_eq!(e.snapshot().groups[0].members.len(), 1);
+    e.restart(b).unwrap();
+    assert!(e.snapshot().nodes[b].alive);
+    e.subscribe(b, vec!["t".into()]).unwrap();
+    run_until(&mut e, &[a, b], |e| assigned(e, a).len() == 1 && assigned(e, b).len() == 1);
+    assert_eq!(e.snapshot().groups[0].members.len(), 2);
+}

@@ -162,3 +162,22 @@ fn transactional_misuse_is_an_error() {
     let err = e.send_offsets_to_transaction(p, vec![], c).unwrap_err();
     assert_eq!(err.code(), kafkette::ErrorCode::INVALID_ARG, "{err}");
 }
+
+#[test]
+fn a_producer_restarted_mid_transaction_aborts_what_it_left_open() {
+    let (mut e, p) = three_transactions();
+    e.begin_transaction(p).unwrap();
+    send(&mut e, p, "lost");
+    e.flush_producer(p).unwrap();
+    e.run_for(100);
+    e.crash(p).unwrap();
+    assert!(e.commit_transaction(p).is_err(), "a crashed producer does nothing");
+    assert_eq!(log(&e).last_stable_offset, 7, "the open transaction holds the LSO");
+    e.restart(p).unwrap();
+    e.init_transactions(p).unwrap();
+    let after = log(&e);
+    let lost = after.records.iter().find(|r| r.value.as_deref() == Some("lost")).unwrap();
+    assert!(lost.aborted);
+    assert_eq!(after.last_stable_offset, after.high_watermark);
+    assert_eq!(e.snapshot().producers[0].transaction_state.as_deref(), Some("Ready"));
+}

@@ -20,7 +20,7 @@ impl Engine {
 
     /// Starts a transaction (local to the producer until its first record or offsets).
     pub fn begin_transaction(&mut self, producer: usize) -> Result<()> {
-        let node = self.node(producer, NodeKind::Producer)?;
+        let node = self.running(producer, NodeKind::Producer, "begin_transaction")?;
         self.sim.with_producer(node, |p, _| p.begin_transaction())
     }
 
@@ -32,7 +32,7 @@ impl Engine {
         offsets: Vec<TxnOffset>,
         consumer: usize,
     ) -> Result<()> {
-        self.node(producer, NodeKind::Producer)?;
+        self.running(producer, NodeKind::Producer, "send_offsets_to_transaction")?;
         let c = self.node(consumer, NodeKind::Consumer)?;
         let Some(metadata) = self.sim.consumer_ref(c).and_then(|c| c.group_metadata()) else {
             return Err(Error::invalid_arg(format!("consumer {consumer} has no group.id: it has no group metadata")));
@@ -59,7 +59,7 @@ impl Engine {
         op: TxnOp,
         start: impl FnOnce(&mut Producer, Millis) -> Result<()>,
     ) -> Result<()> {
-        let node = self.node(producer, NodeKind::Producer)?;
+        let node = self.running(producer, NodeKind::Producer, &format!("{op:?}"))?;
         self.sim.with_producer(node, start)?;
         let mut outcome = None;
         self.sim.run_until_cond(TXN_WAIT_MS_MAX, |s| {

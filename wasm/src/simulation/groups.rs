@@ -1,6 +1,6 @@
 //! `Simulation`'s group consumer: `subscribe`, `commit`, `committed`, `closeConsumer` and
-//! `consumerEvents`. Commit, committed and close run the simulation until the coordinator
-//! answers.
+//! `consumerEvents` (commit, committed and close run the simulation until the coordinator
+//! answers); and `crash` / `restart` of any client's process.
 
 use kafkette::consumer::{OffsetAndMetadata, TopicPartition};
 use serde::{Deserialize, Serialize};
@@ -94,6 +94,18 @@ impl JsSimulation {
     #[wasm_bindgen(js_name = closeConsumer)]
     pub fn close_consumer(&mut self, consumer: usize) -> JsResult<()> {
         self.engine.close_consumer(consumer).map_err(kafka_error)
+    }
+
+    /// Kills a client's process: it stops, responses to it are lost, the broker sees its
+    /// connection close (a group member stays until its session times out).
+    pub fn crash(&mut self, node: usize) -> JsResult<()> {
+        self.engine.crash(node).map_err(kafka_error)
+    }
+
+    /// Starts a crashed client again with its configuration: a producer calls
+    /// `initTransactions` again, a consumer `subscribe`s again.
+    pub fn restart(&mut self, node: usize) -> JsResult<()> {
+        self.engine.restart(node).map_err(kafka_error)
     }
 
     /// The consumer's events since the last call, oldest first, as `{ type, ... }` objects:
