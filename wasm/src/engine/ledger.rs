@@ -135,6 +135,10 @@ pub struct PartitionMarkers {
     pub committed: BTreeMap<String, i64>,
     /// Position by application (its live consumer).
     pub positions: BTreeMap<String, i64>,
+    /// Offsets behind, by application: the high watermark minus its position, and the last
+    /// stable offset minus its position (all a read_committed reader can catch up to).
+    pub lag: BTreeMap<String, i64>,
+    pub stable_lag: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -202,6 +206,8 @@ impl Ledger {
                     log_end_offset: log.log_end_offset(),
                     committed: BTreeMap::new(),
                     positions: BTreeMap::new(),
+                    lag: BTreeMap::new(),
+                    stable_lag: BTreeMap::new(),
                 });
             }
         }
@@ -221,6 +227,8 @@ impl Ledger {
         for (app, topic, p, pos) in &o.positions {
             if let Some(m) = markers.iter_mut().find(|m| &m.topic == topic && m.partition == *p) {
                 m.positions.insert(app.clone(), *pos);
+                m.lag.insert(app.clone(), (m.high_watermark - pos).max(0));
+                m.stable_lag.insert(app.clone(), (m.last_stable_offset - pos).max(0));
             }
         }
 
