@@ -12,7 +12,8 @@ help:
 	@echo "make demo   - start an in-process broker, produce and consume (kafkette demo)"
 	@echo "make test   - every check and test CI runs"
 	@echo "make bench  - throughput benchmarks (figures printed, medians of repeated runs), then kafkette serve"
-	@echo "              side by side with Apache Kafka (make bench-vs-kafka; BENCH_RECORDS, BENCH_RUNS)"
+	@echo "              side by side with Apache Kafka (make bench-vs-kafka; BENCH_RECORDS, BENCH_RUNS), then"
+	@echo "              transactions and consumer groups against both (make bench-eos-vs-kafka; BENCH_EOS_RUNS)"
 	@echo "make serve  - kafkette serve on 127.0.0.1:9092 (ARGS=\"--brokers 3\" and so on)"
 	@echo "make fuzz   - cargo-fuzz the request and response decoders, FUZZ_SECONDS each (default 60)"
 	@echo "make wasm   - build the WebAssembly package into wasm/pkg (installs its toolchain)"
@@ -55,6 +56,7 @@ serve: toolchain
 bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench
 	$(MAKE) --no-print-directory bench-vs-kafka
+	$(MAKE) --no-print-directory bench-eos-vs-kafka
 
 include mk/ffi.mk
 include mk/py.mk
@@ -62,4 +64,5 @@ include mk/node.mk
 include mk/wasm.mk
 include mk/playground.mk
 include mk/compat.mk
+include mk/bench.mk
 include mk/fuzz.mk

@@ -140,3 +140,29 @@ test('group misuse throws a clear Error', () => {
   });
   assert.throws(() => sim.committed(c, [{ topic: 't', part: 0 }]), { code: 'INVALID_ARG', message: /unknown field `part`/ });
 });
+
+test('a crashed member is removed after its session; restarted, it rejoins', () => {
+  const sim = new Simulation({ seed: 3, inOrderLinks: true });
+  sim.createTopic('t', 2);
+  const a = member(sim, 'a');
+  const b = member(sim, 'b');
+  runUntil(sim, [a, b], () => assigned(sim, a).length === 1 && assigned(sim, b).length === 1);
+  sim.crash(b);
+  assert.equal(sim.snapshot().nodes[b].alive, false);
+  assert.ok(sim.snapshot().journal.some((e) => e.kind === 'NodeCrashed' && e.node === b));
+  assert.throws(() => sim.commit(b), { code: 'STATE', message: /crashed/ });
+  assert.throws(() => sim.restart(a), { code: 'STATE' });
+  assert.throws(() => sim.crash(99), { code: 'INVALID_ARG' });
+  // No heartbeat from b: after session.timeout.ms (45 s) the coordinator removes it.
+  for (let i = 0; i < 120 && assigned(sim, a).length < 2; i++) {
+    sim.runFor(500);
+    sim.poll(a);
+  }
+  assert.deepEqual(assigned(sim, a), [0, 1]);
+  assert.equal(sim.snapshot().groups[0].members.length, 1);
+  sim.restart(b);
+  assert.equal(sim.snapshot().nodes[b].alive, true);
+  sim.subscribe(b, ['t']);
+  runUntil(sim, [a, b], () => assigned(sim, a).length === 1 && assigned(sim, b).length === 1);
+  assert.equal(sim.snapshot().groups[0].members.length, 2);
+});

@@ -80,3 +80,28 @@ test('a panic surfaces as a RuntimeError with its message on console.error', (t)
   assert.throws(() => kafkette.__panicForTest(), WebAssembly.RuntimeError);
   assert.match(logged.join('\n'), /kafkette panicked: .*deliberately/s);
 });
+
+test('the producer inspector shows a batch whose acknowledgement was lost, then its retry', () => {
+  const sim = new Simulation({ seed: 1 });
+  sim.createTopic('t', 1);
+  const p = sim.addProducer('p', { 'request.timeout.ms': 1000 });
+  sim.dropNextResponse(p, 'Produce');
+  sim.send(p, { topic: 't', value: 'x' });
+  sim.runFor(100);
+  let [prod] = sim.snapshot().producers;
+  assert.equal(prod.idempotent, true);
+  assert.ok(prod.producerId >= 0);
+  assert.deepEqual(
+    prod.inFlight.map((b) => [b.topic, b.partition, b.baseSequence, b.records, b.attempts]),
+    [['t', 0, 0, 1, 1]],
+  );
+  assert.deepEqual(
+    prod.partitions.map((q) => [q.nextSequence, q.ackedSequence, q.inFlightBatches]),
+    [[1, 0, 1]],
+  );
+  sim.runFor(5_000);
+  [prod] = sim.snapshot().producers;
+  assert.deepEqual(prod.inFlight, []);
+  assert.equal(prod.partitions[0].ackedSequence, 1);
+  assert.equal(sim.snapshot().topics[0].partitions[0].records.length, 1);
+});

@@ -149,3 +149,20 @@ test('transactional misuse throws a clear Error', () => {
   });
   assert.throws(() => sim.addProducer('q', { 'transactional.idd': 'x' }), { code: 'INVALID_CONFIG_LOCAL' });
 });
+
+test('a producer restarted mid-transaction aborts what it left open', () => {
+  const { sim, p } = threeTransactions();
+  sim.beginTransaction(p);
+  sim.send(p, { topic: 't', value: 'lost', partition: 0 });
+  sim.flushProducer(p);
+  sim.runFor(100);
+  sim.crash(p);
+  assert.throws(() => sim.commitTransaction(p), { code: 'STATE', message: /crashed/ });
+  assert.equal(log(sim).lastStableOffset, 7, 'the open transaction holds the LSO');
+  sim.restart(p);
+  sim.initTransactions(p);
+  const after = log(sim);
+  assert.equal(after.records.find((r) => r.value === 'lost').aborted, true);
+  assert.equal(after.lastStableOffset, after.highWatermark);
+  assert.equal(sim.snapshot().producers[0].transactionState, 'Ready');
+});

@@ -6,7 +6,8 @@
 //! transactional.id, same group). Afterwards a read_committed reader sees in the output exactly
 //! the input: nothing missing, nothing twice, each partition in order.
 //!
-//! `KAFKETTE_SIM_SEEDS=N` runs N seeds instead of the default few.
+//! `KAFKETTE_SIM_SEEDS=N` runs N seeds instead of the default few; `KAFKETTE_SIM_CHAOS=X`
+//! multiplies the fault and crash probabilities by X.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -321,13 +322,14 @@ fn copy_run(seed: u64) -> Outcome {
     let config = SimConfig { seed, latency_ms: 1, jitter_ms: 2, in_order_links: true, ..SimConfig::default() };
     let mut sim = Simulation::new(config, BrokerConfig::default());
     let mut rng = Rng::new(seed ^ 0x5eed_c0de);
+    let chaos = env_number("KAFKETTE_SIM_CHAOS").unwrap_or(1.0);
     create_topics(&mut sim);
     let input = write_input(&mut sim);
     sim.set_random_faults(RandomFaults {
-        drop_request: 0.01,
-        drop_response: 0.02,
+        drop_request: 0.01 * chaos,
+        drop_response: 0.02 * chaos,
         duplicate_request: 0.0,
-        delay_probability: 0.02,
+        delay_probability: 0.02 * chaos,
         delay_max_ms: 40,
     });
     let mut copier = Copier::add(&mut sim);
@@ -336,9 +338,13 @@ fn copy_run(seed: u64) -> Outcome {
     let mut rounds = 0;
     while !input_done(&sim) {
         rounds += 1;
-        assert!(rounds < 1_000, "seed {seed}: the copier makes no progress");
+        assert!(rounds < 5_000, "seed {seed}: the copier makes no progress");
         copier.fill(&mut sim);
-        let crash = if rng.chance(0.08) { points[rng.below(points.len() as u64) as usize] } else { CrashPoint::None };
+        let crash = if rng.chance((0.08 * chaos).min(0.3)) {
+            points[rng.below(points.len() as u64) as usize]
+        } else {
+            CrashPoint::None
+        };
         copier.copy_one(&mut sim, crash, &mut rng);
     }
     sim.set_random_faults(RandomFaults::default());
@@ -370,7 +376,11 @@ fn check(seed: u64, o: &Outcome) {
 }
 
 fn seeds(default: u64) -> u64 {
-    std::env::var("KAFKETTE_SIM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    env_number("KAFKETTE_SIM_SEEDS").map_or(default, |n| n as u64)
+}
+
+fn env_number(name: &str) -> Option<f64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 
 /// About half a second of CPU per seed in a debug build.

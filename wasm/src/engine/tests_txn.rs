@@ -181,3 +181,27 @@ fn a_producer_restarted_mid_transaction_aborts_what_it_left_open() {
     assert_eq!(after.last_stable_offset, after.high_watermark);
     assert_eq!(e.snapshot().producers[0].transaction_state.as_deref(), Some("Ready"));
 }
+
+#[test]
+fn the_producer_inspector_shows_a_batch_whose_ack_was_lost() {
+    let mut e = Engine::new(SimConfig { seed: 1, ..SimConfig::default() });
+    e.create_topic("t", 1).unwrap();
+    let p = e.add_producer("p", &pairs(&[("request.timeout.ms", "1000")])).unwrap();
+    e.inject(p, "Produce", FaultRule::drop_next_response).unwrap();
+    send(&mut e, p, "x");
+    e.run_for(100);
+    let s = e.snapshot();
+    let prod = &s.producers[0];
+    assert_eq!((prod.idempotent, prod.acks, prod.pending), (true, "all", 1));
+    assert_eq!(prod.in_flight.len(), 1, "{prod:?}");
+    let b = &prod.in_flight[0];
+    assert_eq!((b.topic.as_str(), b.partition, b.base_sequence, b.records, b.attempts), ("t", 0, Some(0), 1, 1));
+    let q = &prod.partitions[0];
+    assert_eq!((q.next_sequence, q.acked_sequence, q.in_flight_batches), (Some(1), Some(0), 1));
+    e.run_for(5_000);
+    let s = e.snapshot();
+    let prod = &s.producers[0];
+    assert!(prod.in_flight.is_empty());
+    assert_eq!((prod.pending, prod.partitions[0].acked_sequence), (0, Some(1)));
+    assert_eq!(log(&e).records.len(), 1, "the retry was recognised as a duplicate");
+}

@@ -335,6 +335,23 @@ fn retriable_coordinator_errors_are_retried_and_not_coordinator_finds_it_again()
 }
 
 #[test]
+fn a_transactions_first_add_partitions_is_retried_soon_after_concurrent_transactions() {
+    let (mut p, mut script, mut now) = initialized();
+    let base = p.config().retry_backoff_ms;
+    assert!(base >= 100, "the default retry.backoff.ms, {base}, is what the first add does not wait");
+    p.begin_transaction().unwrap();
+    p.send(to_partition("t", 0, "a"), now).unwrap();
+    // The previous transaction's markers are still being written.
+    script.errors = vec![(ApiKey::AddPartitionsToTxn, ErrorCode::CONCURRENT_TRANSACTIONS.0)];
+    let start = now;
+    p.commit_transaction(now).unwrap();
+    run(&mut p, &mut script, &mut now, 1000).unwrap().result.unwrap();
+    assert!(now - start < base, "committed after {} ms of logical time", now - start);
+    let adds = script.apis().iter().filter(|a| **a == ApiKey::AddPartitionsToTxn).count();
+    assert_eq!(adds, 2);
+}
+
+#[test]
 fn a_fenced_producer_is_fatal() {
     let (mut p, mut script, mut now) = initialized();
     p.begin_transaction().unwrap();
