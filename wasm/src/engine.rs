@@ -15,7 +15,12 @@ use kafkette::{Error, Millis, Result};
 
 use crate::snapshot::{self, NodeView, Snapshot};
 
+pub mod app;
 mod groups;
+pub mod ledger;
+pub mod lessons;
+pub mod replay;
+pub mod tape;
 mod txn;
 
 pub use txn::TXN_WAIT_MS_MAX;

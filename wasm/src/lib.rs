@@ -8,6 +8,7 @@
 //! failures (bad configuration, unknown node) are thrown as `Error`s.
 
 pub mod engine;
+pub mod lessons_js;
 pub mod simulation;
 pub mod snapshot;
 

@@ -1,0 +1,388 @@
+//! The replayer: applies a `Tape` to an `Engine`. It builds the world the configuration
+//! describes (broker, topics, producers, applications), then interleaves three things in
+//! virtual time: the simulation's own events, the applications' loops, and the tape's actions
+//! (at their stamps, in tape order). Nothing else feeds in, so a tape always gives the same run.
+//!
+//! An action that cannot apply (a commit by a crashed application, a send on a fenced producer)
+//! does not stop the replay: it is noted in `errors` with its index, as the page shows it.
+
+use std::collections::BTreeMap;
+
+use kafkette::admin::{AdminEvent, AdminResult, NewTopic};
+use kafkette::broker::BrokerConfig;
+use kafkette::config::AdminConfig;
+use kafkette::sim::{Direction, Fault, FaultRule, NodeId, SimConfig, Simulation};
+use kafkette::{Error, Millis, Result};
+
+use super::app::{kill, App, Recorder};
+use super::ledger::{Ledger, Observed, Sent};
+use super::tape::{Action, AppKind, LinkDirection, LinkFault, Tape, TopicSpec};
+use super::{api_key, Engine, NodeKind, ADMIN_WAIT_MS_MAX};
+
+pub struct Replayer {
+    engine: Engine,
+    tape: Tape,
+    start_ms: Millis,
+    /// Index of the next action to apply.
+    next: usize,
+    producers: BTreeMap<String, usize>,
+    apps: Vec<App>,
+    rec: Recorder,
+    errors: Vec<String>,
+}
+
+impl Replayer {
+    /// Builds the world of `tape`'s configuration at time 0 (nothing of the tape applied yet).
+    pub fn new(tape: Tape) -> Result<Replayer> {
+        tape.validate()?;
+        let c = &tape.config;
+        let defaults = SimConfig::default();
+        let sim = SimConfig {
+            seed: tape.seed,
+            latency_ms: c.latency_ms.unwrap_or(defaults.latency_ms),
+            jitter_ms: c.jitter_ms.unwrap_or(defaults.jitter_ms),
+            start_ms: defaults.start_ms,
+            ..defaults
+        };
+        let broker = BrokerConfig::from_pairs(c.broker.iter())?;
+        let start_ms = sim.start_ms;
+        // The engine's own constructor takes the broker's defaults; the tape may set its properties.
+        let mut engine = Engine::new(sim.clone());
+        engine.sim = Simulation::new(sim, broker);
+        let mut r = Replayer {
+            engine,
+            start_ms,
+            next: 0,
+            producers: BTreeMap::new(),
+            apps: Vec::new(),
+            rec: Recorder::default(),
+            errors: Vec::new(),
+            tape: tape.clone(),
+        };
+        for t in &tape.config.topics {
+            create_topic(&mut r.engine, t)?;
+        }
+        // Setting up took virtual time; the tape's clock starts now.
+        r.start_ms = r.engine.sim.now();
+        for p in &tape.config.producers {
+            let config: Vec<(String, String)> = p.config.clone().into_iter().collect();
+            let node = r.engine.add_producer(&p.name, &config)?;
+            r.producers.insert(p.name.clone(), node);
+        }
+        for spec in &tape.config.apps {
+            if spec.kind == AppKind::Copier && !spec.producer.contains_key("transactional.id") {
+                return Err(Error::invalid_arg(format!("tape: copier {:?} needs a transactional.id", spec.name)));
+            }
+            let mut app = App::new(spec.clone(), r.start_ms);
+            if spec.start {
+                app.start(&mut r.engine)?;
+            }
+            r.apps.push(app);
+        }
+        Ok(r)
+    }
+
+    /// Replays the whole tape, up to its `endMs`.
+    pub fn run(tape: Tape) -> Result<Replayer> {
+        let mut r = Replayer::new(tape)?;
+        let end = r.tape.end_ms;
+        r.run_until(end);
+        Ok(r)
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn tape(&self) -> &Tape {
+        &self.tape
+    }
+
+    /// Virtual time since the tape's start.
+    pub fn at(&self) -> Millis {
+        self.engine.sim.now() - self.start_ms
+    }
+
+    /// Actions that could not apply, as "action N (op): why".
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// Runs the world, the applications and the tape up to `at` (ms after the start).
+    pub fn run_until(&mut self, at: Millis) {
+        let stop = self.start_ms + at.min(self.tape.end_ms);
+        loop {
+            let action = self.tape.actions.get(self.next).map(|a| self.start_ms + a.at);
+            let app = self.apps.iter().filter_map(|a| a.wake_at).min();
+            let t = [action, app].into_iter().flatten().min().filter(|t| *t <= stop);
+            let Some(t) = t else { break };
+            if t > self.engine.sim.now() {
+                self.engine.sim.run_until(t);
+            }
+            let now = self.engine.sim.now();
+            for i in 0..self.apps.len() {
+                if self.apps[i].wake_at.is_some_and(|w| w <= now) {
+                    self.apps[i].wake(&mut self.engine, &mut self.rec);
+                }
+            }
+            // A stalled application's consumer still has news (rebalances, evictions): note it now.
+            for app in &mut self.apps {
+                app.drain_events(&mut self.engine);
+            }
+            while self.tape.actions.get(self.next).is_some_and(|a| self.start_ms + a.at <= now) {
+                let i = self.next;
+                self.next += 1;
+                let action = self.tape.actions[i].action.clone();
+                if let Err(e) = self.apply(&action) {
+                    self.errors.push(format!("action {i} ({}): {e}", op_name(&action)));
+                }
+            }
+        }
+        if stop > self.engine.sim.now() {
+            self.engine.sim.run_until(stop);
+        }
+        for app in &mut self.apps {
+            app.drain_events(&mut self.engine);
+        }
+    }
+
+    fn producer(&self, name: &str) -> Result<usize> {
+        self.producers.get(name).copied().ok_or_else(|| Error::invalid_arg(format!("no producer {name:?}")))
+    }
+
+    fn app(&mut self, name: &str) -> Result<&mut App> {
+        find_app(&mut self.apps, name)
+    }
+
+    /// A client by the name the tape uses: a producer, an application (its consumer), or
+    /// `<app>.producer` (a copier's producer).
+    fn client(&mut self, name: &str) -> Result<usize> {
+        if let Some(p) = self.producers.get(name) {
+            return Ok(*p);
+        }
+        let (app, producer) = match name.strip_suffix(".producer") {
+            Some(app) => (app, true),
+            None => (name, false),
+        };
+        let app = self.app(app)?;
+        let node = if producer { app.producer } else { app.consumer };
+        node.ok_or_else(|| Error::state(format!("{name} is not running")))
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<()> {
+        let e = &mut self.engine;
+        match action {
+            Action::Wait => {}
+            Action::Produce { producer, topic, id, key, partition } => {
+                let node = self.producer(producer)?;
+                let record = Engine::text_record(topic, key.as_deref(), Some(id), *partition);
+                let delivery = self.engine.send(node, record)?;
+                self.rec.sent.push(Sent { id: id.clone(), node, delivery });
+            }
+            Action::Flush { producer } => {
+                let node = self.producer(producer)?;
+                self.engine.flush_producer(node)?;
+            }
+            Action::InitTransactions { producer } => {
+                let node = NodeId(self.producer(producer)?);
+                self.engine.sim.with_producer(node, |p, now| p.init_transactions(now))?;
+            }
+            Action::BeginTransaction { producer } => {
+                let node = NodeId(self.producer(producer)?);
+                self.engine.sim.with_producer(node, |p, _| p.begin_transaction())?;
+            }
+            Action::CommitTransaction { producer } => {
+                let node = NodeId(self.producer(producer)?);
+                self.engine.sim.with_producer(node, |p, now| p.commit_transaction(now))?;
+            }
+            Action::AbortTransaction { producer } => {
+                let node = NodeId(self.producer(producer)?);
+                self.engine.sim.with_producer(node, |p, now| p.abort_transaction(now))?;
+            }
+            Action::CrashProducer { producer } => {
+                let node = self.producer(producer)?;
+                kill(&mut self.engine, node);
+            }
+            Action::Zombie { producer, successor } => {
+                let spec = self.tape.config.producers.iter().find(|p| &p.name == producer);
+                let spec = spec.ok_or_else(|| Error::invalid_arg(format!("no producer {producer:?}")))?;
+                if self.producers.contains_key(successor) || self.apps.iter().any(|a| a.name() == successor) {
+                    return Err(Error::invalid_arg(format!("a client is named {successor:?} already")));
+                }
+                let config: Vec<(String, String)> = spec.config.clone().into_iter().collect();
+                let node = self.engine.add_producer(successor, &config)?;
+                self.producers.insert(successor.clone(), node);
+                self.engine.sim.with_producer(NodeId(node), |p, now| p.init_transactions(now))?;
+            }
+            Action::Start { app } | Action::Restart { app } => {
+                find_app(&mut self.apps, app)?.start(e)?;
+            }
+            Action::Stop { app } => {
+                find_app(&mut self.apps, app)?.stop(e);
+            }
+            Action::Poll { app } | Action::Process { app } | Action::Commit { app } => {
+                let step = op_name(action);
+                find_app(&mut self.apps, app)?.single(e, &mut self.rec, step)?;
+            }
+            Action::Cycle { app } => {
+                find_app(&mut self.apps, app)?.cycle(e, &mut self.rec)?;
+            }
+            Action::Crash { app, point } => {
+                let a = find_app(&mut self.apps, app)?;
+                match point {
+                    Some(p) => a.arm_crash(*p),
+                    None => a.crash(e, "now"),
+                }
+            }
+            Action::Pause { app, ms } => {
+                if !(0..=super::tape::TAPE_DURATION_MS_MAX).contains(ms) {
+                    return Err(Error::invalid_arg(format!("pause of {ms} ms")));
+                }
+                self.app(app)?.pause(*ms);
+            }
+            Action::Fault { node, api, direction, fault, delay_ms } => {
+                let node = self.client(node)?;
+                let api = api_key(api)?;
+                let direction = match direction {
+                    LinkDirection::Request => Direction::Request,
+                    LinkDirection::Response => Direction::Response,
+                };
+                let fault = match fault {
+                    LinkFault::Drop => Fault::Drop,
+                    LinkFault::Duplicate => Fault::Duplicate,
+                    LinkFault::Delay => {
+                        Fault::Delay(delay_ms.unwrap_or(1_000).clamp(0, super::tape::TAPE_DURATION_MS_MAX))
+                    }
+                };
+                self.engine.sim.inject(FaultRule {
+                    node: Some(NodeId(node)),
+                    api: Some(api),
+                    direction,
+                    fault,
+                    count: 1,
+                });
+            }
+        }
+        self.drain_txn_events();
+        Ok(())
+    }
+
+    /// The tape's own producers' transaction results go to the errors list when they fail.
+    fn drain_txn_events(&mut self) {
+        for (name, node) in &self.producers {
+            let p = self.engine.sim.producer(NodeId(*node));
+            while let Some(ev) = p.poll_txn_event() {
+                if let Err(e) = ev.result {
+                    self.errors.push(format!("{name}: {:?} failed: {e}", ev.op));
+                }
+            }
+        }
+    }
+
+    /// The ledger and markers now.
+    pub fn ledger(&mut self) -> Ledger {
+        self.drain_txn_events();
+        let mut positions = Vec::new();
+        let mut views = Vec::new();
+        for app in &mut self.apps {
+            app.drain_events(&mut self.engine);
+        }
+        for app in &self.apps {
+            for (topic, p, pos) in app.positions(&mut self.engine) {
+                positions.push((app.name().to_string(), topic, p, pos));
+            }
+            views.push(app.view(&mut self.engine, &self.rec));
+        }
+        let mut audiences: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
+        for a in self.apps.iter().filter(|a| a.spec.sink) {
+            let group = a.spec.config.get("group.id").cloned();
+            let name = group.clone().unwrap_or_else(|| a.name().to_string());
+            match audiences.iter_mut().find(|(n, _, _)| *n == name) {
+                Some((_, _, apps)) => apps.push(a.name().to_string()),
+                None => audiences.push((name, group, vec![a.name().to_string()])),
+            }
+        }
+        let uncommitted_readers = self
+            .apps
+            .iter()
+            .filter(|a| a.spec.config.get("isolation.level").is_none_or(|l| l == "read_uncommitted"))
+            .map(|a| a.name().to_string())
+            .collect();
+        let observed = Observed {
+            at: self.at(),
+            sent: &self.rec.sent,
+            processed: &self.rec.processed,
+            effects: &self.rec.effects,
+            journal: self.engine.sim.journal(),
+            audiences,
+            uncommitted_readers,
+            positions,
+            apps: views,
+            errors: self.errors.clone(),
+        };
+        Ledger::compute(self.engine.sim.broker(), observed)
+    }
+}
+
+fn find_app<'a>(apps: &'a mut [App], name: &str) -> Result<&'a mut App> {
+    apps.iter_mut().find(|a| a.name() == name).ok_or_else(|| Error::invalid_arg(format!("no app {name:?}")))
+}
+
+fn op_name(a: &Action) -> &'static str {
+    match a {
+        Action::Wait => "wait",
+        Action::Produce { .. } => "produce",
+        Action::Flush { .. } => "flush",
+        Action::InitTransactions { .. } => "initTransactions",
+        Action::BeginTransaction { .. } => "beginTransaction",
+        Action::CommitTransaction { .. } => "commitTransaction",
+        Action::AbortTransaction { .. } => "abortTransaction",
+        Action::CrashProducer { .. } => "crashProducer",
+        Action::Zombie { .. } => "zombie",
+        Action::Start { .. } => "start",
+        Action::Stop { .. } => "stop",
+        Action::Poll { .. } => "poll",
+        Action::Process { .. } => "process",
+        Action::Commit { .. } => "commit",
+        Action::Cycle { .. } => "cycle",
+        Action::Crash { .. } => "crash",
+        Action::Restart { .. } => "restart",
+        Action::Pause { .. } => "pause",
+        Action::Fault { .. } => "fault",
+    }
+}
+
+/// Creates a topic with its configs through the engine's admin client, waiting for the answer.
+fn create_topic(e: &mut Engine, spec: &TopicSpec) -> Result<()> {
+    let admin = match e.admin {
+        Some(a) => a,
+        None => {
+            let a = e.sim.add_admin("admin", AdminConfig::default())?;
+            e.nodes.push(("admin".into(), NodeKind::Admin));
+            e.admin = Some(a);
+            a
+        }
+    };
+    let configs = spec.configs.clone().into_iter().collect();
+    let topic = NewTopic { name: spec.name.clone(), num_partitions: spec.partitions, replication_factor: 1, configs };
+    let request = e.sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
+    let mut answer = None;
+    e.sim.run_until_cond(ADMIN_WAIT_MS_MAX, |s| {
+        for AdminEvent::Completed { id, result } in s.take_admin_events(admin) {
+            if id == request {
+                answer = Some(result);
+            }
+        }
+        answer.is_some()
+    });
+    let name = &spec.name;
+    match answer {
+        Some(Ok(AdminResult::CreateTopics(topics))) => match topics.into_iter().find(|(t, _)| t == name) {
+            Some((_, result)) => result.map_err(|e| Error::invalid_arg(format!("tape: topic {name}: {e}"))),
+            None => Err(Error::internal(format!("creating topic {name}: no answer for it"))),
+        },
+        Some(Ok(other)) => Err(Error::internal(format!("creating topic {name}: unexpected answer {other:?}"))),
+        Some(Err(e)) => Err(e),
+        None => Err(Error::timed_out(format!("creating topic {name}"))),
+    }
+}
