@@ -33,11 +33,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use kafkette::consumer::TopicPartition;
 use kafkette::local::{Cluster, Consumer, Producer};
-use kafkette::producer::ProducerRecord;
-use kafkette::{Error, ErrorCode, Result};
+use kafkette::{Error, Result};
 
 mod bench_common;
-use bench_common::{create_topic, unique, TIMEOUT};
+use bench_common::{create_topic, send_value, unique, TIMEOUT};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -94,26 +93,7 @@ fn fill(bootstrap: &str, topic: &str, partitions: i32, records: usize) -> Result
     let mut p = Producer::new([("bootstrap.servers", bootstrap), ("acks", "1"), ("batch.size", "65536")])?;
     let value = Bytes::from(vec![b'x'; 100]);
     for i in 0..records {
-        let rec = ProducerRecord {
-            topic: topic.to_string(),
-            partition: Some((i % partitions as usize) as i32),
-            key: None,
-            value: Some(value.clone()),
-            headers: Vec::new(),
-            timestamp: None,
-        };
-        loop {
-            match p.send(rec.clone()) {
-                Ok(_) => break,
-                Err(e) if e.code() == ErrorCode::QUEUE_FULL => {
-                    p.poll(Duration::from_millis(1));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        if p.pending() > 100_000 {
-            p.take_events();
-        }
+        send_value(&mut p, topic, (i % partitions as usize) as i32, &value)?;
     }
     p.flush(TIMEOUT)
 }

@@ -16,15 +16,14 @@
 //! (defaults: inproc, 100 transactions per size, sizes 100,1000, 6 partitions); the environment variable
 //! BENCH_PRODUCER_CONFIG="k=v,k=v" adds producer properties (both kinds) for experiments.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use kafkette::local::{Cluster, Producer};
-use kafkette::producer::ProducerRecord;
-use kafkette::{Error, ErrorCode, Result};
+use kafkette::{Error, Result};
 
 mod bench_common;
-use bench_common::{create_topic, percentile, unique, TIMEOUT};
+use bench_common::{create_topic, percentile, send_value, unique, TIMEOUT};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -94,28 +93,7 @@ impl Bench {
     fn send(&mut self, p: &mut Producer) -> Result<()> {
         let partition = (self.next % self.partitions as usize) as i32;
         self.next += 1;
-        let rec = ProducerRecord {
-            topic: self.topic.clone(),
-            partition: Some(partition),
-            key: None,
-            value: Some(self.value.clone()),
-            headers: Vec::new(),
-            timestamp: None,
-        };
-        loop {
-            match p.send(rec.clone()) {
-                Ok(_) => break,
-                Err(e) if e.code() == ErrorCode::QUEUE_FULL => {
-                    p.poll(Duration::from_millis(1));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        // Delivery reports are drained as an application would (without waiting).
-        if p.pending() > 100_000 {
-            p.take_events();
-        }
-        Ok(())
+        send_value(p, &self.topic, partition, &self.value)
     }
 
     /// Records per second of `records` sent then flushed, after a warm-up flush of one record per partition.

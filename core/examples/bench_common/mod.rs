@@ -4,9 +4,11 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use kafkette::admin::{AdminResult, NewTopic};
-use kafkette::local::Admin;
-use kafkette::{Error, Result};
+use kafkette::local::{Admin, Producer};
+use kafkette::producer::ProducerRecord;
+use kafkette::{Error, ErrorCode, Result};
 
 /// How long any one step of a benchmark may take before it fails.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
@@ -29,6 +31,32 @@ pub fn create_topic(bootstrap: &str, topic: &str, partitions: i32) -> Result<()>
         std::thread::sleep(Duration::from_millis(50));
     }
     Err(Error::timed_out(format!("{topic} did not appear in metadata")))
+}
+
+/// Sends a value-only record to `partition`, waiting while the producer's queue is full, and
+/// drains delivery reports as an application would (without waiting) when many are pending.
+pub fn send_value(p: &mut Producer, topic: &str, partition: i32, value: &Bytes) -> Result<()> {
+    let rec = ProducerRecord {
+        topic: topic.to_string(),
+        partition: Some(partition),
+        key: None,
+        value: Some(value.clone()),
+        headers: Vec::new(),
+        timestamp: None,
+    };
+    loop {
+        match p.send(rec.clone()) {
+            Ok(_) => break,
+            Err(e) if e.code() == ErrorCode::QUEUE_FULL => {
+                p.poll(Duration::from_millis(1));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if p.pending() > 100_000 {
+        p.take_events();
+    }
+    Ok(())
 }
 
 /// A name unique to this process, so runs against the same broker do not collide.

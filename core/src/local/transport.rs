@@ -40,8 +40,10 @@ pub(crate) trait Transport {
     fn has_unsent(&self) -> bool;
 }
 
-/// What the clients need from their configuration to connect.
+/// What the clients need from their configuration to connect. On wasm32 only the in-process
+/// link exists, which reads none of the TCP fields.
 #[derive(Clone, Debug)]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(crate) struct LinkConfig {
     pub bootstrap_servers: Vec<String>,
     pub client_id: Option<String>,

@@ -641,6 +641,8 @@ fn api_name(api: Option<ApiKey>) -> String {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_coordinator_conn;

@@ -1,30 +1,6 @@
-use bytes::Bytes;
-
+use super::test_support::{create_topic, record};
 use super::*;
-use crate::admin::NewTopic;
 use crate::consumer::TopicPartition;
-
-fn record(topic: &str, value: &str) -> ProducerRecord {
-    ProducerRecord {
-        topic: topic.to_string(),
-        partition: None,
-        key: None,
-        value: Some(Bytes::copy_from_slice(value.as_bytes())),
-        headers: vec![],
-        timestamp: None,
-    }
-}
-
-fn create_topic(sim: &mut Simulation, name: &str, partitions: i32) {
-    let admin = sim.add_admin("admin", AdminConfig::default()).unwrap();
-    let topic = NewTopic { name: name.into(), num_partitions: partitions, replication_factor: 1, configs: vec![] };
-    sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
-    assert!(sim.run_until_cond(5_000, |s| !s.nodes[admin.0].admin_events.is_empty()));
-    match sim.take_admin_events(admin).pop() {
-        Some(AdminEvent::Completed { result: Ok(_), .. }) => {}
-        other => panic!("create topic failed: {other:?}"),
-    }
-}
 
 fn producer_config(pairs: &[(&str, &str)]) -> ProducerConfig {
     ProducerConfig::from_pairs(pairs.iter().copied()).unwrap()
@@ -60,7 +36,7 @@ fn dropped_ack_without_idempotence_stores_the_record_twice() {
         )
         .unwrap();
     sim.inject(FaultRule::drop_next_response(p, ApiKey::Produce));
-    let id = sim.send(p, record("t", "hello")).unwrap();
+    let id = sim.send(p, record("t", None, "hello")).unwrap();
     assert!(sim.run_until_cond(30_000, |s| !s.nodes[p.0].deliveries.is_empty()));
     let deliveries = sim.take_deliveries(p);
     assert_eq!(deliveries.len(), 1);
@@ -83,7 +59,7 @@ fn delivered_once_when_nothing_is_dropped() {
     create_topic(&mut sim, "t", 3);
     let p = sim.add_producer("p1", producer_config(&[("enable.idempotence", "false")])).unwrap();
     for i in 0..50 {
-        sim.send(p, record("t", &format!("m{i}"))).unwrap();
+        sim.send(p, record("t", None, &format!("m{i}"))).unwrap();
     }
     sim.flush_producer(p);
     assert!(sim.run_until_cond(30_000, |s| s.nodes[p.0].deliveries.len() == 50));
@@ -146,7 +122,7 @@ fn chaotic_run_on(
         delay_max_ms: 50,
     });
     for i in 0..200 {
-        sim.send(p, record("chaos", &format!("v{i}"))).unwrap();
+        sim.send(p, record("chaos", None, &format!("v{i}"))).unwrap();
         sim.run_for(1);
     }
     sim.flush_producer(p);

@@ -2,16 +2,9 @@
 //! broker answers a connection's requests in order, so on a shared connection a commit would wait
 //! behind the consumer's Fetch long-polling an empty partition for `fetch.max.wait.ms`.
 
+use super::test_support::create_topic;
 use super::*;
-use crate::admin::NewTopic;
 use crate::consumer::{OffsetAndMetadata, TopicPartition};
-
-fn create_topic(sim: &mut Simulation, name: &str, partitions: i32) {
-    let admin = sim.add_admin("admin", AdminConfig::default()).unwrap();
-    let topic = NewTopic { name: name.into(), num_partitions: partitions, replication_factor: 1, configs: vec![] };
-    sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
-    assert!(sim.run_until_cond(5_000, |s| !s.nodes[admin.0].admin_events.is_empty()));
-}
 
 /// Virtual milliseconds from `commit` to its acknowledgement, for a stable member whose Fetch
 /// is parked on an empty topic.

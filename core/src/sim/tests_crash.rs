@@ -1,42 +1,8 @@
 //! Crash and restart of client nodes, and in-order links.
 
-use bytes::Bytes;
-
+use super::test_support::{create_topic, record, wait_txn};
 use super::*;
-use crate::admin::NewTopic;
-use crate::producer::{TxnEvent, TxnOp};
-
-fn record(topic: &str, partition: Option<i32>, value: &str) -> ProducerRecord {
-    ProducerRecord {
-        topic: topic.to_string(),
-        partition,
-        key: None,
-        value: Some(Bytes::copy_from_slice(value.as_bytes())),
-        headers: vec![],
-        timestamp: None,
-    }
-}
-
-fn create_topic(sim: &mut Simulation, name: &str, partitions: i32) {
-    let admin = sim.add_admin("admin", AdminConfig::default()).unwrap();
-    let topic = NewTopic { name: name.into(), num_partitions: partitions, replication_factor: 1, configs: vec![] };
-    sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
-    assert!(sim.run_until_cond(5_000, |s| !s.nodes[admin.0].admin_events.is_empty()));
-    assert!(matches!(sim.take_admin_events(admin).pop(), Some(AdminEvent::Completed { result: Ok(_), .. })));
-}
-
-fn wait_txn(sim: &mut Simulation, p: NodeId, op: TxnOp) -> TxnEvent {
-    let mut got = None;
-    sim.run_until_cond(120_000, |s| {
-        while let Some(ev) = s.producer(p).poll_txn_event() {
-            if ev.op == op {
-                got = Some(ev);
-            }
-        }
-        got.is_some()
-    });
-    got.unwrap_or_else(|| panic!("{op:?} did not complete"))
-}
+use crate::producer::TxnOp;
 
 /// Run in 10 ms steps, polling `consumers` (a group consumer joins and stays in its group by
 /// being polled), until `done` holds or `limit_ms` passes.

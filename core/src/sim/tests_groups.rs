@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 
+use super::test_support::create_topic;
 use super::tests_groups_checks::Checks;
 use super::*;
-use crate::admin::NewTopic;
 use crate::consumer::{OffsetAndMetadata, TopicPartition};
 
 pub(super) const TOPIC: &str = "events";
@@ -567,21 +567,4 @@ impl World {
         }
         s
     }
-}
-
-pub(super) fn create_topic(sim: &mut Simulation, name: &str, partitions: i32) {
-    let admin = sim.add_admin("admin", AdminConfig::default()).unwrap();
-    let topic = NewTopic { name: name.into(), num_partitions: partitions, replication_factor: 1, configs: vec![] };
-    sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
-    assert!(sim.run_until_cond(5_000, |s| !s.nodes[admin.0].admin_events.is_empty()));
-    match sim.take_admin_events(admin).pop() {
-        Some(AdminEvent::Completed { result: Ok(_), .. }) => {}
-        other => panic!("create topic failed: {other:?}"),
-    }
-}
-
-/// Seeds to run: `KAFKETTE_SIM_SEEDS` (a count) overrides the default.
-pub(super) fn seeds(default: u64) -> std::ops::Range<u64> {
-    let n = std::env::var("KAFKETTE_SIM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
-    0..n
 }

@@ -2,7 +2,8 @@
 //! `tests_groups.rs`, the invariants in `tests_groups_checks.rs`). `KAFKETTE_SIM_SEEDS=N` runs N
 //! seeds per scenario instead of the default.
 
-use super::tests_groups::{seeds, CommitMode, Setup, World, MAX_POLL_MS, SESSION_MS};
+use super::test_support::seeds;
+use super::tests_groups::{CommitMode, Setup, World, MAX_POLL_MS, SESSION_MS};
 use super::tests_groups_checks::Counts;
 use super::{Direction, Fault, FaultRule};
 

@@ -3,8 +3,7 @@
 //! visible to read_committed; and the hanging transaction of a producer that crashed and never
 //! came back, aborted by the coordinator after transaction.timeout.ms under the virtual clock.
 
-use bytes::Bytes;
-
+use super::test_support::{record, wait_txn};
 use super::*;
 use crate::admin::NewTopic;
 use crate::consumer::TopicPartition;
@@ -13,17 +12,6 @@ use crate::producer::{TxnEvent, TxnOp};
 use crate::txn::TxnState as CoordinatorState;
 
 const TOPIC: &str = "out";
-
-fn record(partition: i32, value: &str) -> ProducerRecord {
-    ProducerRecord {
-        topic: TOPIC.into(),
-        partition: Some(partition),
-        key: None,
-        value: Some(Bytes::copy_from_slice(value.as_bytes())),
-        headers: vec![],
-        timestamp: None,
-    }
-}
 
 fn setup(seed: u64) -> Simulation {
     let config = SimConfig { seed, latency_ms: 1, jitter_ms: 2, in_order_links: true, ..SimConfig::default() };
@@ -48,19 +36,6 @@ fn txn_producer(sim: &mut Simulation, name: &str, extra: &[(&str, &str)]) -> Nod
     let ev = wait_txn(sim, p, TxnOp::InitTransactions);
     assert!(ev.result.is_ok(), "{ev:?}");
     p
-}
-
-fn wait_txn(sim: &mut Simulation, p: NodeId, op: TxnOp) -> TxnEvent {
-    let mut got = None;
-    sim.run_until_cond(120_000, |s| {
-        while let Some(ev) = s.producer(p).poll_txn_event() {
-            if ev.op == op {
-                got = Some(ev);
-            }
-        }
-        got.is_some()
-    });
-    got.unwrap_or_else(|| panic!("{op:?} did not complete"))
 }
 
 fn log_end(sim: &Simulation, partition: i32) -> i64 {
@@ -92,7 +67,7 @@ fn the_older_of_two_producers_with_one_transactional_id_is_fenced() {
         let mut sim = setup(seed);
         let zombie = txn_producer(&mut sim, "zombie", &[]);
         sim.with_producer(zombie, |m, _| m.begin_transaction()).unwrap();
-        sim.send(zombie, record(0, "zombie-1")).unwrap();
+        sim.send(zombie, record(TOPIC, Some(0), "zombie-1")).unwrap();
         assert!(sim.run_until_cond(5_000, |s| s.nodes[zombie.0].deliveries.len() == 1), "seed {seed}");
         assert!(matches!(&sim.take_deliveries(zombie)[..], [ProducerEvent::Delivery { result: Ok(_), .. }]));
 
@@ -104,7 +79,7 @@ fn the_older_of_two_producers_with_one_transactional_id_is_fenced() {
         assert_eq!(sim.broker().partition(TOPIC, 0).unwrap().aborted_txns().count(), 1, "seed {seed}");
 
         // Produce to a partition already in the zombie's transaction: refused by the partition leader.
-        let id = sim.send(zombie, record(0, "zombie-2")).unwrap();
+        let id = sim.send(zombie, record(TOPIC, Some(0), "zombie-2")).unwrap();
         assert!(sim.run_until_cond(10_000, |s| !s.nodes[zombie.0].deliveries.is_empty()), "seed {seed}");
         let ProducerEvent::Delivery { id: got, result } = sim.take_deliveries(zombie).remove(0);
         assert_eq!(got, id);
@@ -118,8 +93,8 @@ fn the_older_of_two_producers_with_one_transactional_id_is_fenced() {
         assert!(e.is_fatal(), "seed {seed}: {e}");
 
         sim.with_producer(fresh, |m, _| m.begin_transaction()).unwrap();
-        sim.send(fresh, record(0, "fresh-1")).unwrap();
-        sim.send(fresh, record(1, "fresh-2")).unwrap();
+        sim.send(fresh, record(TOPIC, Some(0), "fresh-1")).unwrap();
+        sim.send(fresh, record(TOPIC, Some(1), "fresh-2")).unwrap();
         sim.with_producer(fresh, |m, now| m.commit_transaction(now)).unwrap();
         assert!(wait_txn(&mut sim, fresh, TxnOp::CommitTransaction).result.is_ok(), "seed {seed}");
         assert_eq!(read_committed(&mut sim), [vec!["fresh-1".to_string()], vec!["fresh-2".to_string()]]);
@@ -132,7 +107,7 @@ fn a_zombies_add_partitions_and_end_txn_are_fenced_by_the_coordinator() {
     let mut sim = setup(1);
     let zombie = txn_producer(&mut sim, "zombie", &[]);
     sim.with_producer(zombie, |m, _| m.begin_transaction()).unwrap();
-    sim.send(zombie, record(0, "zombie-1")).unwrap();
+    sim.send(zombie, record(TOPIC, Some(0), "zombie-1")).unwrap();
     assert!(sim.run_until_cond(5_000, |s| log_end(s, 0) == 1));
     let _fresh = txn_producer(&mut sim, "fresh", &[]);
     let ends = sim.journal().len();
@@ -149,11 +124,11 @@ fn a_zombies_add_partitions_and_end_txn_are_fenced_by_the_coordinator() {
     let mut sim = setup(2);
     let zombie = txn_producer(&mut sim, "zombie", &[]);
     sim.with_producer(zombie, |m, _| m.begin_transaction()).unwrap();
-    sim.send(zombie, record(0, "zombie-1")).unwrap();
+    sim.send(zombie, record(TOPIC, Some(0), "zombie-1")).unwrap();
     assert!(sim.run_until_cond(5_000, |s| s.nodes[zombie.0].deliveries.len() == 1));
     let _fresh = txn_producer(&mut sim, "fresh", &[]);
     sim.take_deliveries(zombie);
-    sim.send(zombie, record(1, "zombie-2")).unwrap();
+    sim.send(zombie, record(TOPIC, Some(1), "zombie-2")).unwrap();
     assert!(sim.run_until_cond(10_000, |s| !s.nodes[zombie.0].deliveries.is_empty()));
     let ProducerEvent::Delivery { result, .. } = sim.take_deliveries(zombie).remove(0);
     let e = result.expect_err("the record of a partition the coordinator refused to add fails");
@@ -169,14 +144,14 @@ fn a_crashed_producers_hanging_transaction_times_out_and_is_aborted() {
     let mut sim = setup(3);
     let p = txn_producer(&mut sim, "p", &[("transaction.timeout.ms", "10000")]);
     sim.with_producer(p, |m, _| m.begin_transaction()).unwrap();
-    sim.send(p, record(0, "hanging")).unwrap();
+    sim.send(p, record(TOPIC, Some(0), "hanging")).unwrap();
     assert!(sim.run_until_cond(5_000, |s| log_end(s, 0) == 1));
     let begun = sim.now();
     sim.crash(p);
 
     // A plain producer writes behind the hanging transaction: read_committed cannot see it yet.
     let plain = sim.add_producer("plain", ProducerConfig::from_pairs([("linger.ms", "0")]).unwrap()).unwrap();
-    sim.send(plain, record(0, "after")).unwrap();
+    sim.send(plain, record(TOPIC, Some(0), "after")).unwrap();
     assert!(sim.run_until_cond(5_000, |s| log_end(s, 0) == 2));
     sim.run_until(begun + 9_000);
     let log = sim.broker().partition(TOPIC, 0).unwrap();
@@ -197,7 +172,7 @@ fn a_crashed_producers_hanging_transaction_times_out_and_is_aborted() {
     sim.with_producer(p, |m, now| m.init_transactions(now)).unwrap();
     assert!(wait_txn(&mut sim, p, TxnOp::InitTransactions).result.is_ok());
     sim.with_producer(p, |m, _| m.begin_transaction()).unwrap();
-    sim.send(p, record(1, "again")).unwrap();
+    sim.send(p, record(TOPIC, Some(1), "again")).unwrap();
     sim.with_producer(p, |m, now| m.commit_transaction(now)).unwrap();
     let TxnEvent { result, .. } = wait_txn(&mut sim, p, TxnOp::CommitTransaction);
     assert!(result.is_ok(), "{result:?}");

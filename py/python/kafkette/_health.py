@@ -4,9 +4,12 @@ the client's ``poll``/``consume``/``flush`` on the calling thread."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+import time
+from typing import Any, Callable, Optional, TypeVar
 
 from .error import KafkaError
+
+T = TypeVar("T")
 
 #: How long a ``poll`` with an ``error_cb`` waits in the core between two reports.
 REPORT_SLICE = 0.5
@@ -34,3 +37,19 @@ class Health:
             self.error_cb(KafkaError(KafkaError._ALL_BROKERS_DOWN, "all brokers are down", False, True))
         elif not all_down:
             self._down = False
+
+    def sliced(self, native: Any, wait: Callable[[float], T], timeout: float, done: Callable[[T], bool]) -> T:
+        """``wait(timeout)``; with an error_cb, in slices with the transport's problems
+        reported between them (librdkafka calls error_cb from poll, consume and flush).
+        ``timeout`` < 0 waits for ever; ``done(got)`` ends the wait early."""
+        if self.error_cb is None:
+            return wait(timeout)
+        deadline = None if timeout < 0 else time.monotonic() + timeout
+        while True:
+            left = REPORT_SLICE if deadline is None else min(REPORT_SLICE, max(0.0, deadline - time.monotonic()))
+            try:
+                got = wait(left)
+            finally:
+                self.report(native)
+            if done(got) or (deadline is not None and time.monotonic() >= deadline):
+                return got

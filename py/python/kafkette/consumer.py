@@ -7,7 +7,6 @@ connection problems (``_TRANSPORT``, ``_ALL_BROKERS_DOWN``) from ``poll``/``cons
 from __future__ import annotations
 
 import re
-import time
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import _native
@@ -16,7 +15,7 @@ from .error import KafkaError, KafkaException
 from .message import Message
 from .producer import _timeout
 from .types import OFFSET_BEGINNING, OFFSET_INVALID, ConsumerGroupMetadata, TopicPartition
-from ._health import REPORT_SLICE, Health
+from ._health import Health
 
 _CALLBACKS = frozenset({"error_cb", "on_commit"})
 
@@ -286,19 +285,7 @@ class Consumer:
         return got
 
     def _sliced(self, wait: Callable[[float], Any], timeout: float, nothing: Any) -> Any:
-        """``wait(timeout)``; with an error_cb, in slices with the transport's problems
-        reported between them (librdkafka calls error_cb from poll)."""
-        if self._health.error_cb is None:
-            return wait(timeout)
-        deadline = None if timeout < 0 else time.monotonic() + timeout
-        while True:
-            left = REPORT_SLICE if deadline is None else min(REPORT_SLICE, max(0.0, deadline - time.monotonic()))
-            try:
-                got = wait(left)
-            finally:
-                self._health.report(self._native)
-            if got != nothing or (deadline is not None and time.monotonic() >= deadline):
-                return got
+        return self._health.sliced(self._native, wait, timeout, lambda got: bool(got != nothing))
 
     def close(self) -> None:
         """Leave the group (on_revoke runs first, auto-commit commits, LeaveGroup is sent)

@@ -3,12 +3,11 @@ serve delivery callbacks ``cb(err, msg)`` on the calling thread."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Mapping, Optional, Union
 
 from . import _native
 from ._config import to_pairs
-from ._health import REPORT_SLICE, Health
+from ._health import Health
 from .error import KafkaError, KafkaException
 from .message import Message
 from .types import ConsumerGroupMetadata, TopicPartition
@@ -110,19 +109,7 @@ class Producer:
         return self._sliced(self._native.poll, _timeout(timeout), lambda served: served > 0)
 
     def _sliced(self, wait: Callable[[float], int], timeout: float, done: Callable[[int], bool]) -> int:
-        """``wait(timeout)``; with an error_cb, in slices with the transport's problems
-        reported between them (librdkafka calls error_cb from poll and flush)."""
-        if self._health.error_cb is None:
-            return wait(timeout)
-        deadline = None if timeout < 0 else time.monotonic() + timeout
-        while True:
-            left = REPORT_SLICE if deadline is None else min(REPORT_SLICE, max(0.0, deadline - time.monotonic()))
-            try:
-                got = wait(left)
-            finally:
-                self._health.report(self._native)
-            if done(got) or (deadline is not None and time.monotonic() >= deadline):
-                return got
+        return self._health.sliced(self._native, wait, timeout, done)
 
     def flush(self, timeout: Optional[float] = None) -> int:
         """Deliver everything queued, serving callbacks, for up to ``timeout`` seconds;
