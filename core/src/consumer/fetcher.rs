@@ -183,6 +183,26 @@ fn wants_data(s: &PartitionState, settings: &Settings) -> bool {
     }
 }
 
+/// True when every partition of a would-be Fetch to `broker` is read up to its high watermark
+/// while another partition of that broker still has records buffered for the application. Such a
+/// Fetch would wait `fetch.max.wait.ms` at the broker, and as one Fetch per broker is in flight,
+/// the other partitions could not be fetched until it returned: they would run dry behind it.
+/// It goes out with them once they want data (or their buffers are empty).
+fn only_partitions_at_their_end(c: &Consumer, broker: BrokerId, parts: &[(TopicPartition, u64, i64, i32)]) -> bool {
+    let at_end = |tp: &TopicPartition, fetch_offset: i64| {
+        c.partitions.get(tp).is_some_and(|s| s.high_watermark >= 0 && fetch_offset >= s.high_watermark)
+    };
+    if parts.is_empty() || !parts.iter().all(|(tp, _, offset, _)| at_end(tp, *offset)) {
+        return false;
+    }
+    c.partitions.iter().any(|(tp, s)| {
+        !s.paused
+            && !s.buffered.is_empty()
+            && !parts.iter().any(|(p, ..)| p == tp)
+            && c.metadata.leader(&tp.topic, tp.partition) == Some(broker)
+    })
+}
+
 /// The next Fetch, to the lowest-numbered leader without one in flight.
 pub(super) fn poll_fetch(c: &mut Consumer, cid: i32, now: Millis) -> Option<(Transmit, Vec<Fetched>)> {
     let mut target: Option<BrokerId> = None;
@@ -216,6 +236,9 @@ pub(super) fn poll_fetch(c: &mut Consumer, cid: i32, now: Millis) -> Option<(Tra
         c.metadata.request_refresh();
     }
     let broker = target?;
+    if only_partitions_at_their_end(c, broker, &parts) {
+        return None;
+    }
     let mut topics: Vec<FetchTopic> = Vec::new();
     for (tp, _, fetch_offset, leader_epoch) in &parts {
         let partition = FetchPartition::default()

@@ -649,6 +649,8 @@ mod tests_coordinator_conn;
 #[cfg(test)]
 mod tests_crash;
 #[cfg(test)]
+mod tests_fetch;
+#[cfg(test)]
 mod tests_groups;
 #[cfg(test)]
 mod tests_groups_checks;
