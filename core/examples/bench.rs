@@ -12,8 +12,10 @@ use kafkette::broker::BrokerConfig;
 use kafkette::consumer::TopicPartition;
 use kafkette::local::{Admin, Cluster, Consumer, Producer};
 use kafkette::net::server::BackgroundServer;
-use kafkette::producer::ProducerRecord;
-use kafkette::{Error, ErrorCode, Result};
+use kafkette::{Error, Result};
+
+mod bench_common;
+use bench_common::send_value;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -61,27 +63,7 @@ fn produce_then_consume(bootstrap: &str, records: usize) -> Result<(f64, f64)> {
         Producer::new([("bootstrap.servers", bootstrap), ("linger.ms", "5"), ("batch.size", "65536"), ("acks", "1")])?;
     let start = Instant::now();
     for _ in 0..records {
-        let rec = ProducerRecord {
-            topic: "bench".into(),
-            partition: Some(0),
-            key: None,
-            value: Some(value.clone()),
-            headers: Vec::new(),
-            timestamp: None,
-        };
-        loop {
-            match producer.send(rec.clone()) {
-                Ok(_) => break,
-                Err(e) if e.code() == ErrorCode::QUEUE_FULL => {
-                    producer.poll(Duration::from_millis(1));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        // Delivery reports are drained as an application would (without waiting).
-        if producer.pending() > 100_000 {
-            producer.take_events();
-        }
+        send_value(&mut producer, "bench", 0, &value)?;
     }
     producer.flush(Duration::from_secs(60))?;
     let produce_s = start.elapsed().as_secs_f64();

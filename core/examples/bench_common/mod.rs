@@ -1,4 +1,4 @@
-//! Helpers the benchmark examples share (bench_txn, bench_group): topic setup, names, percentiles.
+//! Helpers the benchmark examples share (bench, bench_txn, bench_group): topic setup, names, percentiles.
 
 #![allow(dead_code)]
 
