@@ -114,6 +114,12 @@ enum Message {
     Closed {
         conn: ConnId,
     },
+    /// A client learns that its connection was refused (the broker is down).
+    Refused {
+        node: NodeId,
+        conn: ConnId,
+        broker: BrokerId,
+    },
 }
 
 #[derive(Clone)]
@@ -364,8 +370,9 @@ impl Simulation {
     }
 
     /// Stop (`true`) or start (`false`) the broker process. While it is down it does nothing:
-    /// requests put on the wire are lost, those already travelling are lost on arrival, and no
-    /// timer of its runs. Going down closes every client connection: each client hears of it at
+    /// requests put on the wire are lost and their connection is refused (the client hears so a
+    /// round trip later, as from a host with no broker listening), requests already travelling
+    /// are lost on arrival, and no timer of its runs. Going down closes every client connection: each client hears of it at
     /// once (its requests in flight fail as on a lost TCP connection; a consumer forgets its
     /// coordinator) and talks on a new connection from then on, so responses of the old ones
     /// are never read; the broker forgets those connections (parked fetches and joins). Coming
@@ -493,6 +500,13 @@ impl Simulation {
             Message::Request { .. } if self.broker_down => {}
             Message::Request { conn, request, .. } => self.broker.handle_request(conn, request, now),
             Message::Closed { conn } => self.broker.handle_disconnect(conn),
+            Message::Refused { node, conn, broker } => {
+                let n = &mut self.nodes[node.0];
+                if n.alive && n.conn == conn & !COORDINATOR_CONN {
+                    n.in_flight.retain(|_, b| *b != broker);
+                    n.machine.client().handle_disconnect(broker, now);
+                }
+            }
             Message::Response { node, response } => {
                 let n = &mut self.nodes[node.0];
                 if !n.alive || n.conn != response.conn & !COORDINATOR_CONN {
@@ -520,7 +534,7 @@ impl Simulation {
             let link = match &message {
                 Message::Request { conn, .. } => Some((*conn, true)),
                 Message::Response { response, .. } => Some((response.conn, false)),
-                Message::Closed { .. } => None,
+                Message::Closed { .. } | Message::Refused { .. } => None,
             };
             if let Some(link) = link {
                 let last = self.last_arrival.entry(link).or_insert(at);
@@ -596,8 +610,14 @@ impl Simulation {
                         self.nodes[i].in_flight.insert(cid, t.broker);
                     }
                     let client_id = Some(self.nodes[i].name.clone());
+                    let broker = t.broker;
                     let request = t.into_request(client_id);
                     self.put_on_wire(node, api, cid, Message::Request { conn, request });
+                    if self.broker_down {
+                        // Nobody accepts the connection: the client hears so a round trip later.
+                        let at = now + 2 * self.config.latency_ms;
+                        self.schedule_at(at, Message::Refused { node, conn, broker });
+                    }
                 }
                 self.collect_events(node);
             }
@@ -627,7 +647,7 @@ impl Simulation {
     /// armed rule that matches it, else a random fault, and journal its fate.
     fn put_on_wire(&mut self, node: NodeId, api: Option<ApiKey>, correlation_id: i32, message: Message) {
         let direction = match message {
-            Message::Request { .. } | Message::Closed { .. } => Direction::Request,
+            Message::Request { .. } | Message::Closed { .. } | Message::Refused { .. } => Direction::Request,
             Message::Response { .. } => Direction::Response,
         };
         let fault = if self.broker_down && direction == Direction::Request {
