@@ -143,6 +143,8 @@ test('bad input throws an Error with a code', () => {
   throwsCode(() => new Session('{'), 'INVALID_ARG', /tape/);
   throwsCode(() => new Session('{"version": 1, "seed": 0, "config": {}, "endMs": 10}'), 'INVALID_ARG', /version/);
   throwsCode(() => Session.lesson(99, 'x'), 'INVALID_ARG', /lesson 99/);
+  throwsCode(() => Session.lesson(1.5), 'INVALID_ARG', /lesson 1.5/);
+  assert.equal(Session.lesson(2).tapeJson(), Session.lesson(2, 'idempotence off').tapeJson(), 'the first run');
   const s = Session.lesson(2, 'idempotence off');
   for (const t of [NaN, -1, Infinity]) {
     throwsCode(() => s.seek(t), 'INVALID_ARG', /seek/);
