@@ -48,6 +48,10 @@ fn stepping_back_lands_on_the_frames_stepping_forward_saw() {
             assert!(&frame_json(&s) == f, "lesson {id} step {i}: frame differs");
         }
         assert!(!s.step_back().unwrap(), "no step before 0");
+        // Everything is stamped within the run so far.
+        s.seek_step(200).unwrap();
+        assert!(s.events(0).iter().all(|e| (0..=s.at()).contains(&e.at)));
+        assert!(s.frame().messages.iter().all(|m| (0..=s.at()).contains(&m.at)));
     }
 }
 
