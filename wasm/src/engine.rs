@@ -20,6 +20,9 @@ mod groups;
 pub mod ledger;
 pub mod lessons;
 pub mod replay;
+pub mod session;
+pub mod session_events;
+pub mod session_frame;
 pub mod tape;
 mod txn;
 
@@ -47,6 +50,7 @@ impl NodeKind {
     }
 }
 
+#[derive(Clone)]
 pub struct Engine {
     sim: Simulation,
     nodes: Vec<(String, NodeKind)>,
@@ -242,6 +246,8 @@ pub fn api_key(name: &str) -> Result<ApiKey> {
         .ok_or_else(|| Error::invalid_arg(format!("unknown Kafka API {name:?}")))
 }
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

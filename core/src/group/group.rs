@@ -71,7 +71,7 @@ impl Out {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Group {
     pub id: String,
     pub partition: i32,
