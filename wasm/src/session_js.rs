@@ -26,7 +26,7 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
 
 /// A whole number of steps from JavaScript.
 fn check_count(n: f64, what: &str) -> Result<u64, JsValue> {
-    if !n.is_finite() || n < 0.0 || n > 9_007_199_254_740_991.0 {
+    if !n.is_finite() || !(0.0..=9_007_199_254_740_991.0).contains(&n) {
         return Err(js_error(Error::invalid_arg(format!("{what}: {n} is not a step number"))));
     }
     Ok(n.floor() as u64)

@@ -171,7 +171,7 @@ fn the_diff_of_lesson_2s_runs_shows_the_duplicate() {
     assert_eq!(row.a_copies, 2);
     assert_eq!(row.b_copies, 1);
     assert_eq!(d.a.counts.get("duplicated"), Some(&1));
-    assert!(d.b.counts.get("duplicated").is_none());
+    assert!(!d.b.counts.contains_key("duplicated"));
 }
 
 #[test]
