@@ -391,3 +391,29 @@ fn a_lost_request_makes_the_next_batch_out_of_order() {
     assert_eq!(text, format!("out-of-order sequence for producer {pid} on t-0: expected 1, received 2"));
     note_with(&sim, "retry", "Produce to t-0 seq 1 failed");
 }
+
+#[test]
+fn a_late_commit_after_the_poll_timeout_is_rejected() {
+    let mut sim = Simulation::with_seed(12);
+    create_topic(&mut sim, "t", 2);
+    let c1 = member(&mut sim, "c1");
+    let c2 = member(&mut sim, "c2");
+    poll_for(&mut sim, &[c1, c2], 6_000);
+    // c1 stalls past max.poll.interval.ms while c2 polls on; then c1 commits what it had.
+    poll_for(&mut sim, &[c2], 10_000);
+    note_with(&sim, "poll-timeout", "g1");
+    let offsets = vec![(
+        TopicPartition::new("t", 0),
+        crate::consumer::OffsetAndMetadata { offset: 0, metadata: None, leader_epoch: None },
+    )];
+    let _ = sim.with_consumer(c1, |m, now| m.commit(Some(offsets), now));
+    poll_for(&mut sim, &[c2], 2_000);
+    let (node, text, _) = note_with(&sim, "commit-rejected", "OffsetCommit");
+    assert_eq!(node, Some(c1));
+    // The member left when its poll timed out: it commits without a member id or generation.
+    assert_eq!(
+        text,
+        "OffsetCommit of a client without a member id in g1 refused: UNKNOWN_MEMBER_ID (its generation -1, group at \
+         generation 2 Stable)"
+    );
+}
