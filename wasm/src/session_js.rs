@@ -45,9 +45,12 @@ impl JsSession {
         Ok(JsSession { inner: Session::from_json(tape).map_err(js_error)? })
     }
 
-    /// A lesson run's session.
-    pub fn lesson(id: u32, run: &str) -> Result<JsSession, JsValue> {
-        Ok(JsSession { inner: Session::lesson(id, run).map_err(js_error)? })
+    /// A lesson run's session (`run` omitted: the lesson's first run).
+    pub fn lesson(id: f64, run: Option<String>) -> Result<JsSession, JsValue> {
+        if !(id.is_finite() && id.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&id)) {
+            return Err(js_error(Error::invalid_arg(format!("no lesson {id}"))));
+        }
+        Ok(JsSession { inner: Session::lesson(id as u32, run.as_deref()).map_err(js_error)? })
     }
 
     /// The lessons (the same list as `lessons()`).

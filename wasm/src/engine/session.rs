@@ -93,12 +93,15 @@ impl Session {
         Session::new(Tape::from_json(tape)?)
     }
 
-    /// A lesson run's session (run = the run's name).
-    pub fn lesson(id: u32, run: &str) -> Result<Session> {
+    /// A lesson run's session (run = the run's name; `None`: the lesson's first run).
+    pub fn lesson(id: u32, run: Option<&str>) -> Result<Session> {
         let lesson = lessons::lessons()?.into_iter().find(|l| l.id == id);
         let lesson = lesson.ok_or_else(|| Error::invalid_arg(format!("no lesson {id}")))?;
-        let found = lesson.runs.into_iter().find(|r| r.name == run);
-        let run = found.ok_or_else(|| Error::invalid_arg(format!("lesson {id} has no run {run:?}")))?;
+        let found = match run {
+            Some(name) => lesson.runs.into_iter().find(|r| r.name == name),
+            None => lesson.runs.into_iter().next(),
+        };
+        let run = found.ok_or_else(|| Error::invalid_arg(format!("lesson {id} has no run {:?}", run.unwrap_or(""))))?;
         Session::new(run.tape)
     }
 
