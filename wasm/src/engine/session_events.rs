@@ -37,7 +37,7 @@ const CLIENT_RULES: &[&str] = &[
 
 /// Messages x journal entries up to which a step that may change a verdict computes the ledger
 /// to see (beyond it the log still has everything else, verdict changes excepted).
-pub const VERDICT_WORK_MAX: usize = 4_000_000;
+pub const VERDICT_WORK_MAX: usize = 400_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
