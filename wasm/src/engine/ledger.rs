@@ -234,14 +234,25 @@ impl Ledger {
 
         // Rows in the order messages were first sent.
         let mut order: Vec<&str> = Vec::new();
+        let mut by_id = ById::default();
         for s in o.sent {
-            if !order.contains(&s.id.as_str()) {
+            let sends = by_id.sent.entry(s.id.as_str()).or_default();
+            if sends.is_empty() {
                 order.push(&s.id);
             }
+            sends.push(s);
+        }
+        for p in o.processed {
+            by_id.processed.entry(p.id.as_str()).or_default().push(p);
+        }
+        for (app, m) in o.effects {
+            by_id.effects.entry(m.as_str()).or_default().push(app.as_str());
         }
         let attempts = all_attempts(o.journal);
-        let messages: Vec<LedgerRow> =
-            order.iter().map(|id| row(id, &o, &markers, copies.remove(*id).unwrap_or_default(), &attempts)).collect();
+        let messages: Vec<LedgerRow> = order
+            .iter()
+            .map(|id| row(id, &o, &markers, copies.remove(*id).unwrap_or_default(), &attempts, &by_id))
+            .collect();
         let verdicts = messages.iter().map(|r| (r.id.clone(), r.verdict)).collect();
         Ledger { at: o.at, messages, verdicts, markers, groups, apps: o.apps, errors: o.errors }
     }
@@ -253,19 +264,22 @@ fn row(
     markers: &[PartitionMarkers],
     copies: Vec<Copy>,
     all: &BTreeMap<(usize, u64), (u32, u32, u32)>,
+    by_id: &ById<'_>,
 ) -> LedgerRow {
-    let sends: Vec<&Sent> = o.sent.iter().filter(|s| s.id == id).collect();
+    let none = Vec::new();
+    let sends: &Vec<&Sent> = by_id.sent.get(id).unwrap_or(&none);
+    let processed_rows: &[&Processed] = by_id.processed.get(id).map_or(&[], Vec::as_slice);
     let (attempts, failed, unreported) = sends.iter().fold((0, 0, 0), |(a, f, u), s| {
         let (a2, f2, u2) = all.get(&(s.node, s.delivery)).copied().unwrap_or((0, 0, 1));
         (a + a2, f + f2, u + u2)
     });
     let mut processed: BTreeMap<String, u32> = BTreeMap::new();
-    for p in o.processed.iter().filter(|p| p.id == id) {
+    for p in processed_rows {
         *processed.entry(p.app.clone()).or_default() += 1;
     }
     let mut effects: BTreeMap<String, u32> = BTreeMap::new();
-    for (app, _) in o.effects.iter().filter(|(_, m)| m == id) {
-        *effects.entry(app.clone()).or_default() += 1;
+    for app in by_id.effects.get(id).map_or(&[][..], Vec::as_slice) {
+        *effects.entry(app.to_string()).or_default() += 1;
     }
     let visible = copies.iter().filter(|c| matches!(c.state, CopyState::Plain | CopyState::Committed)).count() as u32;
     let open = copies.iter().any(|c| c.state == CopyState::Open);
@@ -288,7 +302,7 @@ fn row(
     };
     let mut verdict_by_reader = BTreeMap::new();
     for (audience, group, apps) in &o.audiences {
-        let aborted_read = o.processed.iter().filter(|p| p.id == id && apps.contains(&p.app)).any(|p| {
+        let aborted_read = processed_rows.iter().filter(|p| apps.contains(&p.app)).any(|p| {
             o.uncommitted_readers.contains(&p.app)
                 && copies.iter().any(|c| {
                     c.topic == p.topic
@@ -333,6 +347,14 @@ fn passed(markers: &[PartitionMarkers], apps: &[String], group: Option<&str>, c:
     let by_position = m.positions.iter().any(|(app, pos)| apps.contains(app) && *pos > c.offset);
     let by_commit = group.and_then(|g| m.committed.get(g)).is_some_and(|off| *off > c.offset);
     by_position || by_commit
+}
+
+/// The sends, processing and side effects of each message id (the rows would each scan them all).
+#[derive(Default)]
+struct ById<'a> {
+    sent: BTreeMap<&'a str, Vec<&'a Sent>>,
+    processed: BTreeMap<&'a str, Vec<&'a Processed>>,
+    effects: BTreeMap<&'a str, Vec<&'a str>>,
 }
 
 /// `attempts` for every send at once, by `(node, delivery)`: one pass over the journal (the
