@@ -1,0 +1,66 @@
+// A shared URL gives the same frame: open lesson 5 at a moment, fork it, arm a fault by clicking,
+// step on, press #share, and open #share-url's URL in a fresh page: the partitions, ledger and
+// groups views show the same data-* attributes and body the same data-at and data-step. No console
+// or page errors on either page.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openBrowser } from './browser.mjs';
+import { startServer } from './server.mjs';
+import { lessonFragment, loadLessons } from './lib-lessons.mjs';
+import { applyFault, clickAndSettle, open, settled, shareUrl, viewAttributes, watch } from './lib-page.mjs';
+
+const LESSON = loadLessons().find((l) => l.id === 5);
+const RUN = LESSON.runs[0];
+const VIEWS = ['partitions', 'ledger', 'groups'];
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startServer();
+  browser = await openBrowser();
+  page = browser.page;
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function frameOf(p) {
+  const body = await p.evaluate(() => ({ at: document.body.dataset.at, step: document.body.dataset.step }));
+  const views = {};
+  for (const v of VIEWS) views[v] = await viewAttributes(p, v);
+  return { body, views };
+}
+
+test('a forked lesson with a fault, shared, opens at the same frame in a fresh page', async () => {
+  await open(page, server.url, lessonFragment(LESSON.id, RUN.name, 1000));
+  const forked = await clickAndSettle(page, '#fork').catch(async () => settled(page)); // forking may not move the step
+  assert.notEqual(forked.ready, 'false');
+  const tapeBefore = await page.evaluate(() => location.hash);
+  const fault = await applyFault(page);
+  // Run on past the fault so the frame differs from the lesson's own.
+  for (let i = 0; i < 5; i++) await clickAndSettle(page, '#step-forward');
+  await page.click('#share');
+  const url = await shareUrl(page);
+  assert.match(url, /#v=2&/, `#share-url holds a v2 URL: ${url}`);
+  assert.match(url, /[#&]tape=/, 'a forked run is shared as its tape, not as the lesson');
+  const mine = await frameOf(page);
+  for (const v of VIEWS) assert.ok(mine.views[v]?.length, `the ${v} view shows data-* attributes`);
+
+  const fresh = watch(await page.context().newPage(), browser.problems);
+  try {
+    await fresh.goto(url);
+    await settled(fresh);
+    const theirs = await frameOf(fresh);
+    assert.deepEqual(theirs.body, mine.body, 'body data-at and data-step');
+    for (const v of VIEWS) assert.deepEqual(theirs.views[v], mine.views[v], `the ${v} view's data-* attributes`);
+  } finally {
+    await fresh.close();
+  }
+  assert.deepEqual(browser.problems, [], 'console or page errors');
+  assert.ok(fault, `a fault was armed by clicking (${tapeBefore})`);
+});
