@@ -226,3 +226,30 @@ export async function shareUrl(page) {
   );
   return page.$eval('#share-url', (el) => el.value || el.href || el.textContent.trim());
 }
+
+/// Arms a fault with the page's "act at this moment" form, as a user would (pick the target, what to
+/// do and the API, click Apply): `fault` (drop, delay, duplicate) of the next `direction` of `api`
+/// on the first option of #fault-target whose value starts with `target` ("app:", "producer:").
+/// Returns the choice; waits for the page to settle on the new tape.
+export async function applyFault(page, { target = 'app:', fault = 'drop', direction = 'response', api = 'Fetch' } = {}) {
+  const value = await page.$$eval(
+    '#fault-target option',
+    (opts, prefix) => opts.map((o) => o.value).find((v) => v.startsWith(prefix)) ?? null,
+    target,
+  );
+  if (!value) throw new Error(`#fault-target has no option starting with ${target}`);
+  await page.selectOption('#fault-target', value);
+  await page.selectOption('#fault-what', `fault:${fault}:${direction}`);
+  await page.selectOption('#fault-api', api);
+  await page.click('#fault-apply');
+  await settled(page);
+  return { target: value, fault, direction, api };
+}
+
+/// The tape inside a v2 URL's `tape=` (base64url of its UTF-8 JSON), or null.
+export function tapeOfUrl(url) {
+  const hash = new URL(url).hash.slice(1);
+  const b64 = new URLSearchParams(hash).get('tape');
+  if (!b64) return null;
+  return JSON.parse(Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+}
