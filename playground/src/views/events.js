@@ -20,7 +20,7 @@ const ANOMALY = {
 };
 
 export function render(root, frame, ctx = {}) {
-  viewShell(root, 'events', 'Event log');
+  viewShell(root, 'events');
   remember(root, frame, ctx);
   bind(root);
   const s = rootState(root);

@@ -10,7 +10,7 @@ import { attrs, bindMenu, byPartitionId, draw, esc, remember, rootState, viewShe
 export const HIGHLIGHT_MS = 1500;
 
 export function render(root, frame, ctx = {}) {
-  viewShell(root, 'groups', 'Consumer groups');
+  viewShell(root, 'groups');
   remember(root, frame, ctx);
   bindMenu(root);
   const changes = track(root, frame, ctx.prev ?? null);

@@ -9,7 +9,7 @@ const H = 190;
 const PAD = { l: 40, r: 110, t: 12, b: 26 };
 
 export function render(root, frame, ctx = {}) {
-  viewShell(root, 'lag', 'Lag over virtual time');
+  viewShell(root, 'lag');
   remember(root, frame, ctx);
   draw(root, html(frame));
 }

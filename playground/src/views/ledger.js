@@ -2,24 +2,24 @@
 // copies the broker stores (partition@offset and their state), how often each application
 // processed it, side effects outside Kafka, and the engine's verdict as a word and a symbol.
 // Summary counts on top. The verdicts are the engine's; this view only counts and draws them.
-import { attrs, draw, esc, remember, rootState, viewShell } from './util.js';
+import { attrs, draw, esc, remember, rootState, selectedMessage, viewShell } from './util.js';
 
 /** Every verdict the engine gives, with its symbol and words (readable without colour). */
 export const VERDICTS = {
-  exactlyOnce: { symbol: '✓', word: 'exactly once' },
+  exactlyOnce: { symbol: '✓', word: 'exactly once', title: 'processed exactly once by its readers (or, with none, stored once)' },
   duplicated: { symbol: '×2', word: 'duplicated' },
   lost: { symbol: '✗', word: 'lost' },
-  abortedRead: { symbol: '⊘', word: 'aborted read' },
-  aborted: { symbol: '∅', word: 'aborted (correctly skipped)' },
-  rejected: { symbol: '⨯', word: 'rejected' },
-  pending: { symbol: '…', word: 'pending' },
+  abortedRead: { symbol: '⊘', word: 'aborted read', title: 'a read_uncommitted reader processed a copy from an aborted transaction' },
+  aborted: { symbol: '∅', word: 'aborted', title: 'its only copies are in aborted transactions and nobody processed them: correct' },
+  rejected: { symbol: '⨯', word: 'rejected', title: 'every send failed with an error the producer was told of' },
+  pending: { symbol: '…', word: 'pending', title: 'not decided yet: in flight, in an open transaction, or not reached by its readers' },
 };
 
 /** Rows drawn at most; a longer ledger shows its first ones and says how many are left out. */
 export const ROWS_MAX = 400;
 
 export function render(root, frame, ctx = {}) {
-  viewShell(root, 'ledger', 'Delivery ledger');
+  viewShell(root, 'ledger');
   remember(root, frame, ctx);
   bind(root);
   const ledger = frame?.ledger ?? { messages: [] };
@@ -32,7 +32,7 @@ export function render(root, frame, ctx = {}) {
   root.dataset.aborted = counts.aborted;
   root.dataset.rejected = counts.rejected;
   root.dataset.messages = (ledger.messages ?? []).length;
-  draw(root, html(ledger, counts, rootState(root).selected));
+  draw(root, html(ledger, counts, selectedMessage(ctx) ?? rootState(root).selected));
 }
 
 export function countVerdicts(messages) {
@@ -43,7 +43,7 @@ export function countVerdicts(messages) {
 
 function verdictHtml(v, extra = '') {
   const d = VERDICTS[v] ?? { symbol: '?', word: v };
-  return `<span class="kv-verdict kv-v-${esc(v)}${extra}" title="${esc(d.word)}"><b class="kv-vsym" aria-hidden="true">${esc(
+  return `<span class="kv-verdict kv-v-${esc(v)}${extra}" title="${esc(d.title ?? d.word)}"><b class="kv-vsym" aria-hidden="true">${esc(
     d.symbol,
   )}</b> ${esc(d.word)}</span>`;
 }
@@ -61,19 +61,13 @@ function html(ledger, counts, selected) {
     out.push('<p class="kv-empty">No message sent yet.</p>');
     return out.join('');
   }
-  const apps = new Set();
-  const effectApps = new Set();
-  for (const m of messages) {
-    for (const a of Object.keys(m.processed ?? {})) apps.add(a);
-    for (const a of Object.keys(m.effects ?? {})) effectApps.add(a);
-  }
-  for (const a of ledger.apps ?? []) apps.add(a.name);
-  const appList = [...apps];
+  const anyEffects = messages.some((m) => Object.keys(m.effects ?? {}).length);
   out.push('<div class="kv-tablewrap"><table class="kv-table"><thead><tr>');
-  out.push('<th scope="col">message</th><th scope="col" title="application sends">sends</th><th scope="col" title="Produce requests on the wire, retries included">attempts</th>');
+  out.push('<th scope="col">message</th>');
+  out.push('<th scope="col" class="kv-num" title="application sends / Produce requests on the wire (retries included)">sent</th>');
   out.push('<th scope="col">copies stored</th>');
-  for (const a of appList) out.push(`<th scope="col" title="times ${esc(a)} processed it">${esc(a)}</th>`);
-  if (effectApps.size) out.push('<th scope="col" title="side effects outside Kafka (emails)">side effects</th>');
+  out.push('<th scope="col" title="times each application processed it">processed</th>');
+  if (anyEffects) out.push('<th scope="col" title="side effects outside Kafka (emails)">effects</th>');
   out.push('<th scope="col">verdict</th></tr></thead><tbody>');
   for (const m of messages.slice(0, ROWS_MAX)) {
     const processed = Object.values(m.processed ?? {}).reduce((a, b) => a + b, 0);
@@ -89,24 +83,29 @@ function html(ledger, counts, selected) {
         tabindex: 0,
       })}>`,
     );
-    out.push(`<th scope="row">${esc(m.id)}</th><td class="kv-num">${m.sends}</td><td class="kv-num">${m.attempts}${m.failed ? ` <small>(${m.failed} failed)</small>` : ''}</td>`);
+    out.push(
+      `<th scope="row">${esc(m.id)}</th><td class="kv-num" title="${m.sends} send${m.sends === 1 ? '' : 's'}, ${m.attempts} attempt${m.attempts === 1 ? '' : 's'}${
+        m.failed ? `, ${m.failed} failed` : ''
+      }">${m.sends}·${m.attempts > 1 ? `<b>${m.attempts}</b>` : m.attempts}${m.failed ? ` <small>${m.failed}✗</small>` : ''}</td>`,
+    );
     const copies = (m.copies ?? [])
       .map(
         (c) =>
-          `<span class="kv-copy kv-c-${esc(c.state)}" data-copy="${esc(`${c.topic}-${c.partition}@${c.offset}`)}">${esc(c.topic)}-${c.partition}@${c.offset} <small>${esc(
-            c.state,
-          )}</small></span>`,
+          `<span class="kv-copy kv-c-${esc(c.state)}" data-copy="${esc(`${c.topic}-${c.partition}@${c.offset}`)}" title="${esc(
+            `${c.topic}-${c.partition} offset ${c.offset}, ${c.state}, producer id ${c.producerId} epoch ${c.producerEpoch}`,
+          )}">${esc(c.topic)}-${c.partition}@${c.offset}${c.state === 'plain' ? '' : ` <small>${esc(c.state)}</small>`}</span>`,
       )
       .join(' ');
-    out.push(`<td class="kv-copies">${copies || '<span class="kv-none">none</span>'}${m.copies?.length ? ` <small class="kv-visible">(${m.visibleCopies} visible)</small>` : ''}</td>`);
-    for (const a of appList) {
-      const n = m.processed?.[a] ?? 0;
-      out.push(`<td class="kv-num${n > 1 ? ' kv-many' : ''}" data-app="${esc(a)}">${n === 0 ? '<span class="kv-none">0</span>' : n > 1 ? `<b>${n}×</b>` : '1'}</td>`);
-    }
-    if (effectApps.size) {
+    out.push(`<td class="kv-copies">${copies || '<span class="kv-none">none</span>'}</td>`);
+    const per = Object.entries(m.processed ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([a, n]) => `<span class="kv-proc${n > 1 ? ' kv-many' : ''}" data-app="${esc(a)}" data-times="${n}">${esc(a)} ${n > 1 ? `<b>${n}×</b>` : '1×'}</span>`)
+      .join(' ');
+    out.push(`<td>${per || '<span class="kv-none">0</span>'}</td>`);
+    if (anyEffects) {
       const eff = Object.entries(m.effects ?? {})
-        .map(([a, n]) => `${n > 1 ? `<b>${n}×</b>` : `${n}×`} email (${esc(a)})`)
-        .join(', ');
+        .map(([a, n]) => `<span class="kv-proc${n > 1 ? ' kv-many' : ''}" data-effect-app="${esc(a)}" data-times="${n}">✉ ${n > 1 ? `<b>${n}×</b>` : `${n}×`} <small>${esc(a)}</small></span>`)
+        .join(' ');
       out.push(`<td class="kv-effects">${eff || '<span class="kv-none">—</span>'}</td>`);
     }
     const byReader = Object.entries(m.verdictByReader ?? {});

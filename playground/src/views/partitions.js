@@ -15,16 +15,23 @@ import {
   producerIndex,
   remember,
   rootState,
+  selectedMessage,
   viewShell,
 } from './util.js';
 
 /** At most this many offsets drawn per partition; a longer log is windowed around its markers. */
 export const WINDOW = 240;
+const CELL_W = 50;
+const CONTROL_W = 20;
+const NEXT_W = 34;
+const GAP_W = 56;
+const CHAR_W = 5.6;
 
 export function render(root, frame, ctx = {}) {
-  viewShell(root, 'partitions', 'Partition logs');
+  viewShell(root, 'partitions');
   remember(root, frame, ctx);
   bind(root);
+  rootState(root).selectedMessage = selectedMessage(ctx);
   draw(root, html(frame));
   applyTwins(root);
 }
@@ -115,58 +122,75 @@ function partition(topic, p, recs, m, idx) {
     });
   }
 
-  // The window: everything if short, else the last WINDOW offsets reaching back to the
-  // lowest reader marker when that fits.
-  let lo = start;
-  if (end - start > WINDOW) {
-    const readers = marks.filter((k) => k.below).map((k) => k.offset);
-    const lowest = Math.min(end, ...readers);
-    lo = Math.max(start, Math.min(end - WINDOW, lowest - 8));
-    if (end - lo > WINDOW) lo = end - WINDOW;
-  }
+  // The window: everything if short, else the last WINDOW offsets (the markers further left
+  // are listed in the header and drawn at the window's first cell).
+  const lo = end - start > WINDOW ? end - WINDOW : start;
   const hidden = lo - start;
 
-  // Markers by the offset they are drawn at (clamped into the window; the label says if moved).
-  const at = new Map();
-  const offWindow = [];
-  for (const k of marks) {
-    let o = k.offset;
-    let note = '';
-    if (o < lo) {
-      note = o < start ? ' ◂ (before log start)' : ' ◂ (left of window)';
-      if (o < lo) offWindow.push(k);
-      o = lo;
-    } else if (o > end) {
-      note = ' ▸';
-      o = end;
-    }
-    const list = at.get(o) ?? [];
-    list.push({ ...k, note });
-    at.set(o, list);
-  }
-
+  // Cells left to right with their x (px); markers at the left edge of the offset they name
+  // (clamped into the window; the label says when moved), labels stacked so none overlap.
   const cells = [];
+  let x = 0;
+  const xOf = new Map();
   if (hidden > 0) {
-    cells.push(`<div class="kv-gap" title="${hidden} earlier offsets not drawn">… ${hidden} earlier</div>`);
+    cells.push(`<div class="kv-gap" style="left:0;width:${GAP_W}px" title="${hidden} earlier offsets not drawn">… ${hidden}<br>earlier</div>`);
+    x = GAP_W + 1;
   }
   for (let o = lo; o <= end; o++) {
-    const ms = at.get(o) ?? [];
-    const markerHtml = ms.length ? markersHtml(ms) : '';
+    xOf.set(o, x);
     if (o === end) {
-      cells.push(`<div class="kv-cell kv-next" data-end="true" title="next offset ${o}">${markerHtml}<span class="kv-off">@${o}</span></div>`);
+      cells.push(`<div class="kv-cell kv-next" data-end="true" style="left:${x}px;width:${NEXT_W}px" title="next offset ${o}"><span class="kv-off">@${o}</span></div>`);
+      x += NEXT_W + 1;
       break;
     }
     const e = byOffset.get(o);
     if (!e) {
-      // Offsets with no stored record in the window (compacted or unreadable): an empty slot.
-      cells.push(`<div class="kv-cell kv-missing" title="offset ${o}: no record">${markerHtml}<span class="kv-off">@${o}</span></div>`);
+      // An offset with no stored record in the window (compacted or unreadable): an empty slot.
+      cells.push(`<div class="kv-cell kv-missing" style="left:${x}px;width:${CELL_W}px" title="offset ${o}: no record"><span class="kv-off">@${o}</span></div>`);
+      x += CELL_W + 1;
       continue;
     }
-    cells.push(cell(o, e, idx, markerHtml));
+    const w = e.view?.control ? CONTROL_W : CELL_W;
+    cells.push(cell(o, e, idx, `left:${x}px;width:${w}px`));
+    x += w + 1;
   }
+  const width = x;
+
+  const offWindow = [];
+  const placed = { above: [], below: [] }; // per level: right edge of the last label
+  const markerHtml = [];
+  const sorted = marks
+    .map((k, n) => ({ ...k, n, drawAt: Math.min(Math.max(k.offset, lo), end) }))
+    .sort((a, b) => a.drawAt - b.drawAt || a.n - b.n);
+  for (const k of sorted) {
+    let note = '';
+    if (k.offset < lo) {
+      note = k.offset < start ? ' ◂ before log start' : ' ◂';
+      offWindow.push(k);
+    } else if (k.offset > end) note = ' ▸';
+    const mx = xOf.get(k.drawAt) ?? 0;
+    const label = `${k.label}${note}`;
+    const lw = label.length * CHAR_W + 10;
+    const side = k.below ? placed.below : placed.above;
+    let level = side.findIndex((right) => right <= mx);
+    if (level < 0) level = side.length;
+    side[level] = mx + lw + 2;
+    markerHtml.push(
+      `<span${attrs({
+        class: `kv-marker kv-m-${k.kind}${k.below ? ' kv-below' : ' kv-above'}`,
+        'data-marker': k.kind,
+        'data-offset': k.offset,
+        style: `left:${mx - 1}px;--level:${level}`,
+        title: `${k.label}: offset ${k.offset}`,
+        ...k.a,
+      })}><span class="kv-mlabel">${esc(label)}</span></span>`,
+    );
+  }
+  const above = Math.max(1, placed.above.length);
+  const below = Math.max(1, placed.below.length);
 
   const headerMarks = offWindow.length
-    ? ` <span class="kv-offwindow">${offWindow.map((k) => `${esc(k.label)} @${k.offset}`).join(', ')} before the window</span>`
+    ? ` <span class="kv-offwindow">${offWindow.map((k) => `${esc(k.label)} @${k.offset}`).join(', ')}: before the window</span>`
     : '';
   return `<section class="kv-partition"${attrs({
     'data-partition-id': id,
@@ -176,16 +200,16 @@ function partition(topic, p, recs, m, idx) {
     'data-lso': p.lastStableOffset,
     'data-high-watermark': p.highWatermark,
     'data-log-end-offset': p.logEndOffset,
-  })}><header class="kv-phead"><b>${esc(id)}</b> <span class="kv-nums">log start ${p.logStartOffset} · LSO ${p.lastStableOffset} · HW ${p.highWatermark} · LEO ${p.logEndOffset}</span>${headerMarks}</header><div class="kv-log" role="list">${cells.join('')}</div></section>`;
+  })}><header class="kv-phead"><b>${esc(id)}</b> <span class="kv-nums">log start ${p.logStartOffset} · LSO ${p.lastStableOffset} · HW ${p.highWatermark} · LEO ${p.logEndOffset}</span>${headerMarks}</header><div class="kv-log"><div class="kv-track" role="list" style="width:${width + 120}px;--above:${above};--below:${below}">${cells.join('')}${markerHtml.join('')}</div></div></section>`;
 }
 
-function cell(o, e, idx, markerHtml) {
+function cell(o, e, idx, place) {
   const v = e.view ?? {};
   const r = e.rec ?? {};
   const control = v.control ?? null;
   const producer = r.producer ?? null;
   const i = producer ? idx(producer) : 0;
-  const style = producer ? `--fill:${PALETTE[i % PALETTE.length]};--edge:${PALETTE_EDGE[i % PALETTE.length]}` : null;
+  const style = `${place};${producer ? `--fill:${PALETTE[i % PALETTE.length]};--edge:${PALETTE_EDGE[i % PALETTE.length]}` : ''}`;
   if (control) {
     const c = control === 'COMMIT' ? 'C' : 'A';
     return `<div${attrs({
@@ -196,7 +220,7 @@ function cell(o, e, idx, markerHtml) {
       'data-control': control,
       style,
       title: `offset ${o}: ${control} marker${producer ? ` of ${producer}` : ''} (producer id ${v.producerId}, epoch ${v.producerEpoch})`,
-    })}>${markerHtml}<span class="kv-ctl">${c}</span><span class="kv-off">@${o}</span></div>`;
+    })}><span class="kv-ctl">${c}</span><span class="kv-off">@${o}</span></div>`;
   }
   const message = r.messageId ?? v.value ?? null;
   const dup = r.duplicateOf ?? null;
@@ -222,27 +246,9 @@ function cell(o, e, idx, markerHtml) {
     'data-duplicate-of': dup,
     style,
     title,
-  })}>${markerHtml}<span class="kv-msg">${esc(message ?? '∅')}</span><span class="kv-meta"><b class="kv-letter">${producer ? letter(i) : '?'}</b> @${o}</span>${
+  })}><span class="kv-msg">${esc(message ?? '∅')}</span><span class="kv-meta"><b class="kv-letter">${producer ? letter(i) : '?'}</b> @${o}</span>${
     dup !== null ? `<span class="kv-duplabel">dup of @${dup}</span>` : ''
   }${aborted ? '<span class="kv-abortlabel">aborted</span>' : ''}</div>`;
-}
-
-function markersHtml(ms) {
-  let above = 0;
-  let below = 0;
-  return ms
-    .map((k) => {
-      const level = k.below ? below++ : above++;
-      return `<span${attrs({
-        class: `kv-marker kv-m-${k.kind}${k.below ? ' kv-below' : ' kv-above'}`,
-        'data-marker': k.kind,
-        'data-offset': k.offset,
-        style: `--level:${level}`,
-        title: `${k.label}: offset ${k.offset}`,
-        ...k.a,
-      })}><span class="kv-mlabel">${esc(k.label)}${esc(k.note)}</span></span>`;
-    })
-    .join('');
 }
 
 function bind(root) {
@@ -291,7 +297,10 @@ function bind(root) {
 /** Lights up a duplicate and its twin (hovered or pinned by a click): class kv-twin on both. */
 function applyTwins(root) {
   const s = rootState(root);
-  for (const el of root.querySelectorAll('.kv-twin')) el.classList.remove('kv-twin');
+  for (const el of root.querySelectorAll('.kv-twin, .kv-selected')) el.classList.remove('kv-twin', 'kv-selected');
+  if (s.selectedMessage) {
+    for (const el of root.querySelectorAll(`.kv-cell[data-message="${CSS.escape(s.selectedMessage)}"]`)) el.classList.add('kv-selected');
+  }
   for (const t of [s.pinned, s.hover]) {
     if (!t) continue;
     const part = root.querySelector(`[data-partition-id="${CSS.escape(t.pid)}"]`);

@@ -5,7 +5,7 @@
 import { attrs, bindMenu, draw, esc, letter, PALETTE, PALETTE_EDGE, producerIndex, remember, viewShell } from './util.js';
 
 export function render(root, frame, ctx = {}) {
-  viewShell(root, 'producers', 'Producers');
+  viewShell(root, 'producers');
   remember(root, frame, ctx);
   bindMenu(root);
   draw(root, html(frame, ctx));
@@ -58,19 +58,22 @@ function html(frame, ctx) {
         i,
       )}</b> ${esc(p.name)}</button>${status.map((w) => ` <span class="kv-badge kv-b-${w}">${w === 'crashed' ? '✝ crashed' : '⛔ fenced'}</span>`).join('')}</header>`,
     );
+    const retries = p.retries >= 2147483647 ? '∞' : esc(p.retries);
+    out.push(
+      `<p class="kv-config" title="configuration"><span>enable.idempotence <b>${p.idempotent ? 'true' : 'false'}</b></span> <span>acks <b>${esc(p.acks)}</b></span> <span title="${esc(
+        p.retries,
+      )}">retries <b>${retries}</b></span> <span title="max.in.flight.requests.per.connection">max.in.flight <b>${esc(p.maxInFlight)}</b></span>${
+        p.transactionalId ? ` <span>transactional.id <b>${esc(p.transactionalId)}</b></span>` : ''
+      }</p>`,
+    );
     out.push('<dl class="kv-kv">');
-    const kv = (k, v, title) => out.push(`<dt${title ? ` title="${esc(title)}"` : ''}>${esc(k)}</dt><dd>${v}</dd>`);
-    kv('enable.idempotence', p.idempotent ? 'true' : '<b>false</b>');
-    kv('acks', esc(p.acks));
-    kv('retries', esc(p.retries));
-    kv('max.in.flight', esc(p.maxInFlight), 'max.in.flight.requests.per.connection');
-    if (p.transactionalId) kv('transactional.id', esc(p.transactionalId));
-    kv('producer id', p.producerId < 0 ? '<span class="kv-none">none</span>' : esc(p.producerId));
-    kv('epoch', p.epoch < 0 ? '<span class="kv-none">none</span>' : esc(p.epoch));
+    const kv = (k, v) => out.push(`<dt>${esc(k)}</dt><dd>${v}</dd>`);
+    kv('producer id', p.producerId < 0 ? '<span class="kv-none">none</span>' : `<b>${esc(p.producerId)}</b>`);
+    kv('epoch', p.epoch < 0 ? '<span class="kv-none">none</span>' : `<b>${esc(p.epoch)}</b>`);
     if (p.transactionalId) {
-      kv('transaction', `${esc(p.transactionState ?? '—')}${txn ? ` <small>(coordinator: ${esc(txn.state)}, epoch ${txn.epoch})</small>` : ''}`);
+      kv('transaction', `<b>${esc(p.transactionState ?? '—')}</b>${txn ? ` <small>(coordinator: ${esc(txn.state)}, epoch ${txn.epoch})</small>` : ''}`);
     }
-    kv('pending records', esc(p.pending ?? 0));
+    kv('pending', `${esc(p.pending ?? 0)} record${p.pending === 1 ? '' : 's'}`);
     out.push('</dl>');
     if (p.partitions?.length) {
       out.push('<table class="kv-mini"><thead><tr><th>partition</th><th title="base sequence of the next new batch">next seq</th><th title="the sequence the broker accepts next">acked seq</th><th>queued</th><th>in flight</th></tr></thead><tbody>');

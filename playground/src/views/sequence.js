@@ -12,13 +12,13 @@ const ROW = 24;
 const TIME_W = 64;
 
 export function render(root, frame, ctx = {}) {
-  viewShell(root, 'sequence', 'Requests and responses');
+  viewShell(root, 'sequence');
   remember(root, frame, ctx);
   bindMenu(root);
   const s = rootState(root);
   const scroller = root.querySelector('.kv-seqscroll');
   const stick = !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < ROW * 2;
-  if (draw(root, html(frame)) || stick) {
+  if (draw(root, html(frame, root.clientWidth)) || stick) {
     const sc = root.querySelector('.kv-seqscroll');
     if (sc && (stick || s.firstDraw === undefined)) sc.scrollTop = sc.scrollHeight;
     s.firstDraw = false;
@@ -32,17 +32,19 @@ function laneTarget(l) {
   return {};
 }
 
-function html(frame) {
+function html(frame, avail) {
   const lanes = frame?.lanes ?? [];
   if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
   const all = frame?.messages ?? [];
   const shown = all.slice(Math.max(0, all.length - WINDOW));
-  const laneW = Math.max(110, Math.min(190, Math.floor(1100 / lanes.length)));
+  const laneW = Math.max(96, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / lanes.length)));
   const x = new Map(lanes.map((l, i) => [l.id, TIME_W + laneW * i + laneW / 2]));
   const byId = new Map(lanes.map((l) => [l.id, l]));
   const width = TIME_W + laneW * lanes.length;
   const height = Math.max(ROW * 2, ROW * (shown.length + 1));
   const out = [];
+  const hidden = all.length - shown.length;
+  out.push('<div class="kv-seqscroll">');
   out.push(`<div class="kv-seqhead" style="width:${width}px;padding-left:${TIME_W}px">`);
   for (const l of lanes) {
     const dead = l.alive === false;
@@ -63,8 +65,7 @@ function html(frame) {
     );
   }
   out.push('</div>');
-  const hidden = all.length - shown.length;
-  out.push(`<div class="kv-seqscroll"><svg class="kv-seq" width="${width}" height="${height}" role="img" aria-label="${shown.length} messages${hidden ? `, ${hidden} earlier not drawn` : ''}">`);
+  out.push(`<svg class="kv-seq" width="${width}" height="${height}" role="img" aria-label="${shown.length} messages${hidden ? `, ${hidden} earlier not drawn` : ''}">`);
   out.push(
     '<defs><marker id="kv-ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker></defs>',
   );
@@ -83,7 +84,7 @@ function html(frame) {
     const dropped = a.fate === 'dropped';
     const xEnd = dropped ? x1 + (x2 - x1) * 0.6 : x2 - dir * 2;
     const delayBy = a.fate === 'delayed' && a.arriveAt !== null && a.arriveAt !== undefined ? a.arriveAt - a.at : null;
-    const fateWord = { dropped: '✕ dropped', delayed: `⏱ delayed${delayBy !== null ? ` +${delayBy} ms` : ''}`, duplicated: '×2 duplicated' }[a.fate] ?? '';
+    const fateWord = { dropped: '✕ dropped', delayed: `delayed${delayBy !== null ? ` +${delayBy} ms` : ''}`, duplicated: '×2 duplicated' }[a.fate] ?? '';
     const label = `${a.label || a.api}${fateWord ? ` — ${fateWord}` : ''}`;
     const target =
       client && (client.kind === 'producer' || client.kind === 'consumer')
@@ -112,8 +113,7 @@ function html(frame) {
     if (dropped) {
       out.push(`<path class="kv-cross" d="M${xEnd - 5},${y - 5} L${xEnd + 5},${y + 5} M${xEnd - 5},${y + 5} L${xEnd + 5},${y - 5}"/>`);
     }
-    const lx = Math.min(x1, x2) + 6;
-    out.push(`<text class="kv-label" x="${lx}" y="${y - 5}">${esc(label)}</text>`);
+    out.push(`<text class="kv-label" x="${(x1 + xEnd) / 2}" y="${y - 5}" text-anchor="middle">${esc(label)}</text>`);
     out.push('</g>');
   });
   out.push('</svg></div>');

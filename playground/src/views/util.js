@@ -65,20 +65,14 @@ export function rootState(root) {
 
 /**
  * Makes `root` a view: sets data-view, creates a body (redrawn) and a menu holder (kept),
- * and returns the body. Idempotent.
+ * and returns the body. Idempotent. The page gives each view its heading.
  */
-export function viewShell(root, name, title) {
+export function viewShell(root, name) {
   const s = rootState(root);
   if (!s.body || s.body.parentNode !== root) {
     root.replaceChildren();
     root.dataset.view = name;
     root.classList.add('kv-view', `kv-${name}`);
-    if (title) {
-      const h = document.createElement('h2');
-      h.className = 'kv-title';
-      h.textContent = title;
-      root.append(h);
-    }
     s.body = document.createElement('div');
     s.body.className = 'kv-body';
     s.menu = document.createElement('div');
@@ -98,6 +92,12 @@ export function draw(root, html) {
   s.body.innerHTML = html;
   s.html = html;
   return true;
+}
+
+/** The message the page says is selected (any view's selection naming a message). */
+export function selectedMessage(ctx) {
+  const s = ctx?.selected;
+  return s && typeof s === 'object' && s.message ? s.message : null;
 }
 
 /** Kafka's default max.poll.interval.ms. */
@@ -288,6 +288,10 @@ export function bindMenu(root) {
     const target = { kind: t.dataset.targetKind, name: t.dataset.targetName, node: t.dataset.targetNode, api: t.dataset.targetApi };
     openMenu(root, t, target, s.frame, s.ctx);
     e.stopPropagation();
+  });
+  // A click anywhere outside the menu closes it.
+  root.ownerDocument.addEventListener('click', (e) => {
+    if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
   });
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') closeMenu(root);
