@@ -131,6 +131,7 @@ function draw() {
   b.endMs = String(state.endMs);
   b.playing = String(state.playing);
   b.fork = String(state.forked);
+  b.actions = String(state.tape?.actions?.length ?? 0);
 
   const play = $('#play');
   play.setAttribute('aria-pressed', String(state.playing));
@@ -339,6 +340,11 @@ function faultAction() {
   const name = rest.join(':');
   const what = $('#fault-what').value;
   const ms = Number($('#fault-ms').value);
+  if ((what === 'pause' || what.startsWith('fault:delay')) && !(Number.isSafeInteger(ms) && ms > 0)) {
+    throw Object.assign(new Error(`the time must be a whole number of milliseconds above 0, not "${$('#fault-ms').value}"`), {
+      code: 'INVALID_ARG',
+    });
+  }
   if (what.startsWith('fault:')) {
     const [, fault, direction] = what.split(':');
     const a = { op: 'fault', node: name, api: $('#fault-api').value, direction, fault };
@@ -935,7 +941,11 @@ function bind() {
   $('#fault-what').addEventListener('change', drawFaultWhat);
   $('#fault-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    act(faultAction());
+    try {
+      act(faultAction());
+    } catch (err) {
+      showError(err);
+    }
   });
   $('#add-consumer').addEventListener('click', addConsumer);
   $('#extend').addEventListener('click', extend);
