@@ -1,0 +1,121 @@
+// The sequence diagram: a lane per producer, consumer, broker and coordinator (frame.lanes);
+// every request and response as an arrow from lane to lane, newest at the bottom. Requests are
+// solid, responses dashed; a dropped message ends in a cross half way, a delayed one is labelled
+// with its delay, a duplicated one drawn double and labelled ×2; the engine's labels name
+// retries and fencing. The window shows the last arrows up to now, in a scrolling box.
+// Clicking a client's lane head opens its faults; clicking an arrow, the faults of that link.
+import { attrs, bindMenu, draw, esc, remember, rootState, viewShell } from './util.js';
+
+/** Arrows drawn at most (the most recent up to now). */
+export const WINDOW = 120;
+const ROW = 24;
+const TIME_W = 64;
+
+export function render(root, frame, ctx = {}) {
+  viewShell(root, 'sequence');
+  remember(root, frame, ctx);
+  bindMenu(root);
+  const s = rootState(root);
+  const scroller = root.querySelector('.kv-seqscroll');
+  const stick = !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < ROW * 2;
+  if (draw(root, html(frame, root.clientWidth)) || stick) {
+    const sc = root.querySelector('.kv-seqscroll');
+    if (sc && (stick || s.firstDraw === undefined)) sc.scrollTop = sc.scrollHeight;
+    s.firstDraw = false;
+  }
+}
+
+function laneTarget(l) {
+  if (l.kind === 'producer') return { 'data-target-kind': 'producer', 'data-target-name': l.name };
+  if (l.kind === 'consumer') return { 'data-target-kind': 'app', 'data-target-name': l.name };
+  if (l.kind === 'broker' || l.kind === 'coordinator') return { 'data-target-kind': 'broker' };
+  return {};
+}
+
+function html(frame, avail) {
+  const lanes = frame?.lanes ?? [];
+  if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
+  const all = frame?.messages ?? [];
+  const shown = all.slice(Math.max(0, all.length - WINDOW));
+  const laneW = Math.max(96, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / lanes.length)));
+  const x = new Map(lanes.map((l, i) => [l.id, TIME_W + laneW * i + laneW / 2]));
+  const byId = new Map(lanes.map((l) => [l.id, l]));
+  const width = TIME_W + laneW * lanes.length;
+  const height = Math.max(ROW * 2, ROW * (shown.length + 1));
+  const out = [];
+  const hidden = all.length - shown.length;
+  out.push('<div class="kv-seqscroll">');
+  out.push(`<div class="kv-seqhead" style="width:${width}px;padding-left:${TIME_W}px">`);
+  for (const l of lanes) {
+    const dead = l.alive === false;
+    const t = laneTarget(l);
+    const icon = { producer: '✉', consumer: '▸', broker: '▣', coordinator: '◆', admin: '⚙' }[l.kind] ?? '';
+    const tag = t['data-target-kind'] ? 'button' : 'div';
+    out.push(
+      `<${tag}${attrs({
+        type: tag === 'button' ? 'button' : null,
+        class: `kv-lane kv-lane-${l.kind}${dead ? ' kv-dead' : ''}`,
+        'data-lane': l.id,
+        'data-lane-kind': l.kind,
+        'data-alive': l.alive ? 'true' : 'false',
+        style: `width:${laneW}px`,
+        title: `${l.kind} ${l.name}${dead ? ' (down)' : ''}${t['data-target-kind'] ? ': click for faults' : ''}`,
+        ...t,
+      })}>${icon} ${esc(l.name)}${dead ? ' ✝' : ''}<small>${esc(l.kind)}</small></${tag}>`,
+    );
+  }
+  out.push('</div>');
+  out.push(`<svg class="kv-seq" width="${width}" height="${height}" role="img" aria-label="${shown.length} messages${hidden ? `, ${hidden} earlier not drawn` : ''}">`);
+  out.push(
+    '<defs><marker id="kv-ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker></defs>',
+  );
+  for (const l of lanes) {
+    const lx = x.get(l.id);
+    out.push(`<line class="kv-lifeline${l.alive === false ? ' kv-dead' : ''}" x1="${lx}" y1="0" x2="${lx}" y2="${height}"/>`);
+  }
+  if (hidden) out.push(`<text class="kv-seqnote" x="4" y="14">… ${hidden} earlier</text>`);
+  shown.forEach((a, k) => {
+    const y = ROW * (k + 1);
+    const x1 = x.get(a.from);
+    const x2 = x.get(a.to);
+    if (x1 === undefined || x2 === undefined) return;
+    const client = byId.get(a.direction === 'request' ? a.from : a.to);
+    const dir = Math.sign(x2 - x1) || 1;
+    const dropped = a.fate === 'dropped';
+    const xEnd = dropped ? x1 + (x2 - x1) * 0.6 : x2 - dir * 2;
+    const delayBy = a.fate === 'delayed' && a.arriveAt !== null && a.arriveAt !== undefined ? a.arriveAt - a.at : null;
+    const fateWord = { dropped: '✕ dropped', delayed: `delayed${delayBy !== null ? ` +${delayBy} ms` : ''}`, duplicated: '×2 duplicated' }[a.fate] ?? '';
+    const label = `${a.label || a.api}${fateWord ? ` — ${fateWord}` : ''}`;
+    const target =
+      client && (client.kind === 'producer' || client.kind === 'consumer')
+        ? { 'data-target-kind': 'link', 'data-target-node': client.name, 'data-target-api': a.api }
+        : {};
+    out.push(
+      `<g${attrs({
+        class: `kv-arrow kv-${a.direction} kv-f-${a.fate}`,
+        'data-arrow': a.i,
+        'data-api': a.api,
+        'data-direction': a.direction,
+        'data-fate': a.fate,
+        'data-correlation-id': a.correlationId,
+        tabindex: 0,
+        ...target,
+      })}><title>${esc(`${a.at} ms: ${a.direction} ${label}${a.arriveAt !== null && a.arriveAt !== undefined ? `, arrives ${a.arriveAt} ms` : ''} (correlation ${a.correlationId})`)}</title>`,
+    );
+    out.push(`<text class="kv-t" x="4" y="${y + 4}">${a.at}</text>`);
+    out.push(`<line class="kv-hit" x1="${x1}" y1="${y}" x2="${x2}" y2="${y}"/>`);
+    if (a.fate === 'duplicated') {
+      out.push(`<line class="kv-shaft" x1="${x1}" y1="${y - 2}" x2="${xEnd}" y2="${y - 2}"/>`);
+      out.push(`<line class="kv-shaft" x1="${x1}" y1="${y + 2}" x2="${xEnd}" y2="${y + 2}" marker-end="url(#kv-ah)"/>`);
+    } else {
+      out.push(`<line class="kv-shaft" x1="${x1}" y1="${y}" x2="${xEnd}" y2="${y}"${dropped ? '' : ' marker-end="url(#kv-ah)"'}/>`);
+    }
+    if (dropped) {
+      out.push(`<path class="kv-cross" d="M${xEnd - 5},${y - 5} L${xEnd + 5},${y + 5} M${xEnd - 5},${y + 5} L${xEnd + 5},${y - 5}"/>`);
+    }
+    out.push(`<text class="kv-label" x="${(x1 + xEnd) / 2}" y="${y - 5}" text-anchor="middle">${esc(label)}</text>`);
+    out.push('</g>');
+  });
+  out.push('</svg></div>');
+  return out.join('');
+}
