@@ -100,6 +100,8 @@ function ctx() {
     prev: state.prev,
     events: state.events,
     timeline: state.timeline,
+    tape: state.tape,
+    config: state.tape?.config,
     at: state.at,
     step: state.step,
     mode: mode(),
@@ -107,6 +109,11 @@ function ctx() {
 }
 
 function select(thing) {
+  // `{ seek: ms }` (the event log) moves the clock; anything else is a selection shown by every view.
+  if (thing && typeof thing === 'object' && Number.isFinite(thing.seek)) {
+    seekTo(thing.seek);
+    return;
+  }
   state.selected = thing ?? null;
   const box = $('#selection');
   box.hidden = !thing;
@@ -121,7 +128,8 @@ function mode() {
   return state.lesson && !state.forked && !state.sandbox ? 'lesson' : 'sandbox';
 }
 
-function draw() {
+/** Draws the shell; the views too unless `views` is false (the frame did not change). */
+function draw({ views = true } = {}) {
   const b = document.body.dataset;
   b.mode = mode();
   b.lesson = state.lesson ? String(state.lesson.id) : '';
@@ -152,7 +160,7 @@ function draw() {
     else li.removeAttribute('aria-current');
   }
 
-  if (!state.frame) return;
+  if (!state.frame || !views) return;
   const c = ctx();
   for (const name of VIEWS) {
     const mod = state.views[name];
@@ -392,6 +400,11 @@ function eventsFrom() {
 }
 
 function accept(v, from) {
+  if (v.same) {
+    state.at = v.at;
+    state.endMs = v.endMs;
+    return;
+  }
   state.prev = state.frame;
   state.frame = v.frame;
   state.at = v.at;
@@ -410,10 +423,10 @@ async function move(how, arg) {
   state.busy = true;
   try {
     const from = eventsFrom();
-    const v = await session.go(how, arg, from);
+    const v = await session.go(how, arg, from, state.frame ? state.step : null);
     if (gen !== state.generation) return null;
     accept(v, from);
-    draw();
+    draw({ views: !v.same });
     return v;
   } catch (e) {
     showError(e);
@@ -855,10 +868,16 @@ function typing(target) {
 
 let swallowSpaceUp = false;
 
+/** Space on a button or link outside the transport presses it (a view's menu item, a lesson tab). */
+function pressable(target) {
+  return Boolean(target?.closest?.('button, a[href], summary, [role="menuitem"], [data-target-kind]')) && !target.closest('#transport');
+}
+
 function onKey(ev) {
-  if (typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.defaultPrevented || typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
   if (document.body.dataset.ready !== 'true') return;
   let handled = true;
+  if ((ev.key === ' ' || ev.code === 'Space') && pressable(ev.target)) return;
   if (ev.key === ' ' || ev.code === 'Space') {
     swallowSpaceUp = true;
     setPlaying(!state.playing);

@@ -281,16 +281,12 @@ test('sandbox: produce, then a fault applied at the current time', async () => {
   assert.equal(await num('at'), at, 'the action applies at the current time');
   assert.ok((await num('end-ms')) >= at + 1000);
 
-  // A fault from the views (ctx.onAction) if they offer one, else the act panel's form.
-  const clickable = page.locator('[data-view] [data-fault], [data-view] [data-action]').first();
-  if (await clickable.count()) {
-    await clickable.click();
-  } else {
-    await page.selectOption('#fault-target', 'app:app-1');
-    await page.selectOption('#fault-what', 'crash:afterPoll');
-    await page.click('#fault-apply');
-  }
-  await until('actions', `(v) => Number(v) >= ${actions + 2}`, 'the fault is on the tape');
+  // A fault by clicking the thing drawn: app-1 in a view opens its menu; "crash after poll".
+  await page.locator('[data-view] [data-target-kind="app"][data-target-name="app-1"]').first().click();
+  const item = page.locator('[data-view] [role="menuitem"][data-action*="afterPoll"]:visible').first();
+  assert.deepEqual(JSON.parse(await item.getAttribute('data-action')), { op: 'crash', app: 'app-1', point: 'afterPoll' });
+  await item.click();
+  await until('actions', `(v) => Number(v) === ${actions + 2}`, 'the fault is on the tape');
   assert.ok(await page.locator('#error').isHidden(), await page.locator('#error').innerText());
   const tape = await page.evaluate(async () => {
     document.querySelector('#share').click();
@@ -301,7 +297,7 @@ test('sandbox: produce, then a fault applied at the current time', async () => {
     return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
   });
   const last = tape.actions[tape.actions.length - 1];
-  assert.equal(last.at, at, 'stamped with the time it was applied');
+  assert.deepEqual(last, { at, op: 'crash', app: 'app-1', point: 'afterPoll' }, 'stamped with the time it was applied');
   assert.ok(tape.actions.some((a) => a.op === 'produce' && a.id === 'hello'));
 
   // Adding a consumer: a new tape (same seed and actions) with one more app, at the same time.
