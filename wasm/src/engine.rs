@@ -20,6 +20,9 @@ mod groups;
 pub mod ledger;
 pub mod lessons;
 pub mod replay;
+pub mod session;
+mod session_events;
+mod session_frame;
 pub mod tape;
 mod txn;
 
@@ -47,6 +50,7 @@ impl NodeKind {
     }
 }
 
+#[derive(Clone)]
 pub struct Engine {
     sim: Simulation,
     nodes: Vec<(String, NodeKind)>,

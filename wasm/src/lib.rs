@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod lessons_js;
+pub mod session_js;
 pub mod simulation;
 pub mod snapshot;
 

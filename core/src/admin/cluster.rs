@@ -139,7 +139,7 @@ pub struct ClusterDescription {
 }
 
 /// What the four calls keep while in progress.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum ClusterOp {
     DescribeConfigs { include_synonyms: bool, items: Items<ConfigResource, Vec<ConfigEntry>> },
     DescribeCluster { include_authorized_operations: bool, pending: bool, result: Option<ClusterDescription> },

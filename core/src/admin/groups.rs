@@ -90,7 +90,7 @@ pub struct CommittedOffset {
 pub type PartitionResults<T> = Vec<(TopicPartition, Result<T, Error>)>;
 
 /// What a call does at each group's coordinator.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum GroupCall {
     Describe,
     Delete,
@@ -109,7 +109,7 @@ pub(super) enum GroupCall {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum GroupAnswer {
     Described(GroupDescription),
     Deleted,
@@ -117,7 +117,7 @@ pub(super) enum GroupAnswer {
     Partitions(PartitionResults<()>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum GroupOp {
     /// ListGroups to every broker the metadata names (known once it is fresh).
     List {

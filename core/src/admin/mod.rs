@@ -142,7 +142,7 @@ pub enum AdminEvent {
 }
 
 /// Items of one operation: those to send (`pending`), sent, and answered.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Items<K: Ord + Clone, V> {
     /// Input order, duplicates removed.
     order: Vec<K>,
@@ -184,7 +184,7 @@ impl<K: Ord + Clone, V> Items<K, V> {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum OpKind {
     CreateTopics {
         topics: BTreeMap<String, NewTopic>,
@@ -209,7 +209,7 @@ enum OpKind {
     Groups(GroupOp),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Op {
     deadline: Millis,
     /// Retry the pending items no earlier than this.
@@ -246,13 +246,14 @@ enum Sent {
     Groups(RequestId, Vec<String>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct InFlight {
     broker: BrokerId,
     deadline: Millis,
     sent: Sent,
 }
 
+#[derive(Clone)]
 pub struct Admin {
     config: AdminConfig,
     metadata: Metadata,

@@ -39,6 +39,7 @@ pub use topic::Topic;
 /// The leader epoch of every partition: one broker, never a leader change.
 pub(crate) const LEADER_EPOCH: i32 = 0;
 
+#[derive(Clone)]
 pub struct Broker {
     config: BrokerConfig,
     topics: BTreeMap<String, Topic>,

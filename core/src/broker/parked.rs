@@ -14,7 +14,7 @@ use crate::record::{BatchBuilder, Compression, TimestampType};
 use super::{api, Broker, TopicConfig};
 
 /// What a parked request waits for.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum Wait {
     /// A Fetch: data, an error, or the deadline.
     Fetch { request: Box<FetchRequest>, deadline: Millis },
@@ -22,7 +22,7 @@ pub(super) enum Wait {
     Group,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Parked {
     /// The node the connection reached.
     pub node: i32,

@@ -12,7 +12,7 @@ use kafka_protocol::messages::fetch_response::AbortedTransaction;
 
 use crate::record::{Batch, ControlType};
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct AbortedTransactions {
     /// `(first_offset, producer_id)`, ascending by first offset, not reached yet.
     pending: VecDeque<(i64, i64)>,

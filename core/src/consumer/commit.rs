@@ -40,7 +40,7 @@ impl OffsetAndMetadata {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct PendingCommit {
     /// `None`: an auto-commit (nobody waits for it).
     id: Option<u64>,
@@ -57,7 +57,7 @@ struct PendingCommit {
     retried: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct PendingFetch {
     id: u64,
     tps: Vec<TopicPartition>,
@@ -66,20 +66,20 @@ struct PendingFetch {
 }
 
 /// An OffsetCommit in flight, with the generation it was sent in.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CommitReq {
     commit: PendingCommit,
     generation: i32,
 }
 
 /// An OffsetFetch in flight: for the application (`Some(fetch)`) or for positions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct FetchReq {
     fetch: Option<PendingFetch>,
     tps: Vec<TopicPartition>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Commits {
     queue: VecDeque<PendingCommit>,
     fetches: VecDeque<PendingFetch>,

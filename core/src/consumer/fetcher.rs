@@ -28,7 +28,7 @@ use super::{Events, BUFFERED_FETCHES_PER_PARTITION_MAX};
 pub(super) type Fetched = (TopicPartition, u64, i64);
 
 /// One fetch response's records for one partition, handed out lazily.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CompletedFetch {
     batches: BatchIter,
     current: Option<OpenBatch>,
@@ -42,7 +42,7 @@ pub(crate) struct CompletedFetch {
     aborted: Option<Box<AbortedTransactions>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct OpenBatch {
     records: RecordIter,
     meta: BatchMeta,

@@ -40,7 +40,7 @@ pub(crate) const JOIN_GROUP_TIMEOUT_LAPSE_MS: Millis = 5_000;
 const PROTOCOL_TYPE: &str = "consumer";
 
 /// A request the group machinery has in flight.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum GroupReq {
     FindCoordinator,
     Join,
@@ -85,7 +85,7 @@ pub(crate) enum State {
     PollTimedOut,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Group {
     pub id: String,
     pub instance_id: Option<String>,

@@ -187,7 +187,7 @@ pub(crate) enum Reset {
     CommittedInFlight(i32),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct PartitionState {
     pub topic: Arc<str>,
     pub position: Option<i64>,
@@ -250,7 +250,7 @@ impl PartitionState {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum InFlightKind {
     Metadata,
     /// (partition, its seek epoch, the offset asked for) per fetched partition.
@@ -270,13 +270,14 @@ impl InFlightKind {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct InFlight {
     broker: BrokerId,
     deadline: Millis,
     kind: InFlightKind,
 }
 
+#[derive(Clone)]
 pub struct Consumer {
     config: ConsumerConfig,
     settings: Settings,
@@ -555,7 +556,7 @@ pub(crate) fn auto_reset(
 }
 
 /// The application's event queue, bounded by `EVENTS_MAX` (the oldest go first).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Events {
     queue: VecDeque<ConsumerEvent>,
     dropped: u64,

@@ -13,7 +13,7 @@ use regex::Regex;
 use crate::client::versions;
 use crate::protocol::{BrokerId, Millis, Transmit};
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Subscription {
     /// The topics named, or matched by the pattern.
     pub topics: BTreeSet<String>,

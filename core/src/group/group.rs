@@ -46,7 +46,7 @@ pub struct Out {
     pub records: Vec<LogRecord>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Group {
     pub id: String,
     pub partition: i32,

@@ -33,7 +33,7 @@ pub use reply::{
 
 use group::Out;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct GroupCoordinator {
     config: GroupConfig,
     groups: BTreeMap<String, Group>,

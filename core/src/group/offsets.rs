@@ -16,7 +16,7 @@ pub struct CommittedOffset {
     pub commit_ms: Millis,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Offsets {
     committed: BTreeMap<TopicPartition, CommittedOffset>,
     /// Staged by TxnOffsetCommit, per producer id.

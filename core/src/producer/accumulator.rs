@@ -46,6 +46,7 @@ fn push_run(runs: &mut Vec<Run>, id: DeliveryId, timestamp: i64) {
 }
 
 /// The batch a partition is filling.
+#[derive(Clone)]
 struct OpenBatch {
     builder: BatchBuilder,
     runs: Vec<Run>,
@@ -57,7 +58,7 @@ struct OpenBatch {
 }
 
 /// A finished batch: the exact bytes sent, and re-sent on retry.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct SealedBatch {
     pub bytes: Bytes,
     pub runs: Vec<Run>,
@@ -77,6 +78,7 @@ pub(super) struct SealedBatch {
 }
 
 /// A record sent before its topic's partition count was known.
+#[derive(Clone)]
 pub(super) struct Waiting {
     pub id: DeliveryId,
     pub partition: Option<i32>,
@@ -88,7 +90,7 @@ pub(super) struct Waiting {
     pub sent_ms: Millis,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct PartitionQueue {
     open: Option<OpenBatch>,
     pub sealed: VecDeque<SealedBatch>,
@@ -109,6 +111,7 @@ impl PartitionQueue {
     }
 }
 
+#[derive(Clone)]
 pub(super) struct TopicState {
     pub name: Arc<str>,
     /// The name as the Produce request carries it (shared bytes, cloned per request).
@@ -123,6 +126,7 @@ pub(super) struct TopicState {
 }
 
 /// One broker's partitions with something to drain.
+#[derive(Clone)]
 pub(super) struct BrokerQueue {
     pub id: BrokerId,
     /// Produce requests awaiting a response (bounded by max.in.flight.requests.per.connection).
@@ -130,6 +134,7 @@ pub(super) struct BrokerQueue {
     ready: VecDeque<(TopicIdx, i32)>,
 }
 
+#[derive(Clone)]
 pub(super) struct AccumulatorConfig {
     pub batch_size: usize,
     pub batch_num_messages: usize,
@@ -140,6 +145,7 @@ pub(super) struct AccumulatorConfig {
     pub one_in_flight_per_partition: bool,
 }
 
+#[derive(Clone)]
 pub(super) struct Accumulator {
     config: AccumulatorConfig,
     pub topics: Vec<TopicState>,

@@ -9,6 +9,7 @@ use super::accumulator::Run;
 use super::{ProducerEvent, RecordMetadata};
 use crate::error::Error;
 
+#[derive(Clone)]
 struct Completion {
     topic: Arc<str>,
     partition: i32,
@@ -21,7 +22,7 @@ struct Completion {
     index: i64,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Deliveries {
     queue: VecDeque<Completion>,
 }

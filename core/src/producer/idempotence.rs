@@ -167,6 +167,7 @@ pub(crate) enum PidState {
 }
 
 /// The producer id and epoch, and whether the epoch must be bumped.
+#[derive(Clone)]
 pub(crate) struct Idempotence {
     pub producer_id: i64,
     pub epoch: i16,

@@ -82,6 +82,7 @@ pub enum ProducerEvent {
 }
 
 /// A Produce request awaiting its response.
+#[derive(Clone)]
 struct InFlight {
     correlation_id: i32,
     broker: usize,
@@ -92,11 +93,13 @@ struct InFlight {
 }
 
 /// The Metadata request in flight, with its deadline.
+#[derive(Clone)]
 struct MetadataInFlight {
     broker: BrokerId,
     deadline: Millis,
 }
 
+#[derive(Clone)]
 pub struct Producer {
     config: ProducerConfig,
     metadata: Metadata,

@@ -126,6 +126,7 @@ pub(crate) enum TxnRequestKind {
     EndTxn { commit: bool },
 }
 
+#[derive(Clone)]
 pub(crate) struct TxnInFlight {
     pub correlation_id: i32,
     pub broker: BrokerId,
@@ -144,12 +145,14 @@ pub(crate) enum OffsetsStep {
     Commit { coordinator: BrokerId },
 }
 
+#[derive(Clone)]
 pub(crate) struct PendingOffsets {
     pub offsets: Vec<TxnOffset>,
     pub group: ConsumerGroupMetadata,
     pub step: OffsetsStep,
 }
 
+#[derive(Clone)]
 pub(crate) struct TxnManager {
     pub transactional_id: String,
     pub state: TxnState,

@@ -17,7 +17,7 @@ use super::{Compression, RecordHeader};
 const DEFAULT_CAPACITY: usize = 16 * 1024;
 
 /// Producer side. Encodes records as they are appended (one pass), compresses at finish.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct BatchBuilder {
     compression: Compression,
     base_timestamp: i64,

@@ -56,6 +56,7 @@ impl Default for SimConfig {
     }
 }
 
+#[derive(Clone)]
 enum Machine {
     Producer(producer::Producer),
     Consumer(consumer::Consumer),
@@ -80,6 +81,7 @@ impl Machine {
     }
 }
 
+#[derive(Clone)]
 struct Node {
     name: String,
     /// The connection of the running process (a restart opens a new one).
@@ -114,6 +116,7 @@ enum Message {
     },
 }
 
+#[derive(Clone)]
 struct Scheduled {
     at: Millis,
     seq: u64,
@@ -138,6 +141,7 @@ impl Ord for Scheduled {
 }
 
 /// A deterministic world: one broker, clients, a network, a clock.
+#[derive(Clone)]
 pub struct Simulation {
     config: SimConfig,
     now: Millis,
@@ -153,6 +157,8 @@ pub struct Simulation {
     next_conn: ConnId,
     /// Latest arrival time scheduled per (connection, towards the broker) for in-order links.
     last_arrival: BTreeMap<(ConnId, bool), Millis>,
+    /// The broker process is down (`set_broker_down`).
+    broker_down: bool,
 }
 
 impl Simulation {
@@ -172,6 +178,7 @@ impl Simulation {
             journal: Vec::new(),
             next_conn: 1,
             last_arrival: BTreeMap::new(),
+            broker_down: false,
         }
     }
 
@@ -349,6 +356,16 @@ impl Simulation {
     pub fn inject(&mut self, rule: FaultRule) {
         self.log(rule.node, EventKind::FaultArmed { rule: rule.describe() });
         self.rules.push(rule);
+    }
+
+    /// Whether the broker runs (false between `set_broker_down(true)` and `(false)`).
+    pub fn broker_up(&self) -> bool {
+        !self.broker_down
+    }
+
+    /// Targeted faults armed and not used up yet, in the order they apply.
+    pub fn armed_faults(&self) -> &[FaultRule] {
+        &self.rules
     }
 
     /// Random faults applied to every message from now on (probabilities drawn from the seed).

@@ -56,7 +56,7 @@ pub enum End {
 /// A state record for `__transaction_state`: (transactional id, key, value).
 pub type LogRecord = (String, Bytes, Bytes);
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct TxnCoordinator {
     txns: BTreeMap<String, TxnMetadata>,
     pending_log: Vec<LogRecord>,

@@ -31,7 +31,7 @@ pub const APP_WAIT_MS_MAX: Millis = 60_000;
 const NOTES_MAX: usize = 200;
 
 /// What the applications did that the ledger needs.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Recorder {
     pub sent: Vec<Sent>,
     pub processed: Vec<Processed>,
@@ -60,6 +60,7 @@ enum Step {
     CommitTxn,
 }
 
+#[derive(Clone)]
 pub struct App {
     pub spec: AppSpec,
     /// Virtual time of the run's start (notes and records show times after it).
@@ -86,6 +87,8 @@ pub struct App {
     lost: u32,
     resets: u32,
     notes: VecDeque<String>,
+    /// Notes taken in all (the oldest are dropped from `notes`).
+    notes_taken: u64,
 }
 
 /// What the page (and the golden runs) see of an application.
@@ -134,6 +137,7 @@ impl App {
             lost: 0,
             resets: 0,
             notes: VecDeque::new(),
+            notes_taken: 0,
         }
     }
 
@@ -147,6 +151,17 @@ impl App {
         }
         let at = e.sim.now() - self.start_ms;
         self.notes.push_back(format!("{at} ms: {}", what.into()));
+        self.notes_taken += 1;
+    }
+
+    /// How many notes it took in all.
+    pub fn notes_taken(&self) -> u64 {
+        self.notes_taken
+    }
+
+    /// Its newest notes ("N ms: what"), oldest first.
+    pub fn recent_notes(&self) -> &VecDeque<String> {
+        &self.notes
     }
 
     /// Starts (or restarts) the application: a new consumer, and for a copier a new
@@ -547,9 +562,8 @@ impl App {
     }
 
     /// `(topic, partition, position)` of the live consumer's assignment.
-    pub fn positions(&self, e: &mut Engine) -> Vec<(String, i32, i64)> {
-        let Some(c) = self.consumer else { return Vec::new() };
-        let consumer = e.sim.consumer(NodeId(c));
+    pub fn positions(&self, e: &Engine) -> Vec<(String, i32, i64)> {
+        let Some(consumer) = self.consumer.and_then(|c| e.sim.consumer_ref(NodeId(c))) else { return Vec::new() };
         consumer
             .assignment()
             .into_iter()
@@ -557,10 +571,9 @@ impl App {
             .collect()
     }
 
-    pub fn view(&self, e: &mut Engine, rec: &Recorder) -> AppView {
-        let (assignment, generation) = match self.consumer {
-            Some(c) => {
-                let consumer = e.sim.consumer(NodeId(c));
+    pub fn view(&self, e: &Engine, rec: &Recorder) -> AppView {
+        let (assignment, generation) = match self.consumer.and_then(|c| e.sim.consumer_ref(NodeId(c))) {
+            Some(consumer) => {
                 let generation = consumer.group_metadata().map_or(-1, |m| m.generation_id);
                 (consumer.assignment().iter().map(|tp| tp.to_string()).collect(), generation)
             }

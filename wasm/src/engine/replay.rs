@@ -19,6 +19,7 @@ use super::ledger::{Ledger, Observed, Sent};
 use super::tape::{Action, AppKind, LinkDirection, LinkFault, Tape, TopicSpec};
 use super::{api_key, Engine, NodeKind, ADMIN_WAIT_MS_MAX};
 
+#[derive(Clone)]
 pub struct Replayer {
     engine: Engine,
     tape: Tape,
@@ -29,6 +30,23 @@ pub struct Replayer {
     apps: Vec<App>,
     rec: Recorder,
     errors: Vec<String>,
+    /// The error of each tape action that could not apply, by index.
+    action_errors: BTreeMap<usize, Error>,
+    /// Where the current round is (`unit`).
+    phase: Phase,
+}
+
+/// The progress of a round at one virtual time (see `Replayer::unit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Between rounds.
+    Idle,
+    /// The world's events up to this (absolute) time run first.
+    Toward(Millis),
+    /// Applications from index `from` whose wake time is at or before `now` run next.
+    Apps { from: usize, now: Millis },
+    /// Tape actions stamped at or before `now` apply next.
+    Actions { now: Millis },
 }
 
 impl Replayer {
@@ -57,6 +75,8 @@ impl Replayer {
             apps: Vec::new(),
             rec: Recorder::default(),
             errors: Vec::new(),
+            action_errors: BTreeMap::new(),
+            phase: Phase::Idle,
             tape: tape.clone(),
         };
         for t in &tape.config.topics {
@@ -108,42 +128,182 @@ impl Replayer {
         &self.errors
     }
 
+    /// Why each tape action that could not apply failed, by its index.
+    pub fn action_errors(&self) -> &BTreeMap<usize, Error> {
+        &self.action_errors
+    }
+
+    /// How many of the tape's actions were applied (or tried).
+    pub fn actions_done(&self) -> usize {
+        self.next
+    }
+
+    /// What the applications did (sends, processing, side effects).
+    pub fn recorder(&self) -> &Recorder {
+        &self.rec
+    }
+
+    pub fn apps(&self) -> &[App] {
+        &self.apps
+    }
+
+    /// The virtual time (absolute) the tape's clock starts at.
+    pub fn start_ms(&self) -> Millis {
+        self.start_ms
+    }
+
+    /// The one-way latency of every link, when it is the same for every message (no jitter).
+    pub fn latency_ms(&self) -> Option<Millis> {
+        let c = &self.tape.config;
+        let defaults = SimConfig::default();
+        (c.jitter_ms.unwrap_or(defaults.jitter_ms) == 0).then(|| c.latency_ms.unwrap_or(defaults.latency_ms))
+    }
+
+    /// Continues with `tape`, which must agree with the current one on its configuration and
+    /// on every action applied so far (a fork from now: `Session::apply`, `setEndMs`).
+    pub fn set_tape(&mut self, tape: Tape) -> Result<()> {
+        tape.validate()?;
+        let same = tape.config == self.tape.config
+            && tape.seed == self.tape.seed
+            && tape.actions.get(..self.next) == self.tape.actions.get(..self.next);
+        if !same {
+            return Err(Error::invalid_arg("tape: not a continuation of this run"));
+        }
+        self.tape = tape;
+        // A round heading for a later time stops at the new tape's next action first, as a
+        // replay of the new tape would.
+        if let Phase::Toward(t) = self.phase {
+            if let Some(next) = self.next_round_at().filter(|n| *n < t) {
+                self.phase = Phase::Toward(next.max(self.engine.sim.now()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tape's producers by name, with their node numbers.
+    pub fn producer_nodes(&self) -> &BTreeMap<String, usize> {
+        &self.producers
+    }
+
     /// Runs the world, the applications and the tape up to `at` (ms after the start).
     pub fn run_until(&mut self, at: Millis) {
         let stop = self.start_ms + at.min(self.tape.end_ms);
-        loop {
-            let action = self.tape.actions.get(self.next).map(|a| self.start_ms + a.at);
-            let app = self.apps.iter().filter_map(|a| a.wake_at).min();
-            let t = [action, app].into_iter().flatten().min().filter(|t| *t <= stop);
-            let Some(t) = t else { break };
-            if t > self.engine.sim.now() {
-                self.engine.sim.run_until(t);
-            }
-            let now = self.engine.sim.now();
-            for i in 0..self.apps.len() {
-                if self.apps[i].wake_at.is_some_and(|w| w <= now) {
-                    self.apps[i].wake(&mut self.engine, &mut self.rec);
-                }
-            }
-            // A stalled application's consumer still has news (rebalances, evictions): note it now.
-            for app in &mut self.apps {
-                app.drain_events(&mut self.engine);
-            }
-            while self.tape.actions.get(self.next).is_some_and(|a| self.start_ms + a.at <= now) {
-                let i = self.next;
-                self.next += 1;
-                let action = self.tape.actions[i].action.clone();
-                if let Err(e) = self.apply(&action) {
-                    self.errors.push(format!("action {i} ({}): {e}", op_name(&action)));
-                }
-            }
-        }
+        while self.unit(stop) {}
         if stop > self.engine.sim.now() {
             self.engine.sim.run_until(stop);
         }
+        self.settle();
+    }
+
+    /// Runs exactly one unit towards the tape's end: one simulation event (a message arriving,
+    /// a timer), one application wake, one tape action, or, once nothing else is left before
+    /// the end, the clock moving to the end. False when the run is at its end.
+    pub fn step(&mut self) -> bool {
+        let end = self.start_ms + self.tape.end_ms;
+        if self.unit(end) {
+            return true;
+        }
+        // Nothing of the applications or the tape is left before the end: the world's own
+        // events, one at a time, then the clock.
+        if self.engine.sim.next_event_time().is_some_and(|t| t <= end) {
+            self.engine.sim.step();
+        } else if self.engine.sim.now() < end {
+            self.engine.sim.run_until(end);
+        } else {
+            return false;
+        }
+        self.settle();
+        true
+    }
+
+    /// The time (ms after the start) the next `step` runs at, if any: it may jump.
+    pub fn next_step_at(&self) -> Option<Millis> {
+        let end = self.start_ms + self.tape.end_ms;
+        let now = self.engine.sim.now();
+        let t = match self.phase {
+            Phase::Apps { .. } | Phase::Actions { .. } => Some(now),
+            Phase::Toward(t) => Some(self.engine.sim.next_event_time().filter(|n| *n <= t).unwrap_or(t)),
+            Phase::Idle => {
+                let next = self.next_round_at().filter(|t| *t <= end);
+                let sim = self.engine.sim.next_event_time();
+                match next {
+                    Some(t) if t > now => Some(sim.filter(|s| *s <= t).unwrap_or(t)),
+                    Some(_) => Some(now),
+                    None => match sim.filter(|s| *s <= end) {
+                        Some(s) => Some(s),
+                        None => (now < end).then_some(end),
+                    },
+                }
+            }
+        };
+        t.map(|t| t.max(now) - self.start_ms)
+    }
+
+    /// When the applications or the tape next have something to do (absolute virtual time).
+    fn next_round_at(&self) -> Option<Millis> {
+        let action = self.tape.actions.get(self.next).map(|a| self.start_ms + a.at);
+        let app = self.apps.iter().filter_map(|a| a.wake_at).min();
+        [action, app].into_iter().flatten().min()
+    }
+
+    /// One unit of a round, with nothing after `stop` starting a round. A round at time t:
+    /// the world's events up to t, one by one; then each application due (in order); then
+    /// each tape action due. `run_until` loops it.
+    fn unit(&mut self, stop: Millis) -> bool {
+        loop {
+            match self.phase {
+                Phase::Idle => {
+                    let Some(t) = self.next_round_at().filter(|t| *t <= stop) else { return false };
+                    let now = self.engine.sim.now();
+                    self.phase = if t > now { Phase::Toward(t) } else { Phase::Apps { from: 0, now } };
+                }
+                Phase::Toward(t) => {
+                    if self.engine.sim.next_event_time().is_some_and(|n| n <= t) {
+                        self.engine.sim.step();
+                        self.settle();
+                        return true;
+                    }
+                    self.engine.sim.run_until(t);
+                    self.phase = Phase::Apps { from: 0, now: self.engine.sim.now() };
+                }
+                Phase::Apps { from, now } => {
+                    let due = (from..self.apps.len()).find(|i| self.apps[*i].wake_at.is_some_and(|w| w <= now));
+                    if let Some(i) = due {
+                        self.apps[i].wake(&mut self.engine, &mut self.rec);
+                        self.phase = Phase::Apps { from: i + 1, now };
+                        self.settle();
+                        return true;
+                    }
+                    // A stalled application's consumer still has news (rebalances, evictions): note it now.
+                    self.settle();
+                    self.phase = Phase::Actions { now };
+                }
+                Phase::Actions { now } => {
+                    if self.tape.actions.get(self.next).is_some_and(|a| self.start_ms + a.at <= now) {
+                        let i = self.next;
+                        self.next += 1;
+                        let action = self.tape.actions[i].action.clone();
+                        if let Err(e) = self.apply(&action) {
+                            self.errors.push(format!("action {i} ({}): {e}", op_name(&action)));
+                            self.action_errors.insert(i, e);
+                        }
+                        self.settle();
+                        return true;
+                    }
+                    self.phase = Phase::Idle;
+                }
+            }
+        }
+    }
+
+    /// Takes the news every unit leaves (consumer events into the applications' notes, failed
+    /// transaction operations into the errors) so that what a frame shows depends only on the
+    /// units run, not on when it was looked at.
+    fn settle(&mut self) {
         for app in &mut self.apps {
             app.drain_events(&mut self.engine);
         }
+        self.drain_txn_events();
     }
 
     fn producer(&self, name: &str) -> Result<usize> {
@@ -281,17 +441,19 @@ impl Replayer {
 
     /// The ledger and markers now.
     pub fn ledger(&mut self) -> Ledger {
-        self.drain_txn_events();
+        self.settle();
+        self.ledger_now()
+    }
+
+    /// The ledger as of the last unit (every unit settles its news, so nothing is missing).
+    pub fn ledger_now(&self) -> Ledger {
         let mut positions = Vec::new();
         let mut views = Vec::new();
-        for app in &mut self.apps {
-            app.drain_events(&mut self.engine);
-        }
         for app in &self.apps {
-            for (topic, p, pos) in app.positions(&mut self.engine) {
+            for (topic, p, pos) in app.positions(&self.engine) {
                 positions.push((app.name().to_string(), topic, p, pos));
             }
-            views.push(app.view(&mut self.engine, &self.rec));
+            views.push(app.view(&self.engine, &self.rec));
         }
         let mut audiences: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
         for a in self.apps.iter().filter(|a| a.spec.sink) {
@@ -328,7 +490,7 @@ fn find_app<'a>(apps: &'a mut [App], name: &str) -> Result<&'a mut App> {
     apps.iter_mut().find(|a| a.name() == name).ok_or_else(|| Error::invalid_arg(format!("no app {name:?}")))
 }
 
-fn op_name(a: &Action) -> &'static str {
+pub(super) fn op_name(a: &Action) -> &'static str {
     match a {
         Action::Wait => "wait",
         Action::Produce { .. } => "produce",
