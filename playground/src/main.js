@@ -439,7 +439,9 @@ async function move(how, arg) {
 async function seekTo(ms) {
   setPlaying(false);
   state.playhead = clamp(ms);
-  await move('seek', state.playhead);
+  // Time 0 is step 0 (the world built, nothing run): seek(0) would run the steps stamped at 0.
+  if (state.playhead === 0) await move('seekStep', 0);
+  else await move('seek', state.playhead);
   writeUrl();
 }
 

@@ -104,7 +104,8 @@ test('a lesson link opens that lesson; a run tab switches runs', async () => {
   const moment = page.locator('#moments li').first();
   const at = Number(await moment.getAttribute('data-at'));
   await moment.locator('button').click();
-  await until('at', `(v) => Number(v) <= ${at} && Number(v) > 0`, 'the moment is shown');
+  // The engine stops at the step running at that time (its clock may read a few ms later).
+  await until('at', `(v) => Math.abs(Number(v) - ${at}) < 100`, 'the moment is shown');
   await settled();
   assert.match(page.url(), new RegExp(`&at=${await body('at')}`));
 });
@@ -127,7 +128,7 @@ test('transport: step forward and back, scrub, play at a speed, pause', async ()
     s.value = String(v);
     s.dispatchEvent(new Event('input', { bubbles: true }));
   }, mid);
-  await until('at', `(v) => Number(v) <= ${mid} && Number(v) > ${mid} - 1000`, 'scrubbed to the middle');
+  await until('at', `(v) => Math.abs(Number(v) - ${mid}) < 1000`, 'scrubbed to the middle');
   const stepMid = await num('step');
   assert.ok(stepMid > 1);
 
@@ -278,10 +279,13 @@ test('sandbox: produce, then a fault applied at the current time', async () => {
   await page.fill('#produce-id', 'hello');
   await page.click('#produce');
   await until('actions', `(v) => Number(v) === ${actions + 1}`, 'the produce is on the tape');
-  assert.equal(await num('at'), at, 'the action applies at the current time');
+  // Stamped now; the engine runs the action's own step, so its clock may move a few ms.
+  const afterProduce = await num('at');
+  assert.ok(afterProduce >= at && afterProduce - at < 50, `the action applies at the current time (${at} -> ${afterProduce})`);
   assert.ok((await num('end-ms')) >= at + 1000);
 
   // A fault by clicking the thing drawn: app-1 in a view opens its menu; "crash after poll".
+  const atFault = await num('at');
   await page.locator('[data-view] [data-target-kind="app"][data-target-name="app-1"]').first().click();
   const item = page.locator('[data-view] [role="menuitem"][data-action*="afterPoll"]:visible').first();
   assert.deepEqual(JSON.parse(await item.getAttribute('data-action')), { op: 'crash', app: 'app-1', point: 'afterPoll' });
@@ -297,13 +301,16 @@ test('sandbox: produce, then a fault applied at the current time', async () => {
     return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
   });
   const last = tape.actions[tape.actions.length - 1];
-  assert.deepEqual(last, { at, op: 'crash', app: 'app-1', point: 'afterPoll' }, 'stamped with the time it was applied');
-  assert.ok(tape.actions.some((a) => a.op === 'produce' && a.id === 'hello'));
+  assert.deepEqual(last, { at: atFault, op: 'crash', app: 'app-1', point: 'afterPoll' }, 'stamped with the time it was applied');
+  assert.ok(tape.actions.some((a) => a.op === 'produce' && a.id === 'hello' && a.at === at));
 
   // Adding a consumer: a new tape (same seed and actions) with one more app, at the same time.
+  const atAdd = await num('at');
   await page.click('#add-consumer');
   await until('actions', `(v) => Number(v) === ${tape.actions.length + 1}`, 'the new consumer starts on the tape');
-  assert.equal(await num('at'), at);
+  assert.ok(Math.abs((await num('at')) - atAdd) < 50, `reloaded at the same time (${atAdd} -> ${await num('at')})`);
+  assert.equal(await body('mode'), 'sandbox');
+  assert.equal(await page.locator('#error').isHidden(), true);
 });
 
 test('configuration: an edited setting replays the same seed and actions at the same time', async () => {
@@ -318,7 +325,7 @@ test('configuration: an edited setting replays the same seed and actions at the 
   assert.equal(await field.inputValue(), 'false');
   await field.selectOption('true');
   await until('fork', '(v) => v === "true"', 'the edited lesson is a fork');
-  assert.equal(await num('at'), at);
+  assert.ok(Math.abs((await num('at')) - at) < 50, `reloaded at the same time (${at} -> ${await num('at')})`);
   assert.equal(await page.locator('#config [data-path$="/enable.idempotence"]').first().inputValue(), 'true');
   assert.ok(await page.locator('#error').isHidden());
 });
