@@ -117,7 +117,8 @@ function select(thing) {
   state.selected = thing ?? null;
   const box = $('#selection');
   box.hidden = !thing;
-  box.textContent = thing ? `selected: ${typeof thing === 'string' ? thing : JSON.stringify(thing)}` : '';
+  const what = typeof thing === 'string' ? thing : thing?.message ? `message ${thing.message}` : JSON.stringify(thing);
+  box.textContent = thing ? `selected: ${what} (every view marks it)` : '';
   draw();
 }
 
@@ -694,6 +695,7 @@ let writingUrl = false;
 function writeUrl() {
   if (!state.session || state.playing) return;
   const hash = fragment();
+  if (state.embed) $('#embed-link a').href = `${location.pathname}${hash.replace(/&embed=1/, '')}`;
   if (location.hash === hash) return;
   writingUrl = true;
   history.replaceState(null, '', hash);
@@ -854,7 +856,9 @@ function applyEmbed() {
   link.hidden = !state.embed;
   if (state.embed) {
     const frag = fragment().replace(/&embed=1/, '');
-    link.querySelector('a').href = `${location.pathname}${frag}`;
+    const a = link.querySelector('a');
+    a.href = `${location.pathname}${frag}`;
+    a.textContent = state.lesson ? `${state.lesson.id}. ${state.lesson.title}: open in the playground ↗` : 'open in the playground ↗';
   }
 }
 

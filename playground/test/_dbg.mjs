@@ -1,0 +1,12 @@
+import { openBrowser } from './browser.mjs';
+import { startServer } from './server.mjs';
+const server = await startServer();
+const b = await openBrowser();
+const page = b.page;
+await page.goto(server.url + (process.argv[2] ?? '#v=2&lesson=2'));
+await page.waitForFunction(() => document.body.dataset.ready === 'true');
+if (process.argv[3]) await page.evaluate(process.argv[3]);
+await page.waitForTimeout(800);
+await page.screenshot({ path: '/tmp/app-shot.png', fullPage: process.argv[4] === 'full' });
+console.log(b.problems);
+await b.close(); server.stop();
