@@ -32,8 +32,18 @@ function laneTarget(l) {
   return {};
 }
 
+/** One lane per id: a restarted client keeps its name (so its lane), alive if any incarnation is. */
+function uniqueLanes(frame) {
+  const byId = new Map();
+  for (const l of frame?.lanes ?? []) {
+    const had = byId.get(l.id);
+    byId.set(l.id, had ? { ...had, alive: had.alive || l.alive } : l);
+  }
+  return [...byId.values()];
+}
+
 function html(frame, avail) {
-  const lanes = frame?.lanes ?? [];
+  const lanes = uniqueLanes(frame);
   if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
   const all = frame?.messages ?? [];
   const shown = all.slice(Math.max(0, all.length - WINDOW));

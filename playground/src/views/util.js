@@ -295,9 +295,10 @@ export function bindMenu(root) {
   });
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') closeMenu(root);
+    // Keyboard: Enter or Space on a focusable drawn thing (an SVG arrow, a marker) opens its menu.
     if ((e.key === 'Enter' || e.key === ' ') && e.target.matches?.('[data-target-kind]') && e.target.tagName !== 'BUTTON') {
       e.preventDefault();
-      e.target.click();
+      e.target.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     }
   });
 }
