@@ -59,8 +59,9 @@ const state = {
 function showError(e) {
   const box = $('#error');
   box.hidden = false;
-  const code = e?.code && e.code !== 'INTERNAL' ? ` [${e.code}]` : '';
-  box.textContent = `${e?.message ?? e}${code}`;
+  const msg = String(e?.message ?? e);
+  const code = e?.code && e.code !== 'INTERNAL' && !msg.includes(e.code) ? ` [${e.code}]` : '';
+  box.textContent = `${msg}${code}`;
   box.dataset.code = e?.code ?? '';
 }
 
@@ -541,7 +542,13 @@ async function act(action) {
   state.busy = true;
   const gen = state.generation;
   try {
-    const v = await state.session.apply({ ...action, at: state.at });
+    let v;
+    try {
+      v = await state.session.apply({ ...action, at: state.at });
+    } catch (e) {
+      const what = [action.op, action.app ?? action.producer ?? action.node].filter(Boolean).join(' ');
+      throw Object.assign(new Error(`the engine refused ${what}: ${e.message}`), { code: e.code });
+    }
     if (gen !== state.generation) return;
     clearError();
     state.events = [];

@@ -313,6 +313,18 @@ test('sandbox: produce, then a fault applied at the current time', async () => {
   assert.equal(await page.locator('#error').isHidden(), true);
 });
 
+test('an action the engine refuses is named in #error and changes nothing', async () => {
+  await open('#v=2&lesson=7&at=2000');
+  const before = { actions: await body('actions'), at: await body('at'), fork: await body('fork') };
+  await page.selectOption('#fault-target', 'app:a');
+  await page.selectOption('#fault-what', 'restart');
+  await page.click('#fault-apply');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.locator('#error').innerText(), /the engine refused restart a: .*running already/);
+  assert.deepEqual({ actions: await body('actions'), at: await body('at'), fork: await body('fork') }, before);
+  assert.equal(await body('mode'), 'lesson');
+});
+
 test('configuration: an edited setting replays the same seed and actions at the same time', async () => {
   await open('#v=2&lesson=2');
   await page.keyboard.press('End');

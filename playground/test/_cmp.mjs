@@ -1,0 +1,24 @@
+import { openBrowser } from './browser.mjs';
+import { startServer } from './server.mjs';
+const server = await startServer();
+const b = await openBrowser();
+const page = b.page;
+await page.goto(server.url + '#v=2&lesson=7');
+await page.waitForFunction(() => document.body.dataset.ready === 'true');
+await page.click('#side-by-side');
+console.log(await page.locator('#compare-setting option').allTextContents());
+await page.selectOption('#compare-setting', 'group/shop/partition.assignment.strategy');
+console.log('B value', await page.inputValue('#compare-value'));
+await page.click('#compare-run');
+await page.waitForSelector('#compare[data-changes]');
+console.log(await page.locator('#compare').innerText());
+await page.locator('#compare-panel').scrollIntoViewIfNeeded();
+await page.screenshot({ path: '/tmp/app-shot.png' });
+// a refused action
+await page.selectOption('#fault-target', 'app:a');
+await page.selectOption('#fault-what', 'restart');
+await page.click('#fault-apply');
+await page.waitForTimeout(500);
+console.log('error:', await page.locator('#error').isVisible(), await page.locator('#error').innerText());
+console.log(b.problems);
+await b.close(); server.stop();

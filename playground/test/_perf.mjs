@@ -1,0 +1,34 @@
+import { openBrowser } from './browser.mjs';
+import { startServer } from './server.mjs';
+const server = await startServer();
+const b = await openBrowser();
+const page = b.page;
+for (const l of [12, 7, 11]) {
+  await page.goto('about:blank');
+  let t0 = Date.now();
+  await page.goto(server.url + `#v=2&lesson=${l}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  console.log('lesson', l, 'load ms', Date.now() - t0, 'end', await page.getAttribute('body', 'data-end-ms'));
+  await page.selectOption('#speed', '16');
+  await page.click('#play');
+  t0 = Date.now();
+  await page.waitForTimeout(3000);
+  console.log('  after 3 s at 16x: at', await page.getAttribute('body', 'data-at'), 'step', await page.getAttribute('body', 'data-step'));
+  await page.click('#play');
+  t0 = Date.now();
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => Number(document.body.dataset.at) > Number(document.body.dataset.endMs) - 2000, null, { timeout: 60000 });
+  console.log('  End ms', Date.now() - t0, 'step', await page.getAttribute('body', 'data-step'));
+  t0 = Date.now();
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForTimeout(50);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const s0 = await page.getAttribute('body', 'data-step');
+  console.log('  step back ms ~', Date.now() - t0, s0);
+  t0 = Date.now();
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.body.dataset.step === '0');
+  console.log('  Home ms', Date.now() - t0);
+}
+console.log(b.problems);
+await b.close(); server.stop();
