@@ -8,6 +8,7 @@
 
 PLAYGROUND_DIST := playground/dist
 PLAYGROUND_PORT ?= 8000
+
 # src/** keeps its tree (src/views/*.js); views.css is optional until the views land (an empty
 # one keeps the page's <link> from a 404).
 playground: wasm

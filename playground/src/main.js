@@ -157,8 +157,9 @@ function draw({ views = true } = {}) {
 
   for (const li of document.querySelectorAll('#moments li')) {
     const at = Number(li.dataset.at);
-    li.classList.toggle('passed', at <= state.at);
-    if (at === state.at) li.setAttribute('aria-current', 'true');
+    li.classList.toggle('passed', at <= state.at + 100);
+    // The engine's clock reads the end of the step it stopped at: a few ms after the moment.
+    if (Math.abs(at - state.at) < 100) li.setAttribute('aria-current', 'true');
     else li.removeAttribute('aria-current');
   }
 
@@ -215,13 +216,14 @@ function drawLessonPanel() {
   );
   const l = state.lesson;
   $('#sandbox').setAttribute('aria-pressed', String(state.sandbox));
+  document.title = `kafkette playground: ${l ? `${l.id}. ${l.title}` : 'sandbox'}`;
   if (!l) {
-    $('#lesson-title').textContent = state.sandbox ? 'Sandbox' : 'Your run';
-    $('#lesson-text').textContent = state.sandbox
-      ? 'One topic of three partitions, one idempotent producer and a group of two consumers committing after ' +
-        'processing. Produce messages, add a consumer, crash one at a point of its cycle, drop a response, take ' +
-        'the broker down (it comes back with its log and coordinator state), then scrub back and forth.'
-      : 'A tape from a link or a file.';
+    $('#lesson-title').textContent = 'Sandbox';
+    $('#lesson-text').textContent =
+      'Your own run (the sandbox starts with one topic of three partitions, an idempotent producer and a group ' +
+      'of two consumers committing after processing). Produce messages, add a consumer, crash one at a point ' +
+      'of its cycle, drop a response, take the broker down (it comes back with its log and coordinator ' +
+      'state), change a setting, then scrub back and forth.';
     $('#runs').replaceChildren();
     $('#moments').replaceChildren();
     $('#moments-title').hidden = true;
