@@ -8,8 +8,6 @@
 
 PLAYGROUND_DIST := playground/dist
 PLAYGROUND_PORT ?= 8000
-PLAYGROUND_SOURCES := playground/index.html playground/style.css $(wildcard playground/views.css) \
-	$(shell find playground/src -name '*.js' 2>/dev/null)
 
 # src/** keeps its tree (src/views/*.js); views.css is optional until the views land (an empty
 # one keeps the page's <link> from a 404).

@@ -316,7 +316,7 @@ export function drawDiff(box, diff, info) {
   const b = info.b === '' ? 'default' : info.b;
   head.textContent =
     `At ${fmt.format(diff.atMs ?? info.at)} ms, same seed and actions; ${info.setting}: A = ${a}, B = ${b}. ` +
-    (diff.changes ? `${diff.changes} message${diff.changes === 1 ? '' : 's'} end differently.` : 'Every message ends the same.');
+    (diff.changes ? diff.changes === 1 ? '1 message ends differently.' : `${diff.changes} messages end differently.` : 'Every message ends the same.');
   const sides = document.createElement('div');
   sides.className = 'compare-sides';
   sides.append(summary('a', `A (${a})`, diff.a?.counts), summary('b', `B (${b})`, diff.b?.counts));

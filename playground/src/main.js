@@ -59,8 +59,9 @@ const state = {
 function showError(e) {
   const box = $('#error');
   box.hidden = false;
-  const code = e?.code && e.code !== 'INTERNAL' ? ` [${e.code}]` : '';
-  box.textContent = `${e?.message ?? e}${code}`;
+  const msg = String(e?.message ?? e);
+  const code = e?.code && e.code !== 'INTERNAL' && !msg.includes(e.code) ? ` [${e.code}]` : '';
+  box.textContent = `${msg}${code}`;
   box.dataset.code = e?.code ?? '';
 }
 
@@ -100,6 +101,8 @@ function ctx() {
     prev: state.prev,
     events: state.events,
     timeline: state.timeline,
+    tape: state.tape,
+    config: state.tape?.config,
     at: state.at,
     step: state.step,
     mode: mode(),
@@ -107,10 +110,16 @@ function ctx() {
 }
 
 function select(thing) {
+  // `{ seek: ms }` (the event log) moves the clock; anything else is a selection shown by every view.
+  if (thing && typeof thing === 'object' && Number.isFinite(thing.seek)) {
+    seekTo(thing.seek);
+    return;
+  }
   state.selected = thing ?? null;
   const box = $('#selection');
   box.hidden = !thing;
-  box.textContent = thing ? `selected: ${typeof thing === 'string' ? thing : JSON.stringify(thing)}` : '';
+  const what = typeof thing === 'string' ? thing : thing?.message ? `message ${thing.message}` : JSON.stringify(thing);
+  box.textContent = thing ? `selected: ${what} (every view marks it)` : '';
   draw();
 }
 
@@ -121,7 +130,8 @@ function mode() {
   return state.lesson && !state.forked && !state.sandbox ? 'lesson' : 'sandbox';
 }
 
-function draw() {
+/** Draws the shell; the views too unless `views` is false (the frame did not change). */
+function draw({ views = true } = {}) {
   const b = document.body.dataset;
   b.mode = mode();
   b.lesson = state.lesson ? String(state.lesson.id) : '';
@@ -131,6 +141,7 @@ function draw() {
   b.endMs = String(state.endMs);
   b.playing = String(state.playing);
   b.fork = String(state.forked);
+  b.actions = String(state.tape?.actions?.length ?? 0);
 
   const play = $('#play');
   play.setAttribute('aria-pressed', String(state.playing));
@@ -146,12 +157,13 @@ function draw() {
 
   for (const li of document.querySelectorAll('#moments li')) {
     const at = Number(li.dataset.at);
-    li.classList.toggle('passed', at <= state.at);
-    if (at === state.at) li.setAttribute('aria-current', 'true');
+    li.classList.toggle('passed', at <= state.at + 100);
+    // The engine's clock reads the end of the step it stopped at: a few ms after the moment.
+    if (Math.abs(at - state.at) < 100) li.setAttribute('aria-current', 'true');
     else li.removeAttribute('aria-current');
   }
 
-  if (!state.frame) return;
+  if (!state.frame || !views) return;
   const c = ctx();
   for (const name of VIEWS) {
     const mod = state.views[name];
@@ -204,13 +216,14 @@ function drawLessonPanel() {
   );
   const l = state.lesson;
   $('#sandbox').setAttribute('aria-pressed', String(state.sandbox));
+  document.title = `kafkette playground: ${l ? `${l.id}. ${l.title}` : 'sandbox'}`;
   if (!l) {
-    $('#lesson-title').textContent = state.sandbox ? 'Sandbox' : 'Your run';
-    $('#lesson-text').textContent = state.sandbox
-      ? 'One topic of three partitions, one idempotent producer and a group of two consumers committing after ' +
-        'processing. Produce messages, add a consumer, crash one at a point of its cycle, drop a response, take ' +
-        'the broker down (it comes back with its log and coordinator state), then scrub back and forth.'
-      : 'A tape from a link or a file.';
+    $('#lesson-title').textContent = 'Sandbox';
+    $('#lesson-text').textContent =
+      'Your own run (the sandbox starts with one topic of three partitions, an idempotent producer and a group ' +
+      'of two consumers committing after processing). Produce messages, add a consumer, crash one at a point ' +
+      'of its cycle, drop a response, take the broker down (it comes back with its log and coordinator ' +
+      'state), change a setting, then scrub back and forth.';
     $('#runs').replaceChildren();
     $('#moments').replaceChildren();
     $('#moments-title').hidden = true;
@@ -339,6 +352,11 @@ function faultAction() {
   const name = rest.join(':');
   const what = $('#fault-what').value;
   const ms = Number($('#fault-ms').value);
+  if ((what === 'pause' || what.startsWith('fault:delay')) && !(Number.isSafeInteger(ms) && ms > 0)) {
+    throw Object.assign(new Error(`the time must be a whole number of milliseconds above 0, not "${$('#fault-ms').value}"`), {
+      code: 'INVALID_ARG',
+    });
+  }
   if (what.startsWith('fault:')) {
     const [, fault, direction] = what.split(':');
     const a = { op: 'fault', node: name, api: $('#fault-api').value, direction, fault };
@@ -386,6 +404,11 @@ function eventsFrom() {
 }
 
 function accept(v, from) {
+  if (v.same) {
+    state.at = v.at;
+    state.endMs = v.endMs;
+    return;
+  }
   state.prev = state.frame;
   state.frame = v.frame;
   state.at = v.at;
@@ -404,10 +427,10 @@ async function move(how, arg) {
   state.busy = true;
   try {
     const from = eventsFrom();
-    const v = await session.go(how, arg, from);
+    const v = await session.go(how, arg, from, state.frame ? state.step : null);
     if (gen !== state.generation) return null;
     accept(v, from);
-    draw();
+    draw({ views: !v.same });
     return v;
   } catch (e) {
     showError(e);
@@ -420,7 +443,9 @@ async function move(how, arg) {
 async function seekTo(ms) {
   setPlaying(false);
   state.playhead = clamp(ms);
-  await move('seek', state.playhead);
+  // Time 0 is step 0 (the world built, nothing run): seek(0) would run the steps stamped at 0.
+  if (state.playhead === 0) await move('seekStep', 0);
+  else await move('seek', state.playhead);
   writeUrl();
 }
 
@@ -519,7 +544,13 @@ async function act(action) {
   state.busy = true;
   const gen = state.generation;
   try {
-    const v = await state.session.apply({ ...action, at: state.at });
+    let v;
+    try {
+      v = await state.session.apply({ ...action, at: state.at });
+    } catch (e) {
+      const what = [action.op, action.app ?? action.producer ?? action.node].filter(Boolean).join(' ');
+      throw Object.assign(new Error(`the engine refused ${what}: ${e.message}`), { code: e.code });
+    }
     if (gen !== state.generation) return;
     clearError();
     state.events = [];
@@ -673,6 +704,7 @@ let writingUrl = false;
 function writeUrl() {
   if (!state.session || state.playing) return;
   const hash = fragment();
+  if (state.embed) $('#embed-link a').href = `${location.pathname}${hash.replace(/&embed=1/, '')}`;
   if (location.hash === hash) return;
   writingUrl = true;
   history.replaceState(null, '', hash);
@@ -833,7 +865,9 @@ function applyEmbed() {
   link.hidden = !state.embed;
   if (state.embed) {
     const frag = fragment().replace(/&embed=1/, '');
-    link.querySelector('a').href = `${location.pathname}${frag}`;
+    const a = link.querySelector('a');
+    a.href = `${location.pathname}${frag}`;
+    a.textContent = state.lesson ? `${state.lesson.id}. ${state.lesson.title}: open in the playground ↗` : 'open in the playground ↗';
   }
 }
 
@@ -849,10 +883,16 @@ function typing(target) {
 
 let swallowSpaceUp = false;
 
+/** Space on a button or link outside the transport presses it (a view's menu item, a lesson tab). */
+function pressable(target) {
+  return Boolean(target?.closest?.('button, a[href], summary, [role="menuitem"], [data-target-kind]')) && !target.closest('#transport');
+}
+
 function onKey(ev) {
-  if (typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.defaultPrevented || typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
   if (document.body.dataset.ready !== 'true') return;
   let handled = true;
+  if ((ev.key === ' ' || ev.code === 'Space') && pressable(ev.target)) return;
   if (ev.key === ' ' || ev.code === 'Space') {
     swallowSpaceUp = true;
     setPlaying(!state.playing);
@@ -935,7 +975,11 @@ function bind() {
   $('#fault-what').addEventListener('change', drawFaultWhat);
   $('#fault-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    act(faultAction());
+    try {
+      act(faultAction());
+    } catch (err) {
+      showError(err);
+    }
   });
   $('#add-consumer').addEventListener('click', addConsumer);
   $('#extend').addEventListener('click', extend);

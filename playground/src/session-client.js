@@ -66,8 +66,8 @@ export class SessionRef {
     this.client = client;
     this.sid = sid;
   }
-  go(how, arg, eventsFrom) {
-    return this.client.call('go', this.sid, how, arg, eventsFrom);
+  go(how, arg, eventsFrom, knownStep) {
+    return this.client.call('go', this.sid, how, arg, eventsFrom, knownStep);
   }
   apply(action) {
     return this.client.call('apply', this.sid, JSON.stringify(action));

@@ -61,12 +61,19 @@ const METHODS = {
     s?.free?.();
     return true;
   },
-  /** Moves (`how` in MOVES) and returns the view; `moved` is false when there was nowhere to go. */
-  go: (sid, how, arg, eventsFrom) => {
+  /**
+   * Moves (`how` in MOVES) and returns the view; `moved` is false when there was nowhere to go.
+   * When the session is still at `knownStep` (play asking for a time before the next step), only
+   * the clock comes back: `{ same: true }` without a frame, so playing idle time costs nothing.
+   */
+  go: (sid, how, arg, eventsFrom, knownStep) => {
     const s = get(sid);
     const move = MOVES[how];
     if (!move) throw new RpcError('INVALID_ARG', `unknown move ${how}`);
     const moved = move(s, arg);
+    if (knownStep !== undefined && knownStep !== null && s.step() === knownStep) {
+      return { moved, same: true, at: s.at(), step: s.step(), endMs: s.endMs(), events: [] };
+    }
     return { moved, ...view(s, eventsFrom) };
   },
   /** Applies an action at the session's time, then returns the view from the first event. */

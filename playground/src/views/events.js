@@ -1,10 +1,10 @@
 // The event log, in step with the time slider: each entry's virtual time, the rule that fired
 // (a badge), the engine's sentence, and an anomaly marker. The current step's entries are
 // aria-current; clicking an entry asks the page to seek there (ctx.select({ seek: at })).
-import { attrs, draw, esc, remember, rootState, viewShell } from './util.js';
+import { afterLayout, attrs, draw, esc, remember, rootState, viewShell } from './util.js';
 
 /** Entries drawn at most: the most recent ones up to now. */
-export const WINDOW = 400;
+export const WINDOW = 150;
 
 const ANOMALY = {
   duplicate: '×2',
@@ -34,15 +34,17 @@ export function render(root, frame, ctx = {}) {
   s.key = key;
   const changed = draw(root, html(events, step, at, s.anomaliesOnly));
   if (changed) {
-    const list = root.querySelector('.kv-events');
-    const cur = list?.querySelector('li[aria-current="true"]') ?? list?.lastElementChild;
-    if (list && cur) {
-      // Keep the current entry in view inside the list, without scrolling the page.
+    // Keep the current entry in view inside the list, without scrolling the page; after the
+    // browser's layout, not in the middle of drawing.
+    afterLayout(root, () => {
+      const list = root.querySelector('.kv-events');
+      const cur = list?.querySelector('li[aria-current="true"]') ?? list?.lastElementChild;
+      if (!list || !cur) return;
       const top = cur.offsetTop - list.offsetTop;
       if (top < list.scrollTop || top + cur.offsetHeight > list.scrollTop + list.clientHeight) {
         list.scrollTop = Math.max(0, top - list.clientHeight / 2);
       }
-    }
+    });
   }
 }
 

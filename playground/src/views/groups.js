@@ -82,6 +82,7 @@ function html(frame, changes) {
       }</header>`,
     );
     const memberNames = new Set(g.members.map((m) => m.clientId));
+    out.push(movesLine(g, consumers, changes));
     out.push('<ul class="kv-members">');
     for (const m of g.members) {
       const assignment = (m.assignment ?? []).map(tp).sort(byPartitionId);
@@ -161,6 +162,8 @@ function memberHead(name, app, leader, idle) {
   if (leader) badges.push('<span class="kv-badge" title="the group leader computes the assignment">leader</span>');
   if (state && state !== 'running') badges.push(`<span class="kv-badge kv-b-${esc(state)}">${state === 'crashed' ? '✝ ' : ''}${esc(state)}</span>`);
   if (idle) badges.push('<span class="kv-badge kv-b-idle">idle</span>');
+  if (app?.revoked > 0) badges.push(`<span class="kv-badge" title="partitions revoked from it in orderly rebalances, in all">revoked ${app.revoked} in all</span>`);
+  if (app?.lost > 0) badges.push(`<span class="kv-badge kv-b-crashed" title="partitions lost (evicted or fenced), in all">lost ${app.lost}</span>`);
   if (app?.incarnation > 1) badges.push(`<span class="kv-badge" title="restarts">#${app.incarnation}</span>`);
   return `<button type="button" class="kv-chip kv-app-chip" data-target-kind="app" data-target-name="${esc(name)}" title="click for faults">▸ ${esc(name)}</button> ${badges.join(' ')}`;
 }
@@ -182,4 +185,21 @@ function ownedChips(name, ownedNow, assignment, changes) {
     chips.push(`<span class="kv-tp kv-revoked" data-revoked="${esc(p)}" data-change="revoked">−${esc(p)}</span>`);
   }
   return `<span class="kv-owns"><small>owns:</small> ${chips.length ? chips.join(' ') : '<i class="kv-none">nothing</i>'}</span>`;
+}
+
+/** "moving now: −4 revoked, +2 granted": the rebalance's size in words (eager revokes all). */
+function movesLine(g, consumers, changes) {
+  const names = new Set(g.members.map((m) => m.clientId));
+  for (const c of consumers) if (c.groupId === g.groupId) names.add(c.name);
+  const rev = [];
+  const gra = [];
+  for (const [k, c] of changes) {
+    const n = k.slice(0, k.indexOf('|'));
+    if (!names.has(n)) continue;
+    (c.type === 'revoked' ? rev : gra).push(`${n}: ${k.slice(k.indexOf('|') + 1)}`);
+  }
+  if (!rev.length && !gra.length) return '';
+  return `<p class="kv-moves" data-revoked-count="${rev.length}" data-granted-count="${gra.length}">⟳ just now: <b>−${rev.length}</b> revoked${
+    rev.length ? ` <small>(${esc(rev.join(', '))})</small>` : ''
+  }, <b>+${gra.length}</b> granted${gra.length ? ` <small>(${esc(gra.join(', '))})</small>` : ''}</p>`;
 }

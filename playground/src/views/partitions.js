@@ -61,8 +61,9 @@ function clients(frame, idx) {
   for (const p of frame?.snapshot?.producers ?? []) producers.add(p.name);
   for (const name of producers) {
     const i = idx(name);
-    const lane = frame?.lanes?.find((l) => l.name === name);
-    const dead = lane && lane.alive === false;
+    // Dead when no incarnation of it is alive (a restarted client keeps its name).
+    const lanes = (frame?.lanes ?? []).filter((l) => l.name === name);
+    const dead = lanes.length > 0 && lanes.every((l) => l.alive === false);
     out.push(
       `<button type="button" class="kv-chip kv-producer-chip${dead ? ' kv-dead' : ''}"${attrs({
         'data-target-kind': 'producer',

@@ -25,7 +25,8 @@ function html(frame, ctx) {
   const out = ['<div class="kv-cards">'];
   for (const p of producers) {
     const lane = laneOf(p.name);
-    const crashed = lane ? lane.alive === false : false;
+    const node = (frame?.snapshot?.nodes ?? []).find((n) => n.id === p.node);
+    const crashed = node ? node.alive === false : lane ? lane.alive === false : false;
     const txn = p.transactionalId ? txns.find((t) => t.transactionalId === p.transactionalId) : null;
     const fenced =
       fencedByEvent.has(p.name) || (txn && p.producerId === txn.producerId && p.epoch >= 0 && txn.epoch > p.epoch) || /fenced/i.test(p.transactionState ?? '');

@@ -4,10 +4,10 @@
 // with its delay, a duplicated one drawn double and labelled ×2; the engine's labels name
 // retries and fencing. The window shows the last arrows up to now, in a scrolling box.
 // Clicking a client's lane head opens its faults; clicking an arrow, the faults of that link.
-import { attrs, bindMenu, draw, esc, remember, rootState, viewShell } from './util.js';
+import { afterLayout, attrs, bindMenu, esc, remember, rootState, viewShell } from './util.js';
 
 /** Arrows drawn at most (the most recent up to now). */
-export const WINDOW = 120;
+export const WINDOW = 60;
 const ROW = 24;
 const TIME_W = 64;
 
@@ -16,13 +16,36 @@ export function render(root, frame, ctx = {}) {
   remember(root, frame, ctx);
   bindMenu(root);
   const s = rootState(root);
-  const scroller = root.querySelector('.kv-seqscroll');
-  const stick = !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < ROW * 2;
-  if (draw(root, html(frame, root.clientWidth)) || stick) {
-    const sc = root.querySelector('.kv-seqscroll');
-    if (sc && (stick || s.firstDraw === undefined)) sc.scrollTop = sc.scrollHeight;
-    s.firstDraw = false;
+  if (!s.scroller) {
+    // The scroll box stays across renders (only its content is redrawn), so a learner who
+    // scrolled up stays there; at the bottom it follows the newest arrow.
+    s.body.innerHTML = '<div class="kv-seqscroll"></div>';
+    s.scroller = s.body.firstChild;
+    s.stick = true;
+    s.scroller.addEventListener('scroll', () => {
+      const sc = s.scroller;
+      s.stick = sc.scrollHeight - sc.scrollTop - sc.clientHeight < ROW * 2;
+    });
+    // The lanes fit the box: its width comes from a ResizeObserver (no layout read while drawing).
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver((entries) => {
+        const w = Math.round(entries[0].contentRect.width);
+        if (w && w !== s.width) {
+          s.width = w;
+          if (s.frame) paint(root, s);
+        }
+      }).observe(root);
+    }
   }
+  paint(root, s);
+}
+
+function paint(root, s) {
+  const html = content(s.frame, s.width);
+  if (html === s.html) return;
+  s.html = html;
+  s.scroller.innerHTML = html;
+  if (s.stick) afterLayout(root, () => (s.scroller.scrollTop = s.scroller.scrollHeight));
 }
 
 function laneTarget(l) {
@@ -32,8 +55,18 @@ function laneTarget(l) {
   return {};
 }
 
-function html(frame, avail) {
-  const lanes = frame?.lanes ?? [];
+/** One lane per id: a restarted client keeps its name (so its lane), alive if any incarnation is. */
+function uniqueLanes(frame) {
+  const byId = new Map();
+  for (const l of frame?.lanes ?? []) {
+    const had = byId.get(l.id);
+    byId.set(l.id, had ? { ...had, alive: had.alive || l.alive } : l);
+  }
+  return [...byId.values()];
+}
+
+function content(frame, avail) {
+  const lanes = uniqueLanes(frame);
   if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
   const all = frame?.messages ?? [];
   const shown = all.slice(Math.max(0, all.length - WINDOW));
@@ -44,7 +77,6 @@ function html(frame, avail) {
   const height = Math.max(ROW * 2, ROW * (shown.length + 1));
   const out = [];
   const hidden = all.length - shown.length;
-  out.push('<div class="kv-seqscroll">');
   out.push(`<div class="kv-seqhead" style="width:${width}px;padding-left:${TIME_W}px">`);
   for (const l of lanes) {
     const dead = l.alive === false;
@@ -116,6 +148,6 @@ function html(frame, avail) {
     out.push(`<text class="kv-label" x="${(x1 + xEnd) / 2}" y="${y - 5}" text-anchor="middle">${esc(label)}</text>`);
     out.push('</g>');
   });
-  out.push('</svg></div>');
+  out.push('</svg>');
   return out.join('');
 }

@@ -100,6 +100,23 @@ export function selectedMessage(ctx) {
   return s && typeof s === 'object' && s.message ? s.message : null;
 }
 
+/**
+ * Runs `fn` once before the next paint (coalesced per root): scroll adjustments that need
+ * layout wait for the browser's own layout instead of forcing one in the middle of drawing.
+ */
+export function afterLayout(root, fn) {
+  const s = rootState(root);
+  s.afterLayout = fn;
+  if (s.afterLayoutPending) return;
+  s.afterLayoutPending = true;
+  requestAnimationFrame(() => {
+    s.afterLayoutPending = false;
+    const f = s.afterLayout;
+    s.afterLayout = null;
+    f?.();
+  });
+}
+
 /** Kafka's default max.poll.interval.ms. */
 export const MAX_POLL_INTERVAL_DEFAULT = 300000;
 
@@ -261,14 +278,18 @@ export function openMenu(root, anchor, target, frame, ctx) {
   close.textContent = 'close';
   close.addEventListener('click', () => closeMenu(root));
   menu.append(close);
-  menu.dataset.target = target.kind === 'link' ? `${target.node}:${target.api}` : (target.name ?? target.kind);
-  menu.dataset.targetKind = target.kind;
-  // Place it under the anchor, inside the root (the root is position: relative).
-  const r = root.getBoundingClientRect();
+  menu.dataset.menuFor = target.kind === 'link' ? `${target.node}:${target.api}` : (target.name ?? target.kind);
+  menu.dataset.menuKind = target.kind;
+  // Under the anchor, in viewport coordinates (position: fixed, so the page's scrolling view
+  // boxes do not clip it), kept inside the window.
   const a = anchor.getBoundingClientRect();
-  menu.style.left = `${Math.max(0, Math.min(a.left - r.left, r.width - 260))}px`;
-  menu.style.top = `${a.bottom - r.top + 2}px`;
+  const vw = root.ownerDocument.documentElement.clientWidth;
+  const vh = root.ownerDocument.documentElement.clientHeight;
   menu.hidden = false;
+  const h = menu.offsetHeight;
+  const w = menu.offsetWidth;
+  menu.style.left = `${Math.max(4, Math.min(a.left, vw - w - 4))}px`;
+  menu.style.top = `${a.bottom + 2 + h > vh ? Math.max(4, a.top - h - 2) : a.bottom + 2}px`;
   menu.querySelector('button')?.focus();
 }
 
@@ -289,15 +310,23 @@ export function bindMenu(root) {
     openMenu(root, t, target, s.frame, s.ctx);
     e.stopPropagation();
   });
-  // A click anywhere outside the menu closes it.
+  // A click anywhere outside the menu closes it; so does scrolling (it is fixed to the window).
   root.ownerDocument.addEventListener('click', (e) => {
     if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
   });
+  root.ownerDocument.addEventListener(
+    'scroll',
+    (e) => {
+      if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
+    },
+    true,
+  );
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') closeMenu(root);
+    // Keyboard: Enter or Space on a focusable drawn thing (an SVG arrow, a marker) opens its menu.
     if ((e.key === 'Enter' || e.key === ' ') && e.target.matches?.('[data-target-kind]') && e.target.tagName !== 'BUTTON') {
       e.preventDefault();
-      e.target.click();
+      e.target.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     }
   });
 }

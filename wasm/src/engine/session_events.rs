@@ -4,8 +4,9 @@
 //! applications' processing and notes, the tape actions and their errors, group generations,
 //! verdict changes and lag changes. Each step only looks at what is new (the journal from where
 //! the last step stopped, each partition from its last scanned offset), so a long run costs the
-//! same per step as a short one; verdicts, which need the whole ledger, are followed only while
-//! the run has at most `VERDICT_WATCH_MAX` messages.
+//! same per step as a short one; verdicts, which need the whole ledger (its cost grows with
+//! messages x journal), are followed only while that stays under `VERDICT_WORK_MAX`: every lesson,
+//! not a run of a million records.
 
 use std::collections::BTreeMap;
 
@@ -18,9 +19,9 @@ use super::ledger::Verdict;
 use super::replay::Replayer;
 use super::session_frame::{api_lane, Arrow};
 
-/// Messages up to which every step checks whether a verdict changed (a ledger costs about
-/// messages x journal; beyond this the log still has everything else).
-pub const VERDICT_WATCH_MAX: usize = 2_000;
+/// Messages x journal entries up to which a step that may change a verdict computes the ledger
+/// to see (beyond it the log still has everything else, verdict changes excepted).
+pub const VERDICT_WORK_MAX: usize = 4_000_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,6 +64,9 @@ pub struct LagPoint {
 #[derive(Debug, Clone, Default)]
 pub struct Deriver {
     journal: usize,
+    /// The message id of each (node, delivery) sent, from the recorder's first `sent` entries.
+    sent_ids: BTreeMap<(usize, u64), String>,
+    sent: usize,
     processed: usize,
     actions: usize,
     /// Notes taken per application (by index).
@@ -74,6 +78,8 @@ pub struct Deriver {
     first_copy: BTreeMap<String, (String, i32, i64)>,
     verdicts: BTreeMap<String, Verdict>,
     lag: BTreeMap<(String, String, i32), (i64, i64)>,
+    /// Whether the broker was up after the last step (`None` before the first).
+    broker_up: Option<bool>,
     /// Response arrows not received yet: (node, correlation id) -> arrow index.
     awaiting: BTreeMap<(usize, i32), usize>,
 }
@@ -130,6 +136,13 @@ impl Deriver {
         self.actions = done;
 
         // The journal's new entries.
+        for s in &r.recorder().sent[self.sent.min(r.recorder().sent.len())..] {
+            self.sent_ids.insert((s.node, s.delivery), s.id.clone());
+        }
+        self.sent = r.recorder().sent.len();
+        let sent_ids = &self.sent_ids;
+        let sent_id =
+            |node: Option<NodeId>, delivery: u64| node.and_then(|n| sent_ids.get(&(n.0, delivery))).map(String::as_str);
         let journal = sim.journal();
         let name = |n: Option<NodeId>| n.map(|n| sim.node_name(n).to_string());
         for e in &journal[self.journal.min(journal.len())..] {
@@ -159,7 +172,7 @@ impl Deriver {
                     out.push("fault", node, "fault-armed", format!("fault armed on {who}'s link: {rule}"), None);
                 }
                 EventKind::Send { delivery } => {
-                    let id = sent_id(r, e.node, *delivery);
+                    let id = sent_id(e.node, *delivery);
                     out.push("client", node, "send", format!("{who} sends {}", id.unwrap_or("a record")), None);
                 }
                 EventKind::Message { direction, api, correlation_id, fate } => {
@@ -219,7 +232,7 @@ impl Deriver {
                 }
                 EventKind::Delivered { delivery, partition, offset } => {
                     relevant = true;
-                    let id = sent_id(r, e.node, *delivery).unwrap_or("a record");
+                    let id = sent_id(e.node, *delivery).unwrap_or("a record");
                     out.push(
                         "client",
                         node,
@@ -230,7 +243,7 @@ impl Deriver {
                 }
                 EventKind::DeliveryFailed { delivery, error } => {
                     relevant = true;
-                    let id = sent_id(r, e.node, *delivery).unwrap_or("a record");
+                    let id = sent_id(e.node, *delivery).unwrap_or("a record");
                     let fenced = error.contains("FENCED") || error.contains("EPOCH");
                     let rule = if fenced { "producer-fenced" } else { "delivery-failed" };
                     let text = format!("{who}: {id} failed with {error}");
@@ -252,6 +265,29 @@ impl Deriver {
         }
         self.journal = journal.len();
         out.at = at;
+
+        let up = sim.broker_up();
+        if self.broker_up.is_some_and(|was| was != up) {
+            relevant = true;
+            if up {
+                out.push(
+                    "broker",
+                    None,
+                    "restart",
+                    "the broker is back with its logs, groups and transactions".into(),
+                    None,
+                );
+            } else {
+                out.push(
+                    "broker",
+                    None,
+                    "crash",
+                    "the broker is down: requests are lost, every connection closed".into(),
+                    Some("crash"),
+                );
+            }
+        }
+        self.broker_up = Some(up);
 
         // What the applications processed, and their notes.
         let rec = r.recorder();
@@ -290,7 +326,7 @@ impl Deriver {
                 if log.log_end_offset() <= from {
                     continue;
                 }
-                for stored in log.batches().filter(|b| b.last_offset() >= from) {
+                for stored in log.batches_from(from) {
                     let batch = Batch { header: stored.header, bytes: stored.bytes.clone() };
                     let h = batch.header;
                     if let Some(c) = batch.control_type() {
@@ -358,7 +394,7 @@ impl Deriver {
         }
 
         // Verdicts that changed for the worse.
-        if relevant && rec.sent.len() <= VERDICT_WATCH_MAX {
+        if relevant && rec.sent.len().saturating_mul(journal.len()) <= VERDICT_WORK_MAX {
             let ledger = r.ledger_now();
             for m in &ledger.messages {
                 let old = self.verdicts.insert(m.id.clone(), m.verdict);
@@ -423,12 +459,6 @@ impl Deriver {
 /// transaction coordinator).
 fn transactional(r: &Replayer, node: NodeId) -> bool {
     r.engine().sim.producer_ref(node).is_some_and(|p| p.config().transactional_id.is_some())
-}
-
-/// The message id a producer's send carried.
-fn sent_id(r: &Replayer, node: Option<NodeId>, delivery: u64) -> Option<&str> {
-    let node = node?.0;
-    r.recorder().sent.iter().rev().find(|s| s.node == node && s.delivery == delivery).map(|s| s.id.as_str())
 }
 
 /// A Produce request's batches (from the producer's in-flight list), else the API name.
