@@ -231,7 +231,7 @@ export async function shareUrl(page) {
 /// do and the API, click Apply): `fault` (drop, delay, duplicate) of the next `direction` of `api`
 /// on the first option of #fault-target whose value starts with `target` ("app:", "producer:").
 /// Returns the choice; waits for the page to settle on the new tape.
-export async function applyFault(page, { target = 'app:', fault = 'drop', direction = 'response', api = 'Fetch' } = {}) {
+export async function applyFaultByForm(page, { target = 'app:', fault = 'drop', direction = 'response', api = 'Fetch' } = {}) {
   const value = await page.$$eval(
     '#fault-target option',
     (opts, prefix) => opts.map((o) => o.value).find((v) => v.startsWith(prefix)) ?? null,
@@ -241,9 +241,36 @@ export async function applyFault(page, { target = 'app:', fault = 'drop', direct
   await page.selectOption('#fault-target', value);
   await page.selectOption('#fault-what', `fault:${fault}:${direction}`);
   await page.selectOption('#fault-api', api);
+  const before = await page.evaluate(() => location.hash);
   await page.click('#fault-apply');
+  await page
+    .waitForFunction((h) => location.hash !== h || document.body.dataset.step === undefined, before, { timeout: 5_000 })
+    .catch(() => {});
   await settled(page);
   return { target: value, fault, direction, api };
+}
+
+/// Arms a fault by clicking the thing drawn in a view, as a learner would: the chip of `name`
+/// ([data-target-kind][data-target-name]) in the `view`, then the item of its fault menu whose
+/// action has `fault`, `direction` and `api`. Returns that action; waits for a settled frame.
+export async function applyFaultByMenu(page, { view = 'partitions', name, fault = 'drop', direction = 'response', api }) {
+  const chip = page.locator(`[data-view="${view}"] [data-target-kind][data-target-name="${name}"]`).first();
+  await chip.click();
+  const items = page.locator(`[data-view="${view}"] [role="menu"]:not([hidden]) [data-action]`);
+  await items.first().waitFor({ timeout: LOAD_MS });
+  const actions = await items.evaluateAll((els) => els.map((e) => e.dataset.action));
+  const i = actions.findIndex((a) => {
+    const x = JSON.parse(a);
+    return x.op === 'fault' && x.fault === fault && x.direction === direction && (api === undefined || x.api === api);
+  });
+  if (i < 0) throw new Error(`${name}'s fault menu has no ${fault} of the next ${api ?? ''} ${direction}: ${actions.join(' ')}`);
+  const before = (await bodyState(page)).step;
+  await items.nth(i).click();
+  await page
+    .waitForFunction((s) => document.body.dataset.step !== s, before, { timeout: 2_000, polling: 25 })
+    .catch(() => {});
+  await settled(page);
+  return JSON.parse(actions[i]);
 }
 
 /// The tape inside a v2 URL's `tape=` (base64url of its UTF-8 JSON), or null.

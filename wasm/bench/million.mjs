@@ -108,7 +108,7 @@ function summary(label, runs) {
   const virtualMs = median(runs.map((r) => r.virtualMs));
   const rate = RECORDS / (wallMs / 1000);
   console.log(
-    `  ${label.padEnd(30)} ${(wallMs / 1000).toFixed(2).padStart(6)} s wall  ${fmt(rate).padStart(10)} records/s` +
+    `  ${label.padEnd(36)} ${(wallMs / 1000).toFixed(2).padStart(6)} s wall  ${fmt(rate).padStart(10)} records/s` +
       `  ${fmt(virtualMs).padStart(6)} ms virtual  (${runs.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ')} s)`,
   );
   return { wallMs, virtualMs };
