@@ -1,6 +1,7 @@
 // The twelve lessons in headless Chromium, checked against their own files (wasm/lessons/NN-*.json,
 // the expectations `cargo test` checks): every run at every key moment opened from its URL
-// (#v=2&lesson=N&run=R&at=MS), one moment per lesson reached with the transport controls (the
+// (#v=2&lesson=N&run=R&at=MS; the first of each lesson from a fresh load, the others as links
+// opened in the same tab), one moment per lesson reached with the transport controls (the
 // scrubber, then a step forward and back), what the page shows read from its data-* attributes
 // (lib-lessons.mjs says which expectation is read where), no console or page errors, and one
 // screenshot per lesson of its paused last key moment in test/output/lesson-NN.png.
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { openBrowser } from './browser.mjs';
 import { startServer } from './server.mjs';
 import { check, lessonFragment, loadLessons } from './lib-lessons.mjs';
-import { clickAndSettle, open, readFrame, scrubTo, viewAttributes } from './lib-page.mjs';
+import { clickAndSettle, navigate, open, readFrame, scrubTo, viewAttributes } from './lib-page.mjs';
 
 const OUTPUT = fileURLToPath(new URL('./output/', import.meta.url));
 const LESSONS = loadLessons();
@@ -94,7 +95,9 @@ for (const lesson of LESSONS) {
     for (const [ri, run] of lesson.runs.entries()) {
       for (const [mi, m] of run.moments.entries()) {
         const where = `run "${run.name}" at ${m.at}`;
-        const b = await open(page, server.url, lessonFragment(lesson.id, run.name, m.at));
+        // The first from a fresh load, the others as links opened in the same tab (hashchange).
+        const fragment = lessonFragment(lesson.id, run.name, m.at);
+        const b = ri === 0 && mi === 0 ? await open(page, server.url, fragment) : await navigate(page, fragment);
         note(where, checkBody(b, lesson, run, m.at));
         note(where, check(await readFrame(page), m.expect));
         if (ri === 0 && mi === run.moments.length - 1) {

@@ -14,8 +14,28 @@ export async function open(page, base, fragment) {
   return settled(page);
 }
 
+/// Goes to `fragment` in the page already open, as a learner pasting a link into the same tab does
+/// (the page opens it on hashchange, without reloading the engine), and waits for a settled frame.
+export async function navigate(page, fragment) {
+  const prev = await bodyState(page);
+  await page.evaluate((f) => {
+    location.hash = f;
+  }, fragment);
+  await page
+    .waitForFunction(
+      (p) => {
+        const b = document.body.dataset;
+        return b.ready !== 'true' || b.at !== p.at || b.step !== p.step || b.run !== p.run || b.lesson !== p.lesson;
+      },
+      prev,
+      { timeout: 3_000, polling: 25 },
+    )
+    .catch(() => {});
+  return settled(page);
+}
+
 /// Waits until body says data-ready="true" and its data-at and data-step have not changed for
-/// 250 ms (the page may draw step 0 first and then seek), then returns body's attributes. Fails
+/// 150 ms (the page may draw step 0 first and then seek), then returns body's attributes. Fails
 /// with #error's text if the page reports an error instead of becoming ready.
 export async function settled(page, { timeout = LOAD_MS } = {}) {
   try {
@@ -33,7 +53,7 @@ export async function settled(page, { timeout = LOAD_MS } = {}) {
           w.since = now;
           return false;
         }
-        return now - w.since >= 250;
+        return now - w.since >= 150;
       },
       null,
       { timeout, polling: 50 },
@@ -160,13 +180,15 @@ export async function readFrame(page) {
 }
 
 /// Every element with data-* attributes inside a view, as sorted "tag[data-a=..][data-b=..]" lines:
-/// two pages showing the same frame give equal lists (used to compare a shared URL's frame).
+/// two pages showing the same frame give equal lists (used to compare a shared URL's frame). Open
+/// menus are left out: they are what the user clicked, not the frame.
 export async function viewAttributes(page, name) {
   return page.evaluate((name) => {
     const root = document.querySelector(`[data-view="${name}"]`);
     if (!root) return null;
     const lines = [];
     for (const el of [root, ...root.querySelectorAll('*')]) {
+      if (el.closest('[role="menu"]')) continue; // a fault menu the user opened is not the frame
       const attrs = Object.entries(el.dataset)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([k, v]) => `[${k}=${v}]`);
