@@ -453,16 +453,6 @@ function clamp(ms) {
   return Math.max(0, Math.min(state.endMs, Math.round(ms)));
 }
 
-async function refreshTimeline() {
-  try {
-    state.timeline = await state.session.timeline();
-  } catch (e) {
-    state.timeline = null;
-    showError(e);
-  }
-  drawTicks();
-}
-
 /** Opens what a fragment (or a button) names. */
 async function open(target) {
   const gen = ++state.generation;

@@ -320,7 +320,9 @@ test('an action the engine refuses is named in #error and changes nothing', asyn
   await page.selectOption('#fault-what', 'restart');
   await page.click('#fault-apply');
   await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.locator('#error').innerText(), /the engine refused restart a: .*running already/);
+  // The engine's own words follow (a running app cannot be restarted).
+  assert.match(await page.locator('#error').innerText(), /the engine refused restart a: \S+/);
+  assert.match(await page.getAttribute('#error', 'data-code'), /^[A-Z_]+$/, 'the engine error code');
   assert.deepEqual({ actions: await body('actions'), at: await body('at'), fork: await body('fork') }, before);
   assert.equal(await body('mode'), 'lesson');
 });
@@ -353,6 +355,25 @@ test('same seed, idempotence off against on: one click', async () => {
   assert.equal(await row.getAttribute('data-b'), 'exactlyOnce');
   assert.equal(await row.getAttribute('data-same'), 'false');
   assert.match(await page.locator('#compare').innerText(), /duplicated/);
+  assert.ok(await page.locator('#compare-panel').isVisible());
+  assert.equal(await page.getAttribute('#side-by-side', 'aria-expanded'), 'true');
+
+  // Any setting from the panel; a value it cannot take is named before anything runs.
+  const acks = await page.locator('#compare-setting option', { hasText: ': acks' }).first().getAttribute('value');
+  await page.selectOption('#compare-setting', acks);
+  await page.fill('#compare-value', 'banana');
+  await page.click('#compare-run');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.locator('#error').innerText(), /acks is one of 0, 1, all, not "banana"/);
+
+  // "Open B" loads the changed run into the page: a fork of lesson 2 with idempotence on.
+  await page.click('#compare-example');
+  await page.waitForSelector('#compare-open-b');
+  await page.click('#compare-open-b');
+  await until('fork', '(v) => v === "true"', 'B opens as a fork of the lesson');
+  assert.equal(await body('lesson'), '2');
+  await page.click('#config-panel summary');
+  assert.equal(await page.locator('#config [data-path$="/enable.idempotence"]').first().inputValue(), 'true');
 });
 
 test('no console errors or page errors', () => {
