@@ -27,12 +27,12 @@ export function render(root, frame, ctx = {}) {
   const events = ctx.events ?? [];
   const step = frame?.step ?? 0;
   const at = frame?.at ?? 0;
-  const filter = s.anomaliesOnly ? 'a' : '';
+  const filter = s.filter ?? 'all';
   const last = events.length ? events[events.length - 1].i : -1;
   const key = `${events.length}|${last}|${step}|${at}|${filter}`;
   if (s.key === key) return;
   s.key = key;
-  const changed = draw(root, html(events, step, at, s.anomaliesOnly));
+  const changed = draw(root, html(events, step, at, filter));
   if (changed) {
     // Keep the current entry in view inside the list, without scrolling the page; after the
     // browser's layout, not in the middle of drawing.
@@ -48,13 +48,24 @@ export function render(root, frame, ctx = {}) {
   }
 }
 
-function html(events, step, at, anomaliesOnly) {
+/** The log's filters: everything, without the network's requests and responses, anomalies only. */
+const FILTERS = [
+  ['all', 'all events'],
+  ['no-messages', 'without requests/responses'],
+  ['anomalies', 'anomalies only'],
+];
+
+function html(events, step, at, filter) {
   const out = [];
   const anomalies = events.filter((e) => e.anomaly).length;
   out.push(
-    `<div class="kv-evtools"><label><input type="checkbox" class="kv-anomonly"${anomaliesOnly ? ' checked' : ''}> anomalies only (${anomalies})</label> <span class="kv-muted">${events.length} events · click one to go there</span></div>`,
+    `<div class="kv-evtools"><select class="kv-evfilter" aria-label="which events">${FILTERS.map(
+      ([v, w]) => `<option value="${v}"${v === filter ? ' selected' : ''}>${w}${v === 'anomalies' ? ` (${anomalies})` : ''}</option>`,
+    ).join('')}</select> <span class="kv-muted">${events.length} events · click one to go there</span></div>`,
   );
-  const list = anomaliesOnly ? events.filter((e) => e.anomaly || e.step === step) : events;
+  const keep = (e) =>
+    e.step === step || filter === 'all' || (filter === 'anomalies' ? !!e.anomaly : e.kind !== 'message' || !!e.anomaly);
+  const list = filter === 'all' ? events : events.filter(keep);
   const shown = list.slice(Math.max(0, list.length - WINDOW));
   out.push('<ol class="kv-events">');
   if (list.length > shown.length) out.push(`<li class="kv-more">… ${list.length - shown.length} earlier</li>`);
@@ -92,15 +103,15 @@ function bind(root) {
     s.ctx?.select?.({ seek: Number(li.dataset.at), step: Number(li.dataset.step), event: Number(li.dataset.i) });
   };
   root.addEventListener('click', (e) => {
-    if (e.target.closest?.('.kv-anomonly')) return;
+    if (e.target.closest?.('.kv-evtools')) return;
     go(e.target.closest?.('li[data-i]'));
   });
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && e.target.matches?.('li[data-i]')) go(e.target);
   });
   root.addEventListener('change', (e) => {
-    if (!e.target.matches?.('.kv-anomonly')) return;
-    s.anomaliesOnly = e.target.checked;
+    if (!e.target.matches?.('.kv-evfilter')) return;
+    s.filter = e.target.value;
     s.key = null;
     if (s.frame) render(root, s.frame, s.ctx);
   });

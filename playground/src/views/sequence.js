@@ -9,7 +9,9 @@ import { afterLayout, attrs, bindMenu, esc, remember, rootState, viewShell } fro
 /** Arrows drawn at most (the most recent up to now). */
 export const WINDOW = 60;
 const ROW = 24;
-const TIME_W = 64;
+const TIME_W = 44;
+/** The APIs a client repeats while idle; hidden on request. */
+const POLLING = new Set(['Fetch', 'Heartbeat']);
 
 export function render(root, frame, ctx = {}) {
   viewShell(root, 'sequence');
@@ -19,8 +21,13 @@ export function render(root, frame, ctx = {}) {
   if (!s.scroller) {
     // The scroll box stays across renders (only its content is redrawn), so a learner who
     // scrolled up stays there; at the bottom it follows the newest arrow.
-    s.body.innerHTML = '<div class="kv-seqscroll"></div>';
-    s.scroller = s.body.firstChild;
+    s.body.innerHTML =
+      '<label class="kv-seqtools"><input type="checkbox" class="kv-hidepoll"> hide Fetch and Heartbeat polling (faults stay shown)</label><div class="kv-seqscroll"></div>';
+    s.scroller = s.body.querySelector('.kv-seqscroll');
+    s.body.querySelector('.kv-hidepoll').addEventListener('change', (e) => {
+      s.hidePolling = e.target.checked;
+      paint(root, s);
+    });
     s.stick = true;
     s.scroller.addEventListener('scroll', () => {
       const sc = s.scroller;
@@ -41,7 +48,7 @@ export function render(root, frame, ctx = {}) {
 }
 
 function paint(root, s) {
-  const html = content(s.frame, s.width);
+  const html = content(s.frame, s.width, s.hidePolling);
   if (html === s.html) return;
   s.html = html;
   s.scroller.innerHTML = html;
@@ -65,12 +72,14 @@ function uniqueLanes(frame) {
   return [...byId.values()];
 }
 
-function content(frame, avail) {
-  const lanes = uniqueLanes(frame);
-  if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
-  const all = frame?.messages ?? [];
+function content(frame, avail, hidePolling) {
+  const all = (frame?.messages ?? []).filter((a) => !hidePolling || a.fate !== 'sent' || !POLLING.has(a.api));
   const shown = all.slice(Math.max(0, all.length - WINDOW));
-  const laneW = Math.max(96, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / lanes.length)));
+  // Admin lanes (topic creation at the start) only while one of their arrows is in the window.
+  const used = new Set(shown.flatMap((a) => [a.from, a.to]));
+  const lanes = uniqueLanes(frame).filter((l) => l.kind !== 'admin' || used.has(l.id));
+  if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
+  const laneW = Math.max(70, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / lanes.length)));
   const x = new Map(lanes.map((l, i) => [l.id, TIME_W + laneW * i + laneW / 2]));
   const byId = new Map(lanes.map((l) => [l.id, l]));
   const width = TIME_W + laneW * lanes.length;

@@ -280,17 +280,28 @@ export function openMenu(root, anchor, target, frame, ctx) {
   menu.append(close);
   menu.dataset.menuFor = target.kind === 'link' ? `${target.node}:${target.api}` : (target.name ?? target.kind);
   menu.dataset.menuKind = target.kind;
-  // Under the anchor, in viewport coordinates (position: fixed, so the page's scrolling view
-  // boxes do not clip it), kept inside the window.
+  menu.hidden = false;
+  s.menuAnchor = anchor;
+  placeMenu(root);
+  menu.querySelector('button')?.focus();
+}
+
+/**
+ * Puts the menu under its anchor, in viewport coordinates (position: fixed, so the page's
+ * scrolling view boxes do not clip it), inside the window. While the anchor is still drawn the
+ * menu follows it when something scrolls.
+ */
+function placeMenu(root) {
+  const s = rootState(root);
+  const anchor = s.menuAnchor;
+  if (!anchor?.isConnected) return;
   const a = anchor.getBoundingClientRect();
   const vw = root.ownerDocument.documentElement.clientWidth;
   const vh = root.ownerDocument.documentElement.clientHeight;
-  menu.hidden = false;
-  const h = menu.offsetHeight;
-  const w = menu.offsetWidth;
-  menu.style.left = `${Math.max(4, Math.min(a.left, vw - w - 4))}px`;
-  menu.style.top = `${a.bottom + 2 + h > vh ? Math.max(4, a.top - h - 2) : a.bottom + 2}px`;
-  menu.querySelector('button')?.focus();
+  const h = s.menu.offsetHeight;
+  const w = s.menu.offsetWidth;
+  s.menu.style.left = `${Math.max(4, Math.min(a.left, vw - w - 4))}px`;
+  s.menu.style.top = `${a.bottom + 2 + h > vh ? Math.max(4, a.top - h - 2) : a.bottom + 2}px`;
 }
 
 export function closeMenu(root) {
@@ -310,14 +321,14 @@ export function bindMenu(root) {
     openMenu(root, t, target, s.frame, s.ctx);
     e.stopPropagation();
   });
-  // A click anywhere outside the menu closes it; so does scrolling (it is fixed to the window).
+  // A click anywhere outside the menu closes it; scrolling moves it with its anchor.
   root.ownerDocument.addEventListener('click', (e) => {
     if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
   });
   root.ownerDocument.addEventListener(
     'scroll',
     (e) => {
-      if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
+      if (!s.menu.hidden && !s.menu.contains(e.target)) placeMenu(root);
     },
     true,
   );
