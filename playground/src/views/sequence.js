@@ -102,7 +102,7 @@ function content(frame, avail, hidePolling) {
         style: `width:${laneW}px`,
         title: `${l.kind} ${l.name}${dead ? ' (down)' : ''}${t['data-target-kind'] ? ': click for faults' : ''}`,
         ...t,
-      })}>${icon} ${esc(l.name)}${dead ? ' ✝' : ''}<small>${esc(l.kind)}</small></${tag}>`,
+      })}><span class="kv-lname">${icon} ${esc(l.name)}${dead ? ' ✝' : ''}</span><small>${esc(l.kind)}</small></${tag}>`,
     );
   }
   out.push('</div>');
