@@ -4,25 +4,55 @@
 // with its delay, a duplicated one drawn double and labelled ×2; the engine's labels name
 // retries and fencing. The window shows the last arrows up to now, in a scrolling box.
 // Clicking a client's lane head opens its faults; clicking an arrow, the faults of that link.
-import { attrs, bindMenu, draw, esc, remember, rootState, viewShell } from './util.js';
+import { afterLayout, attrs, bindMenu, esc, remember, rootState, viewShell } from './util.js';
 
 /** Arrows drawn at most (the most recent up to now). */
-export const WINDOW = 120;
+export const WINDOW = 60;
 const ROW = 24;
-const TIME_W = 64;
+const TIME_W = 44;
+/** The APIs a client repeats while idle; hidden on request. */
+const POLLING = new Set(['Fetch', 'Heartbeat']);
 
 export function render(root, frame, ctx = {}) {
   viewShell(root, 'sequence');
   remember(root, frame, ctx);
   bindMenu(root);
   const s = rootState(root);
-  const scroller = root.querySelector('.kv-seqscroll');
-  const stick = !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < ROW * 2;
-  if (draw(root, html(frame, root.clientWidth)) || stick) {
-    const sc = root.querySelector('.kv-seqscroll');
-    if (sc && (stick || s.firstDraw === undefined)) sc.scrollTop = sc.scrollHeight;
-    s.firstDraw = false;
+  if (!s.scroller) {
+    // The scroll box stays across renders (only its content is redrawn), so a learner who
+    // scrolled up stays there; at the bottom it follows the newest arrow.
+    s.body.innerHTML =
+      '<label class="kv-seqtools"><input type="checkbox" class="kv-hidepoll"> hide Fetch and Heartbeat polling (faults stay shown)</label><div class="kv-seqscroll"></div>';
+    s.scroller = s.body.querySelector('.kv-seqscroll');
+    s.body.querySelector('.kv-hidepoll').addEventListener('change', (e) => {
+      s.hidePolling = e.target.checked;
+      paint(root, s);
+    });
+    s.stick = true;
+    s.scroller.addEventListener('scroll', () => {
+      const sc = s.scroller;
+      s.stick = sc.scrollHeight - sc.scrollTop - sc.clientHeight < ROW * 2;
+    });
+    // The lanes fit the box: its width comes from a ResizeObserver (no layout read while drawing).
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver((entries) => {
+        const w = Math.round(entries[0].contentRect.width);
+        if (w && w !== s.width) {
+          s.width = w;
+          if (s.frame) paint(root, s);
+        }
+      }).observe(root);
+    }
   }
+  paint(root, s);
+}
+
+function paint(root, s) {
+  const html = content(s.frame, s.width, s.hidePolling);
+  if (html === s.html) return;
+  s.html = html;
+  s.scroller.innerHTML = html;
+  if (s.stick) afterLayout(root, () => (s.scroller.scrollTop = s.scroller.scrollHeight));
 }
 
 function laneTarget(l) {
@@ -42,19 +72,20 @@ function uniqueLanes(frame) {
   return [...byId.values()];
 }
 
-function html(frame, avail) {
-  const lanes = uniqueLanes(frame);
-  if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
-  const all = frame?.messages ?? [];
+function content(frame, avail, hidePolling) {
+  const all = (frame?.messages ?? []).filter((a) => !hidePolling || a.fate !== 'sent' || !POLLING.has(a.api));
   const shown = all.slice(Math.max(0, all.length - WINDOW));
-  const laneW = Math.max(96, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / lanes.length)));
+  // Admin lanes (topic creation at the start) only while one of their arrows is in the window.
+  const used = new Set(shown.flatMap((a) => [a.from, a.to]));
+  const lanes = uniqueLanes(frame).filter((l) => l.kind !== 'admin' || used.has(l.id));
+  if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
+  const laneW = Math.max(70, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / lanes.length)));
   const x = new Map(lanes.map((l, i) => [l.id, TIME_W + laneW * i + laneW / 2]));
   const byId = new Map(lanes.map((l) => [l.id, l]));
   const width = TIME_W + laneW * lanes.length;
   const height = Math.max(ROW * 2, ROW * (shown.length + 1));
   const out = [];
   const hidden = all.length - shown.length;
-  out.push('<div class="kv-seqscroll">');
   out.push(`<div class="kv-seqhead" style="width:${width}px;padding-left:${TIME_W}px">`);
   for (const l of lanes) {
     const dead = l.alive === false;
@@ -71,7 +102,7 @@ function html(frame, avail) {
         style: `width:${laneW}px`,
         title: `${l.kind} ${l.name}${dead ? ' (down)' : ''}${t['data-target-kind'] ? ': click for faults' : ''}`,
         ...t,
-      })}>${icon} ${esc(l.name)}${dead ? ' ✝' : ''}<small>${esc(l.kind)}</small></${tag}>`,
+      })}><span class="kv-lname">${icon} ${esc(l.name)}${dead ? ' ✝' : ''}</span><small>${esc(l.kind)}</small></${tag}>`,
     );
   }
   out.push('</div>');
@@ -126,6 +157,6 @@ function html(frame, avail) {
     out.push(`<text class="kv-label" x="${(x1 + xEnd) / 2}" y="${y - 5}" text-anchor="middle">${esc(label)}</text>`);
     out.push('</g>');
   });
-  out.push('</svg></div>');
+  out.push('</svg>');
   return out.join('');
 }

@@ -100,6 +100,23 @@ export function selectedMessage(ctx) {
   return s && typeof s === 'object' && s.message ? s.message : null;
 }
 
+/**
+ * Runs `fn` once before the next paint (coalesced per root): scroll adjustments that need
+ * layout wait for the browser's own layout instead of forcing one in the middle of drawing.
+ */
+export function afterLayout(root, fn) {
+  const s = rootState(root);
+  s.afterLayout = fn;
+  if (s.afterLayoutPending) return;
+  s.afterLayoutPending = true;
+  requestAnimationFrame(() => {
+    s.afterLayoutPending = false;
+    const f = s.afterLayout;
+    s.afterLayout = null;
+    f?.();
+  });
+}
+
 /** Kafka's default max.poll.interval.ms. */
 export const MAX_POLL_INTERVAL_DEFAULT = 300000;
 
@@ -261,15 +278,30 @@ export function openMenu(root, anchor, target, frame, ctx) {
   close.textContent = 'close';
   close.addEventListener('click', () => closeMenu(root));
   menu.append(close);
-  menu.dataset.target = target.kind === 'link' ? `${target.node}:${target.api}` : (target.name ?? target.kind);
-  menu.dataset.targetKind = target.kind;
-  // Place it under the anchor, inside the root (the root is position: relative).
-  const r = root.getBoundingClientRect();
-  const a = anchor.getBoundingClientRect();
-  menu.style.left = `${Math.max(0, Math.min(a.left - r.left, r.width - 260))}px`;
-  menu.style.top = `${a.bottom - r.top + 2}px`;
+  menu.dataset.menuFor = target.kind === 'link' ? `${target.node}:${target.api}` : (target.name ?? target.kind);
+  menu.dataset.menuKind = target.kind;
   menu.hidden = false;
+  s.menuAnchor = anchor;
+  placeMenu(root);
   menu.querySelector('button')?.focus();
+}
+
+/**
+ * Puts the menu under its anchor, in viewport coordinates (position: fixed, so the page's
+ * scrolling view boxes do not clip it), inside the window. While the anchor is still drawn the
+ * menu follows it when something scrolls.
+ */
+function placeMenu(root) {
+  const s = rootState(root);
+  const anchor = s.menuAnchor;
+  if (!anchor?.isConnected) return;
+  const a = anchor.getBoundingClientRect();
+  const vw = root.ownerDocument.documentElement.clientWidth;
+  const vh = root.ownerDocument.documentElement.clientHeight;
+  const h = s.menu.offsetHeight;
+  const w = s.menu.offsetWidth;
+  s.menu.style.left = `${Math.max(4, Math.min(a.left, vw - w - 4))}px`;
+  s.menu.style.top = `${a.bottom + 2 + h > vh ? Math.max(4, a.top - h - 2) : a.bottom + 2}px`;
 }
 
 export function closeMenu(root) {
@@ -289,10 +321,17 @@ export function bindMenu(root) {
     openMenu(root, t, target, s.frame, s.ctx);
     e.stopPropagation();
   });
-  // A click anywhere outside the menu closes it.
+  // A click anywhere outside the menu closes it; scrolling moves it with its anchor.
   root.ownerDocument.addEventListener('click', (e) => {
     if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
   });
+  root.ownerDocument.addEventListener(
+    'scroll',
+    (e) => {
+      if (!s.menu.hidden && !s.menu.contains(e.target)) placeMenu(root);
+    },
+    true,
+  );
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') closeMenu(root);
     // Keyboard: Enter or Space on a focusable drawn thing (an SVG arrow, a marker) opens its menu.
