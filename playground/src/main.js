@@ -224,12 +224,14 @@ function drawLessonPanel() {
       'of two consumers committing after processing). Produce messages, add a consumer, crash one at a point ' +
       'of its cycle, drop a response, take the broker down (it comes back with its log and coordinator ' +
       'state), change a setting, then scrub back and forth.';
+    $('#unfork').hidden = true;
     $('#runs').replaceChildren();
     $('#moments').replaceChildren();
     $('#moments-title').hidden = true;
     return;
   }
   $('#lesson-title').textContent = `${l.id}. ${l.title}${state.forked ? ' (forked)' : ''}`;
+  $('#unfork').hidden = !state.forked;
   $('#lesson-text').textContent = l.text;
   $('#runs').replaceChildren(
     ...l.runs.map((r) =>
@@ -960,6 +962,10 @@ function bind() {
     e.target.value = '';
   });
   $('#sandbox').addEventListener('click', () => navigate({ kind: 'sandbox' }));
+  $('#unfork').addEventListener('click', () => {
+    notice('');
+    navigate({ kind: 'lesson', lesson: state.lesson.id, run: state.run, at: state.at });
+  });
   $('#produce-form').addEventListener('submit', produce);
   $('#fault-target').addEventListener('change', drawFaultWhat);
   $('#fault-what').addEventListener('change', drawFaultWhat);

@@ -57,9 +57,20 @@ async function until(name, ok, what) {
 }
 
 async function settled() {
-  // Every request answered: ready and the clock attributes stable over two frames.
-  await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  // Ready, and data-at/data-step unchanged for 250 ms (a request in flight when play paused
+  // still lands).
+  await page.waitForFunction(
+    () => {
+      const b = document.body.dataset;
+      if (b.ready !== 'true') return false;
+      const key = `${b.at}/${b.step}/${b.playing}`;
+      const w = (window.__settle ??= { key, since: performance.now() });
+      if (w.key !== key) Object.assign(w, { key, since: performance.now() });
+      return performance.now() - w.since >= 250;
+    },
+    null,
+    { polling: 50, timeout: 15_000 },
+  );
 }
 
 test('the page loads the engine in its worker, lists the twelve lessons and opens lesson 1', async () => {
@@ -210,6 +221,13 @@ test('keyboard: Space, arrows, Shift+ArrowRight, Home, End, f', async () => {
   assert.equal(await num('at'), at);
   assert.ok(await page.locator('#fork-mark').isVisible());
   assert.match(page.url(), /#v=2&tape=[A-Za-z0-9_-]+&lesson=2&run=[^&]+&fork=1&at=/);
+
+  // Back to the lesson's own run, at the same moment.
+  await page.click('#unfork');
+  await until('fork', '(v) => v === "false"', 'unforked');
+  assert.equal(await body('mode'), 'lesson');
+  assert.ok(Math.abs((await num('at')) - at) < 50);
+  assert.match(page.url(), /#v=2&lesson=2&run=/);
 });
 
 test('a link from the first playground (format 1) says so and shows lesson 1', async () => {
