@@ -372,6 +372,30 @@ test('lesson 11: side effects are counted per message', async () => {
   }
 });
 
+test('a long log is drawn as a window around its end, with the markers before it listed', async () => {
+  // Lesson 2's frame with its partition grown to 5000 records (the markers moved along).
+  const fx = structuredClone(fixture('lesson2-off-end'));
+  const part = fx.frame.snapshot.topics.find((t) => !t.internal).partitions[0];
+  const id = `${fx.frame.snapshot.topics.find((t) => !t.internal).name}-${part.partition}`;
+  const N = 5000;
+  const proto = part.records[0];
+  part.records = Array.from({ length: N }, (_, o) => ({ ...proto, offset: o, value: `x${o}` }));
+  fx.frame.records[id] = part.records.map((r) => ({ offset: r.offset, messageId: r.value, producer: 'producer', duplicateOf: null }));
+  Object.assign(part, { logStartOffset: 0, lastStableOffset: N, highWatermark: N, logEndOffset: N });
+  const m = fx.frame.ledger.markers.find((x) => x.id === id);
+  m.positions = Object.fromEntries(Object.keys(m.positions).map((app) => [app, 10]));
+  const ms = await show(fx);
+  const sel = `[data-view="partitions"] [data-partition-id="${id}"]`;
+  const offsets = await page.$$eval(`${sel} .kv-cell[data-offset]`, (els) => els.map((e) => Number(e.dataset.offset)));
+  assert.ok(offsets.length <= 240 && offsets.length >= 200, `${offsets.length} cells drawn`);
+  assert.equal(offsets.at(-1), N - 1);
+  assert.equal(await page.getAttribute(`${sel}`, 'data-high-watermark'), String(N));
+  const app = Object.keys(m.positions)[0];
+  assert.equal(await page.getAttribute(`${sel} [data-marker="position"][data-app="${app}"]`, 'data-offset'), '10');
+  assert.match(await page.locator(`${sel} .kv-offwindow`).innerText(), /pos .* @10/);
+  assert.ok(ms < 500, `rendered in ${ms} ms`);
+});
+
 test('re-rendering is idempotent and fast enough for 30 frames a second', async () => {
   const fx = fixture('lesson7-eager-rebalanced');
   await show(fx);
