@@ -362,6 +362,37 @@ test('lesson 7: a rebalance between two frames shows grants and revocations', as
   assert.equal(await page.locator('[data-view="groups"] [data-change]').count(), 0);
 });
 
+test('lesson 7 mid-rebalance: eager revokes everything, cooperative only what moves', async () => {
+  const moves = async (name) => {
+    await show(fixture(name)); // the fixture's own prev: the frame one step before
+    const m = page.locator('[data-view="groups"] .kv-moves');
+    return {
+      revoked: Number(await m.getAttribute('data-revoked-count')),
+      ownsA: await page.$$eval('[data-view="groups"] [data-member="a"] [data-owned]', (els) => els.map((e) => e.dataset.owned)),
+      struck: await page.$$eval('[data-view="groups"] [data-member="a"] [data-change="revoked"]', (els) => els.map((e) => e.dataset.revoked)),
+    };
+  };
+  const eager = await moves('lesson7-eager-revoking');
+  assert.equal(eager.revoked, 4);
+  assert.deepEqual(eager.ownsA, []);
+  assert.equal(eager.struck.length, 4);
+  const coop = await moves('lesson7-coop-revoking');
+  assert.equal(coop.revoked, 2);
+  assert.deepEqual(coop.ownsA, ['orders-0', 'orders-1']);
+  assert.match(await page.locator('[data-view="groups"] [data-group]').first().getAttribute('data-rebalance'), /cooperative/);
+});
+
+test('the producer inspector marks a batch whose acknowledgement was dropped', async () => {
+  const fx = fixture('lesson2-off-inflight');
+  await show(fx);
+  const p = fx.frame.snapshot.producers[0];
+  const dropped = fx.frame.messages.find((a) => a.fate === 'dropped' && a.api === 'Produce');
+  assert.ok(p.inFlight.some((b) => b.correlationId === dropped.correlationId), 'the fixture has the batch in flight');
+  const li = page.locator(`[data-view="producers"] [data-producer="${p.name}"] li[data-correlation-id="${dropped.correlationId}"]`);
+  assert.equal(await li.getAttribute('data-ack-lost'), 'true');
+  assert.match(await li.innerText(), /ack lost/);
+});
+
 test('lesson 11: side effects are counted per message', async () => {
   const fx = fixture('lesson11-beforeCommit-end');
   await show(fx);

@@ -28,15 +28,21 @@ function owned(frame) {
 
 /**
  * Grants and revocations between frames, kept while `frame.at - change.at < HIGHLIGHT_MS`.
- * A frame earlier than the last one seen (scrubbing back) or without a previous frame starts
- * over, so the picture depends only on the frames given.
+ * They accumulate only while the frames follow each other (ctx.prev is the frame drawn last);
+ * any other jump (scrubbing, another run, no previous frame) starts over from prev -> frame,
+ * so the picture depends only on the frames given. The same frame drawn again changes nothing.
  */
 function track(root, frame, prev) {
   const s = rootState(root);
   const at = frame?.at ?? 0;
-  if (!prev || s.lastAt === undefined || at < s.lastAt || (prev.at ?? 0) > at) s.changes = new Map();
-  s.lastAt = at;
-  if (prev && prev !== frame) {
+  const step = frame?.step ?? 0;
+  const prevKey = prev ? `${prev.step}@${prev.at}` : null;
+  if (s.changes && s.last && s.last.step === step && s.last.at === at && s.lastPrev === prevKey) return s.changes;
+  const follows = prev && s.last && prev.step === s.last.step && prev.at === s.last.at && prev.at <= at;
+  if (!follows) s.changes = new Map();
+  s.last = { step, at };
+  s.lastPrev = prevKey;
+  if (prev && prev !== frame && prev.at <= at) {
     const before = owned(prev);
     const now = owned(frame);
     const names = new Set([...before.keys(), ...now.keys()]);
