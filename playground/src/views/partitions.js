@@ -10,6 +10,7 @@ import {
   draw,
   esc,
   letter,
+  lowerBound,
   PALETTE,
   PALETTE_EDGE,
   producerIndex,
@@ -93,13 +94,6 @@ function clients(frame, idx) {
 
 function partition(topic, p, recs, m, idx) {
   const id = `${topic}-${p.partition}`;
-  const byOffset = new Map();
-  for (const r of p.records ?? []) byOffset.set(r.offset, { view: r });
-  for (const r of recs) {
-    const e = byOffset.get(r.offset) ?? {};
-    e.rec = r;
-    byOffset.set(r.offset, e);
-  }
   const start = p.logStartOffset;
   const end = p.logEndOffset;
 
@@ -128,6 +122,19 @@ function partition(topic, p, recs, m, idx) {
   // are listed in the header and drawn at the window's first cell).
   const lo = end - start > WINDOW ? end - WINDOW : start;
   const hidden = lo - start;
+
+  // Only the window's records are looked at (both lists are in offset order): a long log
+  // costs no more than a short one.
+  const byOffset = new Map();
+  const views = p.records ?? [];
+  for (let i = lowerBound(views, lo); i < views.length; i++) byOffset.set(views[i].offset, { view: views[i] });
+  for (let i = lowerBound(recs, lo); i < recs.length; i++) {
+    const r = recs[i];
+    const e = byOffset.get(r.offset) ?? {};
+    e.rec = r;
+    byOffset.set(r.offset, e);
+  }
+  const underLabels = [...byOffset.values()].some((e) => e.view?.aborted || (e.rec?.duplicateOf ?? null) !== null);
 
   // Cells left to right with their x (px); markers at the left edge of the offset they name
   // (clamped into the window; the label says when moved), labels stacked so none overlap.
@@ -210,7 +217,7 @@ function partition(topic, p, recs, m, idx) {
       );
     });
   }
-  const under = p.records.some((r) => r.aborted) || recs.some((r) => r.duplicateOf !== null) ? 20 : 2;
+  const under = underLabels ? 20 : 2;
   const above = Math.max(1, placed.above.length);
   const below = Math.max(1, placed.below.length);
 

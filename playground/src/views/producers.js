@@ -15,6 +15,8 @@ function html(frame, ctx) {
   const producers = frame?.snapshot?.producers ?? [];
   if (!producers.length) return '<p class="kv-empty">No producer.</p>';
   const idx = producerIndex(frame);
+  // The snapshot's clock (deadlines) counts from the simulation's epoch; the page's from the run's start.
+  const base = (frame?.snapshot?.now ?? 0) - (frame?.at ?? 0);
   const lanes = frame?.lanes ?? [];
   const laneOf = (name) => lanes.find((l) => l.name === name);
   const txns = frame?.snapshot?.transactions ?? [];
@@ -57,7 +59,7 @@ function html(frame, ctx) {
     out.push(
       `<header><button type="button" class="kv-chip kv-producer-chip" data-target-kind="producer" data-target-name="${esc(p.name)}" title="click for faults"><b class="kv-letter">${letter(
         i,
-      )}</b> ${esc(p.name)}</button>${status.map((w) => ` <span class="kv-badge kv-b-${w}">${w === 'crashed' ? '✝ crashed' : '⛔ fenced'}</span>`).join('')}</header>`,
+      )}</b> ${esc(p.name)}</button>${status.map((w) => ` <span class="kv-badge kv-b-${w}">${w === 'crashed' ? '✝ crashed' : '⊗ fenced'}</span>`).join('')}</header>`,
     );
     const retries = p.retries >= 2147483647 ? '∞' : esc(p.retries);
     out.push(
@@ -95,7 +97,7 @@ function html(frame, ctx) {
         out.push(
           `<li${attrs({ class: lost ? 'kv-lost-ack' : null, 'data-correlation-id': b.correlationId, 'data-ack-lost': lost })}>${esc(b.topic)}-${b.partition}${seq}, ${b.records} record${
             b.records === 1 ? '' : 's'
-          }, attempt ${b.attempts}, corr ${b.correlationId}, times out at ${b.deadline} ms${lost ? ' <b class="kv-badge">✕ ack lost: will retry</b>' : ''}</li>`,
+          }, attempt ${b.attempts}, corr ${b.correlationId}, times out at ${b.deadline - base} ms${lost ? ' <b class="kv-badge">✕ ack lost: will retry</b>' : ''}</li>`,
         );
       }
       out.push('</ul>');

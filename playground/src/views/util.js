@@ -29,8 +29,7 @@ export const PALETTE_EDGE = ['#0072b2', '#b36b00', '#00805a', '#b0306a', '#6a4fa
 
 /**
  * A stable index per producer name: the order producers appear in the frame's lanes, then
- * snapshot producers, then any other name in order of first sight (records of a producer
- * that no longer exists).
+ * the snapshot's producers, then any other name in order of first sight.
  */
 export function producerIndex(frame) {
   const names = [];
@@ -39,10 +38,11 @@ export function producerIndex(frame) {
   };
   for (const l of frame?.lanes ?? []) if (l.kind === 'producer') add(l.name);
   for (const p of frame?.snapshot?.producers ?? []) add(p.name);
-  for (const list of Object.values(frame?.records ?? {})) for (const r of list) add(r.producer);
+  // Another name (records of a client the frame no longer lists) gets the next index when
+  // first asked for: a view asks in a fixed order, so the same frame gives the same letters.
   return (name) => {
-    const i = names.indexOf(name);
-    return i < 0 ? 0 : i;
+    add(name);
+    return Math.max(0, names.indexOf(name));
   };
 }
 
@@ -163,8 +163,11 @@ export function pausePast(ctx, app) {
 }
 
 /** A name for a zombie's successor: `name-2`, or `name-3`... if taken. */
-export function successorName(frame, producer) {
+export function successorName(frame, producer, tape = null) {
   const taken = new Set();
+  for (const p of tape?.config?.producers ?? []) taken.add(p.name);
+  for (const a of tape?.config?.apps ?? []) taken.add(a.name);
+  for (const a of tape?.actions ?? []) if (a.op === 'zombie') taken.add(a.successor);
   for (const l of frame?.lanes ?? []) taken.add(l.name);
   for (const p of frame?.snapshot?.producers ?? []) taken.add(p.name);
   for (const a of frame?.ledger?.apps ?? []) taken.add(a.name);
@@ -206,7 +209,7 @@ export function menuItems(target, frame, ctx) {
     const appProducer = producer.endsWith('.producer');
     if (!appProducer) {
       items.push({ label: 'crash producer', action: { op: 'crashProducer', producer } });
-      const successor = successorName(frame, producer);
+      const successor = successorName(frame, producer, ctx?.tape);
       items.push({ label: `start successor ${successor} (zombie)`, action: { op: 'zombie', producer, successor } });
     }
     items.push(...linkItems(producer, 'producer'));
@@ -347,6 +350,18 @@ export function remember(root, frame, ctx) {
   const s = rootState(root);
   s.frame = frame;
   s.ctx = ctx;
+}
+
+/** The index of the first element of `list` (sorted by offset) whose offset is >= `offset`. */
+export function lowerBound(list, offset) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** "topic-partition" sort: by topic, then partition number. */
