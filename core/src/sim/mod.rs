@@ -114,6 +114,12 @@ enum Message {
     Closed {
         conn: ConnId,
     },
+    /// A client learns that its connection was refused (the broker is down).
+    Refused {
+        node: NodeId,
+        conn: ConnId,
+        broker: BrokerId,
+    },
 }
 
 #[derive(Clone)]
@@ -164,9 +170,12 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(config: SimConfig, broker: BrokerConfig) -> Simulation {
         let now = config.start_ms;
+        let mut broker = Broker::new(broker, now);
+        // The journal says why: the broker's and coordinators' decisions become `EventKind::Note`s.
+        broker.set_notes(true);
         Simulation {
             rng: Rng::new(config.seed),
-            broker: Broker::new(broker, now),
+            broker,
             config,
             now,
             nodes: Vec::new(),
@@ -364,8 +373,9 @@ impl Simulation {
     }
 
     /// Stop (`true`) or start (`false`) the broker process. While it is down it does nothing:
-    /// requests put on the wire are lost, those already travelling are lost on arrival, and no
-    /// timer of its runs. Going down closes every client connection: each client hears of it at
+    /// requests put on the wire are lost and their connection is refused (the client hears so a
+    /// round trip later, as from a host with no broker listening), requests already travelling
+    /// are lost on arrival, and no timer of its runs. Going down closes every client connection: each client hears of it at
     /// once (its requests in flight fail as on a lost TCP connection; a consumer forgets its
     /// coordinator) and talks on a new connection from then on, so responses of the old ones
     /// are never read; the broker forgets those connections (parked fetches and joins). Coming
@@ -493,6 +503,13 @@ impl Simulation {
             Message::Request { .. } if self.broker_down => {}
             Message::Request { conn, request, .. } => self.broker.handle_request(conn, request, now),
             Message::Closed { conn } => self.broker.handle_disconnect(conn),
+            Message::Refused { node, conn, broker } => {
+                let n = &mut self.nodes[node.0];
+                if n.alive && n.conn == conn & !COORDINATOR_CONN {
+                    n.in_flight.retain(|_, b| *b != broker);
+                    n.machine.client().handle_disconnect(broker, now);
+                }
+            }
             Message::Response { node, response } => {
                 let n = &mut self.nodes[node.0];
                 if !n.alive || n.conn != response.conn & !COORDINATOR_CONN {
@@ -520,7 +537,7 @@ impl Simulation {
             let link = match &message {
                 Message::Request { conn, .. } => Some((*conn, true)),
                 Message::Response { response, .. } => Some((response.conn, false)),
-                Message::Closed { .. } => None,
+                Message::Closed { .. } | Message::Refused { .. } => None,
             };
             if let Some(link) = link {
                 let last = self.last_arrival.entry(link).or_insert(at);
@@ -596,11 +613,18 @@ impl Simulation {
                         self.nodes[i].in_flight.insert(cid, t.broker);
                     }
                     let client_id = Some(self.nodes[i].name.clone());
+                    let broker = t.broker;
                     let request = t.into_request(client_id);
                     self.put_on_wire(node, api, cid, Message::Request { conn, request });
+                    if self.broker_down {
+                        // Nobody accepts the connection: the client hears so a round trip later.
+                        let at = now + 2 * self.config.latency_ms;
+                        self.schedule_at(at, Message::Refused { node, conn, broker });
+                    }
                 }
                 self.collect_events(node);
             }
+            self.drain_broker_notes();
             while let Some(response) = self.broker.poll_response() {
                 moved = true;
                 let Some(&node) = self.conn_to_node.get(&(response.conn & !COORDINATOR_CONN)) else { continue };
@@ -627,7 +651,7 @@ impl Simulation {
     /// armed rule that matches it, else a random fault, and journal its fate.
     fn put_on_wire(&mut self, node: NodeId, api: Option<ApiKey>, correlation_id: i32, message: Message) {
         let direction = match message {
-            Message::Request { .. } | Message::Closed { .. } => Direction::Request,
+            Message::Request { .. } | Message::Closed { .. } | Message::Refused { .. } => Direction::Request,
             Message::Response { .. } => Direction::Response,
         };
         let fault = if self.broker_down && direction == Direction::Request {
@@ -665,6 +689,15 @@ impl Simulation {
     fn collect_events(&mut self, node: NodeId) {
         let now = self.now;
         let n = &mut self.nodes[node.0];
+        let notes = match &mut n.machine {
+            Machine::Producer(p) => p.take_notes(),
+            Machine::Consumer(c) => c.take_notes(),
+            Machine::Admin(_) => Vec::new(),
+        };
+        for note in notes {
+            let kind = EventKind::Note { rule: note.rule, text: note.text, anomaly: note.anomaly };
+            self.journal.push(SimEvent { at: note.at, node: Some(node), kind });
+        }
         match &mut n.machine {
             Machine::Producer(p) => {
                 while let Some(ev) = p.poll_event() {
@@ -700,6 +733,20 @@ impl Simulation {
         }
     }
 
+    /// The broker's notes into the journal, each under the client whose request caused it.
+    fn drain_broker_notes(&mut self) {
+        for n in self.broker.take_notes() {
+            let node = n.conn.and_then(|c| self.conn_to_node.get(&(c & !COORDINATOR_CONN)).copied());
+            let kind = EventKind::Note { rule: n.rule, text: n.text, anomaly: n.anomaly };
+            self.journal.push(SimEvent { at: n.at, node, kind });
+        }
+    }
+
+    /// Collect notes of the broker (tests of the disabled path turn them off).
+    pub fn set_broker_notes(&mut self, on: bool) {
+        self.broker.set_notes(on);
+    }
+
     fn log(&mut self, node: Option<NodeId>, kind: EventKind) {
         self.journal.push(SimEvent { at: self.now, node, kind });
     }
@@ -728,6 +775,8 @@ mod tests_groups;
 mod tests_groups_checks;
 #[cfg(test)]
 mod tests_groups_scenarios;
+#[cfg(test)]
+mod tests_notes;
 #[cfg(test)]
 mod tests_outage;
 #[cfg(test)]

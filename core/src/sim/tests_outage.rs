@@ -102,3 +102,38 @@ fn a_group_carries_on_from_its_committed_offsets_after_an_outage() {
     assert!((6..=8).contains(&seen), "{seen} records");
     assert_eq!(sim.consumer(c).assignment().len(), 2);
 }
+
+#[test]
+fn clients_hear_the_connection_refused_and_resume_soon_after_the_restart() {
+    let mut sim = Simulation::with_seed(4);
+    create_topic(&mut sim, "t", 1);
+    let p = sim.add_producer("p", ProducerConfig::default()).unwrap();
+    let c = sim.add_consumer("c", ConsumerConfig::from_pairs([("auto.offset.reset", "earliest")]).unwrap()).unwrap();
+    sim.with_consumer(c, |m, _| m.assign(vec![(crate::consumer::TopicPartition::new("t", 0), None)]));
+    let mut got = Vec::new();
+    let poll_for = |sim: &mut Simulation, ms: Millis, got: &mut Vec<i64>| {
+        for _ in 0..ms / 10 {
+            got.extend(sim.poll(c).iter().map(|r| r.offset));
+            sim.run_for(10);
+        }
+    };
+    sim.send(p, record("t", None, "a")).unwrap();
+    poll_for(&mut sim, 1_000, &mut got);
+    assert_eq!(got, [0]);
+    let down_at = sim.now();
+    sim.set_broker_down(true);
+    poll_for(&mut sim, 10_000, &mut got);
+    // Refused connections make the clients back off, not spin.
+    let requests = sim
+        .journal()
+        .iter()
+        .filter(|e| e.at > down_at && e.node == Some(c))
+        .filter(|e| matches!(&e.kind, EventKind::Message { direction: Direction::Request, .. }));
+    let n = requests.count();
+    assert!((2..=1_000).contains(&n), "{n} requests in 10 s");
+    sim.set_broker_down(false);
+    sim.send(p, record("t", None, "b")).unwrap();
+    // Far sooner than a request timeout (30 s).
+    poll_for(&mut sim, 3_000, &mut got);
+    assert_eq!(got, [0, 1]);
+}
