@@ -21,8 +21,8 @@ pub mod ledger;
 pub mod lessons;
 pub mod replay;
 pub mod session;
-mod session_events;
-mod session_frame;
+pub mod session_events;
+pub mod session_frame;
 pub mod tape;
 mod txn;
 
@@ -246,6 +246,8 @@ pub fn api_key(name: &str) -> Result<ApiKey> {
         .ok_or_else(|| Error::invalid_arg(format!("unknown Kafka API {name:?}")))
 }
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -172,6 +172,13 @@ impl PartitionLog {
         self.batches.iter()
     }
 
+    /// The batches holding offsets at or after `offset`, in order (found by binary search, so a
+    /// reader following a long log's end pays for the new batches only).
+    pub fn batches_from(&self, offset: i64) -> impl Iterator<Item = &StoredBatch> {
+        let first = self.batches.partition_point(|b| b.last_offset() < offset);
+        self.batches.range(first..)
+    }
+
     /// Appends one validated batch: assigns offsets from the log end, stamps the
     /// leader epoch and, for LogAppendTime topics, `now` (which recomputes the CRC).
     /// Callers check the batch first (validation, size, `producer_state().check`); a batch

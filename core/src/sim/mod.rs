@@ -114,6 +114,12 @@ enum Message {
     Closed {
         conn: ConnId,
     },
+    /// A client learns that its connection was refused (the broker is down).
+    Refused {
+        node: NodeId,
+        conn: ConnId,
+        broker: BrokerId,
+    },
 }
 
 #[derive(Clone)]
@@ -164,9 +170,12 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(config: SimConfig, broker: BrokerConfig) -> Simulation {
         let now = config.start_ms;
+        let mut broker = Broker::new(broker, now);
+        // The journal says why: the broker's and coordinators' decisions become `EventKind::Note`s.
+        broker.set_notes(true);
         Simulation {
             rng: Rng::new(config.seed),
-            broker: Broker::new(broker, now),
+            broker,
             config,
             now,
             nodes: Vec::new(),
@@ -363,6 +372,55 @@ impl Simulation {
         !self.broker_down
     }
 
+    /// Stop (`true`) or start (`false`) the broker process. While it is down it does nothing:
+    /// requests put on the wire are lost and their connection is refused (the client hears so a
+    /// round trip later, as from a host with no broker listening), requests already travelling
+    /// are lost on arrival, and no timer of its runs. Going down closes every client connection: each client hears of it at
+    /// once (its requests in flight fail as on a lost TCP connection; a consumer forgets its
+    /// coordinator) and talks on a new connection from then on, so responses of the old ones
+    /// are never read; the broker forgets those connections (parked fetches and joins). Coming
+    /// back, it has its logs, groups, offsets and transactions as it left them, as a broker
+    /// restarting from its disk does; deadlines that passed meanwhile (sessions, transaction
+    /// timeouts) fire at once. Setting the state it is in does nothing.
+    pub fn set_broker_down(&mut self, down: bool) {
+        if self.broker_down == down {
+            return;
+        }
+        self.broker_down = down;
+        if down {
+            let now = self.now;
+            let node_id = self.broker.config().node_id;
+            for i in 0..self.nodes.len() {
+                let old = self.nodes[i].conn;
+                let mut conns = vec![old];
+                if self.nodes[i].coordinator_conn {
+                    conns.push(old | COORDINATOR_CONN);
+                }
+                if self.nodes[i].alive {
+                    let n = &mut self.nodes[i];
+                    let mut links: Vec<BrokerId> = n.in_flight.values().copied().collect();
+                    links.extend([BOOTSTRAP, node_id]);
+                    if n.coordinator_conn {
+                        links.push(crate::protocol::coordinator_link(node_id));
+                    }
+                    links.sort_unstable();
+                    links.dedup();
+                    n.in_flight.clear();
+                    n.coordinator_conn = false;
+                    for link in links {
+                        n.machine.client().handle_disconnect(link, now);
+                    }
+                    let conn = self.new_conn(NodeId(i));
+                    self.nodes[i].conn = conn;
+                }
+                for conn in conns {
+                    self.broker.handle_disconnect(conn);
+                }
+            }
+        }
+        self.flush();
+    }
+
     /// Targeted faults armed and not used up yet, in the order they apply.
     pub fn armed_faults(&self) -> &[FaultRule] {
         &self.rules
@@ -377,7 +435,7 @@ impl Simulation {
     pub fn next_event_time(&self) -> Option<Millis> {
         let net = self.network.peek().map(|Reverse(s)| s.at);
         let nodes = self.nodes.iter().filter(|n| n.alive).filter_map(|n| n.machine.client_ref().poll_timeout());
-        let broker = self.broker.poll_timeout();
+        let broker = self.broker.poll_timeout().filter(|_| !self.broker_down);
         net.into_iter().chain(nodes).chain(broker).min()
     }
 
@@ -391,7 +449,7 @@ impl Simulation {
             let Some(Reverse(s)) = self.network.pop() else { return false };
             self.deliver(s.message);
         } else {
-            if self.broker.poll_timeout().is_some_and(|d| d <= now) {
+            if !self.broker_down && self.broker.poll_timeout().is_some_and(|d| d <= now) {
                 self.broker.handle_timeout(now);
             }
             for n in self.nodes.iter_mut().filter(|n| n.alive) {
@@ -441,8 +499,17 @@ impl Simulation {
         let now = self.now;
         match message {
             // A crashed client's requests already on the wire still arrive, on its old connection.
+            // A request reaching a broker that is down is lost.
+            Message::Request { .. } if self.broker_down => {}
             Message::Request { conn, request, .. } => self.broker.handle_request(conn, request, now),
             Message::Closed { conn } => self.broker.handle_disconnect(conn),
+            Message::Refused { node, conn, broker } => {
+                let n = &mut self.nodes[node.0];
+                if n.alive && n.conn == conn & !COORDINATOR_CONN {
+                    n.in_flight.retain(|_, b| *b != broker);
+                    n.machine.client().handle_disconnect(broker, now);
+                }
+            }
             Message::Response { node, response } => {
                 let n = &mut self.nodes[node.0];
                 if !n.alive || n.conn != response.conn & !COORDINATOR_CONN {
@@ -470,7 +537,7 @@ impl Simulation {
             let link = match &message {
                 Message::Request { conn, .. } => Some((*conn, true)),
                 Message::Response { response, .. } => Some((response.conn, false)),
-                Message::Closed { .. } => None,
+                Message::Closed { .. } | Message::Refused { .. } => None,
             };
             if let Some(link) = link {
                 let last = self.last_arrival.entry(link).or_insert(at);
@@ -546,11 +613,18 @@ impl Simulation {
                         self.nodes[i].in_flight.insert(cid, t.broker);
                     }
                     let client_id = Some(self.nodes[i].name.clone());
+                    let broker = t.broker;
                     let request = t.into_request(client_id);
                     self.put_on_wire(node, api, cid, Message::Request { conn, request });
+                    if self.broker_down {
+                        // Nobody accepts the connection: the client hears so a round trip later.
+                        let at = now + 2 * self.config.latency_ms;
+                        self.schedule_at(at, Message::Refused { node, conn, broker });
+                    }
                 }
                 self.collect_events(node);
             }
+            self.drain_broker_notes();
             while let Some(response) = self.broker.poll_response() {
                 moved = true;
                 let Some(&node) = self.conn_to_node.get(&(response.conn & !COORDINATOR_CONN)) else { continue };
@@ -577,10 +651,15 @@ impl Simulation {
     /// armed rule that matches it, else a random fault, and journal its fate.
     fn put_on_wire(&mut self, node: NodeId, api: Option<ApiKey>, correlation_id: i32, message: Message) {
         let direction = match message {
-            Message::Request { .. } | Message::Closed { .. } => Direction::Request,
+            Message::Request { .. } | Message::Closed { .. } | Message::Refused { .. } => Direction::Request,
             Message::Response { .. } => Direction::Response,
         };
-        let fault = self.take_rule(node, api, direction).or_else(|| self.random_fault(direction));
+        let fault = if self.broker_down && direction == Direction::Request {
+            // Nobody listens: the request is lost (armed faults wait for the broker's return).
+            Some(Fault::Drop)
+        } else {
+            self.take_rule(node, api, direction).or_else(|| self.random_fault(direction))
+        };
         let fate = match fault {
             None => Fate::Sent,
             Some(Fault::Drop) => Fate::Dropped,
@@ -610,6 +689,15 @@ impl Simulation {
     fn collect_events(&mut self, node: NodeId) {
         let now = self.now;
         let n = &mut self.nodes[node.0];
+        let notes = match &mut n.machine {
+            Machine::Producer(p) => p.take_notes(),
+            Machine::Consumer(c) => c.take_notes(),
+            Machine::Admin(_) => Vec::new(),
+        };
+        for note in notes {
+            let kind = EventKind::Note { rule: note.rule, text: note.text, anomaly: note.anomaly };
+            self.journal.push(SimEvent { at: note.at, node: Some(node), kind });
+        }
         match &mut n.machine {
             Machine::Producer(p) => {
                 while let Some(ev) = p.poll_event() {
@@ -645,6 +733,20 @@ impl Simulation {
         }
     }
 
+    /// The broker's notes into the journal, each under the client whose request caused it.
+    fn drain_broker_notes(&mut self) {
+        for n in self.broker.take_notes() {
+            let node = n.conn.and_then(|c| self.conn_to_node.get(&(c & !COORDINATOR_CONN)).copied());
+            let kind = EventKind::Note { rule: n.rule, text: n.text, anomaly: n.anomaly };
+            self.journal.push(SimEvent { at: n.at, node, kind });
+        }
+    }
+
+    /// Collect notes of the broker (tests of the disabled path turn them off).
+    pub fn set_broker_notes(&mut self, on: bool) {
+        self.broker.set_notes(on);
+    }
+
     fn log(&mut self, node: Option<NodeId>, kind: EventKind) {
         self.journal.push(SimEvent { at: self.now, node, kind });
     }
@@ -673,6 +775,10 @@ mod tests_groups;
 mod tests_groups_checks;
 #[cfg(test)]
 mod tests_groups_scenarios;
+#[cfg(test)]
+mod tests_notes;
+#[cfg(test)]
+mod tests_outage;
 #[cfg(test)]
 mod tests_txn_copy;
 #[cfg(test)]

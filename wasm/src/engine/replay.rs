@@ -422,6 +422,14 @@ impl Replayer {
                     count: 1,
                 });
             }
+            Action::BrokerDown | Action::BrokerUp => {
+                let down = matches!(action, Action::BrokerDown);
+                if self.engine.sim.broker_up() != down {
+                    let state = if down { "down" } else { "up" };
+                    return Err(Error::state(format!("the broker is {state} already")));
+                }
+                self.engine.sim.set_broker_down(down);
+            }
         }
         self.drain_txn_events();
         Ok(())
@@ -511,6 +519,8 @@ pub(super) fn op_name(a: &Action) -> &'static str {
         Action::Restart { .. } => "restart",
         Action::Pause { .. } => "pause",
         Action::Fault { .. } => "fault",
+        Action::BrokerDown => "brokerDown",
+        Action::BrokerUp => "brokerUp",
     }
 }
 

@@ -195,6 +195,12 @@ impl Session {
             if !self.step_forward()? {
                 break;
             }
+            // A step can take time (an application waiting for its commit): one that ends
+            // after `ms` is not one "at or before" it.
+            if self.at() > ms {
+                self.step_back()?;
+                break;
+            }
         }
         Ok(())
     }

@@ -1,15 +1,18 @@
 //! The session's event log, sequence-diagram arrows and lag points, derived step by step from
 //! what the step added: the simulation journal's new entries (messages and their fate,
 //! deliveries, consumer events, crashes, faults), the records the broker stored, the
-//! applications' processing and notes, the tape actions and their errors, group generations,
+//! applications' processing and notes, the tape actions and their errors, the core's notes (why
+//! the broker, its coordinators and the clients decided what they did; a new group generation is
+//! a rebalance),
 //! verdict changes and lag changes. Each step only looks at what is new (the journal from where
 //! the last step stopped, each partition from its last scanned offset), so a long run costs the
-//! same per step as a short one; verdicts, which need the whole ledger, are followed only while
-//! the run has at most `VERDICT_WATCH_MAX` messages.
+//! same per step as a short one; verdicts, which need the whole ledger (its cost grows with
+//! messages x journal), are followed only while that stays under `VERDICT_WORK_MAX`: every lesson,
+//! not a run of a million records.
 
 use std::collections::BTreeMap;
 
-use kafkette::record::{Batch, ControlType};
+use kafkette::record::Batch;
 use kafkette::sim::{Direction, EventKind, Fate, NodeId};
 use kafkette::Millis;
 use serde::Serialize;
@@ -18,9 +21,23 @@ use super::ledger::Verdict;
 use super::replay::Replayer;
 use super::session_frame::{api_lane, Arrow};
 
-/// Messages up to which every step checks whether a verdict changed (a ledger costs about
-/// messages x journal; beyond this the log still has everything else).
-pub const VERDICT_WATCH_MAX: usize = 2_000;
+/// The rules of the core's notes that a client decided (the others are the broker's or its
+/// coordinators').
+const CLIENT_RULES: &[&str] = &[
+    "retry",
+    "sequence-reset",
+    "batch-expired",
+    "batch-failed",
+    "offset-reset",
+    "partitions-assigned",
+    "partitions-revoked",
+    "partitions-lost",
+    "poll-timeout",
+];
+
+/// Messages x journal entries up to which a step that may change a verdict computes the ledger
+/// to see (beyond it the log still has everything else, verdict changes excepted).
+pub const VERDICT_WORK_MAX: usize = 4_000_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,17 +80,21 @@ pub struct LagPoint {
 #[derive(Debug, Clone, Default)]
 pub struct Deriver {
     journal: usize,
+    /// The message id of each (node, delivery) sent, from the recorder's first `sent` entries.
+    sent_ids: BTreeMap<(usize, u64), String>,
+    sent: usize,
     processed: usize,
     actions: usize,
     /// Notes taken per application (by index).
     notes: Vec<u64>,
-    generations: BTreeMap<String, i32>,
     /// The next offset to look at, per partition.
     scanned: BTreeMap<(String, i32), i64>,
     /// Where each message id was first stored.
     first_copy: BTreeMap<String, (String, i32, i64)>,
     verdicts: BTreeMap<String, Verdict>,
     lag: BTreeMap<(String, String, i32), (i64, i64)>,
+    /// Whether the broker was up after the last step (`None` before the first).
+    broker_up: Option<bool>,
     /// Response arrows not received yet: (node, correlation id) -> arrow index.
     awaiting: BTreeMap<(usize, i32), usize>,
 }
@@ -130,6 +151,13 @@ impl Deriver {
         self.actions = done;
 
         // The journal's new entries.
+        for s in &r.recorder().sent[self.sent.min(r.recorder().sent.len())..] {
+            self.sent_ids.insert((s.node, s.delivery), s.id.clone());
+        }
+        self.sent = r.recorder().sent.len();
+        let sent_ids = &self.sent_ids;
+        let sent_id =
+            |node: Option<NodeId>, delivery: u64| node.and_then(|n| sent_ids.get(&(n.0, delivery))).map(String::as_str);
         let journal = sim.journal();
         let name = |n: Option<NodeId>| n.map(|n| sim.node_name(n).to_string());
         for e in &journal[self.journal.min(journal.len())..] {
@@ -159,7 +187,7 @@ impl Deriver {
                     out.push("fault", node, "fault-armed", format!("fault armed on {who}'s link: {rule}"), None);
                 }
                 EventKind::Send { delivery } => {
-                    let id = sent_id(r, e.node, *delivery);
+                    let id = sent_id(e.node, *delivery);
                     out.push("client", node, "send", format!("{who} sends {}", id.unwrap_or("a record")), None);
                 }
                 EventKind::Message { direction, api, correlation_id, fate } => {
@@ -219,7 +247,7 @@ impl Deriver {
                 }
                 EventKind::Delivered { delivery, partition, offset } => {
                     relevant = true;
-                    let id = sent_id(r, e.node, *delivery).unwrap_or("a record");
+                    let id = sent_id(e.node, *delivery).unwrap_or("a record");
                     out.push(
                         "client",
                         node,
@@ -230,7 +258,7 @@ impl Deriver {
                 }
                 EventKind::DeliveryFailed { delivery, error } => {
                     relevant = true;
-                    let id = sent_id(r, e.node, *delivery).unwrap_or("a record");
+                    let id = sent_id(e.node, *delivery).unwrap_or("a record");
                     let fenced = error.contains("FENCED") || error.contains("EPOCH");
                     let rule = if fenced { "producer-fenced" } else { "delivery-failed" };
                     let text = format!("{who}: {id} failed with {error}");
@@ -242,16 +270,48 @@ impl Deriver {
                 }
                 EventKind::ConsumerEvent { what } => {
                     relevant = true;
-                    let (rule, anomaly) = consumer_rule(what);
-                    out.push("client", node, rule, format!("{who}: {what}"), anomaly);
+                    // The consumer's own notes carry the anomalies (evicted, reset).
+                    out.push("client", node, consumer_rule(what), format!("{who}: {what}"), None);
                 }
                 EventKind::AdminEvent { what } => {
                     out.push("client", node, "admin", format!("{who}: {what}"), None);
+                }
+                EventKind::Note { rule, text, anomaly } => {
+                    // A new generation ends a rebalance: the timeline's rebalance tick.
+                    let anomaly = anomaly.or((*rule == "generation").then_some("rebalance"));
+                    if anomaly.is_some() {
+                        relevant = true;
+                    }
+                    let kind = if CLIENT_RULES.contains(rule) { "client" } else { "broker" };
+                    out.push(kind, node, rule, text.clone(), anomaly);
                 }
             }
         }
         self.journal = journal.len();
         out.at = at;
+
+        let up = sim.broker_up();
+        if self.broker_up.is_some_and(|was| was != up) {
+            relevant = true;
+            if up {
+                out.push(
+                    "broker",
+                    None,
+                    "restart",
+                    "the broker is back with its logs, groups and transactions".into(),
+                    None,
+                );
+            } else {
+                out.push(
+                    "broker",
+                    None,
+                    "crash",
+                    "the broker is down: requests are lost, every connection closed".into(),
+                    Some("crash"),
+                );
+            }
+        }
+        self.broker_up = Some(up);
 
         // What the applications processed, and their notes.
         let rec = r.recorder();
@@ -290,21 +350,10 @@ impl Deriver {
                 if log.log_end_offset() <= from {
                     continue;
                 }
-                for stored in log.batches().filter(|b| b.last_offset() >= from) {
+                for stored in log.batches_from(from) {
                     let batch = Batch { header: stored.header, bytes: stored.bytes.clone() };
                     let h = batch.header;
-                    if let Some(c) = batch.control_type() {
-                        let what = match c {
-                            ControlType::Commit => "COMMIT",
-                            ControlType::Abort => "ABORT",
-                        };
-                        out.push(
-                            "broker",
-                            None,
-                            "txn-marker",
-                            format!("{what} marker for producer {} at {topic}-{p}@{}", h.producer_id, h.base_offset),
-                            None,
-                        );
+                    if batch.control_type().is_some() {
                         continue;
                     }
                     let Ok(records) = batch.records() else { continue };
@@ -332,33 +381,14 @@ impl Deriver {
                                 self.first_copy.insert(id.clone(), here);
                             }
                         }
-                        out.push("broker", None, "append", format!("{topic}-{p}@{}: {id} appended", rec.offset), None);
                     }
                 }
                 self.scanned.insert(key, log.log_end_offset());
             }
         }
 
-        // Group generations: every new one is a rebalance.
-        for g in broker.groups().groups() {
-            if g.protocol_type.as_deref().is_some_and(|t| t != "consumer") {
-                continue;
-            }
-            let old = self.generations.insert(g.id.clone(), g.generation);
-            if old.is_some_and(|o| o != g.generation) || (old.is_none() && g.generation > 0) {
-                let members: Vec<&str> = g.members.values().map(|m| m.client_id.as_str()).collect();
-                out.push(
-                    "broker",
-                    None,
-                    "generation",
-                    format!("group {}: generation {} with {}", g.id, g.generation, members.join(", ")),
-                    Some("rebalance"),
-                );
-            }
-        }
-
         // Verdicts that changed for the worse.
-        if relevant && rec.sent.len() <= VERDICT_WATCH_MAX {
+        if relevant && rec.sent.len().saturating_mul(journal.len()) <= VERDICT_WORK_MAX {
             let ledger = r.ledger_now();
             for m in &ledger.messages {
                 let old = self.verdicts.insert(m.id.clone(), m.verdict);
@@ -412,7 +442,12 @@ impl Deriver {
             .iter()
             .filter_map(|e| {
                 let a = e.anomaly.as_deref()?;
-                let kind = if a == "rebalance" { "rebalance" } else { "anomaly" };
+                let kind = match a {
+                    // One tick per rebalance: when its new generation starts.
+                    "rebalance" if e.rule.as_deref() == Some("generation") => "rebalance",
+                    "rebalance" => return None,
+                    _ => "anomaly",
+                };
                 Some(Tick { at: e.at, step: e.step, kind, anomaly: Some(a.to_string()), text: e.text.clone() })
             })
             .collect()
@@ -423,12 +458,6 @@ impl Deriver {
 /// transaction coordinator).
 fn transactional(r: &Replayer, node: NodeId) -> bool {
     r.engine().sim.producer_ref(node).is_some_and(|p| p.config().transactional_id.is_some())
-}
-
-/// The message id a producer's send carried.
-fn sent_id(r: &Replayer, node: Option<NodeId>, delivery: u64) -> Option<&str> {
-    let node = node?.0;
-    r.recorder().sent.iter().rev().find(|s| s.node == node && s.delivery == delivery).map(|s| s.id.as_str())
 }
 
 /// A Produce request's batches (from the producer's in-flight list), else the API name.
@@ -458,20 +487,19 @@ fn arrow_label(r: &Replayer, node: Option<NodeId>, dir: Direction, api: &str, ci
     }
 }
 
-/// The rule and anomaly of a consumer event (its Debug text).
-fn consumer_rule(what: &str) -> (&'static str, Option<&'static str>) {
+/// The rule of a consumer event (its Debug text).
+fn consumer_rule(what: &str) -> &'static str {
     let head = what.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     match head {
-        "Assigned" => ("assigned", None),
-        "Revoked" => ("revoked", None),
-        "Lost" => ("partitions-lost", Some("evicted")),
-        "OffsetReset" => ("offset-reset", Some("reset")),
-        "Joined" => ("member-joined", None),
-        "CommitCompleted" if what.contains("Err") => ("commit-rejected", None),
-        "CommitCompleted" => ("committed", None),
-        "Error" if what.contains("FENCED") => ("fenced", Some("fenced")),
-        "Error" => ("consumer-error", None),
-        _ => ("consumer", None),
+        "Assigned" => "assigned",
+        "Revoked" => "revoked",
+        "Lost" => "lost",
+        "OffsetReset" => "reset",
+        "Joined" => "joined",
+        "CommitCompleted" if what.contains("Err") => "commit-failed",
+        "CommitCompleted" => "commit-completed",
+        "Error" => "consumer-error",
+        _ => "consumer",
     }
 }
 

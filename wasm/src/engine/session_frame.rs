@@ -172,6 +172,8 @@ pub fn describe(a: &Action) -> String {
         Action::Crash { app, point: None } => format!("{app} crashes"),
         Action::Restart { app } => format!("{app} restarts"),
         Action::Pause { app, ms } => format!("{app}'s next processing takes {ms} ms"),
+        Action::BrokerDown => "the broker goes down".into(),
+        Action::BrokerUp => "the broker comes back".into(),
         Action::Fault { node, api, direction, fault, delay_ms } => {
             let f = match fault {
                 LinkFault::Drop => "drop".to_string(),

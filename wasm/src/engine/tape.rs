@@ -282,6 +282,12 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         delay_ms: Option<Millis>,
     },
+    /// The broker process stops: it answers nothing (requests are lost), and every client
+    /// connection closes, so clients notice at once.
+    BrokerDown,
+    /// The broker starts again with its logs, groups, offsets and transactions (a broker with
+    /// its log on disk; the simulation has one broker).
+    BrokerUp,
 }
 
 fn response() -> LinkDirection {

@@ -1,0 +1,279 @@
+//! The session: stepping forward and back lands on the same frames and events, seeking from
+//! either side agrees, apply is a fork of the tape, the timeline finds the lessons' rebalances
+//! and anomalies, the diff shows lesson 2's duplicate, and bad input is an error.
+
+use std::time::Instant;
+
+use super::lessons;
+use super::replay::Replayer;
+use super::session::{Diff, Session};
+use super::tape::Tape;
+use kafkette::ErrorCode;
+
+fn lesson_tape(id: u32, run: &str) -> Tape {
+    let l = lessons::lessons().unwrap().into_iter().find(|l| l.id == id).unwrap();
+    l.runs.into_iter().find(|r| r.name == run).unwrap().tape
+}
+
+fn first_run(id: u32) -> String {
+    let l = lessons::lessons().unwrap().into_iter().find(|l| l.id == id).unwrap();
+    l.runs[0].name.clone()
+}
+
+fn frame_json(s: &Session) -> String {
+    serde_json::to_string(&s.frame()).unwrap()
+}
+
+fn events_json(s: &Session) -> String {
+    serde_json::to_string(s.events(0)).unwrap()
+}
+
+#[test]
+fn stepping_back_lands_on_the_frames_stepping_forward_saw() {
+    for id in [7, 11] {
+        let mut s = Session::lesson(id, &first_run(id)).unwrap();
+        let mut frames = vec![(frame_json(&s), events_json(&s), s.at())];
+        // Past a few keyframes (every 64 steps).
+        for _ in 0..200 {
+            assert!(s.step_forward().unwrap());
+            frames.push((frame_json(&s), events_json(&s), s.at()));
+        }
+        assert_eq!(s.step(), 200);
+        for i in (0..200).rev() {
+            assert!(s.step_back().unwrap());
+            assert_eq!(s.step(), i as u64);
+            let (f, e, at) = &frames[i];
+            assert_eq!(s.at(), *at, "lesson {id} step {i}");
+            assert_eq!(&events_json(&s), e, "lesson {id} step {i}: events");
+            assert!(&frame_json(&s) == f, "lesson {id} step {i}: frame differs");
+        }
+        assert!(!s.step_back().unwrap(), "no step before 0");
+    }
+}
+
+#[test]
+fn the_session_runs_the_same_units_as_the_replayer() {
+    // Stepping to the end gives the ledger a whole replay gives.
+    let tape = lesson_tape(5, &first_run(5));
+    let mut s = Session::new(tape.clone()).unwrap();
+    while s.step_forward().unwrap() {}
+    assert_eq!(s.at(), tape.end_ms);
+    assert!(!s.step_forward().unwrap(), "nothing after the end");
+    let mut r = Replayer::run(tape).unwrap();
+    assert_eq!(s.frame().ledger.verdicts, r.ledger().verdicts);
+    assert_eq!(s.frame().ledger.markers, r.ledger().markers);
+}
+
+#[test]
+fn seeking_from_either_side_gives_the_same_frame() {
+    let mut a = Session::lesson(7, &first_run(7)).unwrap();
+    a.seek(6_000.0).unwrap();
+    let mut b = Session::lesson(7, &first_run(7)).unwrap();
+    b.seek(14_000.0).unwrap();
+    b.seek(6_000.0).unwrap();
+    assert!(a.at() <= 6_000 && a.at() > 5_000, "at {}", a.at());
+    assert_eq!((a.step(), a.at()), (b.step(), b.at()));
+    assert!(frame_json(&a) == frame_json(&b));
+    assert_eq!(events_json(&a), events_json(&b));
+    // The step after it is later than the time sought.
+    let mut c = a.fork();
+    c.step_forward().unwrap();
+    assert!(c.at() > 6_000, "the next step is at {}", c.at());
+    // seekStep agrees with seek.
+    let mut d = Session::lesson(7, &first_run(7)).unwrap();
+    d.seek_step(a.step()).unwrap();
+    assert!(frame_json(&d) == frame_json(&a));
+}
+
+#[test]
+fn apply_is_a_fork_of_the_tape_from_now() {
+    let id = 5;
+    let mut s = Session::lesson(id, &first_run(id)).unwrap();
+    s.seek(2_500.0).unwrap();
+    let at = s.at();
+    let before = s.tape().clone();
+    s.apply(r#"{"op": "produce", "producer": "producer", "topic": "events", "id": "extra"}"#).unwrap();
+    let tape = s.tape().clone();
+    // Later actions are dropped, the new one is stamped now.
+    let kept = before.actions.iter().filter(|a| a.at <= at).count();
+    assert!(tape.actions.len() <= kept + 1);
+    assert_eq!(tape.actions.last().unwrap().at, at);
+    assert!(tape.end_ms >= at + 1_000);
+    // The same tape from scratch reaches the same frame at the same step, and the same end.
+    let mut fresh = Session::new(tape.clone()).unwrap();
+    fresh.seek_step(s.step()).unwrap();
+    assert_eq!(fresh.step(), s.step());
+    assert!(frame_json(&fresh) == frame_json(&s), "apply differs from a replay of its tape");
+    assert_eq!(events_json(&fresh), events_json(&s));
+    let mut f = s.fork();
+    while s.step_forward().unwrap() {}
+    while fresh.step_forward().unwrap() {}
+    assert!(frame_json(&fresh) == frame_json(&s));
+    // The fork was independent of the session it came from.
+    assert!(f.step() < s.step());
+    f.step_forward().unwrap();
+    assert!(f.step() < s.step());
+}
+
+#[test]
+fn a_refused_action_leaves_the_session_as_it_was() {
+    let mut s = Session::lesson(5, &first_run(5)).unwrap();
+    s.seek(1_000.0).unwrap();
+    let (frame, tape) = (frame_json(&s), s.tape_json());
+    let e = s.apply(r#"{"op": "flush", "producer": "nobody"}"#).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::INVALID_ARG);
+    assert!(e.to_string().contains("nobody"), "{e}");
+    assert_eq!(s.tape_json(), tape);
+    assert!(frame_json(&s) == frame);
+    for bad in ["", "[]", "{", r#"{"op": "teleport"}"#, r#"{"op": "produce", "producer": "bank"}"#] {
+        let e = s.apply(bad).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::INVALID_ARG, "{bad}: {e}");
+    }
+    assert_eq!(s.tape_json(), tape);
+}
+
+#[test]
+fn the_timeline_has_lesson_7s_rebalances() {
+    let mut s = Session::lesson(7, &first_run(7)).unwrap();
+    let t = s.timeline().unwrap().clone();
+    assert_eq!(t.end_ms, 14_000);
+    let rebalances: Vec<_> = t.ticks.iter().filter(|t| t.kind == "rebalance").collect();
+    assert!(rebalances.len() >= 3, "{:?}", t.ticks);
+    // The session itself did not move.
+    assert_eq!(s.step(), 0);
+    assert!(t.steps > 100);
+}
+
+#[test]
+fn the_timeline_has_lesson_2s_duplicate_only_without_idempotence() {
+    let mut off = Session::lesson(2, "idempotence off").unwrap();
+    let ticks = off.timeline().unwrap().ticks.clone();
+    let dup = ticks.iter().find(|t| t.anomaly.as_deref() == Some("duplicate")).expect("a duplicate tick");
+    let next = off.next_anomaly(-1.0).unwrap().unwrap();
+    assert!(next <= dup.at);
+    assert_eq!(off.next_anomaly(1e9).unwrap(), None);
+    let mut on = Session::lesson(2, "idempotence on").unwrap();
+    let ticks = on.timeline().unwrap().ticks.clone();
+    assert!(!ticks.iter().any(|t| t.anomaly.as_deref() == Some("duplicate")), "{ticks:?}");
+    // The frame marks the second copy.
+    off.seek(6_000.0).unwrap();
+    let f = off.frame();
+    let dups: Vec<_> = f.records.values().flatten().filter(|r| r.duplicate_of.is_some()).collect();
+    assert_eq!(dups.len(), 1, "{:?}", f.records);
+    assert!(f.records.values().flatten().all(|r| r.producer.is_some()), "{:?}", f.records);
+}
+
+#[test]
+fn the_diff_of_lesson_2s_runs_shows_the_duplicate() {
+    let d = Diff::compute(lesson_tape(2, "idempotence off"), lesson_tape(2, "idempotence on"), 6_000.0).unwrap();
+    assert!(d.changes >= 1, "{d:?}");
+    let row = d.rows.iter().find(|r| !r.same).unwrap();
+    assert_eq!(row.a_copies, 2);
+    assert_eq!(row.b_copies, 1);
+    assert_eq!(d.a.counts.get("duplicated"), Some(&1));
+    assert!(d.b.counts.get("duplicated").is_none());
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_problem() {
+    for (bad, what) in [
+        ("", "EOF"),
+        ("{}", "missing field"),
+        (r#"{"version": 1, "seed": 0, "config": {}, "endMs": 10}"#, "version"),
+        (r#"{"version": 2, "seed": 0, "config": {}, "endMs": -1}"#, "endMs"),
+    ] {
+        let e = Session::from_json(bad).err().expect(bad);
+        assert_eq!(e.code(), ErrorCode::INVALID_ARG);
+        assert!(e.to_string().contains(what), "{bad}: {e}");
+    }
+    assert!(Session::lesson(99, "x").is_err());
+    assert!(Session::lesson(2, "no such run").is_err());
+    let mut s = Session::lesson(2, "idempotence off").unwrap();
+    for t in [f64::NAN, -1.0, f64::INFINITY, 1e12] {
+        let e = s.seek(t).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::INVALID_ARG, "{t}");
+        assert!(s.set_end_ms(t).is_err());
+    }
+    assert!(s.next_anomaly(f64::NAN).is_err());
+    assert!(Diff::compute(lesson_tape(2, "idempotence off"), lesson_tape(2, "idempotence on"), f64::NAN).is_err());
+    // Shortening before an action is refused; lengthening works and moves the end.
+    assert!(s.set_end_ms(10.0).is_err());
+    s.set_end_ms(9_000.0).unwrap();
+    s.seek(1e6).unwrap();
+    assert_eq!(s.at(), 9_000);
+}
+
+#[test]
+fn set_end_ms_before_now_is_refused() {
+    let mut s = Session::lesson(2, "idempotence off").unwrap();
+    s.seek(5_000.0).unwrap();
+    let e = s.set_end_ms(4_000.0).unwrap_err();
+    assert!(e.to_string().contains("before now"), "{e}");
+}
+
+/// Measures what the page waits for on the largest lesson: stepping back from the end (restore
+/// a keyframe, replay up to 63 steps), and the whole run. `cargo test -p kafkette-wasm --release
+/// -- --ignored --nocapture step_back_cost`.
+#[test]
+#[ignore]
+fn step_back_cost() {
+    let id = 12;
+    let mut s = Session::lesson(id, &first_run(id)).unwrap();
+    let t = Instant::now();
+    while s.step_forward().unwrap() {}
+    let run = t.elapsed();
+    let steps = s.step();
+    let t = Instant::now();
+    let n = 200;
+    for _ in 0..n {
+        s.step_back().unwrap();
+    }
+    let back = t.elapsed();
+    let t = Instant::now();
+    let _ = s.frame();
+    let frame = t.elapsed();
+    println!(
+        "lesson {id}: {steps} steps in {:.1} ms; stepBack {:.3} ms each ({n} from the end); frame {:.2} ms; {} events",
+        run.as_secs_f64() * 1e3,
+        back.as_secs_f64() * 1e3 / n as f64,
+        frame.as_secs_f64() * 1e3,
+        s.events(0).len()
+    );
+}
+
+#[test]
+fn a_broker_outage_loses_requests_and_the_run_recovers() {
+    let mut tape = lesson_tape(2, "idempotence on");
+    tape.actions.retain(|a| a.at > 0 || !matches!(a.action, super::tape::Action::Fault { .. }));
+    let extra: Vec<super::tape::Stamped> = serde_json::from_str(
+        r#"[{"at": 1000, "op": "brokerDown"},
+            {"at": 2000, "op": "produce", "producer": "producer", "topic": "orders", "id": "m3"},
+            {"at": 4000, "op": "brokerUp"}]"#,
+    )
+    .unwrap();
+    tape.actions.extend(extra);
+    tape.actions.sort_by_key(|a| a.at);
+    tape.end_ms = 20_000;
+    let mut s = Session::new(tape).unwrap();
+    s.seek(3_000.0).unwrap();
+    let f = s.frame();
+    assert!(!f.broker_up);
+    assert!(f.lanes.iter().any(|l| l.id == "broker" && !l.alive));
+    assert!(f.messages.iter().any(|m| m.at > 1_000 && m.direction == "request" && m.fate == "dropped"));
+    assert_eq!(f.ledger.verdicts.get("m3").map(|v| super::session::verdict_name(*v)), Some("pending".into()));
+    let down = s.events(0).iter().find(|e| e.rule.as_deref() == Some("crash") && e.node.is_none()).unwrap();
+    assert_eq!(down.anomaly.as_deref(), Some("crash"));
+    // A second brokerDown is refused, with the state named.
+    let e = s.apply(r#"{"op": "brokerDown"}"#).unwrap_err();
+    assert!(e.to_string().contains("down already"), "{e}");
+    s.seek(20_000.0).unwrap();
+    let f = s.frame();
+    assert!(f.broker_up);
+    for id in ["m1", "m2", "m3"] {
+        assert_eq!(
+            f.ledger.verdicts.get(id).map(|v| super::session::verdict_name(*v)),
+            Some("exactlyOnce".into()),
+            "{id}"
+        );
+    }
+}
