@@ -15,6 +15,7 @@ pub mod group;
 pub mod local;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;
+pub mod notes;
 pub mod producer;
 pub mod protocol;
 pub mod record;

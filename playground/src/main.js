@@ -7,24 +7,13 @@
 import { EngineClient } from './session-client.js';
 import { LinkError, OLD_LINK_MESSAGE, parseFragment, sandboxTape, toFragment } from './tape.js';
 import * as cfg from './config.js';
-
-const $ = (sel) => document.querySelector(sel);
-const el = (tag, props = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'dataset') Object.assign(e.dataset, v);
-    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
-    else if (k in e && typeof v !== 'string') e[k] = v;
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  e.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return e;
-};
+import * as cmp from './compare.js';
+import { $, el, FMT } from './dom.js';
+import { bindKeys } from './keys.js';
+import { drawActPanel, drawFaultWhat, drawLessonPanel, drawTicks, faultAction, freshName, nextMessageId } from './panels.js';
 
 const VIEWS = ['partitions', 'ledger', 'producers', 'groups', 'lag', 'sequence', 'events'];
 const SANDBOX_EXTEND_MS = 10_000;
-const FMT = new Intl.NumberFormat('en');
 
 const state = {
   client: null,
@@ -176,220 +165,7 @@ function draw({ views = true } = {}) {
   }
 }
 
-function drawTicks() {
-  const box = $('#ticks');
-  box.replaceChildren();
-  const ticks = state.timeline?.ticks ?? [];
-  const end = state.endMs || 1;
-  for (const t of ticks) {
-    const pct = Math.min(100, (100 * t.at) / end);
-    box.append(
-      el('span', {
-        class: `tick tick-${t.kind}`,
-        title: `${FMT.format(t.at)} ms: ${t.text}`,
-        style: `left: ${pct}%`,
-        dataset: { tick: t.kind, at: String(t.at), anomaly: t.anomaly ?? '' },
-        on: { click: () => seekTo(t.at) },
-      }),
-    );
-  }
-}
-
-function drawLessonPanel() {
-  const list = $('#lesson-list');
-  list.replaceChildren(
-    ...state.lessons.map((l) =>
-      el(
-        'li',
-        {},
-        el(
-          'a',
-          {
-            href: `#v=2&lesson=${l.id}`,
-            dataset: { lessonLink: String(l.id) },
-            'aria-current': state.lesson?.id === l.id ? 'page' : null,
-          },
-          `${l.id}. ${l.title}`,
-        ),
-      ),
-    ),
-  );
-  const l = state.lesson;
-  $('#sandbox').setAttribute('aria-pressed', String(state.sandbox));
-  document.title = `kafkette playground: ${l ? `${l.id}. ${l.title}` : 'sandbox'}`;
-  if (!l) {
-    $('#lesson-title').textContent = 'Sandbox';
-    $('#lesson-text').textContent =
-      'Your own run (the sandbox starts with one topic of three partitions, an idempotent producer and a group ' +
-      'of two consumers committing after processing). Produce messages, add a consumer, crash one at a point ' +
-      'of its cycle, drop a response, take the broker down (it comes back with its log and coordinator ' +
-      'state), change a setting, then scrub back and forth.';
-    $('#runs').replaceChildren();
-    $('#moments').replaceChildren();
-    $('#moments-title').hidden = true;
-    return;
-  }
-  $('#lesson-title').textContent = `${l.id}. ${l.title}${state.forked ? ' (forked)' : ''}`;
-  $('#lesson-text').textContent = l.text;
-  $('#runs').replaceChildren(
-    ...l.runs.map((r) =>
-      el(
-        'button',
-        {
-          type: 'button',
-          role: 'tab',
-          'aria-selected': String(r.name === state.run),
-          dataset: { run: r.name },
-          on: { click: () => navigate({ kind: 'lesson', lesson: l.id, run: r.name }) },
-        },
-        r.name,
-      ),
-    ),
-  );
-  const run = l.runs.find((r) => r.name === state.run);
-  const moments = run?.moments ?? [];
-  $('#moments-title').hidden = moments.length === 0;
-  $('#moments').replaceChildren(
-    ...moments.map((m) =>
-      el(
-        'li',
-        { dataset: { at: String(m.at) } },
-        el(
-          'button',
-          { type: 'button', class: 'moment', on: { click: () => seekTo(m.at) } },
-          el('span', { class: 'moment-at' }, `${FMT.format(m.at)} ms`),
-          ' ',
-          m.caption,
-        ),
-      ),
-    ),
-  );
-}
-
-function drawActPanel() {
-  const t = state.tape;
-  if (!t) return;
-  const fill = (select, options) => {
-    const keep = select.value;
-    select.replaceChildren(...options.map(([v, label]) => el('option', { value: v }, label)));
-    if (options.some(([v]) => v === keep)) select.value = keep;
-  };
-  fill($('#produce-producer'), t.config.producers.map((p) => [p.name, p.name]));
-  fill($('#produce-topic'), t.config.topics.map((x) => [x.name, x.name]));
-  $('#produce-id').value = nextMessageId();
-  const targets = [
-    ...t.config.apps.map((a) => [`app:${a.name}`, `app ${a.name}`]),
-    ...t.config.apps.filter((a) => a.kind === 'copier').map((a) => [`producer:${a.name}.producer`, `${a.name}.producer`]),
-    ...t.config.producers.map((p) => [`producer:${p.name}`, `producer ${p.name}`]),
-    ...(state.frame?.lanes ?? [])
-      .filter((l) => l.kind === 'producer' && !t.config.producers.some((p) => p.name === l.name) && !/\.producer$/.test(l.name))
-      .map((l) => [`producer:${l.name}`, `producer ${l.name}`]),
-    ['broker:', 'the broker'],
-  ];
-  fill($('#fault-target'), targets);
-  drawFaultWhat();
-  $('#produce').disabled = t.config.producers.length === 0 || t.config.topics.length === 0;
-  $('#add-consumer').disabled = !t.config.apps.some((a) => a.kind === 'consumer' && !a.assign && a.config['group.id']);
-}
-
-const APIS = ['Produce', 'Fetch', 'OffsetCommit', 'Heartbeat', 'JoinGroup', 'SyncGroup', 'LeaveGroup', 'FindCoordinator',
-  'OffsetFetch', 'ListOffsets', 'InitProducerId', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'TxnOffsetCommit', 'EndTxn', 'Metadata'];
-
-const FAULTS = ['drop', 'delay', 'duplicate'].flatMap((f) =>
-  ['response', 'request'].map((d) => [`fault:${f}:${d}`, `${f} the next ${d}`]),
-);
-
-function whatOptions(kind) {
-  if (kind === 'app') {
-    return [
-      ['crash', 'crash now'],
-      ['crash:afterPoll', 'crash after its next poll'],
-      ['crash:afterProcessing', 'crash after processing'],
-      ['crash:beforeCommit', 'crash before committing'],
-      ['crash:afterCommit', 'crash after committing'],
-      ['pause', 'pause its processing (past max.poll.interval.ms)'],
-      ['restart', 'restart (after a crash)'],
-      ['stop', 'stop (leaves the group)'],
-      ['start', 'start'],
-      ['poll', 'poll once'],
-      ['commit', 'commit now'],
-      ...FAULTS,
-    ];
-  }
-  if (kind === 'producer') {
-    return [
-      ['flush', 'flush'],
-      ['crashProducer', 'crash'],
-      ['zombie', 'start a successor (same transactional.id)'],
-      ['initTransactions', 'init transactions'],
-      ['beginTransaction', 'begin a transaction'],
-      ['commitTransaction', 'commit the transaction'],
-      ['abortTransaction', 'abort the transaction'],
-      ...FAULTS,
-    ];
-  }
-  return [
-    ['brokerDown', 'kill it (requests are lost)'],
-    ['brokerUp', 'restart it (with its log)'],
-  ];
-}
-
-function drawFaultWhat() {
-  const [kind] = $('#fault-target').value.split(':');
-  const what = $('#fault-what');
-  const keep = what.value;
-  const opts = whatOptions(kind);
-  what.replaceChildren(...opts.map(([v, label]) => el('option', { value: v }, label)));
-  if (opts.some(([v]) => v === keep)) what.value = keep;
-  const api = $('#fault-api');
-  if (!api.options.length) api.replaceChildren(...APIS.map((a) => el('option', { value: a }, a)));
-  $('#fault-api-box').hidden = !what.value.startsWith('fault:');
-  $('#fault-ms-box').hidden = !(what.value === 'pause' || what.value.startsWith('fault:delay'));
-}
-
-function faultAction() {
-  const [kind, ...rest] = $('#fault-target').value.split(':');
-  const name = rest.join(':');
-  const what = $('#fault-what').value;
-  const ms = Number($('#fault-ms').value);
-  if ((what === 'pause' || what.startsWith('fault:delay')) && !(Number.isSafeInteger(ms) && ms > 0)) {
-    throw Object.assign(new Error(`the time must be a whole number of milliseconds above 0, not "${$('#fault-ms').value}"`), {
-      code: 'INVALID_ARG',
-    });
-  }
-  if (what.startsWith('fault:')) {
-    const [, fault, direction] = what.split(':');
-    const a = { op: 'fault', node: name, api: $('#fault-api').value, direction, fault };
-    if (fault === 'delay') a.delayMs = ms;
-    return a;
-  }
-  if (kind === 'broker') return { op: what };
-  if (kind === 'producer') {
-    if (what === 'zombie') return { op: 'zombie', producer: name, successor: freshName(`${name}-successor`) };
-    return { op: what, producer: name };
-  }
-  if (what.startsWith('crash:')) return { op: 'crash', app: name, point: what.slice(6) };
-  if (what === 'pause') return { op: 'pause', app: name, ms };
-  return { op: what, app: name };
-}
-
-function freshName(base) {
-  const used = new Set([
-    ...state.tape.config.producers.map((p) => p.name),
-    ...state.tape.config.apps.map((a) => a.name),
-    ...(state.frame?.lanes ?? []).map((l) => l.name),
-    ...state.tape.actions.filter((a) => a.op === 'zombie').map((a) => a.successor),
-  ]);
-  if (!used.has(base)) return base;
-  for (let i = 2; ; i++) if (!used.has(`${base}-${i}`)) return `${base}-${i}`;
-}
-
-function nextMessageId() {
-  const used = new Set(state.tape.actions.filter((a) => a.op === 'produce').map((a) => a.id));
-  let n = used.size + 1;
-  while (used.has(`m${n}`)) n++;
-  return `m${n}`;
-}
+const panelHandlers = { seekTo: (ms) => seekTo(ms), navigate: (target) => navigate(target) };
 
 // ---------------------------------------------------------------- the engine
 
@@ -453,16 +229,6 @@ function clamp(ms) {
   return Math.max(0, Math.min(state.endMs, Math.round(ms)));
 }
 
-async function refreshTimeline() {
-  try {
-    state.timeline = await state.session.timeline();
-  } catch (e) {
-    state.timeline = null;
-    showError(e);
-  }
-  drawTicks();
-}
-
 /** Opens what a fragment (or a button) names. */
 async function open(target) {
   const gen = ++state.generation;
@@ -516,11 +282,11 @@ async function open(target) {
     state.timeline = await session.timeline();
     if (gen !== state.generation) return;
     applyEmbed();
-    drawLessonPanel();
-    drawActPanel();
-    drawTicks();
+    drawLessonPanel(state, panelHandlers);
+    drawActPanel(state);
+    drawTicks(state, panelHandlers);
     cfg.drawConfig($('#config'), state.tape, state.lesson?.id, onConfigChange);
-    cfg.drawCompareChoices(state.tape, state.lesson?.id);
+    cmp.drawCompareChoices(state.tape, state.lesson?.id);
     draw();
   } catch (e) {
     if (gen === state.generation) showError(e);
@@ -559,9 +325,9 @@ async function act(action) {
     if (state.lesson) state.forked = true;
     await reloadTape();
     state.timeline = await state.session.timeline();
-    drawTicks();
-    drawLessonPanel();
-    drawActPanel();
+    drawTicks(state, panelHandlers);
+    drawLessonPanel(state, panelHandlers);
+    drawActPanel(state);
     draw();
     writeUrl();
   } catch (e) {
@@ -762,12 +528,12 @@ async function importTape(file) {
 
 function produce(ev) {
   ev.preventDefault();
-  const id = $('#produce-id').value.trim() || nextMessageId();
+  const id = $('#produce-id').value.trim() || nextMessageId(state);
   const key = $('#produce-key').value.trim();
   const action = { op: 'produce', producer: $('#produce-producer').value, topic: $('#produce-topic').value, id };
   if (key) action.key = key;
   act(action).then(() => {
-    $('#produce-id').value = nextMessageId();
+    $('#produce-id').value = nextMessageId(state);
   });
 }
 
@@ -775,7 +541,7 @@ function addConsumer() {
   const t = structuredClone(state.tape);
   const model = t.config.apps.find((a) => a.kind === 'consumer' && !a.assign && a.config['group.id']);
   if (!model) return;
-  const name = freshName(model.name.replace(/-?\d+$/, '') + '-' + (t.config.apps.length + 1));
+  const name = freshName(state, model.name.replace(/-?\d+$/, '') + '-' + (t.config.apps.length + 1));
   const app = { ...structuredClone(model), name, start: false };
   t.config.apps.push(app);
   // The new consumer starts now; the tape's later actions stay (in time order).
@@ -799,7 +565,7 @@ async function extend() {
     await reloadTape();
     state.timeline = await state.session.timeline();
     if (state.lesson) state.forked = true;
-    drawTicks();
+    drawTicks(state, panelHandlers);
     draw();
     writeUrl();
   } catch (e) {
@@ -826,7 +592,7 @@ async function compare(path, valueB, atChoice) {
   try {
     const diff = await state.client.diff(tapeA, tapeB, at);
     clearError();
-    cfg.drawDiff(box, diff, {
+    cmp.drawDiff(box, diff, {
       setting: cfg.describe(path),
       a: cfg.valueOf(state.tape, path),
       b: valueB,
@@ -871,40 +637,7 @@ function applyEmbed() {
   }
 }
 
-// ---------------------------------------------------------------- keyboard and wiring
-
-function typing(target) {
-  if (!target) return false;
-  if (target.isContentEditable) return true;
-  if (target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
-  if (target.tagName === 'INPUT') return !['range', 'button', 'checkbox', 'radio', 'submit', 'file'].includes(target.type);
-  return false;
-}
-
-let swallowSpaceUp = false;
-
-/** Space on a button or link outside the transport presses it (a view's menu item, a lesson tab). */
-function pressable(target) {
-  return Boolean(target?.closest?.('button, a[href], summary, [role="menuitem"], [data-target-kind]')) && !target.closest('#transport');
-}
-
-function onKey(ev) {
-  if (ev.defaultPrevented || typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-  if (document.body.dataset.ready !== 'true') return;
-  let handled = true;
-  if ((ev.key === ' ' || ev.code === 'Space') && pressable(ev.target)) return;
-  if (ev.key === ' ' || ev.code === 'Space') {
-    swallowSpaceUp = true;
-    setPlaying(!state.playing);
-  } else if (ev.key === 'ArrowRight' && ev.shiftKey) nextAnomaly();
-  else if (ev.key === 'ArrowRight') stepForward();
-  else if (ev.key === 'ArrowLeft') stepBack();
-  else if (ev.key === 'Home') seekTo(0);
-  else if (ev.key === 'End') seekTo(state.endMs);
-  else if (ev.key === 'f' || ev.key === 'F') fork();
-  else handled = false;
-  if (handled) ev.preventDefault();
-}
+// ---------------------------------------------------------------- navigation and wiring
 
 function navigate(target) {
   // A lesson link or tab: a new history entry, so Back returns to the previous lesson.
@@ -970,13 +703,17 @@ function bind() {
     e.target.value = '';
   });
   $('#sandbox').addEventListener('click', () => navigate({ kind: 'sandbox' }));
+  $('#unfork').addEventListener('click', () => {
+    notice('');
+    navigate({ kind: 'lesson', lesson: state.lesson.id, run: state.run, at: state.at });
+  });
   $('#produce-form').addEventListener('submit', produce);
   $('#fault-target').addEventListener('change', drawFaultWhat);
   $('#fault-what').addEventListener('change', drawFaultWhat);
   $('#fault-form').addEventListener('submit', (e) => {
     e.preventDefault();
     try {
-      act(faultAction());
+      act(faultAction(state));
     } catch (err) {
       showError(err);
     }
@@ -993,14 +730,16 @@ function bind() {
     e.preventDefault();
     compare($('#compare-setting').value, $('#compare-value').value.trim(), $('#compare-at').value);
   });
-  $('#compare-setting').addEventListener('change', () => cfg.suggestValues(state.tape, $('#compare-setting').value));
+  $('#compare-setting').addEventListener('change', () => cmp.suggestValues(state.tape, $('#compare-setting').value));
   $('#compare-example').addEventListener('click', compareExample);
-  document.addEventListener('keydown', onKey);
-  document.addEventListener('keyup', (e) => {
-    if (swallowSpaceUp && (e.key === ' ' || e.code === 'Space')) {
-      swallowSpaceUp = false;
-      e.preventDefault(); // a focused button would otherwise click on Space's release
-    }
+  bindKeys({
+    playPause: () => setPlaying(!state.playing),
+    stepForward,
+    stepBack,
+    nextAnomaly,
+    start: () => seekTo(0),
+    end: () => seekTo(state.endMs),
+    fork,
   });
   window.addEventListener('hashchange', () => {
     if (!writingUrl) openFromLocation();

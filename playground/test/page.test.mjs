@@ -57,9 +57,20 @@ async function until(name, ok, what) {
 }
 
 async function settled() {
-  // Every request answered: ready and the clock attributes stable over two frames.
-  await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  // Ready, and data-at/data-step unchanged for 250 ms (a request in flight when play paused
+  // still lands).
+  await page.waitForFunction(
+    () => {
+      const b = document.body.dataset;
+      if (b.ready !== 'true') return false;
+      const key = `${b.at}/${b.step}/${b.playing}`;
+      const w = (window.__settle ??= { key, since: performance.now() });
+      if (w.key !== key) Object.assign(w, { key, since: performance.now() });
+      return performance.now() - w.since >= 250;
+    },
+    null,
+    { polling: 50, timeout: 15_000 },
+  );
 }
 
 test('the page loads the engine in its worker, lists the twelve lessons and opens lesson 1', async () => {
@@ -132,12 +143,12 @@ test('transport: step forward and back, scrub, play at a speed, pause', async ()
   const stepMid = await num('step');
   assert.ok(stepMid > 1);
 
-  // Play at 16x: virtual time moves forward by itself, then pause stops it.
-  await page.selectOption('#speed', '16');
+  // Play at 1x (3 s of run left): virtual time moves forward by itself, then pause stops it.
+  await page.selectOption('#speed', '1');
   await page.click('#play');
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
   await until('playing', '(v) => v === "true"', 'playing');
-  await until('at', `(v) => Number(v) > ${mid + 500}`, 'time advances while playing');
+  await until('at', `(v) => Number(v) > ${mid + 300}`, 'time advances while playing');
   await page.click('#play');
   await until('playing', '(v) => v === "false"', 'paused');
   await settled();
@@ -145,6 +156,15 @@ test('transport: step forward and back, scrub, play at a speed, pause', async ()
   await page.waitForTimeout(300);
   assert.equal(await num('at'), paused, 'time stands still when paused');
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+
+  // At 16x the rest of the run (under 3 s of virtual time) takes a fraction of a second, and
+  // play stops by itself at the end.
+  await page.selectOption('#speed', '16');
+  const t0 = Date.now();
+  await page.click('#play');
+  await until('at', `(v) => Number(v) > ${end} - 200`, 'played to the end');
+  await until('playing', '(v) => v === "false"', 'play stops at the end');
+  assert.ok(Date.now() - t0 < 2500, `16x took ${Date.now() - t0} ms for ${end - paused} ms of run`);
 });
 
 test('keyboard: Space, arrows, Shift+ArrowRight, Home, End, f', async () => {
@@ -201,6 +221,13 @@ test('keyboard: Space, arrows, Shift+ArrowRight, Home, End, f', async () => {
   assert.equal(await num('at'), at);
   assert.ok(await page.locator('#fork-mark').isVisible());
   assert.match(page.url(), /#v=2&tape=[A-Za-z0-9_-]+&lesson=2&run=[^&]+&fork=1&at=/);
+
+  // Back to the lesson's own run, at the same moment.
+  await page.click('#unfork');
+  await until('fork', '(v) => v === "false"', 'unforked');
+  assert.equal(await body('mode'), 'lesson');
+  assert.ok(Math.abs((await num('at')) - at) < 50);
+  assert.match(page.url(), /#v=2&lesson=2&run=/);
 });
 
 test('a link from the first playground (format 1) says so and shows lesson 1', async () => {
@@ -320,7 +347,9 @@ test('an action the engine refuses is named in #error and changes nothing', asyn
   await page.selectOption('#fault-what', 'restart');
   await page.click('#fault-apply');
   await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.locator('#error').innerText(), /the engine refused restart a: .*running already/);
+  // The engine's own words follow (a running app cannot be restarted).
+  assert.match(await page.locator('#error').innerText(), /the engine refused restart a: \S+/);
+  assert.match(await page.getAttribute('#error', 'data-code'), /^[A-Z_]+$/, 'the engine error code');
   assert.deepEqual({ actions: await body('actions'), at: await body('at'), fork: await body('fork') }, before);
   assert.equal(await body('mode'), 'lesson');
 });
@@ -353,6 +382,25 @@ test('same seed, idempotence off against on: one click', async () => {
   assert.equal(await row.getAttribute('data-b'), 'exactlyOnce');
   assert.equal(await row.getAttribute('data-same'), 'false');
   assert.match(await page.locator('#compare').innerText(), /duplicated/);
+  assert.ok(await page.locator('#compare-panel').isVisible());
+  assert.equal(await page.getAttribute('#side-by-side', 'aria-expanded'), 'true');
+
+  // Any setting from the panel; a value it cannot take is named before anything runs.
+  const acks = await page.locator('#compare-setting option', { hasText: ': acks' }).first().getAttribute('value');
+  await page.selectOption('#compare-setting', acks);
+  await page.fill('#compare-value', 'banana');
+  await page.click('#compare-run');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.locator('#error').innerText(), /acks is one of 0, 1, all, not "banana"/);
+
+  // "Open B" loads the changed run into the page: a fork of lesson 2 with idempotence on.
+  await page.click('#compare-example');
+  await page.waitForSelector('#compare-open-b');
+  await page.click('#compare-open-b');
+  await until('fork', '(v) => v === "true"', 'B opens as a fork of the lesson');
+  assert.equal(await body('lesson'), '2');
+  await page.click('#config-panel summary');
+  assert.equal(await page.locator('#config [data-path$="/enable.idempotence"]').first().inputValue(), 'true');
 });
 
 test('no console errors or page errors', () => {

@@ -362,6 +362,37 @@ test('lesson 7: a rebalance between two frames shows grants and revocations', as
   assert.equal(await page.locator('[data-view="groups"] [data-change]').count(), 0);
 });
 
+test('lesson 7 mid-rebalance: eager revokes everything, cooperative only what moves', async () => {
+  const moves = async (name) => {
+    await show(fixture(name)); // the fixture's own prev: the frame one step before
+    const m = page.locator('[data-view="groups"] .kv-moves');
+    return {
+      revoked: Number(await m.getAttribute('data-revoked-count')),
+      ownsA: await page.$$eval('[data-view="groups"] [data-member="a"] [data-owned]', (els) => els.map((e) => e.dataset.owned)),
+      struck: await page.$$eval('[data-view="groups"] [data-member="a"] [data-change="revoked"]', (els) => els.map((e) => e.dataset.revoked)),
+    };
+  };
+  const eager = await moves('lesson7-eager-revoking');
+  assert.equal(eager.revoked, 4);
+  assert.deepEqual(eager.ownsA, []);
+  assert.equal(eager.struck.length, 4);
+  const coop = await moves('lesson7-coop-revoking');
+  assert.equal(coop.revoked, 2);
+  assert.deepEqual(coop.ownsA, ['orders-0', 'orders-1']);
+  assert.match(await page.locator('[data-view="groups"] [data-group]').first().getAttribute('data-rebalance'), /cooperative/);
+});
+
+test('the producer inspector marks a batch whose acknowledgement was dropped', async () => {
+  const fx = fixture('lesson2-off-inflight');
+  await show(fx);
+  const p = fx.frame.snapshot.producers[0];
+  const dropped = fx.frame.messages.find((a) => a.fate === 'dropped' && a.api === 'Produce');
+  assert.ok(p.inFlight.some((b) => b.correlationId === dropped.correlationId), 'the fixture has the batch in flight');
+  const li = page.locator(`[data-view="producers"] [data-producer="${p.name}"] li[data-correlation-id="${dropped.correlationId}"]`);
+  assert.equal(await li.getAttribute('data-ack-lost'), 'true');
+  assert.match(await li.innerText(), /ack lost/);
+});
+
 test('lesson 11: side effects are counted per message', async () => {
   const fx = fixture('lesson11-beforeCommit-end');
   await show(fx);
@@ -370,6 +401,30 @@ test('lesson 11: side effects are counted per message', async () => {
       assert.equal(await page.getAttribute(`[data-view="ledger"] tr[data-message="${m.id}"] [data-effect-app="${app}"]`, 'data-times'), String(n));
     }
   }
+});
+
+test('a long log is drawn as a window around its end, with the markers before it listed', async () => {
+  // Lesson 2's frame with its partition grown to 5000 records (the markers moved along).
+  const fx = structuredClone(fixture('lesson2-off-end'));
+  const part = fx.frame.snapshot.topics.find((t) => !t.internal).partitions[0];
+  const id = `${fx.frame.snapshot.topics.find((t) => !t.internal).name}-${part.partition}`;
+  const N = 5000;
+  const proto = part.records[0];
+  part.records = Array.from({ length: N }, (_, o) => ({ ...proto, offset: o, value: `x${o}` }));
+  fx.frame.records[id] = part.records.map((r) => ({ offset: r.offset, messageId: r.value, producer: 'producer', duplicateOf: null }));
+  Object.assign(part, { logStartOffset: 0, lastStableOffset: N, highWatermark: N, logEndOffset: N });
+  const m = fx.frame.ledger.markers.find((x) => x.id === id);
+  m.positions = Object.fromEntries(Object.keys(m.positions).map((app) => [app, 10]));
+  const ms = await show(fx);
+  const sel = `[data-view="partitions"] [data-partition-id="${id}"]`;
+  const offsets = await page.$$eval(`${sel} .kv-cell[data-offset]`, (els) => els.map((e) => Number(e.dataset.offset)));
+  assert.ok(offsets.length <= 240 && offsets.length >= 200, `${offsets.length} cells drawn`);
+  assert.equal(offsets.at(-1), N - 1);
+  assert.equal(await page.getAttribute(`${sel}`, 'data-high-watermark'), String(N));
+  const app = Object.keys(m.positions)[0];
+  assert.equal(await page.getAttribute(`${sel} [data-marker="position"][data-app="${app}"]`, 'data-offset'), '10');
+  assert.match(await page.locator(`${sel} .kv-offwindow`).innerText(), /pos .* @10/);
+  assert.ok(ms < 500, `rendered in ${ms} ms`);
 });
 
 test('re-rendering is idempotent and fast enough for 30 frames a second', async () => {

@@ -166,6 +166,12 @@ pub enum JournalEvent {
     AdminEvent {
         what: String,
     },
+    /// Why: the rule that fired (core `notes`), with concrete values and an anomaly if any.
+    Note {
+        rule: &'static str,
+        text: String,
+        anomaly: Option<&'static str>,
+    },
 }
 
 impl From<&SimEvent> for JournalEntry {
@@ -197,6 +203,7 @@ impl From<&SimEvent> for JournalEntry {
             K::Consumed { topic, partition, offset } => J::Consumed { topic, partition, offset },
             K::ConsumerEvent { what } => J::ConsumerEvent { what },
             K::AdminEvent { what } => J::AdminEvent { what },
+            K::Note { rule, text, anomaly } => J::Note { rule, text, anomaly },
         };
         JournalEntry { at: e.at, node: e.node.map(|n| n.0), event }
     }

@@ -27,6 +27,7 @@ mod tests_groups;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::group::GroupCoordinator;
+use crate::notes::{Note, Notes};
 use crate::protocol::{ConnId, Millis, Request, Response};
 use crate::txn::TxnCoordinator;
 
@@ -65,6 +66,8 @@ pub struct Broker {
     conn_hosts: BTreeMap<ConnId, String>,
     /// The transaction coordinator (every transactional id, whichever node coordinates it).
     txn: TxnCoordinator,
+    /// Why the broker decided what it did (`set_notes`; off by default).
+    notes: Notes,
 }
 
 impl Broker {
@@ -85,6 +88,28 @@ impl Broker {
             next_retention_check_ms,
             next_producer_id: 0,
             txn: TxnCoordinator::new(),
+            notes: Notes::default(),
+        }
+    }
+
+    /// Collect notes on the broker's and its coordinators' decisions (off by default: then each
+    /// decision costs a branch and nothing else). Turning them off forgets the pending ones.
+    pub fn set_notes(&mut self, on: bool) {
+        self.notes.set_enabled(on);
+        self.groups.set_notes(on);
+    }
+
+    /// The notes collected since the last call, oldest first (each names the connection whose
+    /// request caused it, or none for the broker's own timers).
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        self.absorb_group_notes();
+        self.notes.take()
+    }
+
+    /// Moves the group coordinator's notes into the broker's, attributed to the current request.
+    pub(crate) fn absorb_group_notes(&mut self) {
+        if self.notes.is_enabled() {
+            self.notes.absorb(self.groups.notes_mut());
         }
     }
 
@@ -128,7 +153,9 @@ impl Broker {
             self.next_retention_check_ms = now.saturating_add(self.config.log_retention_check_interval_ms.max(1));
         }
         self.groups.tick(now);
+        self.absorb_group_notes();
         self.settle(now);
+        self.absorb_group_notes();
     }
 
     /// Earliest deadline at which `handle_timeout` has work (parked fetch expiry, next retention
@@ -149,7 +176,7 @@ impl Broker {
     /// TxnOffsetCommit for `group_id` become committed (`commit`) or are dropped. EndTxn (and a
     /// transaction timing out) calls it for every group the transaction added with AddOffsetsToTxn.
     pub(crate) fn groups_txn_marker(&mut self, group_id: &str, producer_id: i64, commit: bool, now: Millis) {
-        self.groups.txn_marker(group_id, producer_id, commit);
+        self.groups.txn_marker(group_id, producer_id, commit, now);
         self.flush_group_records(now);
     }
 
@@ -243,10 +270,19 @@ impl Broker {
     /// by `handle_timeout`).
     pub fn enforce_retention(&mut self, now: Millis) {
         let mut moved = false;
-        for topic in self.topics.values_mut() {
+        for (name, topic) in self.topics.iter_mut() {
             let (ms, bytes) = (topic.config().retention_ms, topic.config().retention_bytes);
-            for p in topic.partitions_mut() {
-                moved |= p.enforce_retention(now, ms, bytes);
+            for (i, p) in topic.partitions_mut().iter_mut().enumerate() {
+                let before = p.log_start_offset();
+                if p.enforce_retention(now, ms, bytes) {
+                    moved = true;
+                    let after = p.log_start_offset();
+                    self.notes.add(now, "retention-delete", None, || {
+                        let why =
+                            if ms >= 0 { format!("retention.ms {ms}") } else { format!("retention.bytes {bytes}") };
+                        format!("{name}-{i} log start {before} → {after} ({why})")
+                    });
+                }
             }
         }
         // A parked fetch whose offset fell below the log start now has an error to report.

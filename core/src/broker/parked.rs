@@ -78,7 +78,7 @@ impl Broker {
                     continue;
                 };
                 if let Wait::Fetch { request, .. } = &p.wait {
-                    self.complete_parked(conn, p.node, p.correlation_id, p.api_version, request);
+                    self.complete_parked(conn, p.node, p.correlation_id, p.api_version, request, now);
                 }
                 self.resume(conn, p.backlog, now);
                 progressed = true;

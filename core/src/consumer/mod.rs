@@ -35,6 +35,7 @@ use kafka_protocol::messages::ResponseKind;
 use crate::client::{ClientMachine, CorrelationIds, Metadata};
 use crate::config::ConsumerConfig;
 use crate::error::{Error, ErrorCode, Result};
+use crate::notes::{Note, Notes};
 use crate::protocol::{BrokerId, Millis, Transmit};
 use crate::record::{RecordHeader, TimestampType};
 
@@ -291,6 +292,8 @@ pub struct Consumer {
     events: Events,
     /// Set with `group.id`: membership, commits (boxed: most consumers in a simulation have none).
     group: Option<Box<Group>>,
+    /// Why the consumer decided what it did (`set_notes`; off by default).
+    notes: Notes,
 }
 
 impl fmt::Debug for Consumer {
@@ -304,6 +307,17 @@ impl fmt::Debug for Consumer {
 }
 
 impl Consumer {
+    /// Collect notes on the consumer's decisions: offset resets, assignments, leaving the group
+    /// (off by default).
+    pub fn set_notes(&mut self, on: bool) {
+        self.notes.set_enabled(on);
+    }
+
+    /// The notes collected since the last call, oldest first.
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        self.notes.take()
+    }
+
     pub fn new(config: ConsumerConfig, now: Millis) -> Result<Consumer> {
         config.validate()?;
         let settings = Settings::from_config(&config);
@@ -321,6 +335,7 @@ impl Consumer {
             in_flight: HashMap::new(),
             fetching: HashSet::new(),
             events: Events::default(),
+            notes: Notes::default(),
         })
     }
 

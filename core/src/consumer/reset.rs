@@ -103,6 +103,10 @@ pub(super) fn handle_list_offsets(
                 s.position = Some(p.offset);
                 s.reset = Reset::Done;
                 if let Some(from) = s.out_of_range_at.take() {
+                    let (offset, policy) = (p.offset, if to == ResetTo::Earliest { "earliest" } else { "latest" });
+                    c.notes.add(now, "offset-reset", Some("reset"), || {
+                        format!("{tp} offset {from} out of range: reset to {policy} {offset}")
+                    });
                     c.events.push(ConsumerEvent::OffsetReset { tp, from, to: p.offset });
                 }
                 continue;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use crate::error::ErrorCode;
+use crate::notes::Notes;
 use crate::protocol::Millis;
 
 use super::log::{self, LogRecord};
@@ -44,6 +45,30 @@ impl GroupState {
 pub struct Out {
     pub completions: Vec<Completion>,
     pub records: Vec<LogRecord>,
+    /// Why (collected only when enabled).
+    pub notes: Notes,
+}
+
+impl Out {
+    /// An `Out` collecting notes when `notes` is on.
+    pub fn new(notes: bool) -> Out {
+        let mut out = Out::default();
+        out.notes.set_enabled(notes);
+        out
+    }
+
+    fn note(&mut self, now: Millis, rule: &'static str, anomaly: Option<&'static str>, text: impl FnOnce() -> String) {
+        self.notes.add(now, rule, anomaly, text);
+    }
+
+    /// A reason string, built only when notes are on.
+    fn why(&self, text: impl FnOnce() -> String) -> String {
+        if self.notes.is_enabled() {
+            text()
+        } else {
+            String::new()
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,9 +118,21 @@ impl Group {
         }
     }
 
-    fn transition(&mut self, state: GroupState, now: Millis) {
+    fn transition(&mut self, state: GroupState, out: &mut Out, now: Millis) {
+        if state != self.state {
+            let (id, from) = (&self.id, self.state.name());
+            out.note(now, "group-state", None, || format!("group {id} {from} → {}", state.name()));
+        }
         self.state = state;
         self.state_since = now;
+    }
+
+    /// A member as the notes name it: its client id (the member id when unknown).
+    pub fn who(&self, member_id: &str) -> String {
+        match self.members.get(member_id) {
+            Some(m) if !m.client_id.is_empty() => m.client_id.clone(),
+            _ => member_id.to_string(),
+        }
     }
 
     /// Kafka's `supportsProtocols`: an empty group takes any non-empty type and protocol list;
@@ -209,7 +246,12 @@ impl Group {
                 if state == GroupState::PreparingRebalance {
                     self.maybe_complete_join(out, now);
                 } else {
-                    self.prepare_rebalance(cfg, out, now);
+                    let why = out.why(|| {
+                        let role = if is_leader { "leader " } else { "" };
+                        let changed = if unchanged { "" } else { " with new protocols" };
+                        format!("{role}{} rejoined{changed}", self.who(&id))
+                    });
+                    self.prepare_rebalance(cfg, &why, out, now);
                 }
                 None
             }
@@ -254,6 +296,9 @@ impl Group {
         };
         m.refresh(now);
         self.members.insert(id.clone(), m);
+        let who = self.who(&id);
+        let group = &self.id;
+        out.note(now, "member-joined", None, || format!("{who} joined group {group} (member {id})"));
         if self.leader.is_none() {
             self.leader = Some(id);
         }
@@ -266,7 +311,10 @@ impl Group {
                 }
                 self.maybe_complete_join(out, now);
             }
-            _ => self.prepare_rebalance(cfg, out, now),
+            _ => {
+                let why = out.why(|| format!("{who} joined"));
+                self.prepare_rebalance(cfg, &why, out, now)
+            }
         }
     }
 
@@ -305,6 +353,10 @@ impl Group {
             self.statics.insert(i.clone(), fresh.clone());
         }
         self.members.insert(fresh.clone(), m);
+        let (group, instance) = (&self.id, p.instance_id.as_deref().unwrap_or(""));
+        out.note(now, "member-joined", None, || {
+            format!("static member {instance} rejoined group {group} as {fresh}: {old} is fenced")
+        });
         if self.state == GroupState::Stable && unchanged && !was_leader {
             out.records.push(self.metadata_record(now));
             return Some(self.result(&fresh, ErrorCode::NONE));
@@ -315,12 +367,20 @@ impl Group {
         if self.state == GroupState::PreparingRebalance {
             self.maybe_complete_join(out, now);
         } else {
-            self.prepare_rebalance(cfg, out, now);
+            let why = out.why(|| format!("static member {instance} restarted"));
+            self.prepare_rebalance(cfg, &why, out, now);
         }
         None
     }
 
-    fn prepare_rebalance(&mut self, cfg: &GroupConfig, out: &mut Out, now: Millis) {
+    /// The join phase begins (`why`: what changed, for the note).
+    fn prepare_rebalance(&mut self, cfg: &GroupConfig, why: &str, out: &mut Out, now: Millis) {
+        // A group's first members joining is how it forms; a rebalance of a working group is a disturbance.
+        let anomaly = (self.state != GroupState::Empty).then_some("rebalance");
+        let (id, generation) = (&self.id, self.generation);
+        out.note(now, "rebalance-start", anomaly, || {
+            format!("group {id} rebalances (generation {generation} → {}): {why}", generation + 1)
+        });
         if self.state == GroupState::CompletingRebalance {
             for m in self.members.values_mut() {
                 m.assignment = Bytes::new();
@@ -336,7 +396,7 @@ impl Group {
         } else {
             now
         };
-        self.transition(GroupState::PreparingRebalance, now);
+        self.transition(GroupState::PreparingRebalance, out, now);
         self.maybe_complete_join(out, now);
     }
 
@@ -356,6 +416,11 @@ impl Group {
         let gone: Vec<String> =
             self.members.values().filter(|m| m.awaiting_join.is_none()).map(|m| m.id.clone()).collect();
         for id in gone {
+            let (who, group) = (self.who(&id), &self.id);
+            let timeout = self.members.get(&id).map_or(0, |m| m.rebalance_timeout_ms);
+            out.note(now, "member-evicted", Some("evicted"), || {
+                format!("{who} did not rejoin group {group} within the rebalance timeout {timeout} ms: removed")
+            });
             self.drop_member(&id, out);
         }
         self.pending.clear();
@@ -363,7 +428,9 @@ impl Group {
         if self.members.is_empty() {
             self.protocol_name = None;
             self.leader = None;
-            self.transition(GroupState::Empty, now);
+            let (id, generation) = (&self.id, self.generation);
+            out.note(now, "generation", None, || format!("group {id} generation {generation}: no members left"));
+            self.transition(GroupState::Empty, out, now);
             out.records.push(self.metadata_record(now));
             return;
         }
@@ -371,7 +438,20 @@ impl Group {
         if !self.leader.as_ref().is_some_and(|l| self.members.contains_key(l)) {
             self.leader = self.members.values().min_by_key(|m| m.seq).map(|m| m.id.clone());
         }
-        self.transition(GroupState::CompletingRebalance, now);
+        out.note(now, "generation", None, || {
+            let mut members: Vec<&Member> = self.members.values().collect();
+            members.sort_by_key(|m| m.seq);
+            let names: Vec<String> = members.iter().map(|m| self.who(&m.id)).collect();
+            let leader = self.leader.as_deref().map(|l| self.who(l)).unwrap_or_default();
+            let protocol = self.protocol_name.as_deref().unwrap_or("?");
+            format!(
+                "group {} generation {} with {protocol}: leader {leader}, members {}",
+                self.id,
+                self.generation,
+                names.join(", ")
+            )
+        });
+        self.transition(GroupState::CompletingRebalance, out, now);
         let timeout = self.members.values().map(|m| m.rebalance_timeout_ms as i64).max().unwrap_or(0);
         self.sync_deadline = now.saturating_add(timeout);
         let ids: Vec<String> = self.members.keys().cloned().collect();
@@ -437,7 +517,7 @@ impl Group {
                     for m in self.members.values_mut() {
                         m.assignment = given.remove(&m.id).unwrap_or_default();
                     }
-                    self.transition(GroupState::Stable, now);
+                    self.transition(GroupState::Stable, out, now);
                     let ids: Vec<String> = self.members.keys().cloned().collect();
                     for id in ids {
                         let result = self.sync_result(&id);
@@ -509,7 +589,10 @@ impl Group {
         if !self.members.contains_key(&id) {
             return ErrorCode::UNKNOWN_MEMBER_ID;
         }
-        self.remove_member(&id, cfg, out, now);
+        let (who, group) = (self.who(&id), &self.id);
+        out.note(now, "member-left", None, || format!("{who} left group {group}"));
+        let why = out.why(|| format!("{who} left"));
+        self.remove_member(&id, cfg, &why, out, now);
         ErrorCode::NONE
     }
 
@@ -533,10 +616,10 @@ impl Group {
     }
 
     /// Removes a member and moves the group on: a rebalance, or the end of the join phase.
-    fn remove_member(&mut self, id: &str, cfg: &GroupConfig, out: &mut Out, now: Millis) {
+    fn remove_member(&mut self, id: &str, cfg: &GroupConfig, why: &str, out: &mut Out, now: Millis) {
         self.drop_member(id, out);
         match self.state {
-            GroupState::Stable | GroupState::CompletingRebalance => self.prepare_rebalance(cfg, out, now),
+            GroupState::Stable | GroupState::CompletingRebalance => self.prepare_rebalance(cfg, why, out, now),
             GroupState::PreparingRebalance => self.maybe_complete_join(out, now),
             GroupState::Empty | GroupState::Dead => {}
         }
@@ -553,15 +636,28 @@ impl Group {
             .map(|m| m.id.clone())
             .collect();
         for id in expired {
-            self.remove_member(&id, cfg, out, now);
+            let (who, group) = (self.who(&id), &self.id);
+            let timeout = self.members.get(&id).map_or(0, |m| m.session_timeout_ms);
+            out.note(now, "member-evicted", Some("evicted"), || {
+                format!("{who} missed its session timeout {timeout} ms: removed from group {group}")
+            });
+            let why = out.why(|| format!("{who}'s session expired"));
+            self.remove_member(&id, cfg, &why, out, now);
         }
         if self.state == GroupState::CompletingRebalance && now >= self.sync_deadline {
             let unsynced: Vec<String> = self.members.values().filter(|m| !m.synced).map(|m| m.id.clone()).collect();
             if !unsynced.is_empty() {
+                let names: Vec<String> = unsynced.iter().map(|id| self.who(id)).collect();
+                let names = names.join(", ");
                 for id in &unsynced {
+                    let (who, group) = (self.who(id), &self.id);
+                    out.note(now, "member-evicted", Some("evicted"), || {
+                        format!("{who} did not send SyncGroup in time: removed from group {group}")
+                    });
                     self.drop_member(id, out);
                 }
-                self.prepare_rebalance(cfg, out, now);
+                let why = out.why(|| format!("{names} did not sync"));
+                self.prepare_rebalance(cfg, &why, out, now);
             }
         }
         if before != self.pending.len() || self.state == GroupState::PreparingRebalance {

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, VecDeque};
 use bytes::Bytes;
 
 use crate::error::ErrorCode;
+use crate::notes::Notes;
 use crate::protocol::Millis;
 
 pub use config::GroupConfig;
@@ -41,6 +42,8 @@ pub struct GroupCoordinator {
     records: VecDeque<LogRecord>,
     ids_issued: u64,
     next_retention_check_ms: Millis,
+    /// Why (`set_notes`; off by default).
+    notes: Notes,
 }
 
 impl GroupCoordinator {
@@ -74,9 +77,20 @@ impl GroupCoordinator {
         self.records.pop_front()
     }
 
-    fn emit(&mut self, out: Out) {
+    fn emit(&mut self, mut out: Out) {
         self.completions.extend(out.completions);
         self.records.extend(out.records);
+        self.notes.absorb(&mut out.notes);
+    }
+
+    /// Collect notes on the coordinator's decisions (off by default).
+    pub fn set_notes(&mut self, on: bool) {
+        self.notes.set_enabled(on);
+    }
+
+    /// The pending notes (the broker moves them into its own).
+    pub fn notes_mut(&mut self) -> &mut Notes {
+        &mut self.notes
     }
 
     /// A member id as Kafka makes them: the client id, a dash and a UUID-shaped suffix (a hash of a
@@ -115,7 +129,7 @@ impl GroupCoordinator {
         }
         let fresh = if p.member_id.is_empty() { self.fresh_member_id(&p.client_id) } else { String::new() };
         let config = self.config.clone();
-        let mut out = Out::default();
+        let mut out = Out::new(self.notes.is_enabled());
         let r = self.group_mut(group_id, now).join(p, &config, fresh, &mut out, now);
         self.emit(out);
         r
@@ -135,7 +149,7 @@ impl GroupCoordinator {
         let Some(g) = self.groups.get_mut(group_id) else {
             return Some(SyncResult::error(ErrorCode::UNKNOWN_MEMBER_ID));
         };
-        let mut out = Out::default();
+        let mut out = Out::new(self.notes.is_enabled());
         let r = g.sync(
             &member.member_id,
             member.instance_id.as_deref(),
@@ -163,7 +177,7 @@ impl GroupCoordinator {
         let Some(g) = self.groups.get_mut(group_id) else {
             return vec![ErrorCode::UNKNOWN_MEMBER_ID; members.len()];
         };
-        let mut out = Out::default();
+        let mut out = Out::new(self.notes.is_enabled());
         let errors = members.iter().map(|(m, i)| g.leave(m, i.as_deref(), &config, &mut out, now)).collect();
         self.emit(out);
         errors
@@ -216,18 +230,28 @@ impl GroupCoordinator {
     ) -> ErrorCode {
         let e = self.check_committer(group_id, c, false);
         if e != ErrorCode::NONE {
+            self.note_rejected("OffsetCommit", group_id, c, e, now);
             return e;
         }
+        let on = self.notes.is_enabled();
         let g = self.group_mut(group_id, now);
         if let Some(m) = g.members.get_mut(&c.member_id) {
             m.refresh(now);
         }
         let mut records = Vec::new();
+        let mut moved = Vec::new();
         for (tp, o) in offsets {
             records.push(offset_record(g, &tp, Some(&o)));
+            if on && g.offsets.get(&tp).is_none_or(|old| old.offset != o.offset) {
+                moved.push(format!("{}-{} → {}", tp.0, tp.1, o.offset));
+            }
             g.offsets.commit(tp, o);
         }
+        let who = if on && !c.member_id.is_empty() { format!(" by {}", g.who(&c.member_id)) } else { String::new() };
         self.records.extend(records);
+        if !moved.is_empty() {
+            self.notes.add(now, "committed", None, || format!("{group_id} committed {}{who}", moved.join(", ")));
+        }
         ErrorCode::NONE
     }
 
@@ -242,22 +266,51 @@ impl GroupCoordinator {
     ) -> ErrorCode {
         let e = self.check_committer(group_id, c, true);
         if e != ErrorCode::NONE {
+            self.note_rejected("TxnOffsetCommit", group_id, c, e, now);
             return e;
         }
+        let on = self.notes.is_enabled();
         let g = self.group_mut(group_id, now);
+        let mut staged = Vec::new();
         for (tp, o) in offsets {
+            if on {
+                staged.push(format!("{}-{} → {}", tp.0, tp.1, o.offset));
+            }
             g.offsets.stage(producer_id, tp, o);
         }
+        self.notes.add(now, "txn-offsets", None, || {
+            format!("{group_id} offsets {} wait for producer {producer_id}'s transaction", staged.join(", "))
+        });
         ErrorCode::NONE
     }
 
     /// The end of `producer_id`'s transaction: its staged offsets for the group are committed
     /// (and logged) or dropped.
-    pub fn txn_marker(&mut self, group_id: &str, producer_id: i64, commit: bool) {
+    pub fn txn_marker(&mut self, group_id: &str, producer_id: i64, commit: bool, now: Millis) {
         let Some(g) = self.groups.get_mut(group_id) else { return };
         let done = g.offsets.end_txn(producer_id, commit);
         let records: Vec<LogRecord> = done.iter().map(|(tp, o)| offset_record(g, tp, Some(o))).collect();
         self.records.extend(records);
+        if commit && !done.is_empty() {
+            self.notes.add(now, "committed", None, || {
+                let moved: Vec<String> =
+                    done.iter().map(|(tp, o)| format!("{}-{} → {}", tp.0, tp.1, o.offset)).collect();
+                format!("{group_id} committed {} (transaction of producer {producer_id})", moved.join(", "))
+            });
+        }
+    }
+
+    /// A commit the group refused, with what the member sent and what the group is at.
+    fn note_rejected(&mut self, api: &str, group_id: &str, c: &Committer, e: ErrorCode, now: Millis) {
+        let g = self.groups.get(group_id);
+        self.notes.add(now, "commit-rejected", None, || {
+            let who = g.map_or_else(|| c.member_id.clone(), |g| g.who(&c.member_id));
+            let group = g.map_or_else(
+                || "no such group".to_string(),
+                |g| format!("group at generation {} {}", g.generation, g.state.name()),
+            );
+            format!("{api} of {who} in {group_id} refused: {} (its generation {}, {group})", e.name(), c.generation)
+        });
     }
 
     /// The committed offset of a partition, and whether a transaction has one pending.
@@ -384,7 +437,7 @@ impl GroupCoordinator {
     /// Time passed: sessions, rebalance deadlines, offset expiry.
     pub fn tick(&mut self, now: Millis) {
         let config = self.config.clone();
-        let mut out = Out::default();
+        let mut out = Out::new(self.notes.is_enabled());
         for g in self.groups.values_mut() {
             if g.next_deadline().is_some_and(|d| d <= now) {
                 g.tick(&config, &mut out, now);

@@ -43,6 +43,7 @@ pub use self::txn::{TxnEvent, TxnOffset, TxnOp, TxnState};
 use crate::client::{versions, ClientMachine, CorrelationIds, Metadata};
 use crate::config::{Acks, ProducerConfig};
 use crate::error::{Error, ErrorCode, Result};
+use crate::notes::{Note, Notes};
 use crate::protocol::{BrokerId, Millis, StrBytes, Transmit};
 use crate::record::{BatchBuilder, RecordHeader, BATCH_HEADER_LEN};
 
@@ -128,6 +129,8 @@ pub struct Producer {
     pid_broker: BrokerId,
     /// The transaction manager; `None` without `transactional.id`.
     txn: Option<Box<TxnManager>>,
+    /// Why the producer decided what it did (`set_notes`; off by default).
+    notes: Notes,
 }
 
 /// Errors after which Kafka's producer refreshes metadata before retrying
@@ -180,7 +183,33 @@ impl Producer {
             txn,
             idem,
             pid_broker: crate::protocol::BOOTSTRAP,
+            notes: Notes::default(),
         })
+    }
+
+    /// Collect notes on the producer's decisions: retries, expiries, epoch bumps (off by default).
+    pub fn set_notes(&mut self, on: bool) {
+        self.notes.set_enabled(on);
+    }
+
+    /// The notes collected since the last call, oldest first.
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        self.notes.take()
+    }
+
+    /// "orders-0 seq 4..5" (or "orders-0" without a sequence) for notes about a batch.
+    fn batch_name(&self, t: TopicIdx, p: i32, batch: &SealedBatch) -> String {
+        let topic = &self.acc.topics[t as usize].name;
+        match batch.sequence {
+            Some(s) if batch.records > 1 => {
+                format!("{topic}-{p} seq {s}..{}", s.wrapping_add(batch.records as i32 - 1))
+            }
+            Some(s) => format!("{topic}-{p} seq {s}"),
+            None => {
+                let n = batch.records;
+                format!("{topic}-{p} ({n} record{})", if n == 1 { "" } else { "s" })
+            }
+        }
     }
 
     pub fn config(&self) -> &ProducerConfig {
@@ -342,10 +371,26 @@ impl Producer {
         let deadline = batch.created_ms + self.config.delivery_timeout_ms;
         if now >= deadline {
             let e = self.expired_error(t, p, &batch, Some(&error), now);
+            if self.notes.is_enabled() {
+                let (name, age, limit) =
+                    (self.batch_name(t, p, &batch), now - batch.created_ms, self.config.delivery_timeout_ms);
+                self.notes.add(now, "batch-expired", None, || {
+                    format!("{name} failed ({}) {age} ms after it was created: delivery.timeout.ms {limit} passed, the records are given up", error.code().name())
+                });
+            }
             self.complete(t, p, batch, Err(e));
             return;
         }
         if i64::from(batch.attempts) > i64::from(self.config.retries) {
+            if self.notes.is_enabled() {
+                let (name, attempts, retries) = (self.batch_name(t, p, &batch), batch.attempts, self.config.retries);
+                self.notes.add(now, "batch-failed", None, || {
+                    format!(
+                        "{name} failed ({}) after {attempts} attempts: retries = {retries}, given up",
+                        error.code().name()
+                    )
+                });
+            }
             let e = Error::new(
                 error.code(),
                 format!(
@@ -361,6 +406,14 @@ impl Producer {
         let shift = batch.attempts.saturating_sub(1).min(30);
         let backoff = self.config.retry_backoff_ms.saturating_mul(1 << shift).min(self.config.retry_backoff_max_ms);
         batch.retry_at = now + backoff;
+        if self.notes.is_enabled() {
+            let (name, attempt) = (self.batch_name(t, p, &batch), batch.attempts + 1);
+            let (code, message) = (error.code().name(), error.message().to_string());
+            self.notes.add(now, "retry", None, || {
+                let why = if code == "REQUEST_TIMED_OUT" { message } else { code };
+                format!("Produce to {name} failed ({why}): sending it again in {backoff} ms (attempt {attempt})")
+            });
+        }
         batch.last_error = Some(error);
         let retry_at = batch.retry_at;
         if self.expiry_check_at.is_none_or(|at| deadline < at) {
@@ -508,6 +561,15 @@ impl Producer {
         }
         for (t, p, batch) in self.acc.take_expired(cutoff) {
             let e = self.expired_error(t, p, &batch, None, now);
+            if self.notes.is_enabled() {
+                let (name, age, limit) =
+                    (self.batch_name(t, p, &batch), now - batch.created_ms, self.config.delivery_timeout_ms);
+                self.notes.add(now, "batch-expired", None, || {
+                    format!(
+                        "{name} waited {age} ms unsent: delivery.timeout.ms {limit} passed, the records are given up"
+                    )
+                });
+            }
             self.complete(t, p, batch, Err(e));
         }
         self.expiry_check_at = self.acc.oldest_queued().map(|o| o + self.config.delivery_timeout_ms);

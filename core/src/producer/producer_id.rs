@@ -47,6 +47,7 @@ impl Producer {
     }
 
     pub(super) fn on_producer_id(&mut self, body: ResponseKind, now: Millis) {
+        let before = self.producer_id();
         let result = match body {
             ResponseKind::InitProducerId(resp) => self.idem.as_mut().expect("idempotent").on_response(&resp),
             other => Err(Error::new(ErrorCode::BAD_MSG, format!("expected an InitProducerId response, got {other:?}"))),
@@ -56,6 +57,13 @@ impl Producer {
                 // A new id or epoch: every partition's sequences restart at 0.
                 self.acc.reset_sequences();
                 self.acc.relist_all();
+                if let (Some((pid, epoch)), Some((old_pid, old_epoch))) = (self.producer_id(), before) {
+                    self.notes.add(now, "sequence-reset", None, || {
+                        let was =
+                            if pid == old_pid { format!("epoch {old_epoch}") } else { format!("producer {old_pid}") };
+                        format!("producer {pid} epoch {epoch} (was {was}): every partition's sequences start over at 0")
+                    });
+                }
             }
             Err(e) => self.producer_id_failed(e, now),
         }

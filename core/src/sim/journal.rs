@@ -58,6 +58,14 @@ pub enum EventKind {
     AdminEvent {
         what: String,
     },
+    /// Why something happened: a rule of the broker, a coordinator or a client fired
+    /// (`crate::notes`). The node is the client whose request caused it, or the client that
+    /// decided; None for the broker's own timers (session and transaction timeouts, retention).
+    Note {
+        rule: &'static str,
+        text: String,
+        anomaly: Option<&'static str>,
+    },
 }
 
 /// What the simulated network does to one message.

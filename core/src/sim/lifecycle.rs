@@ -30,9 +30,15 @@ impl Simulation {
         Ok(match kind {
             NodeKind::Producer(config) => {
                 let seed = self.rng.next_u64();
-                Machine::Producer(producer::Producer::with_seed(config.clone(), self.now, seed)?)
+                let mut p = producer::Producer::with_seed(config.clone(), self.now, seed)?;
+                p.set_notes(true);
+                Machine::Producer(p)
             }
-            NodeKind::Consumer(config) => Machine::Consumer(consumer::Consumer::new(config.clone(), self.now)?),
+            NodeKind::Consumer(config) => {
+                let mut c = consumer::Consumer::new(config.clone(), self.now)?;
+                c.set_notes(true);
+                Machine::Consumer(c)
+            }
             NodeKind::Admin(config) => Machine::Admin(admin::Admin::new(config.clone(), self.now)?),
         })
     }

@@ -170,9 +170,12 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(config: SimConfig, broker: BrokerConfig) -> Simulation {
         let now = config.start_ms;
+        let mut broker = Broker::new(broker, now);
+        // The journal says why: the broker's and coordinators' decisions become `EventKind::Note`s.
+        broker.set_notes(true);
         Simulation {
             rng: Rng::new(config.seed),
-            broker: Broker::new(broker, now),
+            broker,
             config,
             now,
             nodes: Vec::new(),
@@ -621,6 +624,7 @@ impl Simulation {
                 }
                 self.collect_events(node);
             }
+            self.drain_broker_notes();
             while let Some(response) = self.broker.poll_response() {
                 moved = true;
                 let Some(&node) = self.conn_to_node.get(&(response.conn & !COORDINATOR_CONN)) else { continue };
@@ -685,6 +689,15 @@ impl Simulation {
     fn collect_events(&mut self, node: NodeId) {
         let now = self.now;
         let n = &mut self.nodes[node.0];
+        let notes = match &mut n.machine {
+            Machine::Producer(p) => p.take_notes(),
+            Machine::Consumer(c) => c.take_notes(),
+            Machine::Admin(_) => Vec::new(),
+        };
+        for note in notes {
+            let kind = EventKind::Note { rule: note.rule, text: note.text, anomaly: note.anomaly };
+            self.journal.push(SimEvent { at: note.at, node: Some(node), kind });
+        }
         match &mut n.machine {
             Machine::Producer(p) => {
                 while let Some(ev) = p.poll_event() {
@@ -720,6 +733,20 @@ impl Simulation {
         }
     }
 
+    /// The broker's notes into the journal, each under the client whose request caused it.
+    fn drain_broker_notes(&mut self) {
+        for n in self.broker.take_notes() {
+            let node = n.conn.and_then(|c| self.conn_to_node.get(&(c & !COORDINATOR_CONN)).copied());
+            let kind = EventKind::Note { rule: n.rule, text: n.text, anomaly: n.anomaly };
+            self.journal.push(SimEvent { at: n.at, node, kind });
+        }
+    }
+
+    /// Collect notes of the broker (tests of the disabled path turn them off).
+    pub fn set_broker_notes(&mut self, on: bool) {
+        self.broker.set_notes(on);
+    }
+
     fn log(&mut self, node: Option<NodeId>, kind: EventKind) {
         self.journal.push(SimEvent { at: self.now, node, kind });
     }
@@ -748,6 +775,8 @@ mod tests_groups;
 mod tests_groups_checks;
 #[cfg(test)]
 mod tests_groups_scenarios;
+#[cfg(test)]
+mod tests_notes;
 #[cfg(test)]
 mod tests_outage;
 #[cfg(test)]

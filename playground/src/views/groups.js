@@ -28,15 +28,21 @@ function owned(frame) {
 
 /**
  * Grants and revocations between frames, kept while `frame.at - change.at < HIGHLIGHT_MS`.
- * A frame earlier than the last one seen (scrubbing back) or without a previous frame starts
- * over, so the picture depends only on the frames given.
+ * They accumulate only while the frames follow each other (ctx.prev is the frame drawn last);
+ * any other jump (scrubbing, another run, no previous frame) starts over from prev -> frame,
+ * so the picture depends only on the frames given. The same frame drawn again changes nothing.
  */
 function track(root, frame, prev) {
   const s = rootState(root);
   const at = frame?.at ?? 0;
-  if (!prev || s.lastAt === undefined || at < s.lastAt || (prev.at ?? 0) > at) s.changes = new Map();
-  s.lastAt = at;
-  if (prev && prev !== frame) {
+  const step = frame?.step ?? 0;
+  const prevKey = prev ? `${prev.step}@${prev.at}` : null;
+  if (s.changes && s.last && s.last.step === step && s.last.at === at && s.lastPrev === prevKey) return s.changes;
+  const follows = prev && s.last && prev.step === s.last.step && prev.at === s.last.at && prev.at <= at;
+  if (!follows) s.changes = new Map();
+  s.last = { step, at };
+  s.lastPrev = prevKey;
+  if (prev && prev !== frame && prev.at <= at) {
     const before = owned(prev);
     const now = owned(frame);
     const names = new Set([...before.keys(), ...now.keys()]);
@@ -56,11 +62,9 @@ function html(frame, changes) {
   const apps = new Map((frame?.ledger?.apps ?? []).map((a) => [a.name, a]));
   const consumers = frame?.snapshot?.consumers ?? [];
   const own = owned(frame);
-  if (!groups.length) {
-    const assigned = consumers.filter((c) => !c.groupId);
-    if (!assigned.length) return '<p class="kv-empty">No consumer group.</p>';
-  }
+  if (!groups.length && !consumers.length) return '<p class="kv-empty">No consumer.</p>';
   const out = [];
+  const covered = new Set();
   for (const g of groups) {
     const cooperative = /cooperative/i.test(g.protocol ?? '');
     const protocolWords = g.protocol
@@ -106,7 +110,14 @@ function html(frame, changes) {
     // Applications of the group that are not members now (crashed, stopped, evicted, joining).
     for (const c of consumers) {
       if (c.groupId !== g.groupId || memberNames.has(c.name)) continue;
+      covered.add(c.name);
       const app = apps.get(c.name);
+      if (!g.protocolType) {
+        // A group that only keeps offsets: its consumers assign() partitions themselves.
+        out.push(`<li class="kv-member" data-consumer="${esc(c.name)}">${memberHead(c.name, app, false, false)}`);
+        out.push(`${ownedChips(c.name, own.get(c.name) ?? [], null, changes)}<span class="kv-assigned">assign(): commits to ${esc(g.groupId)}</span></li>`);
+        continue;
+      }
       out.push(`<li class="kv-member kv-outsider" data-outsider="${esc(c.name)}">`);
       out.push(memberHead(c.name, app, false, true));
       out.push(ownedChips(c.name, own.get(c.name) ?? [], [], changes));
@@ -130,11 +141,12 @@ function html(frame, changes) {
     }
     out.push('</section>');
   }
-  const plain = consumers.filter((c) => !c.groupId);
+  const plain = consumers.filter((c) => !covered.has(c.name) && !groups.some((g) => g.members.some((m) => m.clientId === c.name)));
   if (plain.length) {
     out.push('<section class="kv-group kv-nogroup"><header><b>without a group</b> <span class="kv-proto">assign(): no rebalances</span></header><ul class="kv-members">');
     for (const c of plain) {
-      out.push(`<li class="kv-member" data-consumer="${esc(c.name)}">${memberHead(c.name, apps.get(c.name), false, false)}${ownedChips(c.name, own.get(c.name) ?? [], null, changes)}</li>`);
+      const note = c.groupId ? `<span class="kv-assigned">group.id ${esc(c.groupId)}: nothing committed yet</span>` : '';
+      out.push(`<li class="kv-member" data-consumer="${esc(c.name)}">${memberHead(c.name, apps.get(c.name), false, false)}${ownedChips(c.name, own.get(c.name) ?? [], null, changes)}${note}</li>`);
     }
     out.push('</ul></section>');
   }

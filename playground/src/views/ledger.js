@@ -63,12 +63,12 @@ function html(ledger, counts, selected) {
   }
   const anyEffects = messages.some((m) => Object.keys(m.effects ?? {}).length);
   out.push('<div class="kv-tablewrap"><table class="kv-table"><thead><tr>');
-  out.push('<th scope="col">message</th>');
+  out.push('<th scope="col">message</th><th scope="col">verdict</th>');
   out.push('<th scope="col" class="kv-num" title="application sends / Produce requests on the wire (retries included)">sent</th>');
   out.push('<th scope="col">copies stored</th>');
   out.push('<th scope="col" title="times each application processed it">processed</th>');
   if (anyEffects) out.push('<th scope="col" title="side effects outside Kafka (emails)">effects</th>');
-  out.push('<th scope="col">verdict</th></tr></thead><tbody>');
+  out.push('</tr></thead><tbody>');
   for (const m of messages.slice(0, ROWS_MAX)) {
     const processed = Object.values(m.processed ?? {}).reduce((a, b) => a + b, 0);
     out.push(
@@ -83,8 +83,16 @@ function html(ledger, counts, selected) {
         tabindex: 0,
       })}>`,
     );
+    const byReader = Object.entries(m.verdictByReader ?? {});
+    const readers =
+      byReader.length > 1
+        ? `<div class="kv-byreader">${byReader
+            .map(([r, v]) => `<small data-reader="${esc(r)}" data-reader-verdict="${esc(v)}" title="${esc(`${r}: ${VERDICTS[v]?.word ?? v}`)}">${esc(VERDICTS[v]?.symbol ?? v)} ${esc(r)}</small>`)
+            .join('<br>')}</div>`
+        : '';
+    out.push(`<th scope="row">${esc(m.id)}</th><td>${verdictHtml(m.verdict)}${readers}</td>`);
     out.push(
-      `<th scope="row">${esc(m.id)}</th><td class="kv-num" title="${m.sends} send${m.sends === 1 ? '' : 's'}, ${m.attempts} attempt${m.attempts === 1 ? '' : 's'}${
+      `<td class="kv-num" title="${m.sends} send${m.sends === 1 ? '' : 's'}, ${m.attempts} attempt${m.attempts === 1 ? '' : 's'}${
         m.failed ? `, ${m.failed} failed` : ''
       }">${m.sends}·${m.attempts > 1 ? `<b>${m.attempts}</b>` : m.attempts}${m.failed ? ` <small>${m.failed}✗</small>` : ''}</td>`,
     );
@@ -108,12 +116,7 @@ function html(ledger, counts, selected) {
         .join(' ');
       out.push(`<td class="kv-effects">${eff || '<span class="kv-none">—</span>'}</td>`);
     }
-    const byReader = Object.entries(m.verdictByReader ?? {});
-    const readers =
-      byReader.length > 1
-        ? `<div class="kv-byreader">${byReader.map(([r, v]) => `<small>${esc(r)}: ${esc(VERDICTS[v]?.symbol ?? v)} ${esc(VERDICTS[v]?.word ?? v)}</small>`).join('<br>')}</div>`
-        : '';
-    out.push(`<td>${verdictHtml(m.verdict)}${readers}</td></tr>`);
+    out.push('</tr>');
   }
   out.push('</tbody></table></div>');
   if (messages.length > ROWS_MAX) out.push(`<p class="kv-more">${messages.length - ROWS_MAX} more messages not drawn.</p>`);

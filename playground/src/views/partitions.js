@@ -10,6 +10,7 @@ import {
   draw,
   esc,
   letter,
+  lowerBound,
   PALETTE,
   PALETTE_EDGE,
   producerIndex,
@@ -93,13 +94,6 @@ function clients(frame, idx) {
 
 function partition(topic, p, recs, m, idx) {
   const id = `${topic}-${p.partition}`;
-  const byOffset = new Map();
-  for (const r of p.records ?? []) byOffset.set(r.offset, { view: r });
-  for (const r of recs) {
-    const e = byOffset.get(r.offset) ?? {};
-    e.rec = r;
-    byOffset.set(r.offset, e);
-  }
   const start = p.logStartOffset;
   const end = p.logEndOffset;
 
@@ -111,14 +105,15 @@ function partition(topic, p, recs, m, idx) {
     ['log-end', 'LEO', p.logEndOffset],
   ].map(([kind, label, offset]) => ({ kind, label, offset, a: {}, below: false }));
   for (const [group, offset] of Object.entries(m?.committed ?? {})) {
-    marks.push({ kind: 'committed', label: `committed ${group}`, offset, a: { 'data-group': group }, below: true });
+    marks.push({ kind: 'committed', label: `✔ committed ${group}`, offset, a: { 'data-group': group }, below: true });
   }
   for (const [app, offset] of Object.entries(m?.positions ?? {})) {
     marks.push({
       kind: 'position',
-      label: `pos ${app}`,
+      label: `▸ pos ${app}`,
       offset,
-      a: { 'data-app': app, 'data-target-kind': 'app', 'data-target-name': app, tabindex: 0 },
+      a: { 'data-app': app },
+      target: { kind: 'app', name: app },
       below: true,
     });
   }
@@ -127,6 +122,19 @@ function partition(topic, p, recs, m, idx) {
   // are listed in the header and drawn at the window's first cell).
   const lo = end - start > WINDOW ? end - WINDOW : start;
   const hidden = lo - start;
+
+  // Only the window's records are looked at (both lists are in offset order): a long log
+  // costs no more than a short one.
+  const byOffset = new Map();
+  const views = p.records ?? [];
+  for (let i = lowerBound(views, lo); i < views.length; i++) byOffset.set(views[i].offset, { view: views[i] });
+  for (let i = lowerBound(recs, lo); i < recs.length; i++) {
+    const r = recs[i];
+    const e = byOffset.get(r.offset) ?? {};
+    e.rec = r;
+    byOffset.set(r.offset, e);
+  }
+  const underLabels = [...byOffset.values()].some((e) => e.view?.aborted || (e.rec?.duplicateOf ?? null) !== null);
 
   // Cells left to right with their x (px); markers at the left edge of the offset they name
   // (clamped into the window; the label says when moved), labels stacked so none overlap.
@@ -163,30 +171,53 @@ function partition(topic, p, recs, m, idx) {
   const sorted = marks
     .map((k, n) => ({ ...k, n, drawAt: Math.min(Math.max(k.offset, lo), end) }))
     .sort((a, b) => a.drawAt - b.drawAt || a.n - b.n);
+  // Markers at the same offset on the same side share one label ("LSO · HW · LEO"): each keeps
+  // its own element and line (the data-marker attributes), the first carries the label.
+  const groups = [];
   for (const k of sorted) {
     let note = '';
     if (k.offset < lo) {
       note = k.offset < start ? ' ◂ before log start' : ' ◂';
       offWindow.push(k);
     } else if (k.offset > end) note = ' ▸';
-    const mx = xOf.get(k.drawAt) ?? 0;
-    const label = `${k.label}${note}`;
-    const lw = label.length * CHAR_W + 10;
-    const side = k.below ? placed.below : placed.above;
+    const last = groups[groups.length - 1];
+    const g = last && last.drawAt === k.drawAt && last.below === k.below ? last : { drawAt: k.drawAt, below: k.below, items: [] };
+    if (g !== last) groups.push(g);
+    g.items.push({ ...k, note });
+  }
+  for (const g of groups) {
+    const mx = xOf.get(g.drawAt) ?? 0;
+    const parts = g.items.map((k) => ({ k, text: `${k.label}${k.note}` }));
+    const lw = parts.reduce((n, p) => n + p.text.length * CHAR_W + 14, 0);
+    const side = g.below ? placed.below : placed.above;
     let level = side.findIndex((right) => right <= mx);
     if (level < 0) level = side.length;
     side[level] = mx + lw + 2;
-    markerHtml.push(
-      `<span${attrs({
-        class: `kv-marker kv-m-${k.kind}${k.below ? ' kv-below' : ' kv-above'}`,
-        'data-marker': k.kind,
-        'data-offset': k.offset,
-        style: `left:${mx - 1}px;--level:${level}`,
-        title: `${k.label}: offset ${k.offset}`,
-        ...k.a,
-      })}><span class="kv-mlabel">${esc(label)}</span></span>`,
-    );
+    const label = parts
+      .map(
+        ({ k, text }) =>
+          `<span${attrs({
+            class: `kv-mpart kv-p-${k.kind}`,
+            'data-target-kind': k.target?.kind,
+            'data-target-name': k.target?.name,
+            tabindex: k.target ? 0 : null,
+          })}>${esc(text)}</span>`,
+      )
+      .join('');
+    g.items.forEach((k, n) => {
+      markerHtml.push(
+        `<span${attrs({
+          class: `kv-marker kv-m-${k.kind}${k.below ? ' kv-below' : ' kv-above'}`,
+          'data-marker': k.kind,
+          'data-offset': k.offset,
+          style: `left:${mx - 1}px;--level:${level}`,
+          title: `${k.label}: offset ${k.offset}`,
+          ...k.a,
+        })}>${n === 0 ? `<span class="kv-mlabel">${label}</span>` : ''}</span>`,
+      );
+    });
   }
+  const under = underLabels ? 20 : 2;
   const above = Math.max(1, placed.above.length);
   const below = Math.max(1, placed.below.length);
 
@@ -201,7 +232,7 @@ function partition(topic, p, recs, m, idx) {
     'data-lso': p.lastStableOffset,
     'data-high-watermark': p.highWatermark,
     'data-log-end-offset': p.logEndOffset,
-  })}><header class="kv-phead"><b>${esc(id)}</b> <span class="kv-nums">log start ${p.logStartOffset} · LSO ${p.lastStableOffset} · HW ${p.highWatermark} · LEO ${p.logEndOffset}</span>${headerMarks}</header><div class="kv-log"><div class="kv-track" role="list" style="width:${width + 120}px;--above:${above};--below:${below}">${cells.join('')}${markerHtml.join('')}</div></div></section>`;
+  })}><header class="kv-phead"><b>${esc(id)}</b> <span class="kv-nums">log start ${p.logStartOffset} · LSO ${p.lastStableOffset} · HW ${p.highWatermark} · LEO ${p.logEndOffset}</span>${headerMarks}</header><div class="kv-log"><div class="kv-track" role="list" style="width:${width + 160}px;--above:${above};--below:${below};--under:${under}px">${cells.join('')}${markerHtml.join('')}</div></div></section>`;
 }
 
 function cell(o, e, idx, place) {

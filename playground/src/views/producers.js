@@ -15,6 +15,8 @@ function html(frame, ctx) {
   const producers = frame?.snapshot?.producers ?? [];
   if (!producers.length) return '<p class="kv-empty">No producer.</p>';
   const idx = producerIndex(frame);
+  // The snapshot's clock (deadlines) counts from the simulation's epoch; the page's from the run's start.
+  const base = (frame?.snapshot?.now ?? 0) - (frame?.at ?? 0);
   const lanes = frame?.lanes ?? [];
   const laneOf = (name) => lanes.find((l) => l.name === name);
   const txns = frame?.snapshot?.transactions ?? [];
@@ -24,8 +26,12 @@ function html(frame, ctx) {
   }
   const out = ['<div class="kv-cards">'];
   for (const p of producers) {
-    const lane = laneOf(p.name);
-    const node = (frame?.snapshot?.nodes ?? []).find((n) => n.id === p.node);
+    // Lanes list the snapshot's nodes first, in order: this producer's lane is at its node's
+    // place (a restarted client has a lane per incarnation, all with its name).
+    const nodes = frame?.snapshot?.nodes ?? [];
+    const at = nodes.findIndex((n) => n.id === p.node);
+    const lane = at >= 0 && lanes[at]?.name === p.name ? lanes[at] : laneOf(p.name);
+    const node = nodes[at];
     const crashed = node ? node.alive === false : lane ? lane.alive === false : false;
     const txn = p.transactionalId ? txns.find((t) => t.transactionalId === p.transactionalId) : null;
     const fenced =
@@ -37,7 +43,7 @@ function html(frame, ctx) {
         if (a.to === lane.id && a.direction === 'response' && a.api === 'Produce' && a.fate === 'dropped') lostAcks.add(a.correlationId);
       }
     }
-    const armed = (frame?.armed ?? []).filter((f) => f.node === p.name);
+    const armed = (frame?.armed ?? []).filter((f) => f.node === p.name || f.node === null);
     const i = idx(p.name);
     const status = [crashed ? 'crashed' : null, fenced ? 'fenced' : null].filter(Boolean);
     out.push(
@@ -57,7 +63,7 @@ function html(frame, ctx) {
     out.push(
       `<header><button type="button" class="kv-chip kv-producer-chip" data-target-kind="producer" data-target-name="${esc(p.name)}" title="click for faults"><b class="kv-letter">${letter(
         i,
-      )}</b> ${esc(p.name)}</button>${status.map((w) => ` <span class="kv-badge kv-b-${w}">${w === 'crashed' ? '✝ crashed' : '⛔ fenced'}</span>`).join('')}</header>`,
+      )}</b> ${esc(p.name)}</button>${status.map((w) => ` <span class="kv-badge kv-b-${w}">${w === 'crashed' ? '✝ crashed' : '⊗ fenced'}</span>`).join('')}</header>`,
     );
     const retries = p.retries >= 2147483647 ? '∞' : esc(p.retries);
     out.push(
@@ -95,7 +101,7 @@ function html(frame, ctx) {
         out.push(
           `<li${attrs({ class: lost ? 'kv-lost-ack' : null, 'data-correlation-id': b.correlationId, 'data-ack-lost': lost })}>${esc(b.topic)}-${b.partition}${seq}, ${b.records} record${
             b.records === 1 ? '' : 's'
-          }, attempt ${b.attempts}, corr ${b.correlationId}, times out at ${b.deadline} ms${lost ? ' <b class="kv-badge">✕ ack lost: will retry</b>' : ''}</li>`,
+          }, attempt ${b.attempts}, corr ${b.correlationId}, times out at ${b.deadline - base} ms${lost ? ' <b class="kv-badge">✕ ack lost: will retry</b>' : ''}</li>`,
         );
       }
       out.push('</ul>');
@@ -104,7 +110,9 @@ function html(frame, ctx) {
     }
     if (armed.length) {
       out.push(
-        `<p class="kv-armed">armed: ${armed.map((f) => `<span class="kv-badge">⚡ ${esc(f.fault)} next ${esc(f.api)} ${esc(f.direction)}</span>`).join(' ')}</p>`,
+        `<p class="kv-armed">armed: ${armed.map((f) => `<span class="kv-badge" data-armed="${esc(f.fault)}">⚡ ${esc(f.fault)} next ${esc(f.api ?? 'request or response of any API')} ${esc(f.direction)}${
+              f.count > 1 ? ` ×${f.count}` : ''
+            }${f.node === null ? ' (any client)' : ''}</span>`).join(' ')}</p>`,
       );
     }
     out.push('</section>');

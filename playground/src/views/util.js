@@ -29,8 +29,7 @@ export const PALETTE_EDGE = ['#0072b2', '#b36b00', '#00805a', '#b0306a', '#6a4fa
 
 /**
  * A stable index per producer name: the order producers appear in the frame's lanes, then
- * snapshot producers, then any other name in order of first sight (records of a producer
- * that no longer exists).
+ * the snapshot's producers, then any other name in order of first sight.
  */
 export function producerIndex(frame) {
   const names = [];
@@ -39,10 +38,11 @@ export function producerIndex(frame) {
   };
   for (const l of frame?.lanes ?? []) if (l.kind === 'producer') add(l.name);
   for (const p of frame?.snapshot?.producers ?? []) add(p.name);
-  for (const list of Object.values(frame?.records ?? {})) for (const r of list) add(r.producer);
+  // Another name (records of a client the frame no longer lists) gets the next index when
+  // first asked for: a view asks in a fixed order, so the same frame gives the same letters.
   return (name) => {
-    const i = names.indexOf(name);
-    return i < 0 ? 0 : i;
+    add(name);
+    return Math.max(0, names.indexOf(name));
   };
 }
 
@@ -163,8 +163,11 @@ export function pausePast(ctx, app) {
 }
 
 /** A name for a zombie's successor: `name-2`, or `name-3`... if taken. */
-export function successorName(frame, producer) {
+export function successorName(frame, producer, tape = null) {
   const taken = new Set();
+  for (const p of tape?.config?.producers ?? []) taken.add(p.name);
+  for (const a of tape?.config?.apps ?? []) taken.add(a.name);
+  for (const a of tape?.actions ?? []) if (a.op === 'zombie') taken.add(a.successor);
   for (const l of frame?.lanes ?? []) taken.add(l.name);
   for (const p of frame?.snapshot?.producers ?? []) taken.add(p.name);
   for (const a of frame?.ledger?.apps ?? []) taken.add(a.name);
@@ -206,7 +209,7 @@ export function menuItems(target, frame, ctx) {
     const appProducer = producer.endsWith('.producer');
     if (!appProducer) {
       items.push({ label: 'crash producer', action: { op: 'crashProducer', producer } });
-      const successor = successorName(frame, producer);
+      const successor = successorName(frame, producer, ctx?.tape);
       items.push({ label: `start successor ${successor} (zombie)`, action: { op: 'zombie', producer, successor } });
     }
     items.push(...linkItems(producer, 'producer'));
@@ -280,17 +283,28 @@ export function openMenu(root, anchor, target, frame, ctx) {
   menu.append(close);
   menu.dataset.menuFor = target.kind === 'link' ? `${target.node}:${target.api}` : (target.name ?? target.kind);
   menu.dataset.menuKind = target.kind;
-  // Under the anchor, in viewport coordinates (position: fixed, so the page's scrolling view
-  // boxes do not clip it), kept inside the window.
+  menu.hidden = false;
+  s.menuAnchor = anchor;
+  placeMenu(root);
+  menu.querySelector('button')?.focus();
+}
+
+/**
+ * Puts the menu under its anchor, in viewport coordinates (position: fixed, so the page's
+ * scrolling view boxes do not clip it), inside the window. While the anchor is still drawn the
+ * menu follows it when something scrolls.
+ */
+function placeMenu(root) {
+  const s = rootState(root);
+  const anchor = s.menuAnchor;
+  if (!anchor?.isConnected) return;
   const a = anchor.getBoundingClientRect();
   const vw = root.ownerDocument.documentElement.clientWidth;
   const vh = root.ownerDocument.documentElement.clientHeight;
-  menu.hidden = false;
-  const h = menu.offsetHeight;
-  const w = menu.offsetWidth;
-  menu.style.left = `${Math.max(4, Math.min(a.left, vw - w - 4))}px`;
-  menu.style.top = `${a.bottom + 2 + h > vh ? Math.max(4, a.top - h - 2) : a.bottom + 2}px`;
-  menu.querySelector('button')?.focus();
+  const h = s.menu.offsetHeight;
+  const w = s.menu.offsetWidth;
+  s.menu.style.left = `${Math.max(4, Math.min(a.left, vw - w - 4))}px`;
+  s.menu.style.top = `${a.bottom + 2 + h > vh ? Math.max(4, a.top - h - 2) : a.bottom + 2}px`;
 }
 
 export function closeMenu(root) {
@@ -310,14 +324,14 @@ export function bindMenu(root) {
     openMenu(root, t, target, s.frame, s.ctx);
     e.stopPropagation();
   });
-  // A click anywhere outside the menu closes it; so does scrolling (it is fixed to the window).
+  // A click anywhere outside the menu closes it; scrolling moves it with its anchor.
   root.ownerDocument.addEventListener('click', (e) => {
     if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
   });
   root.ownerDocument.addEventListener(
     'scroll',
     (e) => {
-      if (!s.menu.hidden && !s.menu.contains(e.target)) closeMenu(root);
+      if (!s.menu.hidden && !s.menu.contains(e.target)) placeMenu(root);
     },
     true,
   );
@@ -336,6 +350,18 @@ export function remember(root, frame, ctx) {
   const s = rootState(root);
   s.frame = frame;
   s.ctx = ctx;
+}
+
+/** The index of the first element of `list` (sorted by offset) whose offset is >= `offset`. */
+export function lowerBound(list, offset) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** "topic-partition" sort: by topic, then partition number. */

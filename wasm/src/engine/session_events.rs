@@ -1,7 +1,9 @@
 //! The session's event log, sequence-diagram arrows and lag points, derived step by step from
 //! what the step added: the simulation journal's new entries (messages and their fate,
 //! deliveries, consumer events, crashes, faults), the records the broker stored, the
-//! applications' processing and notes, the tape actions and their errors, group generations,
+//! applications' processing and notes, the tape actions and their errors, the core's notes (why
+//! the broker, its coordinators and the clients decided what they did; a new group generation is
+//! a rebalance),
 //! verdict changes and lag changes. Each step only looks at what is new (the journal from where
 //! the last step stopped, each partition from its last scanned offset), so a long run costs the
 //! same per step as a short one; verdicts, which need the whole ledger (its cost grows with
@@ -10,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use kafkette::record::{Batch, ControlType};
+use kafkette::record::Batch;
 use kafkette::sim::{Direction, EventKind, Fate, NodeId};
 use kafkette::Millis;
 use serde::Serialize;
@@ -18,6 +20,20 @@ use serde::Serialize;
 use super::ledger::Verdict;
 use super::replay::Replayer;
 use super::session_frame::{api_lane, Arrow};
+
+/// The rules of the core's notes that a client decided (the others are the broker's or its
+/// coordinators').
+const CLIENT_RULES: &[&str] = &[
+    "retry",
+    "sequence-reset",
+    "batch-expired",
+    "batch-failed",
+    "offset-reset",
+    "partitions-assigned",
+    "partitions-revoked",
+    "partitions-lost",
+    "poll-timeout",
+];
 
 /// Messages x journal entries up to which a step that may change a verdict computes the ledger
 /// to see (beyond it the log still has everything else, verdict changes excepted).
@@ -71,7 +87,6 @@ pub struct Deriver {
     actions: usize,
     /// Notes taken per application (by index).
     notes: Vec<u64>,
-    generations: BTreeMap<String, i32>,
     /// The next offset to look at, per partition.
     scanned: BTreeMap<(String, i32), i64>,
     /// Where each message id was first stored.
@@ -255,11 +270,20 @@ impl Deriver {
                 }
                 EventKind::ConsumerEvent { what } => {
                     relevant = true;
-                    let (rule, anomaly) = consumer_rule(what);
-                    out.push("client", node, rule, format!("{who}: {what}"), anomaly);
+                    // The consumer's own notes carry the anomalies (evicted, reset).
+                    out.push("client", node, consumer_rule(what), format!("{who}: {what}"), None);
                 }
                 EventKind::AdminEvent { what } => {
                     out.push("client", node, "admin", format!("{who}: {what}"), None);
+                }
+                EventKind::Note { rule, text, anomaly } => {
+                    // A new generation ends a rebalance: the timeline's rebalance tick.
+                    let anomaly = anomaly.or((*rule == "generation").then_some("rebalance"));
+                    if anomaly.is_some() {
+                        relevant = true;
+                    }
+                    let kind = if CLIENT_RULES.contains(rule) { "client" } else { "broker" };
+                    out.push(kind, node, rule, text.clone(), anomaly);
                 }
             }
         }
@@ -329,18 +353,7 @@ impl Deriver {
                 for stored in log.batches_from(from) {
                     let batch = Batch { header: stored.header, bytes: stored.bytes.clone() };
                     let h = batch.header;
-                    if let Some(c) = batch.control_type() {
-                        let what = match c {
-                            ControlType::Commit => "COMMIT",
-                            ControlType::Abort => "ABORT",
-                        };
-                        out.push(
-                            "broker",
-                            None,
-                            "txn-marker",
-                            format!("{what} marker for producer {} at {topic}-{p}@{}", h.producer_id, h.base_offset),
-                            None,
-                        );
+                    if batch.control_type().is_some() {
                         continue;
                     }
                     let Ok(records) = batch.records() else { continue };
@@ -368,28 +381,9 @@ impl Deriver {
                                 self.first_copy.insert(id.clone(), here);
                             }
                         }
-                        out.push("broker", None, "append", format!("{topic}-{p}@{}: {id} appended", rec.offset), None);
                     }
                 }
                 self.scanned.insert(key, log.log_end_offset());
-            }
-        }
-
-        // Group generations: every new one is a rebalance.
-        for g in broker.groups().groups() {
-            if g.protocol_type.as_deref().is_some_and(|t| t != "consumer") {
-                continue;
-            }
-            let old = self.generations.insert(g.id.clone(), g.generation);
-            if old.is_some_and(|o| o != g.generation) || (old.is_none() && g.generation > 0) {
-                let members: Vec<&str> = g.members.values().map(|m| m.client_id.as_str()).collect();
-                out.push(
-                    "broker",
-                    None,
-                    "generation",
-                    format!("group {}: generation {} with {}", g.id, g.generation, members.join(", ")),
-                    Some("rebalance"),
-                );
             }
         }
 
@@ -448,7 +442,12 @@ impl Deriver {
             .iter()
             .filter_map(|e| {
                 let a = e.anomaly.as_deref()?;
-                let kind = if a == "rebalance" { "rebalance" } else { "anomaly" };
+                let kind = match a {
+                    // One tick per rebalance: when its new generation starts.
+                    "rebalance" if e.rule.as_deref() == Some("generation") => "rebalance",
+                    "rebalance" => return None,
+                    _ => "anomaly",
+                };
                 Some(Tick { at: e.at, step: e.step, kind, anomaly: Some(a.to_string()), text: e.text.clone() })
             })
             .collect()
@@ -488,20 +487,19 @@ fn arrow_label(r: &Replayer, node: Option<NodeId>, dir: Direction, api: &str, ci
     }
 }
 
-/// The rule and anomaly of a consumer event (its Debug text).
-fn consumer_rule(what: &str) -> (&'static str, Option<&'static str>) {
+/// The rule of a consumer event (its Debug text).
+fn consumer_rule(what: &str) -> &'static str {
     let head = what.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     match head {
-        "Assigned" => ("assigned", None),
-        "Revoked" => ("revoked", None),
-        "Lost" => ("partitions-lost", Some("evicted")),
-        "OffsetReset" => ("offset-reset", Some("reset")),
-        "Joined" => ("member-joined", None),
-        "CommitCompleted" if what.contains("Err") => ("commit-rejected", None),
-        "CommitCompleted" => ("committed", None),
-        "Error" if what.contains("FENCED") => ("fenced", Some("fenced")),
-        "Error" => ("consumer-error", None),
-        _ => ("consumer", None),
+        "Assigned" => "assigned",
+        "Revoked" => "revoked",
+        "Lost" => "lost",
+        "OffsetReset" => "reset",
+        "Joined" => "joined",
+        "CommitCompleted" if what.contains("Err") => "commit-failed",
+        "CommitCompleted" => "commit-completed",
+        "Error" => "consumer-error",
+        _ => "consumer",
     }
 }
 

@@ -240,3 +240,40 @@ fn step_back_cost() {
         s.events(0).len()
     );
 }
+
+#[test]
+fn a_broker_outage_loses_requests_and_the_run_recovers() {
+    let mut tape = lesson_tape(2, "idempotence on");
+    tape.actions.retain(|a| a.at > 0 || !matches!(a.action, super::tape::Action::Fault { .. }));
+    let extra: Vec<super::tape::Stamped> = serde_json::from_str(
+        r#"[{"at": 1000, "op": "brokerDown"},
+            {"at": 2000, "op": "produce", "producer": "producer", "topic": "orders", "id": "m3"},
+            {"at": 4000, "op": "brokerUp"}]"#,
+    )
+    .unwrap();
+    tape.actions.extend(extra);
+    tape.actions.sort_by_key(|a| a.at);
+    tape.end_ms = 20_000;
+    let mut s = Session::new(tape).unwrap();
+    s.seek(3_000.0).unwrap();
+    let f = s.frame();
+    assert!(!f.broker_up);
+    assert!(f.lanes.iter().any(|l| l.id == "broker" && !l.alive));
+    assert!(f.messages.iter().any(|m| m.at > 1_000 && m.direction == "request" && m.fate == "dropped"));
+    assert_eq!(f.ledger.verdicts.get("m3").map(|v| super::session::verdict_name(*v)), Some("pending".into()));
+    let down = s.events(0).iter().find(|e| e.rule.as_deref() == Some("crash") && e.node.is_none()).unwrap();
+    assert_eq!(down.anomaly.as_deref(), Some("crash"));
+    // A second brokerDown is refused, with the state named.
+    let e = s.apply(r#"{"op": "brokerDown"}"#).unwrap_err();
+    assert!(e.to_string().contains("down already"), "{e}");
+    s.seek(20_000.0).unwrap();
+    let f = s.frame();
+    assert!(f.broker_up);
+    for id in ["m1", "m2", "m3"] {
+        assert_eq!(
+            f.ledger.verdicts.get(id).map(|v| super::session::verdict_name(*v)),
+            Some("exactlyOnce".into()),
+            "{id}"
+        );
+    }
+}

@@ -178,11 +178,37 @@ impl Broker {
                 format!("The batch is {} bytes, larger than max.message.bytes {max_bytes}", batch.len()),
             ));
         }
+        let (pid, epoch, first_seq, last_seq) =
+            (header.producer_id, header.producer_epoch, header.base_sequence, header.last_sequence());
         if header.is_transactional() {
             let id = txn_id.ok_or_else(|| {
                 (ErrorCode::INVALID_TXN_STATE, "A transactional batch needs a transactional_id".to_string())
             })?;
-            self.txn.verify(id, header.producer_id, header.producer_epoch, topic, index).map_err(|code| {
+            let verified = self.txn.verify(id, pid, epoch, topic, index);
+            if let Err(code) = verified {
+                let current = self.txn.get(id).map(|m| (m.producer_id, m.producer_epoch, m.state));
+                let (rule, anomaly) = match code {
+                    ErrorCode::PRODUCER_FENCED => ("fenced-epoch", Some("fenced")),
+                    _ => ("txn-verify-failed", None),
+                };
+                self.notes.add(now, rule, anomaly, || {
+                    let why = match (code, current) {
+                        (ErrorCode::PRODUCER_FENCED, Some((_, e, _))) => {
+                            format!("epoch {epoch} is fenced, transactional id {id} is at epoch {e}")
+                        }
+                        (ErrorCode::INVALID_PRODUCER_ID_MAPPING, Some((p, _, _))) => {
+                            format!("transactional id {id} belongs to producer {p}")
+                        }
+                        (ErrorCode::CONCURRENT_TRANSACTIONS, Some((_, _, st))) => {
+                            format!("the transaction is ending ({st:?})")
+                        }
+                        (ErrorCode::INVALID_TXN_STATE, _) => "the partition was not added to the transaction".into(),
+                        (c, _) => c.name(),
+                    };
+                    format!("{topic}-{index} refused a transactional batch of producer {pid} epoch {epoch}: {why}")
+                });
+            }
+            verified.map_err(|code| {
                 match code {
                     ErrorCode::PRODUCER_FENCED => (
                         ErrorCode::INVALID_PRODUCER_EPOCH,
@@ -203,13 +229,57 @@ impl Broker {
         // Idempotence: a duplicate of one of the producer's last five batches is answered
         // with its original offsets and nothing is appended.
         let state = log.producer_state();
-        let verdict = state
-            .check(header.producer_id, header.producer_epoch, header.base_sequence, header.last_sequence())
-            .map_err(|e| prefix(topic, index, e))?;
+        let verdict = match state.check(pid, epoch, first_seq, last_seq) {
+            Ok(v) => v,
+            Err((code, message)) => {
+                let entry = state.entry(pid);
+                let known = entry.map(|e| (e.epoch, e.batches.back().map_or(0, |b| b.last_seq.wrapping_add(1))));
+                let (rule, anomaly) = if code == ErrorCode::INVALID_PRODUCER_EPOCH {
+                    ("fenced-epoch", Some("fenced"))
+                } else {
+                    ("out-of-order-sequence", None)
+                };
+                self.notes.add(now, rule, anomaly, || match known {
+                    Some((e, _)) if code == ErrorCode::INVALID_PRODUCER_EPOCH => {
+                        format!("producer {pid} epoch {epoch} on {topic}-{index} is fenced: current epoch {e}")
+                    }
+                    Some((e, _)) if e != epoch => format!(
+                        "out-of-order sequence for producer {pid} on {topic}-{index}: new epoch {epoch} expected 0, \
+                         received {}",
+                        range(first_seq, last_seq)
+                    ),
+                    Some((_, next)) => format!(
+                        "out-of-order sequence for producer {pid} on {topic}-{index}: expected {next}, received {}",
+                        range(first_seq, last_seq)
+                    ),
+                    None => format!("{topic}-{index}: {message}"),
+                });
+                return Err(prefix(topic, index, (code, message)));
+            }
+        };
         if verdict == Verdict::Append {
-            state.check_txn(header.producer_id, header.is_transactional()).map_err(|e| prefix(topic, index, e))?;
+            if let Err(e) = state.check_txn(pid, header.is_transactional()) {
+                self.notes.add(now, "txn-verify-failed", None, || {
+                    format!("{topic}-{index} refused a plain batch of producer {pid}: its transaction is open here")
+                });
+                return Err(prefix(topic, index, e));
+            }
+            if pid >= 0 && first_seq != 0 && state.entry(pid).is_none() {
+                self.notes.add(now, "unknown-producer", None, || {
+                    format!("producer {pid} is unknown to {topic}-{index}: accepted at sequence {first_seq} (KIP-360)")
+                });
+            }
         }
         if let Verdict::Duplicate(dup) = verdict {
+            self.notes.add(now, "duplicate-sequence", None, || {
+                let offsets = if dup.first_offset == dup.last_offset {
+                    format!("offset {}", dup.first_offset)
+                } else {
+                    format!("offsets {}..{}", dup.first_offset, dup.last_offset)
+                };
+                let seqs = range(first_seq, last_seq);
+                format!("duplicate sequence {seqs} for producer {pid} on {topic}-{index}: returned original {offsets}")
+            });
             // Kafka answers a duplicate with the stored batch's max timestamp as log_append_time.
             let info = AppendInfo { base_offset: dup.first_offset, log_append_time_ms: dup.timestamp };
             return Ok((info, log.log_start_offset()));
@@ -217,6 +287,18 @@ impl Broker {
         let info = log.append(&batch, ts_type, now);
         let log_start = log.log_start_offset();
         self.parked_dirty = true;
+        let (txn, last) = (header.is_transactional(), info.base_offset + i64::from(header.last_offset_delta));
+        self.notes.add(now, "appended", None, || {
+            let at =
+                if last == info.base_offset { format!("@{last}") } else { format!("@{}..{last}", info.base_offset) };
+            let kind = if txn { " (transactional)" } else { "" };
+            if pid < 0 {
+                let n = header.records_count;
+                format!("{n} record{} stored at {topic}-{index} {at}", if n == 1 { "" } else { "s" })
+            } else {
+                format!("p{pid} epoch {epoch} seq {} stored at {topic}-{index} {at}{kind}", range(first_seq, last_seq))
+            }
+        });
         Ok((info, log_start))
     }
 }
@@ -227,6 +309,15 @@ struct Target<'a> {
     topic: &'a str,
     index: i32,
     txn_id: Option<&'a str>,
+}
+
+/// A sequence or offset range for notes: "7", or "4..5".
+fn range<T: std::fmt::Display + PartialEq>(first: T, last: T) -> String {
+    if first == last {
+        format!("{first}")
+    } else {
+        format!("{first}..{last}")
+    }
 }
 
 /// Names the partition in a producer state error.

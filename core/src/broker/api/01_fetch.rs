@@ -72,9 +72,32 @@ impl Broker {
             || self.parked.len() >= self.config.parked_fetches_max
             || self.fetch_ready(node, &req);
         if answer_now {
+            self.note_out_of_range(&req, now);
             Outcome::Respond(ResponseKind::Fetch(self.fetch_response(node, version, &req)))
         } else {
             Outcome::Park(req, now.saturating_add(wait_ms))
+        }
+    }
+
+    /// Notes each partition of a Fetch answered OFFSET_OUT_OF_RANGE (when notes are on).
+    pub(in super::super) fn note_out_of_range(&mut self, req: &FetchRequest, now: Millis) {
+        if !self.notes.is_enabled() {
+            return;
+        }
+        for t in &req.topics {
+            let name = t.topic.0.as_str();
+            for p in &t.partitions {
+                let Some(log) = self.partition(name, p.partition) else { continue };
+                let (start, end) = (log.log_start_offset(), log.log_end_offset());
+                if p.fetch_offset < start || p.fetch_offset > end {
+                    let (partition, offset) = (p.partition, p.fetch_offset);
+                    self.notes.add(now, "offset-out-of-range", None, || {
+                        format!(
+                            "Fetch {name}-{partition} at offset {offset} out of range: the log holds {start}..{end}"
+                        )
+                    });
+                }
+            }
         }
     }
 

@@ -18,6 +18,7 @@ use kafka_protocol::messages::delete_records_response::{DeleteRecordsPartitionRe
 use kafka_protocol::messages::{DeleteRecordsRequest, DeleteRecordsResponse, ResponseKind};
 
 use crate::error::ErrorCode;
+use crate::protocol::Millis;
 
 use super::super::Broker;
 use super::Outcome;
@@ -26,14 +27,14 @@ use super::Outcome;
 const HIGH_WATERMARK: i64 = -1;
 
 impl Broker {
-    pub(super) fn handle_delete_records(&mut self, req: DeleteRecordsRequest, node: i32) -> Outcome {
+    pub(super) fn handle_delete_records(&mut self, req: DeleteRecordsRequest, node: i32, now: Millis) -> Outcome {
         let mut topics = Vec::with_capacity(req.topics.len());
         for t in &req.topics {
             let name = t.name.0.as_str();
             let mut partitions = Vec::with_capacity(t.partitions.len());
             for p in &t.partitions {
                 let r = DeleteRecordsPartitionResult::default().with_partition_index(p.partition_index);
-                let r = match self.delete_records(node, name, p.partition_index, p.offset) {
+                let r = match self.delete_records((node, now), name, p.partition_index, p.offset) {
                     Ok(low) => r.with_low_watermark(low),
                     Err(code) => r.with_low_watermark(-1).with_error_code(code.0),
                 };
@@ -45,7 +46,14 @@ impl Broker {
     }
 
     /// Moves one partition's log start to `offset`; returns the new low watermark.
-    fn delete_records(&mut self, node: i32, topic: &str, partition: i32, offset: i64) -> Result<i64, ErrorCode> {
+    fn delete_records(
+        &mut self,
+        at: (i32, Millis),
+        topic: &str,
+        partition: i32,
+        offset: i64,
+    ) -> Result<i64, ErrorCode> {
+        let (node, now) = at;
         if self.partition(topic, partition).is_none() {
             return Err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         }
@@ -64,6 +72,11 @@ impl Broker {
         }
         let after = log.log_start_offset();
         self.parked_dirty |= after != before;
+        if after != before {
+            self.notes.add(now, "delete-records", None, || {
+                format!("{topic}-{partition} log start {before} → {after} (DeleteRecords)")
+            });
+        }
         Ok(after)
     }
 }

@@ -40,6 +40,7 @@ impl Broker {
         let Some(txn_id) = req.transactional_id.as_ref().map(|t| t.0.to_string()) else {
             let id = self.next_producer_id;
             self.next_producer_id += 1;
+            self.notes.add(now, "producer-id", None, || format!("new producer id {id} epoch 0 (idempotent)"));
             return respond(InitProducerIdResponse::default().with_producer_id(ProducerId(id)).with_producer_epoch(0));
         };
         if txn_id.is_empty() {

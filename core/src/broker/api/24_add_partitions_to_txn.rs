@@ -50,8 +50,10 @@ impl Broker {
         } else if self.coordinator_node(&id) != node {
             Some(ErrorCode::NOT_COORDINATOR)
         } else {
+            let before = self.txn_snapshot(&id);
             let result = self.txn.add_partitions(&id, pid, epoch, &wanted, now);
             self.flush_txn_log(now);
+            self.note_txn_add(&id, "AddPartitionsToTxn", before, &result, now);
             Some(result.err().map_or(ErrorCode::NONE, |c| fenced_code(c, version, 2)))
         };
         let mut flags = unknown.into_iter();

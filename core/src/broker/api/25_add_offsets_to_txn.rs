@@ -38,8 +38,10 @@ impl Broker {
         } else {
             let group = req.group_id.0.as_str();
             let partition = coordinator_partition(group);
+            let before = self.txn_snapshot(id);
             let result = self.txn.add_group(id, req.producer_id.0, req.producer_epoch, group, partition, now);
             self.flush_txn_log(now);
+            self.note_txn_add(id, "AddOffsetsToTxn", before, &result, now);
             result.err().map_or(ErrorCode::NONE, |c| fenced_code(c, version, 2))
         };
         Outcome::Respond(ResponseKind::AddOffsetsToTxn(error_response(code)))

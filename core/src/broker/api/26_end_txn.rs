@@ -35,13 +35,39 @@ impl Broker {
         } else if self.coordinator_node(id) != node {
             ErrorCode::NOT_COORDINATOR
         } else {
-            match self.txn.end_txn(id, req.producer_id.0, req.producer_epoch, req.committed, now) {
+            let (pid, epoch, commit) = (req.producer_id.0, req.producer_epoch, req.committed);
+            let what = if commit { "commit" } else { "abort" };
+            match self.txn.end_txn(id, pid, epoch, commit, now) {
                 Ok(End::Write(markers)) => {
+                    self.notes.add(now, "txn-prepare", None, || {
+                        let parts: Vec<String> = markers.partitions.iter().map(|(t, p)| format!("{t}-{p}")).collect();
+                        let groups = if markers.groups.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" and offsets of {}", markers.groups.join(", "))
+                        };
+                        format!("{id} (producer {pid} epoch {epoch}) prepares {what} of {}{groups}", parts.join(", "))
+                    });
                     self.write_markers(&markers, now);
                     ErrorCode::NONE
                 }
-                Ok(End::AlreadyDone) => ErrorCode::NONE,
-                Err(c) => fenced_code(c, version, 2),
+                Ok(End::AlreadyDone) => {
+                    self.notes.add(now, "txn-prepare", None, || {
+                        format!("{id}: EndTxn {what} retried after it completed: answered success")
+                    });
+                    ErrorCode::NONE
+                }
+                Err(c) => {
+                    let current = self.txn_snapshot(id);
+                    let anomaly = (c == ErrorCode::PRODUCER_FENCED).then_some("fenced");
+                    self.notes.add(now, "txn-rejected", anomaly, || {
+                        let cur = current.map_or(String::new(), |m| {
+                            format!(" (current producer {} epoch {}, {:?})", m.producer_id, m.producer_epoch, m.state)
+                        });
+                        format!("EndTxn {what} of {id} by producer {pid} epoch {epoch} refused: {}{cur}", c.name())
+                    });
+                    fenced_code(c, version, 2)
+                }
             }
         };
         self.flush_txn_log(now);

@@ -153,6 +153,8 @@ impl Broker {
             return;
         };
         let node = self.node_of(conn);
+        self.absorb_group_notes();
+        self.notes.set_cause(Some(conn));
         let encodable = api_key.valid_versions();
         let outcome = if !(lo..=hi).contains(&version)
             && api_key != ApiKey::ApiVersions
@@ -171,7 +173,7 @@ impl Broker {
                 RequestKind::ApiVersions(r) => api_versions::handle(version, &r),
                 RequestKind::CreateTopics(r) => self.handle_create_topics(version, r),
                 RequestKind::DeleteTopics(r) => self.handle_delete_topics(version, r),
-                RequestKind::DeleteRecords(r) => self.handle_delete_records(r, node),
+                RequestKind::DeleteRecords(r) => self.handle_delete_records(r, node, now),
                 RequestKind::InitProducerId(r) => self.handle_init_producer_id(version, r, node, now),
                 RequestKind::DescribeConfigs(r) => self.handle_describe_configs(version, r, node),
                 RequestKind::CreatePartitions(r) => self.handle_create_partitions(r),
@@ -202,6 +204,8 @@ impl Broker {
                 _ => Outcome::Close,
             }
         };
+        self.absorb_group_notes();
+        self.notes.set_cause(None);
         let respond = |body, api_version| Response { conn, correlation_id, api_key, api_version, body };
         match outcome {
             Outcome::Respond(body) => self.push_response(respond(body, version)),
@@ -227,7 +231,11 @@ impl Broker {
         correlation_id: i32,
         version: i16,
         req: &FetchRequest,
+        now: Millis,
     ) {
+        self.notes.set_cause(Some(conn));
+        self.note_out_of_range(req, now);
+        self.notes.set_cause(None);
         let body = ResponseKind::Fetch(self.fetch_response(node, version, req));
         self.push_response(Response { conn, correlation_id, api_key: ApiKey::Fetch, api_version: version, body });
     }
