@@ -22,7 +22,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const LESSONS_DIR = fileURLToPath(new URL('../../wasm/lessons/', import.meta.url));
+// KAFKETTE_LESSONS_DIR: another copy of the files (to check that a broken expectation fails the test).
+const LESSONS_DIR = process.env.KAFKETTE_LESSONS_DIR ?? fileURLToPath(new URL('../../wasm/lessons/', import.meta.url));
 
 /// The lesson files, by id: [{ id, slug, title, runs: [{ name, tape, moments }] }].
 export function loadLessons() {
