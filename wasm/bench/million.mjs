@@ -5,7 +5,9 @@
 // The workload (equal in both): a topic of 4 partitions; an idempotent producer (linger.ms 5,
 // keys k0..k99) fed by an application that offers up to 10,000 records per virtual millisecond
 // (fewer while the producer's buffer is full); a group consumer polling until it has every record.
-// Virtual time moves only through the API (runFor), 1 ms per round. The records cross into the
+// Virtual time moves only through the API (runFor), 1 ms per round. Printed: wall time, records/s
+// (of wall time), CPU time (user + system of the process; on a shared machine the steadier figure)
+// and virtual time, which must be equal in both builds (same seed, same calls). The records cross into the
 // engine with `sendMany` and are counted with `pollCount` (one call per round, not per record);
 // BENCH_WASM_PER_RECORD=1 also times one run with `send` and `poll` per record.
 //
@@ -54,6 +56,7 @@ function stuck(sim, start, consumed) {
 /// The bulk path: one sendMany and a few pollCount calls per virtual millisecond.
 function runBulk() {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const { sim, start, producer, consumer } = world();
   let sent = 0;
   let consumed = 0;
@@ -73,12 +76,13 @@ function runBulk() {
     stuck(sim, start, consumed);
   }
   const virtualMs = finish(sim, start, consumed);
-  return { wallMs: performance.now() - t0, virtualMs };
+  return { wallMs: performance.now() - t0, cpuMs: cpuMs(c0), virtualMs };
 }
 
 /// The per-record path: `send` with a record object and `poll` returning record objects.
 function runPerRecord() {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const { sim, start, producer, consumer } = world();
   let sent = 0;
   let consumed = 0;
@@ -97,7 +101,13 @@ function runPerRecord() {
     stuck(sim, start, consumed);
   }
   const virtualMs = finish(sim, start, consumed);
-  return { wallMs: performance.now() - t0, virtualMs };
+  return { wallMs: performance.now() - t0, cpuMs: cpuMs(c0), virtualMs };
+}
+
+/// This process's user + system CPU time since `c0`, in milliseconds (Node's own threads included).
+function cpuMs(c0) {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -105,13 +115,15 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 function summary(label, runs) {
   const wallMs = median(runs.map((r) => r.wallMs));
+  const cpu = runs.every((r) => typeof r.cpuMs === 'number') ? median(runs.map((r) => r.cpuMs)) : null;
   const virtualMs = median(runs.map((r) => r.virtualMs));
   const rate = RECORDS / (wallMs / 1000);
+  const cpuText = cpu === null ? 'cpu n/a' : `${(cpu / 1000).toFixed(2)} s cpu`;
   console.log(
     `  ${label.padEnd(36)} ${(wallMs / 1000).toFixed(2).padStart(6)} s wall  ${fmt(rate).padStart(10)} records/s` +
-      `  ${fmt(virtualMs).padStart(6)} ms virtual  (${runs.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ')} s)`,
+      `  ${cpuText}  ${fmt(virtualMs)} ms virtual  (wall ${runs.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ')} s)`,
   );
-  return { wallMs, virtualMs };
+  return { wallMs, cpuMs: cpu, virtualMs };
 }
 
 console.log(`bench-wasm: ${fmt(RECORDS)} records produced and consumed in the engine, medians of ${RUNS} runs`);
@@ -130,4 +142,7 @@ if (process.env.NATIVE_BIN) {
 if (process.env.BENCH_WASM_PER_RECORD === '1') {
   summary('wasm (Node, send/poll per record)', [runPerRecord()]);
 }
-if (native) console.log(`  wasm / native wall time: ${(wasm.wallMs / native.wallMs).toFixed(2)}x`);
+if (native) {
+  const cpu = wasm.cpuMs !== null && native.cpuMs ? `, CPU time ${(wasm.cpuMs / native.cpuMs).toFixed(2)}x` : '';
+  console.log(`  wasm / native: wall time ${(wasm.wallMs / native.wallMs).toFixed(2)}x${cpu}`);
+}
