@@ -43,7 +43,7 @@ bench-wasm: bench-wasm-size
 	NATIVE_BIN=$(CURDIR)/target/release/examples/million node wasm/bench/million.mjs
 
 # README's picture of the playground (not a benchmark, but a README figure like the ones above): a paused frame
-# of lesson 9 at 1280x800 in headless Chromium, written to playground/screenshot.png.
+# of lesson 9 (at 4000 ms) at 1280x800 in headless Chromium, written to playground/screenshot.png.
 .PHONY: playground-screenshot
 playground-screenshot: playground playground-chromium playground/node_modules/.package-lock.json
 	node playground/test/screenshot.mjs
