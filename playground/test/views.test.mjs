@@ -327,6 +327,17 @@ test('fault menus emit the tape actions the engine expects', async () => {
   assert.deepEqual(await choose(p, 'kill broker'), { op: 'brokerDown' });
 });
 
+test('with the broker down its lanes are marked and its menu restarts it', async () => {
+  const fx = fixture('lesson2-broker-down');
+  assert.equal(fx.frame.brokerUp, false);
+  await show(fx);
+  assert.equal(await page.getAttribute('[data-view="sequence"] [data-lane="broker"]', 'data-alive'), 'false');
+  assert.match(await page.locator('[data-view="partitions"] .kv-broker-chip').innerText(), /DOWN/);
+  const p = '[data-view="partitions"]';
+  await menuActions(p, '[data-target-kind="broker"]');
+  assert.deepEqual(await choose(p, 'restart broker'), { op: 'brokerUp' });
+});
+
 test('clicking an event asks the page to seek to its time', async () => {
   const fx = fixture('lesson9-aborted');
   await show(fx);
