@@ -90,7 +90,6 @@ function html(frame, changes) {
     out.push('<ul class="kv-members">');
     for (const m of g.members) {
       const assignment = (m.assignment ?? []).map(tp).sort(byPartitionId);
-      const idle = assignment.length === 0 && g.state === 'Stable';
       const app = apps.get(tapeName(m.clientId));
       out.push(
         `<li${attrs({
@@ -102,7 +101,7 @@ function html(frame, changes) {
           'data-leader': g.leader === m.memberId,
         })}>`,
       );
-      out.push(memberHead(m.clientId, app, g.leader === m.memberId, idle || assignment.length === 0));
+      out.push(memberHead(m.clientId, app, g.leader === m.memberId, assignment.length === 0));
       out.push(ownedChips(m.clientId, own.get(m.clientId) ?? null, assignment, changes));
       out.push(`<span class="kv-assigned">gen ${g.generation} assigns: ${assignment.length ? esc(assignment.join(', ')) : '<i>nothing (idle)</i>'}</span>`);
       out.push('</li>');

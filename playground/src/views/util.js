@@ -349,7 +349,10 @@ export function bindMenu(root) {
     true,
   );
   root.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') closeMenu(root);
+    if (e.key === 'Escape' && !s.menu.hidden) {
+      closeMenu(root);
+      if (s.menuAnchor?.isConnected) s.menuAnchor.focus?.();
+    }
     // Keyboard: Enter or Space on a focusable drawn thing (an SVG arrow, a marker) opens its menu.
     if ((e.key === 'Enter' || e.key === ' ') && e.target.matches?.('[data-target-kind]') && e.target.tagName !== 'BUTTON') {
       e.preventDefault();
