@@ -240,6 +240,8 @@ test('a link from the first playground (format 1) says so and shows lesson 1', a
 test('a bad link names its problem', async () => {
   await open('#v=2&lesson=99');
   assert.match(await page.locator('#error').innerText(), /there is no lesson 99/);
+  await open('#v=2&lesson=2&run=bogus');
+  assert.match(await page.locator('#error').innerText(), /lesson 2 has no run "bogus" \(its runs: idempotence off, idempotence on\)/);
   await open(`#v=2&tape=${Buffer.from('{"version": 2, "seed": 1}').toString('base64url')}`);
   assert.match(await page.locator('#error').innerText(), /config/, 'the engine names the missing field');
 });

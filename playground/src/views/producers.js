@@ -8,10 +8,10 @@ export function render(root, frame, ctx = {}) {
   viewShell(root, 'producers');
   remember(root, frame, ctx);
   bindMenu(root);
-  draw(root, html(frame, ctx));
+  draw(root, html(frame));
 }
 
-function html(frame, ctx) {
+function html(frame) {
   const producers = frame?.snapshot?.producers ?? [];
   if (!producers.length) return '<p class="kv-empty">No producer.</p>';
   const idx = producerIndex(frame);
@@ -20,10 +20,6 @@ function html(frame, ctx) {
   const lanes = frame?.lanes ?? [];
   const laneOf = (name) => lanes.find((l) => l.name === name);
   const txns = frame?.snapshot?.transactions ?? [];
-  const fencedByEvent = new Set();
-  for (const e of ctx.events ?? []) {
-    if ((e.rule === 'producer-fenced' || e.anomaly === 'fenced') && e.node) fencedByEvent.add(e.node);
-  }
   const out = ['<div class="kv-cards">'];
   for (const p of producers) {
     // Lanes list the snapshot's nodes first, in order: this producer's lane is at its node's
@@ -34,8 +30,9 @@ function html(frame, ctx) {
     const node = nodes[at];
     const crashed = node ? node.alive === false : lane ? lane.alive === false : false;
     const txn = p.transactionalId ? txns.find((t) => t.transactionalId === p.transactionalId) : null;
-    const fenced =
-      fencedByEvent.has(p.name) || (txn && p.producerId === txn.producerId && p.epoch >= 0 && txn.epoch > p.epoch) || /fenced/i.test(p.transactionState ?? '');
+    // Fenced: the coordinator has moved its transactional id to a later epoch (a successor's
+    // InitProducerId); the engine's "producer-fenced" event names the successor, not the victim.
+    const fenced = (txn && p.producerId === txn.producerId && p.epoch >= 0 && txn.epoch > p.epoch) || /fenced/i.test(p.transactionState ?? '');
     // Produce responses the network dropped on this producer's link, by correlation id.
     const lostAcks = new Set();
     if (lane) {
