@@ -123,43 +123,58 @@ impl Notes {
 }
 
 /// Every rule id emitted, with an example of its text (the engine and the page rely on them).
+/// `node` in the simulation's journal: the client whose request caused a broker note, the client
+/// itself for its own decisions (retry, offset-reset...), None for the broker's timers.
 pub const RULES: &[(&str, &str)] = &[
-    ("appended", "p3 epoch 0 seq 4..5 stored at orders-0 @12..13"),
+    // Produce (broker)
+    ("appended", "p3 epoch 0 seq 4..5 stored at orders-0 @12..13 (\"2 records stored at orders-0 @12..13\" without idempotence)"),
     ("duplicate-sequence", "duplicate sequence 7 for producer 3 on orders-0: returned original offset 41"),
     ("out-of-order-sequence", "out-of-order sequence for producer 3 on orders-0: expected 8, received 10"),
-    ("fenced-epoch", "producer 3 epoch 0 on orders-0 is fenced: current epoch 1"),
-    ("txn-verify-failed", "orders-0 refused for producer 3 epoch 0: partition was not added to the transaction"),
-    ("producer-id", "new producer id 3 epoch 0"),
-    ("epoch-bump", "transactional id t1: producer 3 epoch 0 → 1"),
-    ("producer-fenced", "transactional id t1: producer 3 epoch 0 fenced by a new InitProducerId (now epoch 1)"),
+    ("fenced-epoch", "producer 3 epoch 0 on orders-0 is fenced: current epoch 1 [fenced]"),
+    ("txn-verify-failed", "orders-0 refused a transactional batch of producer 3 epoch 0: the partition was not added to the transaction"),
+    ("unknown-producer", "producer 3 is unknown to orders-0: accepted at sequence 5 (KIP-360)"),
+    ("offset-out-of-range", "Fetch orders-0 at offset 3 out of range: the log holds 40..52"),
+    ("retention-delete", "orders-0 log start 0 → 40 (retention.ms 60000)"),
+    ("delete-records", "orders-0 log start 0 → 40 (DeleteRecords)"),
+    // Producer ids and transactions (broker, transaction coordinator)
+    ("producer-id", "new producer id 3 epoch 0 (idempotent)"),
+    ("epoch-bump", "transactional id t1: producer 3 epoch 0 → 1; the older epoch is fenced"),
+    ("producer-fenced", "transactional id t1: a new InitProducerId fences producer 3 epoch 0 and aborts its open transaction [fenced]"),
     ("txn-begin", "t1 (producer 3 epoch 0) begins a transaction with orders-0"),
-    ("txn-partition-added", "t1 adds orders-1 to its transaction"),
-    ("txn-prepare", "t1 ends its transaction: prepare commit of orders-0, orders-1"),
-    ("txn-marker", "COMMIT marker for producer 3 at orders-0 @14"),
+    ("txn-partition-added", "t1 adds orders-1, offsets of group g1 to its transaction"),
+    ("txn-offsets", "g1 offsets orders-0 → 12 wait for producer 3's transaction"),
+    ("txn-prepare", "t1 (producer 3 epoch 0) prepares commit of orders-0, orders-1"),
+    ("txn-marker", "COMMIT marker for producer 3 epoch 0 at orders-0 @14"),
     ("lso-advanced", "orders-0 LSO 10 → 15"),
-    ("txn-complete", "t1 transaction committed"),
-    ("txn-timeout", "t1 (producer 3) open longer than its timeout 60000 ms: aborted, epoch 0 → 1"),
-    ("txn-rejected", "EndTxn of t1 refused: PRODUCER_FENCED (producer 3 epoch 0, current epoch 1)"),
-    ("member-joined", "c1 joined group g1 (member c1-1a2b3c4d)"),
+    ("txn-complete", "t1 (producer 3) transaction committed"),
+    ("txn-timeout", "t1 (producer 3) open longer than its timeout 60000 ms: aborted, epoch 0 → 1 [aborted]"),
+    ("txn-rejected", "EndTxn commit of t1 by producer 3 epoch 0 refused: PRODUCER_FENCED (current producer 3 epoch 1, CompleteAbort) [fenced]"),
+    // Groups (group coordinator)
+    ("member-joined", "c1 joined group g1 (member c1-1a2b3c4d-...)"),
     ("member-left", "c1 left group g1"),
-    ("member-evicted", "c1 missed its session timeout 10000 ms: removed from group g1"),
-    ("rebalance-start", "group g1 rebalances (generation 1 → 2): c2 joined"),
+    ("member-evicted", "c1 missed its session timeout 10000 ms: removed from group g1 [evicted]"),
+    ("rebalance-start", "group g1 rebalances (generation 1 → 2): c2 joined [rebalance; none when the group forms]"),
     ("generation", "group g1 generation 2 with range: leader c1, members c1, c2"),
     ("group-state", "group g1 CompletingRebalance → Stable"),
-    ("commit-rejected", "OffsetCommit of c1 in g1 refused: ILLEGAL_GENERATION (its generation 1, group's 2)"),
-    ("committed", "g1 orders-0 → 12"),
-    ("retention-delete", "orders-0 log start 0 → 40 (retention)"),
-    ("delete-records", "orders-0 log start 0 → 40 (DeleteRecords)"),
-    ("offset-out-of-range", "Fetch orders-0 offset 3 out of range: log is 40..52"),
-    ("retry", "Produce to orders-0 seq 4..5 failed (REQUEST_TIMED_OUT): sending it again (attempt 2)"),
-    ("sequence-reset", "producer 3 epoch 0 → 1: sequences start over at 0"),
-    ("batch-expired", "batch of 2 records for orders-0 expired after 120000 ms"),
-    ("offset-reset", "orders-0 offset 3 out of range: reset to latest 40"),
+    ("committed", "g1 committed orders-0 → 12 by c1"),
+    ("commit-rejected", "OffsetCommit of c1 in g1 refused: ILLEGAL_GENERATION (its generation 1, group at generation 2 Stable)"),
+    // Producer (client)
+    ("retry", "Produce to orders-0 seq 4..5 failed (no Produce response within request.timeout.ms (30000 ms)): sending it again in 100 ms (attempt 2)"),
+    ("batch-expired", "orders-0 seq 4..5 waited 120000 ms unsent: delivery.timeout.ms 120000 passed, the records are given up"),
+    ("batch-failed", "orders-0 seq 4..5 failed (NOT_ENOUGH_REPLICAS) after 3 attempts: retries = 2, given up"),
+    ("sequence-reset", "producer 3 epoch 1 (was epoch 0): every partition's sequences start over at 0"),
+    // Consumer (client)
+    ("offset-reset", "orders-0 offset 3 out of range: reset to latest 40 [reset]"),
+    ("poll-timeout", "no poll for 300000 ms (max.poll.interval.ms 300000): the member leaves group g1 [evicted]"),
     ("partitions-assigned", "assigned orders-0, orders-1"),
     ("partitions-revoked", "revoked orders-0"),
-    ("partitions-lost", "lost orders-0"),
-    ("poll-timeout", "no poll for 300000 ms (max.poll.interval.ms): leaving group g1"),
+    ("partitions-lost", "lost orders-0: no longer a member, nothing could be committed"),
 ];
+
+/// Whether `rule` is one of `RULES`.
+pub fn is_known_rule(rule: &str) -> bool {
+    RULES.iter().any(|(r, _)| *r == rule)
+}
 
 #[cfg(test)]
 mod tests {

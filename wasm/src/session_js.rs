@@ -26,7 +26,7 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
 
 /// A whole number of steps from JavaScript.
 fn check_count(n: f64, what: &str) -> Result<u64, JsValue> {
-    if !n.is_finite() || n < 0.0 || n > 9_007_199_254_740_991.0 {
+    if !n.is_finite() || !(0.0..=9_007_199_254_740_991.0).contains(&n) {
         return Err(js_error(Error::invalid_arg(format!("{what}: {n} is not a step number"))));
     }
     Ok(n.floor() as u64)
@@ -45,9 +45,12 @@ impl JsSession {
         Ok(JsSession { inner: Session::from_json(tape).map_err(js_error)? })
     }
 
-    /// A lesson run's session.
-    pub fn lesson(id: u32, run: &str) -> Result<JsSession, JsValue> {
-        Ok(JsSession { inner: Session::lesson(id, run).map_err(js_error)? })
+    /// A lesson run's session (`run` omitted: the lesson's first run).
+    pub fn lesson(id: f64, run: Option<String>) -> Result<JsSession, JsValue> {
+        if !(id.is_finite() && id.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&id)) {
+            return Err(js_error(Error::invalid_arg(format!("no lesson {id}"))));
+        }
+        Ok(JsSession { inner: Session::lesson(id as u32, run.as_deref()).map_err(js_error)? })
     }
 
     /// The lessons (the same list as `lessons()`).

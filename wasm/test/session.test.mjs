@@ -143,6 +143,8 @@ test('bad input throws an Error with a code', () => {
   throwsCode(() => new Session('{'), 'INVALID_ARG', /tape/);
   throwsCode(() => new Session('{"version": 1, "seed": 0, "config": {}, "endMs": 10}'), 'INVALID_ARG', /version/);
   throwsCode(() => Session.lesson(99, 'x'), 'INVALID_ARG', /lesson 99/);
+  throwsCode(() => Session.lesson(1.5), 'INVALID_ARG', /lesson 1.5/);
+  assert.equal(Session.lesson(2).tapeJson(), Session.lesson(2, 'idempotence off').tapeJson(), 'the first run');
   const s = Session.lesson(2, 'idempotence off');
   for (const t of [NaN, -1, Infinity]) {
     throwsCode(() => s.seek(t), 'INVALID_ARG', /seek/);
@@ -166,4 +168,44 @@ test('diff of lesson 2 runs shows the duplicate', () => {
   assert.equal(row.aCopies, 2);
   assert.equal(row.bCopies, 1);
   assert.equal(d.a.counts.duplicated, 1);
+});
+
+test('stepBack on the largest lesson run stays interactive', (t) => {
+  const s = Session.lesson(11, 'crash afterProcessing');
+  let start = performance.now();
+  while (s.stepForward());
+  const forward = performance.now() - start;
+  const steps = s.step();
+  const n = 100;
+  start = performance.now();
+  for (let i = 0; i < n; i++) assert.equal(s.stepBack(), true);
+  const back = (performance.now() - start) / n;
+  start = performance.now();
+  const f = s.frame();
+  const frame = performance.now() - start;
+  t.diagnostic(
+    `lesson 11: ${steps} steps forward in ${forward.toFixed(1)} ms; stepBack ${back.toFixed(2)} ms each; ` +
+      `frame ${frame.toFixed(2)} ms (${f.messages.length} arrows)`,
+  );
+  // A key press must answer well within a frame budget of a few hundred ms even on a slow machine.
+  assert.ok(back < 250, `stepBack took ${back} ms`);
+});
+
+test('a broker outage shows in frames and events', () => {
+  const tape = JSON.parse(Session.lesson(2, 'idempotence on').tapeJson());
+  tape.actions = tape.actions.filter((a) => a.op !== 'fault');
+  tape.actions.push({ at: 1000, op: 'brokerDown' }, { at: 2000, op: 'produce', producer: 'producer', topic: 'orders', id: 'm3' }, { at: 4000, op: 'brokerUp' });
+  tape.actions.sort((a, b) => a.at - b.at);
+  tape.endMs = 20000;
+  const s = new Session(JSON.stringify(tape));
+  s.seek(3000);
+  const f = s.frame();
+  assert.equal(f.brokerUp, false);
+  assert.equal(f.lanes.find((l) => l.id === 'broker').alive, false);
+  assert.equal(f.ledger.verdicts.m3, 'pending');
+  assert.ok(s.events().some((e) => e.kind === 'broker' && e.anomaly === 'crash'));
+  throwsCode(() => s.apply('{"op": "brokerDown"}'), 'STATE', /down already/);
+  s.seek(20000);
+  assert.equal(s.frame().brokerUp, true);
+  assert.deepEqual(s.frame().ledger.verdicts, { m1: 'exactlyOnce', m2: 'exactlyOnce', m3: 'exactlyOnce' });
 });

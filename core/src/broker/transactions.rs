@@ -95,9 +95,10 @@ impl Broker {
         for (topic, partition) in &m.partitions {
             let log = self.topics.get_mut(topic.as_str()).and_then(|t| t.partition_mut(*partition));
             if let Some(log) = log {
-                let lso = log.last_stable_offset();
+                let on = self.notes.is_enabled();
+                let lso = if on { log.last_stable_offset() } else { 0 };
                 let info = log.append_marker(m.producer_id, m.producer_epoch, m.commit, now);
-                let lso_after = log.last_stable_offset();
+                let lso_after = if on { log.last_stable_offset() } else { 0 };
                 self.parked_dirty = true;
                 let (pid, epoch) = (m.producer_id, m.producer_epoch);
                 self.notes.add(now, "txn-marker", None, || {

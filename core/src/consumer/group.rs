@@ -705,6 +705,11 @@ pub(super) fn handle_timeout(c: &mut Consumer, now: Millis) {
     }
     let member = !matches!(g.state, State::Unjoined | State::PollTimedOut | State::PreJoinCommit);
     if member && !g.subscription.is_empty() && now >= g.last_poll_at + poll_interval {
+        let (id, since) = (&g.id, now - g.last_poll_at);
+        let how = if g.instance_id.is_none() { "leaves" } else { "stops heartbeating in" };
+        c.notes.add(now, "poll-timeout", Some("evicted"), || {
+            format!("no poll for {since} ms (max.poll.interval.ms {poll_interval}): the member {how} group {id}")
+        });
         // Java's "consumer poll timeout has expired": leave so the others can take over.
         if !g.member_id.is_empty() && g.instance_id.is_none() {
             g.leave = Some((g.member_id.clone(), None));

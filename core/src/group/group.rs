@@ -296,7 +296,7 @@ impl Group {
         };
         m.refresh(now);
         self.members.insert(id.clone(), m);
-        let who = self.who(&id);
+        let who = out.why(|| self.who(&id));
         let group = &self.id;
         out.note(now, "member-joined", None, || format!("{who} joined group {group} (member {id})"));
         if self.leader.is_none() {
@@ -416,7 +416,7 @@ impl Group {
         let gone: Vec<String> =
             self.members.values().filter(|m| m.awaiting_join.is_none()).map(|m| m.id.clone()).collect();
         for id in gone {
-            let (who, group) = (self.who(&id), &self.id);
+            let (who, group) = (out.why(|| self.who(&id)), &self.id);
             let timeout = self.members.get(&id).map_or(0, |m| m.rebalance_timeout_ms);
             out.note(now, "member-evicted", Some("evicted"), || {
                 format!("{who} did not rejoin group {group} within the rebalance timeout {timeout} ms: removed")
@@ -589,7 +589,7 @@ impl Group {
         if !self.members.contains_key(&id) {
             return ErrorCode::UNKNOWN_MEMBER_ID;
         }
-        let (who, group) = (self.who(&id), &self.id);
+        let (who, group) = (out.why(|| self.who(&id)), &self.id);
         out.note(now, "member-left", None, || format!("{who} left group {group}"));
         let why = out.why(|| format!("{who} left"));
         self.remove_member(&id, cfg, &why, out, now);
@@ -636,7 +636,7 @@ impl Group {
             .map(|m| m.id.clone())
             .collect();
         for id in expired {
-            let (who, group) = (self.who(&id), &self.id);
+            let (who, group) = (out.why(|| self.who(&id)), &self.id);
             let timeout = self.members.get(&id).map_or(0, |m| m.session_timeout_ms);
             out.note(now, "member-evicted", Some("evicted"), || {
                 format!("{who} missed its session timeout {timeout} ms: removed from group {group}")
@@ -647,10 +647,9 @@ impl Group {
         if self.state == GroupState::CompletingRebalance && now >= self.sync_deadline {
             let unsynced: Vec<String> = self.members.values().filter(|m| !m.synced).map(|m| m.id.clone()).collect();
             if !unsynced.is_empty() {
-                let names: Vec<String> = unsynced.iter().map(|id| self.who(id)).collect();
-                let names = names.join(", ");
+                let names = out.why(|| unsynced.iter().map(|id| self.who(id)).collect::<Vec<_>>().join(", "));
                 for id in &unsynced {
-                    let (who, group) = (self.who(id), &self.id);
+                    let (who, group) = (out.why(|| self.who(id)), &self.id);
                     out.note(now, "member-evicted", Some("evicted"), || {
                         format!("{who} did not send SyncGroup in time: removed from group {group}")
                     });

@@ -304,7 +304,11 @@ impl GroupCoordinator {
     fn note_rejected(&mut self, api: &str, group_id: &str, c: &Committer, e: ErrorCode, now: Millis) {
         let g = self.groups.get(group_id);
         self.notes.add(now, "commit-rejected", None, || {
-            let who = g.map_or_else(|| c.member_id.clone(), |g| g.who(&c.member_id));
+            let who = match g {
+                _ if c.member_id.is_empty() => "a client without a member id".to_string(),
+                Some(g) => g.who(&c.member_id),
+                None => c.member_id.clone(),
+            };
             let group = g.map_or_else(
                 || "no such group".to_string(),
                 |g| format!("group at generation {} {}", g.generation, g.state.name()),

@@ -717,6 +717,9 @@ impl Simulation {
                         node: Some(node),
                         kind: EventKind::ConsumerEvent { what: format!("{ev:?}") },
                     });
+                    if let Some(kind) = partition_note(&ev) {
+                        self.journal.push(SimEvent { at: now, node: Some(node), kind });
+                    }
                     n.consumer_events.push(ev);
                 }
             }
@@ -750,6 +753,20 @@ impl Simulation {
     fn log(&mut self, node: Option<NodeId>, kind: EventKind) {
         self.journal.push(SimEvent { at: self.now, node, kind });
     }
+}
+
+/// The note for a consumer's partitions changing hands (assigned, revoked, lost), if any.
+fn partition_note(ev: &ConsumerEvent) -> Option<EventKind> {
+    let list = |tps: &[consumer::TopicPartition]| tps.iter().map(|tp| tp.to_string()).collect::<Vec<_>>().join(", ");
+    let (rule, text) = match ev {
+        ConsumerEvent::Assigned(tps) if !tps.is_empty() => ("partitions-assigned", format!("assigned {}", list(tps))),
+        ConsumerEvent::Revoked(tps) if !tps.is_empty() => ("partitions-revoked", format!("revoked {}", list(tps))),
+        ConsumerEvent::Lost(tps) if !tps.is_empty() => {
+            ("partitions-lost", format!("lost {}: no longer a member, nothing could be committed", list(tps)))
+        }
+        _ => return None,
+    };
+    Some(EventKind::Note { rule, text, anomaly: None })
 }
 
 fn api_name(api: Option<ApiKey>) -> String {

@@ -98,6 +98,11 @@ fn same_seed_same_journal_with_notes() {
     let (b, _) = dropped_ack_run(11);
     assert!(a.journal().iter().any(|e| matches!(e.kind, EventKind::Note { .. })));
     assert_eq!(a.journal(), b.journal());
+    for e in a.journal() {
+        if let EventKind::Note { rule, .. } = &e.kind {
+            assert!(crate::notes::is_known_rule(rule), "{rule} is not listed in notes::RULES");
+        }
+    }
 }
 
 #[test]
@@ -230,4 +235,185 @@ fn a_consumer_reading_below_the_log_start_is_answered_out_of_range_and_resets() 
     let (node, text, anomaly) = note_with(&sim, "offset-reset", "t-0");
     assert_eq!((node, anomaly), (Some(c), Some("reset")));
     assert_eq!(text, "t-0 offset 1 out of range: reset to latest 5");
+}
+
+fn member(sim: &mut Simulation, name: &str) -> NodeId {
+    let cfg = ConsumerConfig::from_pairs([
+        ("group.id", "g1"),
+        ("enable.auto.commit", "false"),
+        ("auto.offset.reset", "earliest"),
+        ("partition.assignment.strategy", "range"),
+        ("session.timeout.ms", "6000"),
+        ("heartbeat.interval.ms", "1000"),
+        ("max.poll.interval.ms", "8000"),
+        ("request.timeout.ms", "2000"),
+        ("fetch.max.wait.ms", "100"),
+    ])
+    .unwrap();
+    let c = sim.add_consumer(name, cfg).unwrap();
+    sim.with_consumer(c, |m, _| m.subscribe(vec!["t".to_string()])).unwrap();
+    c
+}
+
+/// Runs `ms` of virtual time, the `polling` members polling every 50 ms.
+fn poll_for(sim: &mut Simulation, polling: &[NodeId], ms: Millis) {
+    let end = sim.now() + ms;
+    while sim.now() < end {
+        for &c in polling {
+            sim.poll(c);
+        }
+        sim.run_for(50);
+    }
+}
+
+#[test]
+fn a_group_notes_joins_rebalances_generations_commits_and_evictions() {
+    let mut sim = Simulation::with_seed(8);
+    create_topic(&mut sim, "t", 2);
+    let c1 = member(&mut sim, "c1");
+    poll_for(&mut sim, &[c1], 3_000);
+    let (node, text, anomaly) = note_with(&sim, "member-joined", "c1 joined group g1");
+    assert_eq!((node, anomaly), (Some(c1), None));
+    assert!(text.starts_with("c1 joined group g1 (member c1-"), "{text}");
+    let (_, _, anomaly) = note_with(&sim, "rebalance-start", "generation 0 → 1");
+    assert_eq!(anomaly, None, "a group forming is not a disturbance");
+    let (_, text, _) = note_with(&sim, "generation", "generation 1");
+    assert_eq!(text, "group g1 generation 1 with range: leader c1, members c1");
+    note_with(&sim, "group-state", "group g1 CompletingRebalance → Stable");
+    let (node, text, _) = note_with(&sim, "partitions-assigned", "t-0");
+    assert_eq!((node, text.as_str()), (Some(c1), "assigned t-0, t-1"));
+
+    let c2 = member(&mut sim, "c2");
+    poll_for(&mut sim, &[c1, c2], 5_000);
+    let (node, text, anomaly) = note_with(&sim, "rebalance-start", "c2 joined");
+    assert_eq!((node, anomaly), (Some(c2), Some("rebalance")));
+    assert_eq!(text, "group g1 rebalances (generation 1 → 2): c2 joined");
+    let (_, text, _) = note_with(&sim, "generation", "generation 2");
+    assert_eq!(text, "group g1 generation 2 with range: leader c1, members c1, c2");
+    note_with(&sim, "partitions-revoked", "revoked t-0, t-1");
+
+    let tp = TopicPartition::new("t", 0);
+    let offsets = vec![(tp, crate::consumer::OffsetAndMetadata { offset: 0, metadata: None, leader_epoch: None })];
+    let owner = if sim.consumer_ref(c1).unwrap().assignment().contains(&TopicPartition::new("t", 0)) { c1 } else { c2 };
+    sim.with_consumer(owner, |m, now| m.commit(Some(offsets), now)).unwrap();
+    poll_for(&mut sim, &[c1, c2], 500);
+    let (node, text, _) = note_with(&sim, "committed", "g1 committed t-0 → 0");
+    assert_eq!(node, Some(owner));
+    assert_eq!(text, format!("g1 committed t-0 → 0 by {}", sim.node_name(owner)));
+
+    // c2 dies without a LeaveGroup: the coordinator evicts it after session.timeout.ms.
+    sim.crash(c2);
+    poll_for(&mut sim, &[c1], 10_000);
+    let (node, text, anomaly) = note_with(&sim, "member-evicted", "c2");
+    assert_eq!((node, anomaly), (None, Some("evicted")), "the coordinator's own clock");
+    assert_eq!(text, "c2 missed its session timeout 6000 ms: removed from group g1");
+    let (_, text, _) = note_with(&sim, "rebalance-start", "c2's session expired");
+    assert_eq!(text, "group g1 rebalances (generation 2 → 3): c2's session expired");
+
+    // c1 stops polling past max.poll.interval.ms: it leaves the group and loses its partitions.
+    poll_for(&mut sim, &[], 10_000);
+    let (node, text, anomaly) = note_with(&sim, "poll-timeout", "g1");
+    assert_eq!((node, anomaly), (Some(c1), Some("evicted")));
+    assert!(text.starts_with("no poll for 8"), "{text}");
+    assert!(text.ends_with("(max.poll.interval.ms 8000): the member leaves group g1"), "{text}");
+    let (node, text, _) = note_with(&sim, "member-left", "c1");
+    assert_eq!((node, text.as_str()), (Some(c1), "c1 left group g1"));
+    let (node, _, _) = note_with(&sim, "partitions-lost", "t-0");
+    assert_eq!(node, Some(c1));
+    let unknown: Vec<&str> = sim
+        .journal()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Note { rule, .. } if !crate::notes::is_known_rule(rule) => Some(*rule),
+            _ => None,
+        })
+        .collect();
+    assert!(unknown.is_empty(), "rules missing from notes::RULES: {unknown:?}");
+}
+
+#[test]
+fn a_commit_from_an_old_generation_is_rejected_with_the_generations() {
+    use crate::group::{Committer, GroupConfig, GroupCoordinator};
+    let mut g = GroupCoordinator::new(GroupConfig::default(), 0);
+    g.set_notes(true);
+    let c = Committer { generation: 4, member_id: "m-1".into(), instance_id: None };
+    assert_eq!(g.commit("g1", &c, vec![], 10), crate::error::ErrorCode::ILLEGAL_GENERATION);
+    let notes = g.notes_mut().take();
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].rule, notes[0].at), ("commit-rejected", 10));
+    assert_eq!(
+        notes[0].text,
+        "OffsetCommit of m-1 in g1 refused: ILLEGAL_GENERATION (its generation 4, no such group)"
+    );
+    let mut off = GroupCoordinator::new(GroupConfig::default(), 0);
+    off.commit("g1", &c, vec![], 10);
+    assert!(off.notes_mut().take().is_empty(), "off by default");
+}
+
+#[test]
+fn retention_moves_the_log_start_and_says_so() {
+    let mut sim = Simulation::with_seed(9);
+    let admin = sim.add_admin("admin", AdminConfig::default()).unwrap();
+    let configs = vec![("retention.ms".to_string(), "1000".to_string())];
+    let topic = crate::admin::NewTopic { name: "t".into(), num_partitions: 1, replication_factor: 1, configs };
+    sim.with_admin(admin, |a, now| a.create_topics(vec![topic], false, now));
+    sim.run_for(1_000);
+    let p = sim.add_producer("p1", producer_config(&[("linger.ms", "0")])).unwrap();
+    for i in 0..3 {
+        sim.send(p, record("t", Some(0), &format!("m{i}"))).unwrap();
+        sim.flush_producer(p);
+        sim.run_for(100);
+    }
+    assert_eq!(sim.broker().partition("t", 0).unwrap().log_end_offset(), 3);
+    sim.run_for(400_000);
+    let (node, text, anomaly) = note_with(&sim, "retention-delete", "t-0");
+    assert_eq!((node, anomaly), (None, None));
+    assert_eq!(text, "t-0 log start 0 → 2 (retention.ms 1000)");
+}
+
+#[test]
+fn a_lost_request_makes_the_next_batch_out_of_order() {
+    let mut sim = Simulation::with_seed(10);
+    create_topic(&mut sim, "t", 1);
+    let p = sim.add_producer("p1", producer_config(&[("linger.ms", "0"), ("request.timeout.ms", "1000")])).unwrap();
+    sim.send(p, record("t", Some(0), "a")).unwrap();
+    assert!(sim.run_until_cond(5_000, |s| !s.nodes[p.0].deliveries.is_empty()));
+    sim.take_deliveries(p);
+    let pid = sim.producer_ref(p).unwrap().producer_id().unwrap().0;
+    sim.inject(FaultRule::drop_next_request(p, ApiKey::Produce));
+    sim.send(p, record("t", Some(0), "b")).unwrap();
+    sim.flush_producer(p);
+    sim.send(p, record("t", Some(0), "c")).unwrap();
+    sim.flush_producer(p);
+    assert!(sim.run_until_cond(30_000, |s| s.nodes[p.0].deliveries.len() == 2));
+    let (node, text, anomaly) = note_with(&sim, "out-of-order-sequence", "expected 1");
+    assert_eq!((node, anomaly), (Some(p), None));
+    assert_eq!(text, format!("out-of-order sequence for producer {pid} on t-0: expected 1, received 2"));
+    note_with(&sim, "retry", "Produce to t-0 seq 1 failed");
+}
+
+#[test]
+fn a_late_commit_after_the_poll_timeout_is_rejected() {
+    let mut sim = Simulation::with_seed(12);
+    create_topic(&mut sim, "t", 2);
+    let c1 = member(&mut sim, "c1");
+    let c2 = member(&mut sim, "c2");
+    poll_for(&mut sim, &[c1, c2], 6_000);
+    // c1 stalls past max.poll.interval.ms while c2 polls on; then c1 commits what it had.
+    poll_for(&mut sim, &[c2], 10_000);
+    note_with(&sim, "poll-timeout", "g1");
+    let offsets = vec![(
+        TopicPartition::new("t", 0),
+        crate::consumer::OffsetAndMetadata { offset: 0, metadata: None, leader_epoch: None },
+    )];
+    let _ = sim.with_consumer(c1, |m, now| m.commit(Some(offsets), now));
+    poll_for(&mut sim, &[c2], 2_000);
+    let (node, text, _) = note_with(&sim, "commit-rejected", "OffsetCommit");
+    assert_eq!(node, Some(c1));
+    // The member left when its poll timed out: it commits without a member id or generation.
+    assert_eq!(
+        text,
+        "OffsetCommit of a client without a member id in g1 refused: UNKNOWN_MEMBER_ID (its generation -1, group at \
+         generation 2 Stable)"
+    );
 }

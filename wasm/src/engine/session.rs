@@ -93,12 +93,15 @@ impl Session {
         Session::new(Tape::from_json(tape)?)
     }
 
-    /// A lesson run's session (run = the run's name).
-    pub fn lesson(id: u32, run: &str) -> Result<Session> {
+    /// A lesson run's session (run = the run's name; `None`: the lesson's first run).
+    pub fn lesson(id: u32, run: Option<&str>) -> Result<Session> {
         let lesson = lessons::lessons()?.into_iter().find(|l| l.id == id);
         let lesson = lesson.ok_or_else(|| Error::invalid_arg(format!("no lesson {id}")))?;
-        let found = lesson.runs.into_iter().find(|r| r.name == run);
-        let run = found.ok_or_else(|| Error::invalid_arg(format!("lesson {id} has no run {run:?}")))?;
+        let found = match run {
+            Some(name) => lesson.runs.into_iter().find(|r| r.name == name),
+            None => lesson.runs.into_iter().next(),
+        };
+        let run = found.ok_or_else(|| Error::invalid_arg(format!("lesson {id} has no run {:?}", run.unwrap_or(""))))?;
         Session::new(run.tape)
     }
 
@@ -143,7 +146,7 @@ impl Session {
         if self.marks.len() as u64 == step {
             self.marks.push((self.events.len(), self.arrows.len(), self.lag.len()));
         }
-        if step.is_multiple_of(self.keyframe_every) && self.keyframes.last().is_some_and(|k| k.step < step) {
+        if step % self.keyframe_every == 0 && self.keyframes.last().is_some_and(|k| k.step < step) {
             self.keyframes.push(self.w.clone());
             if self.keyframes.len() > KEYFRAMES_MAX {
                 // Keep step 0 and every other one after it.
@@ -225,7 +228,17 @@ impl Session {
     /// The whole run's rebalances and anomalies (a clone runs to the end once; cached).
     pub fn timeline(&mut self) -> Result<&Timeline> {
         if self.timeline.is_none() {
-            let mut s = self.fork();
+            // A copy without keyframes: it only goes forward.
+            let mut s = Session {
+                w: self.w.clone(),
+                events: self.events.clone(),
+                arrows: self.arrows.clone(),
+                lag: self.lag.clone(),
+                marks: self.marks[..=self.w.step as usize].to_vec(),
+                keyframes: Vec::new(),
+                keyframe_every: self.keyframe_every,
+                timeline: None,
+            };
             while s.step_forward()? {}
             let ticks = s.w.d.ticks(&s.events);
             self.timeline = Some(Timeline { end_ms: s.end_ms(), steps: s.w.step, ticks });

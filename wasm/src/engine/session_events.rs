@@ -140,6 +140,7 @@ impl Deriver {
         let done = r.actions_done();
         for i in self.actions..done {
             let a = &r.tape().actions[i];
+            out.at = a.at;
             let op = super::replay::op_name(&a.action);
             let text = super::session_frame::describe(&a.action);
             out.push("action", None, op, format!("action {i}: {text}"), None);
@@ -163,7 +164,8 @@ impl Deriver {
         for e in &journal[self.journal.min(journal.len())..] {
             let node = name(e.node);
             let who = node.clone().unwrap_or_else(|| "broker".into());
-            let t = e.at - start;
+            // Setting the world up (topics created) happened before the tape's clock started.
+            let t = (e.at - start).max(0);
             out.at = t;
             match &e.kind {
                 EventKind::NodeAdded { name } => {
@@ -317,6 +319,7 @@ impl Deriver {
         let rec = r.recorder();
         for p in &rec.processed[self.processed..] {
             relevant = true;
+            out.at = p.at;
             out.push(
                 "app",
                 Some(p.app.clone()),
@@ -334,12 +337,15 @@ impl Deriver {
             let new = (total - self.notes[k]) as usize;
             let notes = app.recent_notes();
             for n in notes.iter().skip(notes.len().saturating_sub(new)) {
-                let text = n.split_once(" ms: ").map_or(n.as_str(), |(_, t)| t);
+                let (when, text) = n.split_once(" ms: ").unwrap_or(("", n.as_str()));
+                out.at = when.parse().unwrap_or(at);
                 let rule = note_rule(text);
                 out.push("app", Some(app.name().to_string()), rule, format!("{}: {text}", app.name()), None);
             }
             self.notes[k] = total;
         }
+
+        out.at = at;
 
         // Records the broker stored since the last step.
         let broker = sim.broker();
