@@ -263,8 +263,16 @@ impl Replayer {
                         self.settle();
                         return true;
                     }
+                    // The clock moving to the round's time is a unit of its own when it moves (as
+                    // at the end of the run), so a session stopped there and given a new action
+                    // stands where a replay of its new tape would.
+                    let moved = self.engine.sim.now() < t;
                     self.engine.sim.run_until(t);
                     self.phase = Phase::Apps { from: 0, now: self.engine.sim.now() };
+                    if moved {
+                        self.settle();
+                        return true;
+                    }
                 }
                 Phase::Apps { from, now } => {
                     let due = (from..self.apps.len()).find(|i| self.apps[*i].wake_at.is_some_and(|w| w <= now));

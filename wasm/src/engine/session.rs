@@ -173,9 +173,8 @@ impl Session {
     /// To step `i` exactly (or the last step, when the run has fewer).
     pub fn seek_step(&mut self, i: u64) -> Result<()> {
         if i < self.w.step {
-            let k = self.keyframes.iter().rposition(|k| k.step <= i).unwrap_or(0);
-            self.w = self.keyframes[k].clone();
-            self.truncate();
+            let k = self.keyframes.iter().rposition(|k| k.step <= i);
+            self.restore(k)?;
         }
         while self.w.step < i {
             if !self.step_forward()? {
@@ -190,9 +189,8 @@ impl Session {
         let ms = check_ms(ms, "seek")?;
         if ms < self.at() {
             // The first step at this time or later is after the target; find the last before it.
-            let k = self.keyframes.iter().rposition(|k| k.r.at() <= ms).unwrap_or(0);
-            self.w = self.keyframes[k].clone();
-            self.truncate();
+            let k = self.keyframes.iter().rposition(|k| k.r.at() <= ms);
+            self.restore(k)?;
         }
         while self.w.r.next_step_at().is_some_and(|t| t <= ms) {
             if !self.step_forward()? {
@@ -205,6 +203,14 @@ impl Session {
                 break;
             }
         }
+        Ok(())
+    }
+
+    /// Back to keyframe `k` (found by the caller; the first one is always there).
+    fn restore(&mut self, k: Option<usize>) -> Result<()> {
+        let w = k.or((!self.keyframes.is_empty()).then_some(0)).and_then(|k| self.keyframes.get(k));
+        self.w = w.ok_or_else(|| Error::internal("session: no keyframe to go back to"))?.clone();
+        self.truncate();
         Ok(())
     }
 
@@ -291,62 +297,75 @@ impl Session {
         tape.actions.push(stamped);
         tape.end_ms = tape.end_ms.max((at + 1_000).min(TAPE_DURATION_MS_MAX));
         tape.validate()?;
-        let saved = self.w.clone();
-        let old = self.tape().clone();
-        self.rebase(tape)?;
-        // The action is due now: run the units up to it (the world's events of this instant
-        // first, as the replay of the new tape will).
-        let n = self.tape().actions.len();
-        let start = self.w.step;
-        let mut refused = None;
-        while self.w.r.actions_done() < n {
-            match self.step_forward() {
-                Ok(true) if self.w.step - start <= APPLY_STEPS_MAX => {}
-                Ok(_) => {
-                    refused = Some(Error::internal("the new action did not come due"));
-                    break;
-                }
-                Err(e) => {
-                    refused = Some(e);
-                    break;
-                }
+        // The action is due now: from the last keyframe before now, the new tape's units up to
+        // it (the world's events of this instant first, as a replay of the new tape runs them).
+        let (mut next, base) = self.refork(&tape, at)?;
+        let n = tape.actions.len();
+        let start = next.w.step;
+        while next.w.r.actions_done() < n {
+            if !next.step_forward()? || next.w.step - start > APPLY_STEPS_MAX {
+                return Err(Error::internal("the new action did not come due"));
             }
         }
-        if let Some(e) = refused.or_else(|| self.w.r.action_errors().get(&(n - 1)).cloned()) {
-            // A refused action leaves the session as it was.
-            self.w = saved;
-            self.rebase(old)?;
-            self.truncate();
-            return Err(e);
+        // A refused action leaves the session as it was.
+        if let Some(e) = next.w.r.action_errors().get(&(n - 1)) {
+            return Err(e.clone());
         }
+        self.adopt(next, base, &tape)
+    }
+
+    /// A session of `tape` (which agrees with this one's up to now) at this one's last keyframe
+    /// before `now` (step 0 at the latest): everything it holds is the same under either tape.
+    /// Returns it with that keyframe's step. It keeps only that keyframe until `adopt`.
+    fn refork(&self, tape: &Tape, now: Millis) -> Result<(Session, u64)> {
+        let k = self.keyframes.iter().rposition(|k| k.step == 0 || k.r.at() < now).unwrap_or(0);
+        let mut w = self.keyframes.get(k).ok_or_else(|| Error::internal("session: no keyframe"))?.clone();
+        w.r.set_tape(tape.clone())?;
+        let step = w.step;
+        let (e, a, l) = self.marks[step as usize];
+        let next = Session {
+            events: self.events[..e].to_vec(),
+            arrows: self.arrows[..a].to_vec(),
+            lag: self.lag[..l].to_vec(),
+            marks: self.marks[..=step as usize].to_vec(),
+            keyframes: vec![w.clone()],
+            w,
+            keyframe_every: self.keyframe_every,
+            timeline: None,
+        };
+        Ok((next, step))
+    }
+
+    /// Becomes `next` (from `refork`), keeping this session's keyframes up to step `base`.
+    fn adopt(&mut self, mut next: Session, base: u64, tape: &Tape) -> Result<()> {
+        let mut keyframes = std::mem::take(&mut self.keyframes);
+        keyframes.retain(|k| k.step < base);
+        for k in &mut keyframes {
+            k.r.set_tape(tape.clone())?;
+        }
+        keyframes.append(&mut next.keyframes);
+        next.keyframes = keyframes;
+        *self = next;
         Ok(())
     }
 
-    /// Lengthens or shortens the run (not before now).
+    /// Lengthens or shortens the run (not before now, nor before the tape's last action).
     pub fn set_end_ms(&mut self, ms: f64) -> Result<()> {
         let ms = check_ms(ms, "setEndMs")?;
         let mut tape = self.tape().clone();
         if let Some(a) = tape.actions.last().filter(|a| a.at > ms) {
             return Err(Error::invalid_arg(format!("endMs {ms}: an action is at {} ms", a.at)));
         }
-        if ms < self.at() {
-            return Err(Error::invalid_arg(format!("endMs {ms} is before now ({} ms); seek back first", self.at())));
+        let now = self.at();
+        if ms < now {
+            return Err(Error::invalid_arg(format!("endMs {ms} is before now ({now} ms); seek back first")));
         }
         tape.end_ms = ms;
-        self.rebase(tape)
-    }
-
-    /// Continues with `tape` instead, which agrees with the current one up to now: the state so
-    /// far stays, keyframes and the timeline of the old future are dropped.
-    fn rebase(&mut self, tape: Tape) -> Result<()> {
-        self.w.r.set_tape(tape.clone())?;
-        for k in &mut self.keyframes {
-            k.r.set_tape(tape.clone())?;
-        }
-        self.marks.truncate(self.w.step as usize + 1);
-        self.keyframes.retain(|k| k.step <= self.w.step);
-        self.timeline = None;
-        Ok(())
+        // The old end may have moved the clock in a unit the new tape does not have: replay from
+        // the last keyframe before now.
+        let (mut next, base) = self.refork(&tape, now)?;
+        next.seek(now as f64)?;
+        self.adopt(next, base, &tape)
     }
 }
 

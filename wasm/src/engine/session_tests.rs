@@ -120,6 +120,42 @@ fn apply_is_a_fork_of_the_tape_from_now() {
 }
 
 #[test]
+fn apply_at_the_start_and_at_the_end_matches_a_replay_of_its_tape() {
+    for (id, seek) in [(5, 0.0), (5, 8_000.0), (7, 3_000.0), (11, 7_000.0)] {
+        let mut s = Session::lesson(id, Some(&first_run(id))).unwrap();
+        s.seek(seek).unwrap();
+        let action = match id {
+            5 => r#"{"op": "produce", "producer": "producer", "topic": "events", "id": "late"}"#,
+            _ => r#"{"op": "brokerDown"}"#,
+        };
+        s.apply(action).unwrap();
+        let mut fresh = Session::new(s.tape().clone()).unwrap();
+        fresh.seek_step(s.step()).unwrap();
+        let (x, y) = (frame_json(&fresh), frame_json(&s));
+        if x != y {
+            let i = x.bytes().zip(y.bytes()).position(|(a, b)| a != b).unwrap_or(0);
+            println!("fresh {} at {} / session {} at {}", fresh.step(), fresh.at(), s.step(), s.at());
+            println!(
+                "fresh: ...{}\nsession: ...{}",
+                &x[i.saturating_sub(300)..(i + 200).min(x.len())],
+                &y[i.saturating_sub(300)..(i + 200).min(y.len())]
+            );
+            for e in fresh.events(0).iter().rev().take(8) {
+                println!("F {} {} {:?} {}", e.at, e.step, e.rule, e.text);
+            }
+            for e in s.events(0).iter().rev().take(8) {
+                println!("S {} {} {:?} {}", e.at, e.step, e.rule, e.text);
+            }
+        }
+        assert!(x == y, "lesson {id} at {seek}");
+        s.seek(86_400_000.0).unwrap();
+        fresh.seek(86_400_000.0).unwrap();
+        assert_eq!(s.step(), fresh.step(), "lesson {id} at {seek}");
+        assert!(frame_json(&fresh) == frame_json(&s), "lesson {id} at {seek}: the end");
+    }
+}
+
+#[test]
 fn a_refused_action_leaves_the_session_as_it_was() {
     let mut s = Session::lesson(5, Some(&first_run(5))).unwrap();
     s.seek(1_000.0).unwrap();
