@@ -327,6 +327,17 @@ test('fault menus emit the tape actions the engine expects', async () => {
   assert.deepEqual(await choose(p, 'kill broker'), { op: 'brokerDown' });
 });
 
+test('with the broker down its lanes are marked and its menu restarts it', async () => {
+  const fx = fixture('lesson2-broker-down');
+  assert.equal(fx.frame.brokerUp, false);
+  await show(fx);
+  assert.equal(await page.getAttribute('[data-view="sequence"] [data-lane="broker"]', 'data-alive'), 'false');
+  assert.match(await page.locator('[data-view="partitions"] .kv-broker-chip').innerText(), /DOWN/);
+  const p = '[data-view="partitions"]';
+  await menuActions(p, '[data-target-kind="broker"]');
+  assert.deepEqual(await choose(p, 'restart broker'), { op: 'brokerUp' });
+});
+
 test('clicking an event asks the page to seek to its time', async () => {
   const fx = fixture('lesson9-aborted');
   await show(fx);
@@ -393,9 +404,22 @@ test('the producer inspector marks a batch whose acknowledgement was dropped', a
   assert.match(await li.innerText(), /ack lost/);
 });
 
-test('lesson 11: side effects are counted per message', async () => {
+test('lesson 11: side effects are counted per message; a restart is named as the tape names it', async () => {
   const fx = fixture('lesson11-beforeCommit-end');
   await show(fx);
+  // The crashed copier's producer was fenced by its restarted successor, which is not.
+  const fenced = await attrsOf('[data-view="producers"] [data-producer]', ['data-producer', 'data-fenced', 'data-crashed']);
+  assert.deepEqual(
+    fenced.filter((p) => p['data-producer'].startsWith('billing')),
+    [
+      { 'data-producer': 'billing.producer', 'data-fenced': 'true', 'data-crashed': 'true' },
+      { 'data-producer': 'billing#2.producer', 'data-fenced': null, 'data-crashed': null },
+    ],
+  );
+  // The group member is the second incarnation's consumer (node billing#2); its faults name the app.
+  const g = '[data-view="groups"]';
+  await menuActions(g, '[data-member="billing#2"] [data-target-kind="app"]');
+  assert.deepEqual(await choose(g, 'restart'), { op: 'restart', app: 'billing' });
   for (const m of fx.frame.ledger.messages) {
     for (const [app, n] of Object.entries(m.effects)) {
       assert.equal(await page.getAttribute(`[data-view="ledger"] tr[data-message="${m.id}"] [data-effect-app="${app}"]`, 'data-times'), String(n));

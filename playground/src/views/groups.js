@@ -4,7 +4,7 @@
 // partitions granted light up ("+") and partitions revoked linger struck through ("−") for a
 // moment of virtual time: an eager rebalance revokes everything, a cooperative one only what
 // moves. Clicking a member opens its fault menu.
-import { attrs, bindMenu, byPartitionId, draw, esc, remember, rootState, viewShell } from './util.js';
+import { attrs, bindMenu, byPartitionId, draw, esc, remember, rootState, tapeName, viewShell } from './util.js';
 
 /** How long (virtual ms) a grant or revocation stays highlighted. */
 export const HIGHLIGHT_MS = 1500;
@@ -90,8 +90,7 @@ function html(frame, changes) {
     out.push('<ul class="kv-members">');
     for (const m of g.members) {
       const assignment = (m.assignment ?? []).map(tp).sort(byPartitionId);
-      const idle = assignment.length === 0 && g.state === 'Stable';
-      const app = apps.get(m.clientId);
+      const app = apps.get(tapeName(m.clientId));
       out.push(
         `<li${attrs({
           class: `kv-member${assignment.length === 0 ? ' kv-idle' : ''}${app && app.state !== 'running' ? ' kv-dead' : ''}`,
@@ -102,7 +101,7 @@ function html(frame, changes) {
           'data-leader': g.leader === m.memberId,
         })}>`,
       );
-      out.push(memberHead(m.clientId, app, g.leader === m.memberId, idle || assignment.length === 0));
+      out.push(memberHead(m.clientId, app, g.leader === m.memberId, assignment.length === 0));
       out.push(ownedChips(m.clientId, own.get(m.clientId) ?? null, assignment, changes));
       out.push(`<span class="kv-assigned">gen ${g.generation} assigns: ${assignment.length ? esc(assignment.join(', ')) : '<i>nothing (idle)</i>'}</span>`);
       out.push('</li>');
@@ -111,7 +110,10 @@ function html(frame, changes) {
     for (const c of consumers) {
       if (c.groupId !== g.groupId || memberNames.has(c.name)) continue;
       covered.add(c.name);
-      const app = apps.get(c.name);
+      // An earlier incarnation's consumer (app, then app#2 after a restart) is dead: say so
+      // rather than show the application's current state.
+      const alive = (frame?.snapshot?.nodes ?? []).find((n) => n.id === c.node)?.alive !== false;
+      const app = alive ? apps.get(tapeName(c.name)) : { state: 'crashed', incarnation: 0 };
       if (!g.protocolType) {
         // A group that only keeps offsets: its consumers assign() partitions themselves.
         out.push(`<li class="kv-member" data-consumer="${esc(c.name)}">${memberHead(c.name, app, false, false)}`);

@@ -22,7 +22,7 @@ import {
 
 /** At most this many offsets drawn per partition; a longer log is windowed around its markers. */
 export const WINDOW = 240;
-const CELL_W = 50;
+const CELL_W = 56;
 const CONTROL_W = 20;
 const NEXT_W = 34;
 const GAP_W = 56;

@@ -8,10 +8,10 @@ export function render(root, frame, ctx = {}) {
   viewShell(root, 'producers');
   remember(root, frame, ctx);
   bindMenu(root);
-  draw(root, html(frame, ctx));
+  draw(root, html(frame));
 }
 
-function html(frame, ctx) {
+function html(frame) {
   const producers = frame?.snapshot?.producers ?? [];
   if (!producers.length) return '<p class="kv-empty">No producer.</p>';
   const idx = producerIndex(frame);
@@ -20,18 +20,19 @@ function html(frame, ctx) {
   const lanes = frame?.lanes ?? [];
   const laneOf = (name) => lanes.find((l) => l.name === name);
   const txns = frame?.snapshot?.transactions ?? [];
-  const fencedByEvent = new Set();
-  for (const e of ctx.events ?? []) {
-    if ((e.rule === 'producer-fenced' || e.anomaly === 'fenced') && e.node) fencedByEvent.add(e.node);
-  }
   const out = ['<div class="kv-cards">'];
   for (const p of producers) {
-    const lane = laneOf(p.name);
-    const node = (frame?.snapshot?.nodes ?? []).find((n) => n.id === p.node);
+    // Lanes list the snapshot's nodes first, in order: this producer's lane is at its node's
+    // place (a restarted client has a lane per incarnation, all with its name).
+    const nodes = frame?.snapshot?.nodes ?? [];
+    const at = nodes.findIndex((n) => n.id === p.node);
+    const lane = at >= 0 && lanes[at]?.name === p.name ? lanes[at] : laneOf(p.name);
+    const node = nodes[at];
     const crashed = node ? node.alive === false : lane ? lane.alive === false : false;
     const txn = p.transactionalId ? txns.find((t) => t.transactionalId === p.transactionalId) : null;
-    const fenced =
-      fencedByEvent.has(p.name) || (txn && p.producerId === txn.producerId && p.epoch >= 0 && txn.epoch > p.epoch) || /fenced/i.test(p.transactionState ?? '');
+    // Fenced: the coordinator has moved its transactional id to a later epoch (a successor's
+    // InitProducerId); the engine's "producer-fenced" event names the successor, not the victim.
+    const fenced = (txn && p.producerId === txn.producerId && p.epoch >= 0 && txn.epoch > p.epoch) || /fenced/i.test(p.transactionState ?? '');
     // Produce responses the network dropped on this producer's link, by correlation id.
     const lostAcks = new Set();
     if (lane) {
@@ -39,7 +40,7 @@ function html(frame, ctx) {
         if (a.to === lane.id && a.direction === 'response' && a.api === 'Produce' && a.fate === 'dropped') lostAcks.add(a.correlationId);
       }
     }
-    const armed = (frame?.armed ?? []).filter((f) => f.node === p.name);
+    const armed = (frame?.armed ?? []).filter((f) => f.node === p.name || f.node === null);
     const i = idx(p.name);
     const status = [crashed ? 'crashed' : null, fenced ? 'fenced' : null].filter(Boolean);
     out.push(
@@ -106,7 +107,9 @@ function html(frame, ctx) {
     }
     if (armed.length) {
       out.push(
-        `<p class="kv-armed">armed: ${armed.map((f) => `<span class="kv-badge">⚡ ${esc(f.fault)} next ${esc(f.api)} ${esc(f.direction)}</span>`).join(' ')}</p>`,
+        `<p class="kv-armed">armed: ${armed.map((f) => `<span class="kv-badge" data-armed="${esc(f.fault)}">⚡ ${esc(f.fault)} next ${esc(f.api ?? 'request or response of any API')} ${esc(f.direction)}${
+              f.count > 1 ? ` ×${f.count}` : ''
+            }${f.node === null ? ' (any client)' : ''}</span>`).join(' ')}</p>`,
       );
     }
     out.push('</section>');

@@ -48,10 +48,47 @@ export function render(root, frame, ctx = {}) {
 }
 
 function paint(root, s) {
-  const html = content(s.frame, s.width, s.hidePolling);
-  if (html === s.html) return;
-  s.html = html;
-  s.scroller.innerHTML = html;
+  const v = layout(s.frame, s.width, s.hidePolling);
+  if (!v.lanes.length) {
+    if (s.laneKey !== 'none') s.scroller.innerHTML = '<p class="kv-empty">No clients.</p>';
+    s.laneKey = 'none';
+    return;
+  }
+  // The lanes and the box: rebuilt only when they change (a client appears, dies, the box resizes).
+  const laneKey = `${v.width}|${v.lanes.map((l) => `${l.id}:${l.kind}:${l.alive}`).join(',')}`;
+  if (laneKey !== s.laneKey) {
+    s.laneKey = laneKey;
+    s.scroller.innerHTML = `${headHtml(v)}<svg class="kv-seq" role="img"><defs><marker id="kv-ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker></defs><g class="kv-lifelines">${v.lanes
+      .map((l) => `<line class="kv-lifeline${l.alive === false ? ' kv-dead' : ''}" x1="${v.x.get(l.id)}" x2="${v.x.get(l.id)}"/>`)
+      .join('')}</g><text class="kv-seqnote" x="4"></text><g class="kv-rows"></g></svg>`;
+    s.svg = s.scroller.querySelector('svg');
+    s.rowsEl = s.svg.querySelector('.kv-rows');
+    s.note = s.svg.querySelector('.kv-seqnote');
+    s.rows = new Map();
+  }
+  // The arrows, each at y = its place in the (filtered) list, kept across renders: stepping
+  // adds or removes a few; the viewBox slides over the window.
+  const want = v.shown.map((a, k) => row(s, v, a, v.first + k));
+  const wanted = new Set(want);
+  for (const g of [...s.rowsEl.children]) if (!wanted.has(g)) g.remove();
+  let next = s.rowsEl.firstChild;
+  for (const g of want) {
+    if (g === next) next = next.nextSibling;
+    else s.rowsEl.insertBefore(g, next);
+  }
+  if (s.rows.size > 4 * WINDOW) for (const [k, g] of s.rows) if (!wanted.has(g)) s.rows.delete(k);
+  const top = ROW * v.first;
+  const height = Math.max(ROW * 2, ROW * (v.shown.length + 1));
+  s.svg.setAttribute('width', v.width);
+  s.svg.setAttribute('height', height);
+  s.svg.setAttribute('viewBox', `0 ${top} ${v.width} ${height}`);
+  s.svg.setAttribute('aria-label', `${v.shown.length} messages${v.first ? `, ${v.first} earlier not drawn` : ''}`);
+  for (const line of s.svg.querySelectorAll('.kv-lifeline')) {
+    line.setAttribute('y1', top);
+    line.setAttribute('y2', top + height);
+  }
+  s.note.setAttribute('y', top + 14);
+  s.note.textContent = v.first ? `… ${v.first} earlier` : '';
   if (s.stick) afterLayout(root, () => (s.scroller.scrollTop = s.scroller.scrollHeight));
 }
 
@@ -72,22 +109,23 @@ function uniqueLanes(frame) {
   return [...byId.values()];
 }
 
-function content(frame, avail, hidePolling) {
+/** What the diagram shows: the arrows of the window, the lanes, their x. */
+function layout(frame, avail, hidePolling) {
   const all = (frame?.messages ?? []).filter((a) => !hidePolling || a.fate !== 'sent' || !POLLING.has(a.api));
-  const shown = all.slice(Math.max(0, all.length - WINDOW));
+  const first = Math.max(0, all.length - WINDOW);
+  const shown = all.slice(first);
   // Admin lanes (topic creation at the start) only while one of their arrows is in the window.
   const used = new Set(shown.flatMap((a) => [a.from, a.to]));
   const lanes = uniqueLanes(frame).filter((l) => l.kind !== 'admin' || used.has(l.id));
-  if (!lanes.length) return '<p class="kv-empty">No clients.</p>';
-  const laneW = Math.max(70, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / lanes.length)));
+  const laneW = Math.max(70, Math.min(190, Math.floor(((avail || 900) - TIME_W - 4) / Math.max(1, lanes.length))));
   const x = new Map(lanes.map((l, i) => [l.id, TIME_W + laneW * i + laneW / 2]));
   const byId = new Map(lanes.map((l) => [l.id, l]));
-  const width = TIME_W + laneW * lanes.length;
-  const height = Math.max(ROW * 2, ROW * (shown.length + 1));
-  const out = [];
-  const hidden = all.length - shown.length;
-  out.push(`<div class="kv-seqhead" style="width:${width}px;padding-left:${TIME_W}px">`);
-  for (const l of lanes) {
+  return { shown, first, lanes, laneW, x, byId, width: TIME_W + laneW * lanes.length };
+}
+
+function headHtml(v) {
+  const out = [`<div class="kv-seqhead" style="width:${v.width}px;padding-left:${TIME_W}px">`];
+  for (const l of v.lanes) {
     const dead = l.alive === false;
     const t = laneTarget(l);
     const icon = { producer: '✉', consumer: '▸', broker: '▣', coordinator: '◆', admin: '⚙' }[l.kind] ?? '';
@@ -99,64 +137,69 @@ function content(frame, avail, hidePolling) {
         'data-lane': l.id,
         'data-lane-kind': l.kind,
         'data-alive': l.alive ? 'true' : 'false',
-        style: `width:${laneW}px`,
+        style: `width:${v.laneW}px`,
         title: `${l.kind} ${l.name}${dead ? ' (down)' : ''}${t['data-target-kind'] ? ': click for faults' : ''}`,
         ...t,
       })}><span class="kv-lname">${icon} ${esc(l.name)}${dead ? ' ✝' : ''}</span><small>${esc(l.kind)}</small></${tag}>`,
     );
   }
   out.push('</div>');
-  out.push(`<svg class="kv-seq" width="${width}" height="${height}" role="img" aria-label="${shown.length} messages${hidden ? `, ${hidden} earlier not drawn` : ''}">`);
+  return out.join('');
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** The <g> of arrow `a` drawn at row `o`, reused while it is the same arrow at the same row. */
+function row(s, v, a, o) {
+  const sig = `${o}|${a.at}|${a.arriveAt}|${a.from}|${a.to}|${a.api}|${a.direction}|${a.fate}|${a.correlationId}|${a.label}`;
+  const had = s.rows.get(a.i);
+  if (had && had.kvSig === sig) return had;
+  const holder = document.createElementNS(SVG_NS, 'svg');
+  holder.innerHTML = arrowHtml(v, a, ROW * (o + 1));
+  const g = holder.firstElementChild ?? document.createElementNS(SVG_NS, 'g');
+  g.kvSig = sig;
+  s.rows.set(a.i, g);
+  return g;
+}
+
+function arrowHtml(v, a, y) {
+  const x1 = v.x.get(a.from);
+  const x2 = v.x.get(a.to);
+  if (x1 === undefined || x2 === undefined) return `<g data-arrow="${a.i}" data-api="${esc(a.api)}" data-direction="${a.direction}" data-fate="${a.fate}"></g>`;
+  const client = v.byId.get(a.direction === 'request' ? a.from : a.to);
+  const dir = Math.sign(x2 - x1) || 1;
+  const dropped = a.fate === 'dropped';
+  const xEnd = dropped ? x1 + (x2 - x1) * 0.6 : x2 - dir * 2;
+  const delayBy = a.fate === 'delayed' && a.arriveAt !== null && a.arriveAt !== undefined ? a.arriveAt - a.at : null;
+  const fateWord = { dropped: '✕ dropped', delayed: `delayed${delayBy !== null ? ` +${delayBy} ms` : ''}`, duplicated: '×2 duplicated' }[a.fate] ?? '';
+  const label = `${a.label || a.api}${fateWord ? ` — ${fateWord}` : ''}`;
+  const target =
+    client && (client.kind === 'producer' || client.kind === 'consumer')
+      ? { 'data-target-kind': 'link', 'data-target-node': client.name, 'data-target-api': a.api }
+      : {};
+  const out = [];
   out.push(
-    '<defs><marker id="kv-ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker></defs>',
+    `<g${attrs({
+      class: `kv-arrow kv-${a.direction} kv-f-${a.fate}`,
+      'data-arrow': a.i,
+      'data-api': a.api,
+      'data-direction': a.direction,
+      'data-fate': a.fate,
+      'data-correlation-id': a.correlationId,
+      tabindex: 0,
+      ...target,
+    })}><title>${esc(`${a.at} ms: ${a.direction} ${label}${a.arriveAt !== null && a.arriveAt !== undefined ? `, arrives ${a.arriveAt} ms` : ''} (correlation ${a.correlationId})`)}</title>`,
   );
-  for (const l of lanes) {
-    const lx = x.get(l.id);
-    out.push(`<line class="kv-lifeline${l.alive === false ? ' kv-dead' : ''}" x1="${lx}" y1="0" x2="${lx}" y2="${height}"/>`);
+  out.push(`<text class="kv-t" x="4" y="${y + 4}">${a.at}</text>`);
+  out.push(`<line class="kv-hit" x1="${x1}" y1="${y}" x2="${x2}" y2="${y}"/>`);
+  if (a.fate === 'duplicated') {
+    out.push(`<line class="kv-shaft" x1="${x1}" y1="${y - 2}" x2="${xEnd}" y2="${y - 2}"/>`);
+    out.push(`<line class="kv-shaft" x1="${x1}" y1="${y + 2}" x2="${xEnd}" y2="${y + 2}" marker-end="url(#kv-ah)"/>`);
+  } else {
+    out.push(`<line class="kv-shaft" x1="${x1}" y1="${y}" x2="${xEnd}" y2="${y}"${dropped ? '' : ' marker-end="url(#kv-ah)"'}/>`);
   }
-  if (hidden) out.push(`<text class="kv-seqnote" x="4" y="14">… ${hidden} earlier</text>`);
-  shown.forEach((a, k) => {
-    const y = ROW * (k + 1);
-    const x1 = x.get(a.from);
-    const x2 = x.get(a.to);
-    if (x1 === undefined || x2 === undefined) return;
-    const client = byId.get(a.direction === 'request' ? a.from : a.to);
-    const dir = Math.sign(x2 - x1) || 1;
-    const dropped = a.fate === 'dropped';
-    const xEnd = dropped ? x1 + (x2 - x1) * 0.6 : x2 - dir * 2;
-    const delayBy = a.fate === 'delayed' && a.arriveAt !== null && a.arriveAt !== undefined ? a.arriveAt - a.at : null;
-    const fateWord = { dropped: '✕ dropped', delayed: `delayed${delayBy !== null ? ` +${delayBy} ms` : ''}`, duplicated: '×2 duplicated' }[a.fate] ?? '';
-    const label = `${a.label || a.api}${fateWord ? ` — ${fateWord}` : ''}`;
-    const target =
-      client && (client.kind === 'producer' || client.kind === 'consumer')
-        ? { 'data-target-kind': 'link', 'data-target-node': client.name, 'data-target-api': a.api }
-        : {};
-    out.push(
-      `<g${attrs({
-        class: `kv-arrow kv-${a.direction} kv-f-${a.fate}`,
-        'data-arrow': a.i,
-        'data-api': a.api,
-        'data-direction': a.direction,
-        'data-fate': a.fate,
-        'data-correlation-id': a.correlationId,
-        tabindex: 0,
-        ...target,
-      })}><title>${esc(`${a.at} ms: ${a.direction} ${label}${a.arriveAt !== null && a.arriveAt !== undefined ? `, arrives ${a.arriveAt} ms` : ''} (correlation ${a.correlationId})`)}</title>`,
-    );
-    out.push(`<text class="kv-t" x="4" y="${y + 4}">${a.at}</text>`);
-    out.push(`<line class="kv-hit" x1="${x1}" y1="${y}" x2="${x2}" y2="${y}"/>`);
-    if (a.fate === 'duplicated') {
-      out.push(`<line class="kv-shaft" x1="${x1}" y1="${y - 2}" x2="${xEnd}" y2="${y - 2}"/>`);
-      out.push(`<line class="kv-shaft" x1="${x1}" y1="${y + 2}" x2="${xEnd}" y2="${y + 2}" marker-end="url(#kv-ah)"/>`);
-    } else {
-      out.push(`<line class="kv-shaft" x1="${x1}" y1="${y}" x2="${xEnd}" y2="${y}"${dropped ? '' : ' marker-end="url(#kv-ah)"'}/>`);
-    }
-    if (dropped) {
-      out.push(`<path class="kv-cross" d="M${xEnd - 5},${y - 5} L${xEnd + 5},${y + 5} M${xEnd - 5},${y + 5} L${xEnd + 5},${y - 5}"/>`);
-    }
-    out.push(`<text class="kv-label" x="${(x1 + xEnd) / 2}" y="${y - 5}" text-anchor="middle">${esc(label)}</text>`);
-    out.push('</g>');
-  });
-  out.push('</svg>');
+  if (dropped) out.push(`<path class="kv-cross" d="M${xEnd - 5},${y - 5} L${xEnd + 5},${y + 5} M${xEnd - 5},${y + 5} L${xEnd + 5},${y - 5}"/>`);
+  out.push(`<text class="kv-label" x="${(x1 + xEnd) / 2}" y="${y - 5}" text-anchor="middle">${esc(label)}</text>`);
+  out.push('</g>');
   return out.join('');
 }

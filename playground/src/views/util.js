@@ -248,6 +248,14 @@ function linkItems(node, kind) {
 }
 
 /**
+ * The tape's name of a client from its node name: a restarted application's nodes are named
+ * `app#2`, `app#2.producer`...; actions name `app` and `app.producer`.
+ */
+export function tapeName(name) {
+  return typeof name === 'string' ? name.replace(/#\d+(?=\.producer$|$)/, '') : name;
+}
+
+/**
  * Opens the root's fault menu for `target` next to the element clicked. Items call
  * ctx.onAction(action) with the tape action (no `at`: the page stamps it).
  */
@@ -320,7 +328,12 @@ export function bindMenu(root) {
   root.addEventListener('click', (e) => {
     const t = e.target.closest('[data-target-kind]');
     if (!t || !root.contains(t) || s.menu.contains(t)) return;
-    const target = { kind: t.dataset.targetKind, name: t.dataset.targetName, node: t.dataset.targetNode, api: t.dataset.targetApi };
+    const target = {
+      kind: t.dataset.targetKind,
+      name: tapeName(t.dataset.targetName),
+      node: tapeName(t.dataset.targetNode),
+      api: t.dataset.targetApi,
+    };
     openMenu(root, t, target, s.frame, s.ctx);
     e.stopPropagation();
   });
@@ -336,7 +349,10 @@ export function bindMenu(root) {
     true,
   );
   root.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') closeMenu(root);
+    if (e.key === 'Escape' && !s.menu.hidden) {
+      closeMenu(root);
+      if (s.menuAnchor?.isConnected) s.menuAnchor.focus?.();
+    }
     // Keyboard: Enter or Space on a focusable drawn thing (an SVG arrow, a marker) opens its menu.
     if ((e.key === 'Enter' || e.key === ' ') && e.target.matches?.('[data-target-kind]') && e.target.tagName !== 'BUTTON') {
       e.preventDefault();
