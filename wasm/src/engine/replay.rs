@@ -216,16 +216,23 @@ impl Replayer {
         true
     }
 
-    /// The time (ms after the start) the next `step` runs at, if any: it may jump.
+    /// The time (ms after the start) the next `step` starts at, if any: it may jump. (A step
+    /// can take time: an application waiting for its commit ends it later.)
     pub fn next_step_at(&self) -> Option<Millis> {
         let end = self.start_ms + self.tape.end_ms;
         let now = self.engine.sim.now();
+        let sim = self.engine.sim.next_event_time();
+        let app_due = |from: usize, at: Millis| {
+            self.apps[from.min(self.apps.len())..].iter().any(|a| a.wake_at.is_some_and(|w| w <= at))
+        };
+        let action_due = |at: Millis| self.tape.actions.get(self.next).is_some_and(|a| self.start_ms + a.at <= at);
+        // The phases `unit` passes through without running anything fall through, as there.
         let t = match self.phase {
-            Phase::Apps { .. } | Phase::Actions { .. } => Some(now),
-            Phase::Toward(t) => Some(self.engine.sim.next_event_time().filter(|n| *n <= t).unwrap_or(t)),
-            Phase::Idle => {
+            Phase::Apps { from, now: at } if app_due(from, at) => Some(now),
+            Phase::Apps { now: at, .. } | Phase::Actions { now: at } if action_due(at) => Some(now),
+            Phase::Toward(t) => Some(sim.filter(|n| *n <= t).unwrap_or(t)),
+            _ => {
                 let next = self.next_round_at().filter(|t| *t <= end);
-                let sim = self.engine.sim.next_event_time();
                 match next {
                     Some(t) if t > now => Some(sim.filter(|s| *s <= t).unwrap_or(t)),
                     Some(_) => Some(now),

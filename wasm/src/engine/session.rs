@@ -184,22 +184,19 @@ impl Session {
         Ok(())
     }
 
-    /// To the last step whose time is at or before `ms` (ms after the start).
+    /// To the last step that starts at or before `ms` (ms after the start): every unit the
+    /// golden replay (`Replayer::run_until(ms)`) runs. A step can take time (an application
+    /// waiting for its commit), so `at()` may end up past `ms`.
     pub fn seek(&mut self, ms: f64) -> Result<()> {
         let ms = check_ms(ms, "seek")?;
         if ms < self.at() {
-            // The first step at this time or later is after the target; find the last before it.
+            // Perhaps past the target: from the last keyframe that is not (every step up to one
+            // that ended by `ms` started by then).
             let k = self.keyframes.iter().rposition(|k| k.r.at() <= ms);
             self.restore(k)?;
         }
         while self.w.r.next_step_at().is_some_and(|t| t <= ms) {
             if !self.step_forward()? {
-                break;
-            }
-            // A step can take time (an application waiting for its commit): one that ends
-            // after `ms` is not one "at or before" it.
-            if self.at() > ms {
-                self.step_back()?;
                 break;
             }
         }
