@@ -57,6 +57,7 @@ bench: toolchain
 	$(CARGO) run --release -q -p kafkette --example bench
 	$(MAKE) --no-print-directory bench-vs-kafka
 	$(MAKE) --no-print-directory bench-eos-vs-kafka
+	$(MAKE) --no-print-directory bench-wasm
 
 include mk/ffi.mk
 include mk/py.mk

@@ -4,19 +4,27 @@
 #   make test-playground  install Chromium and playwright-core if missing, build, test in headless Chromium
 # The site needs no special headers: any static file server of playground/dist works.
 
-.PHONY: playground serve-playground test-playground playground-chromium
+.PHONY: playground playground-page serve-playground test-playground playground-chromium
 
 PLAYGROUND_DIST := playground/dist
 PLAYGROUND_PORT ?= 8000
-PLAYGROUND_SOURCES := playground/index.html playground/style.css $(wildcard playground/src/*.js)
 
+# src/** keeps its tree (src/views/*.js); views.css is optional until the views land (an empty
+# one keeps the page's <link> from a 404).
 playground: wasm
-	@rm -rf $(PLAYGROUND_DIST).tmp && mkdir -p $(PLAYGROUND_DIST).tmp/src $(PLAYGROUND_DIST).tmp/pkg
+	@rm -rf $(PLAYGROUND_DIST).tmp && mkdir -p $(PLAYGROUND_DIST).tmp/pkg
 	@cp playground/index.html playground/style.css $(PLAYGROUND_DIST).tmp/
-	@cp playground/src/*.js $(PLAYGROUND_DIST).tmp/src/
+	@if [ -f playground/views.css ]; then cp playground/views.css $(PLAYGROUND_DIST).tmp/; \
+	  else : > $(PLAYGROUND_DIST).tmp/views.css; fi
+	@cp -R playground/src $(PLAYGROUND_DIST).tmp/src
 	@cp wasm/pkg/kafkette_wasm.js wasm/pkg/kafkette_wasm_bg.wasm $(PLAYGROUND_DIST).tmp/pkg/
 	@rm -rf $(PLAYGROUND_DIST) && mv $(PLAYGROUND_DIST).tmp $(PLAYGROUND_DIST)
 	@echo "playground: built $(PLAYGROUND_DIST) ($$(du -sk $(PLAYGROUND_DIST) | cut -f1) KiB)"
+
+# The page without rebuilding wasm/pkg (the views and the shell change often; the engine rarely).
+playground-page:
+	@test -f wasm/pkg/kafkette_wasm_bg.wasm || { echo "wasm/pkg is not built: run make wasm first"; exit 1; }
+	@$(MAKE) --no-print-directory -o wasm playground
 
 # Port $(PLAYGROUND_PORT) if free, else any free port.
 serve-playground: playground

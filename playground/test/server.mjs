@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+// PLAYGROUND_DIST: another built copy (a development build with a stand-in engine, for one).
+export const DIST = process.env.PLAYGROUND_DIST ?? fileURLToPath(new URL('../dist/', import.meta.url));
 
 export async function startServer() {
   if (!existsSync(`${DIST}/index.html`)) throw new Error(`${DIST} is not built: run \`make playground\` first`);

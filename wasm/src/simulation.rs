@@ -1,5 +1,6 @@
 //! `Simulation` for JavaScript: `Engine` behind a synchronous API the page drives.
-//! Transactions live in `simulation/txn.rs`, consumer groups in `simulation/groups.rs`.
+//! Transactions live in `simulation/txn.rs`, consumer groups in `simulation/groups.rs`, bulk
+//! sending and polling (for large workloads) in `simulation/bulk.rs`.
 //!
 //! Times and offsets cross as numbers (milliseconds of virtual time, exact below 2^53);
 //! configuration as plain objects with Kafka's property names; state as one
@@ -15,6 +16,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::engine::Engine;
 
+mod bulk;
 mod events;
 mod groups;
 mod txn;
