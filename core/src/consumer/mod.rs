@@ -115,6 +115,64 @@ pub enum ConsumerEvent {
     Committed { id: u64, result: Result<Vec<(TopicPartition, Option<OffsetAndMetadata>)>> },
 }
 
+/// One line for a person (the playground's event log, the simulation journal): the first word
+/// says what happened (`assigned`, `revoked`, `lost`, `joined`, `rebalancing`, `offset reset`,
+/// `commit`, `error`, `end`, `committed`).
+impl fmt::Display for ConsumerEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn list(f: &mut fmt::Formatter<'_>, tps: &[TopicPartition]) -> fmt::Result {
+            if tps.is_empty() {
+                return f.write_str(" nothing");
+            }
+            for (i, tp) in tps.iter().enumerate() {
+                write!(f, "{}{tp}", if i == 0 { " " } else { ", " })?;
+            }
+            Ok(())
+        }
+        match self {
+            ConsumerEvent::Error(e) => write!(f, "error: {e}"),
+            ConsumerEvent::PartitionEof { tp, offset } => write!(f, "end of {tp} reached at offset {offset}"),
+            ConsumerEvent::OffsetReset { tp, from, to } => {
+                write!(f, "offset reset on {tp}: {from} is out of range, auto.offset.reset moved it to {to}")
+            }
+            ConsumerEvent::Rebalancing => f.write_str("rebalancing: the member joins its group again"),
+            ConsumerEvent::Joined { generation_id, leader, protocol, .. } => {
+                let role = if *leader { "leader" } else { "member" };
+                write!(f, "joined generation {generation_id} as {role} ({protocol})")
+            }
+            ConsumerEvent::Assigned(tps) => {
+                f.write_str("assigned")?;
+                list(f, tps)
+            }
+            ConsumerEvent::Revoked(tps) => {
+                f.write_str("revoked")?;
+                list(f, tps)
+            }
+            ConsumerEvent::Lost(tps) => {
+                f.write_str("lost")?;
+                list(f, tps)
+            }
+            ConsumerEvent::CommitCompleted { id, result: Ok(offsets) } => {
+                write!(f, "commit {id} done:")?;
+                if offsets.is_empty() {
+                    return f.write_str(" nothing to commit");
+                }
+                for (i, (tp, o)) in offsets.iter().enumerate() {
+                    write!(f, "{}{tp} → {o}", if i == 0 { " " } else { ", " })?;
+                }
+                Ok(())
+            }
+            ConsumerEvent::CommitCompleted { id, result: Err(e) } => write!(f, "commit {id} failed: {e}"),
+            ConsumerEvent::Committed { id, result: Ok(offsets) } => {
+                write!(f, "committed offsets read (request {id}, {} partitions)", offsets.len())
+            }
+            ConsumerEvent::Committed { id, result: Err(e) } => {
+                write!(f, "committed offsets not read (request {id}): {e}")
+            }
+        }
+    }
+}
+
 /// What `auto.offset.reset` (or a seek to a special offset) resets to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ResetTo {

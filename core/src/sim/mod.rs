@@ -715,7 +715,7 @@ impl Simulation {
                     self.journal.push(SimEvent {
                         at: now,
                         node: Some(node),
-                        kind: EventKind::ConsumerEvent { what: format!("{ev:?}") },
+                        kind: EventKind::ConsumerEvent { what: ev.to_string() },
                     });
                     if let Some(kind) = partition_note(&ev) {
                         self.journal.push(SimEvent { at: now, node: Some(node), kind });

@@ -495,16 +495,18 @@ fn arrow_label(r: &Replayer, node: Option<NodeId>, dir: Direction, api: &str, ci
 
 /// The rule of a consumer event (its Debug text).
 fn consumer_rule(what: &str) -> &'static str {
-    let head = what.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    match head {
-        "Assigned" => "assigned",
-        "Revoked" => "revoked",
-        "Lost" => "lost",
-        "OffsetReset" => "reset",
-        "Joined" => "joined",
-        "CommitCompleted" if what.contains("Err") => "commit-failed",
-        "CommitCompleted" => "commit-completed",
-        "Error" => "consumer-error",
+    // The first words of `ConsumerEvent`'s Display.
+    let mut words = what.split_whitespace();
+    match (words.next().unwrap_or(""), words.next().unwrap_or("")) {
+        ("assigned", _) => "assigned",
+        ("revoked", _) => "revoked",
+        ("lost", _) => "lost",
+        ("offset", "reset") => "reset",
+        ("joined", _) => "joined",
+        ("rebalancing:", _) => "rebalancing",
+        ("commit", _) if what.contains(" failed: ") => "commit-failed",
+        ("commit", _) => "commit-completed",
+        ("error:", _) => "consumer-error",
         _ => "consumer",
     }
 }
