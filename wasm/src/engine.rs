@@ -13,7 +13,7 @@ use kafkette::protocol::ApiKey;
 use kafkette::sim::{FaultRule, NodeId, SimConfig, Simulation};
 use kafkette::{Error, Millis, Result};
 
-use crate::snapshot::{self, NodeView, Snapshot};
+use crate::snapshot::{self, NodeView, Snapshot, WorldView};
 
 pub mod app;
 mod groups;
@@ -195,8 +195,10 @@ impl Engine {
         self.sim.run_for(ms);
     }
 
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
+    /// The world now: topics, clients, groups, transactions (the snapshot without its journal).
+    pub fn world_view(&self) -> WorldView {
+        let n = self.nodes.len();
+        WorldView {
             now: self.sim.now(),
             topics: snapshot::topics(self.sim.broker()),
             nodes: self
@@ -210,12 +212,17 @@ impl Engine {
                     alive: self.sim.is_alive(NodeId(id)),
                 })
                 .collect(),
-            producers: snapshot::producers(&self.sim, self.nodes.len()),
-            consumers: snapshot::consumers(&self.sim, self.nodes.len()),
+            producers: snapshot::producers(&self.sim, n),
+            consumers: snapshot::consumers(&self.sim, n),
             groups: snapshot::groups(self.sim.broker()),
             transactions: snapshot::transactions(self.sim.broker()),
-            journal: self.sim.journal().iter().map(Into::into).collect(),
         }
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let WorldView { now, topics, nodes, producers, consumers, groups, transactions } = self.world_view();
+        let journal = self.sim.journal().iter().map(Into::into).collect();
+        Snapshot { now, topics, nodes, producers, consumers, groups, transactions, journal }
     }
 
     fn any_node(&self, id: usize) -> Result<NodeId> {

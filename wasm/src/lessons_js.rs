@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use crate::engine::lessons::{self, Lesson};
 use crate::engine::replay::Replayer;
 use crate::engine::tape::{Tape, TAPE_FORMAT_VERSION};
+use crate::{js_error, to_js};
 
 /// Moments per replay call: a page asks for a few, a scrubber for at most one per frame.
 const MOMENTS_MAX: usize = 10_000;
@@ -40,18 +41,6 @@ struct RunSummary {
 struct MomentSummary {
     at: Millis,
     caption: String,
-}
-
-fn js_error(e: Error) -> JsValue {
-    let js = js_sys::Error::new(&e.to_string());
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&js, &"code".into(), &e.code().name().into());
-    js.into()
-}
-
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_error(Error::internal(format!("ledger: {e}"))))
 }
 
 fn all() -> Result<Vec<Lesson>, JsValue> {
@@ -85,7 +74,7 @@ pub fn list_lessons() -> Result<JsValue, JsValue> {
                 .collect(),
         })
         .collect();
-    to_js(&list)
+    to_js(&list, "ledger")
 }
 
 /// A lesson run's tape as JSON text (to load into the sandbox, or to share).
@@ -147,5 +136,5 @@ fn replay(tape: Tape, at: &[Millis]) -> Result<JsValue, JsValue> {
         r.run_until(*t);
         out.push(At { at: *t, ledger: r.ledger() });
     }
-    to_js(&out)
+    to_js(&out, "ledger")
 }

@@ -13,9 +13,33 @@ pub mod session_js;
 pub mod simulation;
 pub mod snapshot;
 
+use kafkette::Error;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub use simulation::JsSimulation;
+
+/// A kafkette error as a JavaScript `Error` with `code` (the Kafka error name), `retriable`,
+/// `fatal` and `txnRequiresAbort`.
+pub(crate) fn js_error(e: Error) -> JsValue {
+    let js = js_sys::Error::new(&e.to_string());
+    let set = |k: &str, v: JsValue| {
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&js, &k.into(), &v);
+    };
+    set("code", e.code().name().into());
+    set("retriable", e.is_retriable().into());
+    set("fatal", e.is_fatal().into());
+    set("txnRequiresAbort", e.txn_requires_abort().into());
+    js.into()
+}
+
+/// Objects rather than Maps, numbers rather than BigInts (everything crossing is below 2^53);
+/// `what` names the value in the (internal) error if it cannot be serialised.
+pub(crate) fn to_js<T: Serialize>(v: &T, what: &str) -> Result<JsValue, JsValue> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(Error::internal(format!("{what}: {e}"))))
+}
 
 #[wasm_bindgen]
 extern "C" {

@@ -6,23 +6,11 @@
 //! ("INVALID_ARG"...) and a message naming the problem; nothing here panics on bad input.
 
 use kafkette::Error;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::engine::session::{check_ms, Diff, Session};
 use crate::engine::tape::Tape;
-
-fn js_error(e: Error) -> JsValue {
-    let js = js_sys::Error::new(&e.to_string());
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&js, &"code".into(), &e.code().name().into());
-    js.into()
-}
-
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_error(Error::internal(format!("session: {e}"))))
-}
+use crate::{js_error, to_js};
 
 /// A whole number of steps from JavaScript.
 fn check_count(n: f64, what: &str) -> Result<u64, JsValue> {
@@ -106,19 +94,19 @@ impl JsSession {
 
     /// Everything the views draw, now.
     pub fn frame(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.frame())
+        to_js(&self.inner.frame(), "session")
     }
 
     /// Event log entries with index `from` (default 0) and later, up to now.
     pub fn events(&self, from: Option<f64>) -> Result<JsValue, JsValue> {
         let from = check_count(from.unwrap_or(0.0), "events")?;
-        to_js(&self.inner.events(from.min(usize::MAX as u64) as usize))
+        to_js(&self.inner.events(from.min(usize::MAX as u64) as usize), "session")
     }
 
     /// The whole run's rebalances and anomalies: `{ endMs, steps, ticks }`.
     pub fn timeline(&mut self) -> Result<JsValue, JsValue> {
         let t = self.inner.timeline().map_err(js_error)?.clone();
-        to_js(&t)
+        to_js(&t, "session")
     }
 
     /// The time of the first anomaly strictly after `afterMs`, or undefined.
@@ -148,6 +136,6 @@ impl JsSession {
         check_ms(at_ms, "diff").map_err(js_error)?;
         let a = Tape::from_json(tape_a).map_err(|e| js_error(Error::invalid_arg(format!("tape A: {e}"))))?;
         let b = Tape::from_json(tape_b).map_err(|e| js_error(Error::invalid_arg(format!("tape B: {e}"))))?;
-        to_js(&Diff::compute(a, b, at_ms).map_err(js_error)?)
+        to_js(&Diff::compute(a, b, at_ms).map_err(js_error)?, "session")
     }
 }

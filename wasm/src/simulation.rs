@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::engine::Engine;
+use crate::{js_error, to_js};
 
 mod bulk;
 mod events;
@@ -127,21 +128,21 @@ impl JsSimulation {
     /// Creates a topic through an admin client and runs until the broker answers.
     #[wasm_bindgen(js_name = createTopic)]
     pub fn create_topic(&mut self, name: &str, partitions: i32) -> JsResult<()> {
-        self.engine.create_topic(name, partitions).map_err(kafka_error)
+        self.engine.create_topic(name, partitions).map_err(js_error)
     }
 
     /// Adds a producer (`{ "enable.idempotence": false, ... }`); returns its node number.
     #[wasm_bindgen(js_name = addProducer)]
     pub fn add_producer(&mut self, name: &str, config: JsValue) -> JsResult<usize> {
         let config = config_pairs(config)?;
-        self.engine.add_producer(name, &config).map_err(kafka_error)
+        self.engine.add_producer(name, &config).map_err(js_error)
     }
 
     /// Adds a consumer (`{ "group.id": "g", ... }`); returns its node number.
     #[wasm_bindgen(js_name = addConsumer)]
     pub fn add_consumer(&mut self, name: &str, config: JsValue) -> JsResult<usize> {
         let config = config_pairs(config)?;
-        self.engine.add_consumer(name, &config).map_err(kafka_error)
+        self.engine.add_consumer(name, &config).map_err(js_error)
     }
 
     /// Sends `{ topic, key?, value?, partition? }` from a producer; returns the delivery id.
@@ -149,14 +150,14 @@ impl JsSimulation {
         check_keys(&record, &["topic", "key", "value", "partition"], "record")?;
         let r: SendRecord = from_js(record)?;
         let record = Engine::text_record(&r.topic, r.key.as_deref(), r.value.as_deref(), r.partition);
-        let id = self.engine.send(producer, record).map_err(kafka_error)?;
+        let id = self.engine.send(producer, record).map_err(js_error)?;
         Ok(id as f64)
     }
 
     /// Sends what a producer has batched now, ignoring `linger.ms`.
     #[wasm_bindgen(js_name = flushProducer)]
     pub fn flush_producer(&mut self, producer: usize) -> JsResult<()> {
-        self.engine.flush_producer(producer).map_err(kafka_error)
+        self.engine.flush_producer(producer).map_err(js_error)
     }
 
     /// Replaces a consumer's assignment with `[{ topic, partition, offset? }]`; without an
@@ -168,7 +169,7 @@ impl JsSimulation {
             .into_iter()
             .map(|p| (kafkette::consumer::TopicPartition::new(p.topic, p.partition), p.offset))
             .collect();
-        self.engine.assign(consumer, tps).map_err(kafka_error)
+        self.engine.assign(consumer, tps).map_err(js_error)
     }
 
     /// The records a consumer has fetched so far (its `poll`), as an array.
@@ -177,7 +178,7 @@ impl JsSimulation {
         let records: Vec<PolledRecord> = self
             .engine
             .poll(consumer)
-            .map_err(kafka_error)?
+            .map_err(js_error)?
             .into_iter()
             .map(|r| PolledRecord {
                 topic: r.topic.to_string(),
@@ -188,31 +189,31 @@ impl JsSimulation {
                 value: text(r.value),
             })
             .collect();
-        to_js(&records)
+        to_js(&records, "snapshot")
     }
 
     /// Drops the next response of `api` (a Kafka API name such as "Produce") to `node`.
     #[wasm_bindgen(js_name = dropNextResponse)]
     pub fn drop_next_response(&mut self, node: usize, api: &str) -> JsResult<()> {
-        self.engine.inject(node, api, FaultRule::drop_next_response).map_err(kafka_error)
+        self.engine.inject(node, api, FaultRule::drop_next_response).map_err(js_error)
     }
 
     /// Drops the next request of `api` from `node`.
     #[wasm_bindgen(js_name = dropNextRequest)]
     pub fn drop_next_request(&mut self, node: usize, api: &str) -> JsResult<()> {
-        self.engine.inject(node, api, FaultRule::drop_next_request).map_err(kafka_error)
+        self.engine.inject(node, api, FaultRule::drop_next_request).map_err(js_error)
     }
 
     /// Delivers the next request of `api` from `node` twice.
     #[wasm_bindgen(js_name = duplicateNextRequest)]
     pub fn duplicate_next_request(&mut self, node: usize, api: &str) -> JsResult<()> {
-        self.engine.inject(node, api, FaultRule::duplicate_next_request).map_err(kafka_error)
+        self.engine.inject(node, api, FaultRule::duplicate_next_request).map_err(js_error)
     }
 
     /// Delays the next response of `api` to `node` by `ms`.
     #[wasm_bindgen(js_name = delayNextResponse)]
     pub fn delay_next_response(&mut self, node: usize, api: &str, ms: f64) -> JsResult<()> {
-        self.engine.delay_next_response(node, api, millis(ms)?).map_err(kafka_error)
+        self.engine.delay_next_response(node, api, millis(ms)?).map_err(js_error)
     }
 
     /// Processes the next event; false when nothing is scheduled.
@@ -236,7 +237,7 @@ impl JsSimulation {
 
     /// The whole state as a plain object: `{ now, topics, nodes, journal }`.
     pub fn snapshot(&self) -> JsResult<JsValue> {
-        to_js(&self.engine.snapshot())
+        to_js(&self.engine.snapshot(), "snapshot")
     }
 }
 
@@ -254,23 +255,8 @@ fn millis(ms: f64) -> JsResult<Millis> {
     if ms.is_finite() && ms.fract() == 0.0 && ms.abs() <= EXACT_MAX {
         Ok(ms as Millis)
     } else {
-        Err(kafka_error(Error::invalid_arg(format!("not a whole number of milliseconds: {ms}"))))
+        Err(js_error(Error::invalid_arg(format!("not a whole number of milliseconds: {ms}"))))
     }
-}
-
-/// A JavaScript `Error` with the core error's message and its `code`, `retriable`, `fatal`
-/// and `txnRequiresAbort` (matched on by callers, never the message).
-fn kafka_error(e: Error) -> JsValue {
-    let js = js_sys::Error::new(&e.to_string());
-    let set = |k: &str, v: JsValue| {
-        // Setting a property on a fresh Error object cannot fail.
-        let _ = js_sys::Reflect::set(&js, &k.into(), &v);
-    };
-    set("code", e.code().name().into());
-    set("retriable", e.is_retriable().into());
-    set("fatal", e.is_fatal().into());
-    set("txnRequiresAbort", e.txn_requires_abort().into());
-    js.into()
 }
 
 /// serde-wasm-bindgen reads only the fields a struct names, so `deny_unknown_fields` never
@@ -282,7 +268,7 @@ fn check_keys(v: &JsValue, allowed: &[&str], what: &str) -> JsResult<()> {
         let key = key.as_string().unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
             let problem = format!("{what}: unknown field `{key}` (known: {})", allowed.join(", "));
-            return Err(kafka_error(Error::invalid_arg(problem)));
+            return Err(js_error(Error::invalid_arg(problem)));
         }
     }
     Ok(())
@@ -299,11 +285,5 @@ fn check_entries(v: &JsValue, allowed: &[&str], what: &str) -> JsResult<()> {
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(v: JsValue) -> JsResult<T> {
-    serde_wasm_bindgen::from_value(v).map_err(|e| kafka_error(Error::invalid_arg(e.to_string())))
-}
-
-/// Objects rather than Maps, numbers rather than BigInts (everything here is below 2^53).
-fn to_js<T: Serialize>(v: &T) -> JsResult<JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| kafka_error(Error::internal(format!("snapshot: {e}"))))
+    serde_wasm_bindgen::from_value(v).map_err(|e| js_error(Error::invalid_arg(e.to_string())))
 }

@@ -20,6 +20,20 @@ use kafkette::record::{Batch, ControlType};
 use kafkette::sim::{Direction, EventKind, Fate, SimEvent};
 use serde::Serialize;
 
+/// The world without its journal: the playground's frames carry the journal as arrows and
+/// events, incrementally.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorldView {
+    pub now: i64,
+    pub topics: Vec<TopicView>,
+    pub nodes: Vec<NodeView>,
+    pub producers: Vec<ProducerView>,
+    pub consumers: Vec<ConsumerView>,
+    pub groups: Vec<GroupView>,
+    pub transactions: Vec<TransactionView>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {

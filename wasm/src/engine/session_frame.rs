@@ -13,21 +13,7 @@ use super::ledger::Ledger;
 use super::replay::{op_name, Replayer};
 use super::session_events::LagPoint;
 use super::tape::{Action, LinkFault};
-use crate::snapshot::{self, ConsumerView, GroupView, NodeView, ProducerView, TopicView, TransactionView};
-
-/// The existing `Snapshot` without its journal (the frame's `messages` and the event log
-/// carry it, incrementally).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WorldView {
-    pub now: i64,
-    pub topics: Vec<TopicView>,
-    pub nodes: Vec<NodeView>,
-    pub producers: Vec<ProducerView>,
-    pub consumers: Vec<ConsumerView>,
-    pub groups: Vec<GroupView>,
-    pub transactions: Vec<TransactionView>,
-}
+use crate::snapshot::WorldView;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -193,26 +179,7 @@ pub(super) fn frame(r: &Replayer, step: u64, arrows: &[Arrow], lag: &[LagPoint])
     let e = r.engine();
     let sim = &e.sim;
     let at = r.at();
-    let n = e.nodes.len();
-    let snapshot = WorldView {
-        now: sim.now(),
-        topics: snapshot::topics(sim.broker()),
-        nodes: e
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(id, (name, kind))| NodeView {
-                id,
-                name: name.clone(),
-                kind: kind.name(),
-                alive: sim.is_alive(NodeId(id)),
-            })
-            .collect(),
-        producers: snapshot::producers(sim, n),
-        consumers: snapshot::consumers(sim, n),
-        groups: snapshot::groups(sim.broker()),
-        transactions: snapshot::transactions(sim.broker()),
-    };
+    let snapshot = e.world_view();
     let records = records(r, &snapshot);
     let messages: Vec<Arrow> = arrows
         .iter()

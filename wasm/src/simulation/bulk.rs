@@ -7,8 +7,9 @@
 use kafkette::ErrorCode;
 use wasm_bindgen::prelude::*;
 
-use super::{kafka_error, JsResult, JsSimulation};
+use super::{JsResult, JsSimulation};
 use crate::engine::Engine;
+use crate::js_error;
 
 #[wasm_bindgen(js_class = Simulation)]
 impl JsSimulation {
@@ -24,14 +25,14 @@ impl JsSimulation {
         values: Vec<String>,
         keys: Option<Vec<String>>,
     ) -> JsResult<u32> {
-        let accepted = self.engine.send_many(producer, topic, &values, keys.as_deref()).map_err(kafka_error)?;
+        let accepted = self.engine.send_many(producer, topic, &values, keys.as_deref()).map_err(js_error)?;
         Ok(accepted as u32)
     }
 
     /// Polls a consumer (as `poll`) and returns the number of records it handed out.
     #[wasm_bindgen(js_name = pollCount)]
     pub fn poll_count(&mut self, consumer: usize) -> JsResult<u32> {
-        Ok(self.engine.poll(consumer).map_err(kafka_error)?.len() as u32)
+        Ok(self.engine.poll(consumer).map_err(js_error)?.len() as u32)
     }
 }
 

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use super::events::EventView;
-use super::{check_entries, from_js, kafka_error, to_js, JsResult, JsSimulation};
+use super::{check_entries, from_js, JsResult, JsSimulation};
+use crate::{js_error, to_js};
 
 /// One entry of `commit`'s list: the next offset to consume.
 #[derive(Debug, Deserialize)]
@@ -40,7 +41,7 @@ impl JsSimulation {
     /// Joins the consumer's group (`group.id`) for `[topic, ...]`; the rebalance runs with time.
     pub fn subscribe(&mut self, consumer: usize, topics: JsValue) -> JsResult<()> {
         let topics: Vec<String> = from_js(topics)?;
-        self.engine.subscribe(consumer, topics).map_err(kafka_error)
+        self.engine.subscribe(consumer, topics).map_err(js_error)
     }
 
     /// Commits `[{ topic, partition, offset, metadata? }]`, or without a list the positions of
@@ -58,7 +59,7 @@ impl JsSimulation {
             });
             Some(offsets.collect())
         };
-        let done = self.engine.commit(consumer, offsets).map_err(kafka_error)?;
+        let done = self.engine.commit(consumer, offsets).map_err(js_error)?;
         let done: Vec<CommittedEntry> = done
             .into_iter()
             .map(|(tp, offset)| CommittedEntry {
@@ -68,7 +69,7 @@ impl JsSimulation {
                 metadata: None,
             })
             .collect();
-        to_js(&done)
+        to_js(&done, "groups")
     }
 
     /// The group's committed offsets of `[{ topic, partition }]`: `[{ topic, partition, offset,
@@ -77,7 +78,7 @@ impl JsSimulation {
         check_entries(&partitions, &["topic", "partition"], "partition entry")?;
         let wanted: Vec<PartitionEntry> = from_js(partitions)?;
         let tps = wanted.into_iter().map(|p| TopicPartition::new(p.topic, p.partition)).collect();
-        let answer = self.engine.committed(consumer, tps).map_err(kafka_error)?;
+        let answer = self.engine.committed(consumer, tps).map_err(js_error)?;
         let answer: Vec<CommittedEntry> = answer
             .into_iter()
             .map(|(tp, o)| CommittedEntry {
@@ -87,33 +88,33 @@ impl JsSimulation {
                 metadata: o.and_then(|o| o.metadata),
             })
             .collect();
-        to_js(&answer)
+        to_js(&answer, "groups")
     }
 
     /// Leaves the group: partitions revoked (committed first with auto-commit), LeaveGroup sent.
     #[wasm_bindgen(js_name = closeConsumer)]
     pub fn close_consumer(&mut self, consumer: usize) -> JsResult<()> {
-        self.engine.close_consumer(consumer).map_err(kafka_error)
+        self.engine.close_consumer(consumer).map_err(js_error)
     }
 
     /// Kills a client's process: it stops, responses to it are lost, the broker sees its
     /// connection close (a group member stays until its session times out).
     pub fn crash(&mut self, node: usize) -> JsResult<()> {
-        self.engine.crash(node).map_err(kafka_error)
+        self.engine.crash(node).map_err(js_error)
     }
 
     /// Starts a crashed client again with its configuration: a producer calls
     /// `initTransactions` again, a consumer `subscribe`s again.
     pub fn restart(&mut self, node: usize) -> JsResult<()> {
-        self.engine.restart(node).map_err(kafka_error)
+        self.engine.restart(node).map_err(js_error)
     }
 
     /// The consumer's events since the last call, oldest first, as `{ type, ... }` objects:
     /// Rebalancing, Joined, Assigned, Revoked, Lost, Committed, OffsetReset, PartitionEof, Error.
     #[wasm_bindgen(js_name = consumerEvents)]
     pub fn consumer_events(&mut self, consumer: usize) -> JsResult<JsValue> {
-        let events = self.engine.consumer_events(consumer).map_err(kafka_error)?;
+        let events = self.engine.consumer_events(consumer).map_err(js_error)?;
         let views: Vec<EventView> = events.into_iter().map(EventView::from).collect();
-        to_js(&views)
+        to_js(&views, "groups")
     }
 }

@@ -7,7 +7,8 @@ use kafkette::producer::TxnOffset;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::{check_entries, from_js, kafka_error, JsResult, JsSimulation};
+use super::{check_entries, from_js, JsResult, JsSimulation};
+use crate::js_error;
 
 /// One entry of `sendOffsetsToTransaction`'s list: the next offset to consume.
 #[derive(Debug, Deserialize)]
@@ -24,13 +25,13 @@ impl JsSimulation {
     /// Registers the producer's `transactional.id`, fencing older producers with the same id.
     #[wasm_bindgen(js_name = initTransactions)]
     pub fn init_transactions(&mut self, producer: usize) -> JsResult<()> {
-        self.engine.init_transactions(producer).map_err(kafka_error)
+        self.engine.init_transactions(producer).map_err(js_error)
     }
 
     /// Starts a transaction: records sent until commit or abort belong to it.
     #[wasm_bindgen(js_name = beginTransaction)]
     pub fn begin_transaction(&mut self, producer: usize) -> JsResult<()> {
-        self.engine.begin_transaction(producer).map_err(kafka_error)
+        self.engine.begin_transaction(producer).map_err(js_error)
     }
 
     /// Adds `[{ topic, partition, offset, metadata? }]` of `consumer`'s group to the
@@ -43,18 +44,18 @@ impl JsSimulation {
             .into_iter()
             .map(|e| TxnOffset { topic: e.topic, partition: e.partition, offset: e.offset, metadata: e.metadata })
             .collect();
-        self.engine.send_offsets_to_transaction(producer, offsets, consumer).map_err(kafka_error)
+        self.engine.send_offsets_to_transaction(producer, offsets, consumer).map_err(js_error)
     }
 
     /// Sends every record of the transaction, then commits it.
     #[wasm_bindgen(js_name = commitTransaction)]
     pub fn commit_transaction(&mut self, producer: usize) -> JsResult<()> {
-        self.engine.commit_transaction(producer).map_err(kafka_error)
+        self.engine.commit_transaction(producer).map_err(js_error)
     }
 
     /// Aborts the transaction: its records stay in the log, skipped by read_committed consumers.
     #[wasm_bindgen(js_name = abortTransaction)]
     pub fn abort_transaction(&mut self, producer: usize) -> JsResult<()> {
-        self.engine.abort_transaction(producer).map_err(kafka_error)
+        self.engine.abort_transaction(producer).map_err(js_error)
     }
 }
