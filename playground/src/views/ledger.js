@@ -56,7 +56,7 @@ function html(ledger, counts, selected) {
     if (counts[k] === 0 && !['exactlyOnce', 'duplicated', 'lost', 'pending'].includes(k)) continue;
     out.push(`<span class="kv-count${counts[k] ? '' : ' kv-zero'}" data-count="${k}">${verdictHtml(k)} <b>${counts[k]}</b></span>`);
   }
-  out.push(`<span class="kv-count kv-total">${messages.length} messages</span></div>`);
+  out.push(`<span class="kv-count kv-total">${messages.length} message${messages.length === 1 ? "" : "s"}</span></div>`);
   if (!messages.length) {
     out.push('<p class="kv-empty">No message sent yet.</p>');
     return out.join('');

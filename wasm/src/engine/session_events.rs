@@ -97,7 +97,14 @@ pub struct Deriver {
     broker_up: Option<bool>,
     /// Response arrows not received yet: (node, correlation id) -> arrow index.
     awaiting: BTreeMap<(usize, i32), usize>,
+    /// Broker decisions about a client's request not yet seen on a response arrow:
+    /// node -> (time, API the decision answers, rule). The broker notes its decision while it
+    /// handles the request, before the response goes on the wire at the same instant.
+    answers: BTreeMap<usize, Vec<Answer>>,
 }
+
+/// A broker decision waiting for its response arrow: (time, the APIs it may answer, rule).
+type Answer = (Millis, &'static [&'static str], &'static str);
 
 struct Out<'a> {
     events: &'a mut Vec<Event>,
@@ -199,7 +206,21 @@ impl Deriver {
                         Direction::Request => (client.clone(), lane.to_string(), "request"),
                         Direction::Response => (lane.to_string(), client.clone(), "response"),
                     };
-                    let label = arrow_label(r, e.node, *direction, api, *correlation_id);
+                    let mut label = arrow_label(r, e.node, *direction, api, *correlation_id);
+                    if *direction == Direction::Response {
+                        // The decisions the broker noted for this client's request of this API now:
+                        // "Produce response #7: duplicate-sequence", "EndTxn response #9: txn-rejected".
+                        if let Some(pending) = e.node.and_then(|n| self.answers.get_mut(&n.0)) {
+                            let (now, later): (Vec<_>, Vec<_>) =
+                                pending.drain(..).partition(|(at, apis, _)| *at == t && apis.contains(&api.as_str()));
+                            *pending = later.into_iter().filter(|(at, _, _)| *at >= t).collect();
+                            let mut rules: Vec<&str> = now.into_iter().map(|(_, _, rule)| rule).collect();
+                            rules.dedup();
+                            if !rules.is_empty() {
+                                label = format!("{label}: {}", rules.join(", "));
+                            }
+                        }
+                    }
                     let latency = r.latency_ms();
                     let (fate_name, arrive_at) = match fate {
                         Fate::Sent => ("sent", latency.map(|l| t + l)),
@@ -285,6 +306,11 @@ impl Deriver {
                         relevant = true;
                     }
                     let kind = if CLIENT_RULES.contains(rule) { "client" } else { "broker" };
+                    if let (Some(n), Some(api)) = (e.node, answered_api(rule)) {
+                        if kind == "broker" {
+                            self.answers.entry(n.0).or_default().push((t, api, rule));
+                        }
+                    }
                     out.push(kind, node, rule, text.clone(), anomaly);
                 }
             }
@@ -460,6 +486,21 @@ impl Deriver {
     }
 }
 
+/// The request a broker decision answers, for the decisions a response arrow is labelled with
+/// (the rule ids of `kafkette::notes::RULES`).
+fn answered_api(rule: &str) -> Option<&'static [&'static str]> {
+    Some(match rule {
+        "duplicate-sequence" | "out-of-order-sequence" | "fenced-epoch" | "txn-verify-failed" | "unknown-producer" => {
+            &["Produce"]
+        }
+        "producer-fenced" | "epoch-bump" => &["InitProducerId"],
+        "txn-rejected" => &["InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn"],
+        "commit-rejected" => &["OffsetCommit", "TxnOffsetCommit"],
+        "offset-out-of-range" => &["Fetch"],
+        _ => return None,
+    })
+}
+
 /// Whether `node` is a producer with a `transactional.id` (its InitProducerId goes to the
 /// transaction coordinator).
 fn transactional(r: &Replayer, node: NodeId) -> bool {
@@ -480,7 +521,7 @@ fn arrow_label(r: &Replayer, node: Option<NodeId>, dir: Direction, api: &str, ci
                     }
                     Some(s) => format!("{}-{} seq {}", b.topic, b.partition, s),
                     None => format!("{}-{} ({} records)", b.topic, b.partition, b.records),
-                })
+                } + &retry(b.attempts))
                 .collect();
             if !batches.is_empty() {
                 return format!("Produce {}", batches.join(", "));
@@ -490,6 +531,15 @@ fn arrow_label(r: &Replayer, node: Option<NodeId>, dir: Direction, api: &str, ci
     match dir {
         Direction::Request => format!("{api} #{cid}"),
         Direction::Response => format!("{api} response #{cid}"),
+    }
+}
+
+/// " (retry 2)" on a batch sent again (its second attempt is its first retry).
+fn retry(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (retry {})", attempts - 1)
+    } else {
+        String::new()
     }
 }
 

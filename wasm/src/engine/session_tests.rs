@@ -352,3 +352,34 @@ fn a_broker_outage_loses_requests_and_the_run_recovers() {
         );
     }
 }
+
+#[test]
+fn arrows_name_retries_and_the_brokers_answers() {
+    // Lesson 2 with idempotence: the lost acknowledgement's batch goes again as a retry, and
+    // the broker answers it as a duplicate sequence.
+    let mut on = Session::lesson(2, Some("idempotence on")).unwrap();
+    on.seek(6_000.0).unwrap();
+    let labels: Vec<String> = on.frame().messages.iter().map(|a| a.label.clone()).collect();
+    let retry = labels.iter().find(|l| l.starts_with("Produce orders-0 seq") && l.ends_with("(retry 1)"));
+    assert!(retry.is_some(), "{labels:?}");
+    assert!(
+        labels.iter().any(|l| l.starts_with("Produce response") && l.ends_with(": duplicate-sequence")),
+        "{labels:?}"
+    );
+    // Without idempotence the retry is stored again: nothing for the broker to say.
+    let mut off = Session::lesson(2, Some("idempotence off")).unwrap();
+    off.seek(6_000.0).unwrap();
+    let labels: Vec<String> = off.frame().messages.iter().map(|a| a.label.clone()).collect();
+    assert!(labels.iter().any(|l| l.ends_with("(retry 1)")), "{labels:?}");
+    assert!(!labels.iter().any(|l| l.contains("duplicate-sequence")), "{labels:?}");
+    // Lesson 10: the zombie's requests are answered as fenced.
+    let run = first_run(10);
+    let mut zombie = Session::lesson(10, Some(&run)).unwrap();
+    let end = zombie.end_ms() as f64;
+    zombie.seek(end).unwrap();
+    let labels: Vec<String> = zombie.frame().messages.iter().map(|a| a.label.clone()).collect();
+    assert!(
+        labels.iter().any(|l| l.contains("response") && (l.contains("fenced-epoch") || l.contains("txn-rejected"))),
+        "{labels:?}"
+    );
+}
