@@ -264,7 +264,8 @@ impl Broker {
                 });
                 return Err(prefix(topic, index, e));
             }
-            if pid >= 0 && first_seq != 0 && state.entry(pid).is_none() {
+            // Only looked up when noted: an append need not pay a second producer-state lookup.
+            if self.notes.is_enabled() && pid >= 0 && first_seq != 0 && state.entry(pid).is_none() {
                 self.notes.add(now, "unknown-producer", None, || {
                     format!("producer {pid} is unknown to {topic}-{index}: accepted at sequence {first_seq} (KIP-360)")
                 });
